@@ -1,0 +1,133 @@
+// The command layer's wiring: commander setup in one place, every command
+// loaded lazily from src/commands/<name>.ts, and the one error handler that
+// maps errors to a line on stderr and an exit code.
+import { Command, CommanderError, Option } from 'commander';
+import { makeCtx, type Ctx } from './context.js';
+import { Exit, VcError } from './store/errors.js';
+import { DEFAULT_WAIT, parseWait } from './options.js';
+import { resolveRoots } from './store/roots.js';
+
+export const VERSION = '0.1.0';
+
+const EXIT_HELP = `
+Exit status:
+  0  success
+  1  failure (I/O error, corrupt item, refusing a symlink or special file)
+  2  usage error or invalid ID
+  3  not found (sandbox, container, item)
+  4  busy: the lock is held, or the wait ran out
+  5  refused: would disturb a live sandbox (use --force)
+  6  check found problems
+  130/143  interrupted by SIGINT/SIGTERM (lock -- CMD exits with CMD's status)`;
+
+function waitOptions(cmd: Command, dflt: number): Command {
+  return cmd
+    .addOption(new Option('-w, --wait <secs>', `seconds to wait for the sandbox lock ("inf": no limit)`).argParser(parseWait).default(undefined, `${dflt}`))
+    .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
+}
+
+type Loader = () => Promise<{ default: (ctx: Ctx, ...args: any[]) => Promise<number | void> }>;
+
+export function buildProgram(): Command {
+  const program = new Command('vcstore');
+  program
+    .description('Inspect and repair the sandbox stores of Kata Containers (/var/lib/vc/sbs, /run/vc/sbs).')
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--prefix <dir>', 'join DIR in front of every store root (like the Go VCStorePrefix)').env('VCSTORE_PREFIX'))
+    .option('--json', 'machine output: one JSON document on stdout')
+    .option('--no-color', 'no colour (also NO_COLOR=1; colour is only ever used on a TTY)')
+    .showHelpAfterError(false)
+    .addHelpText('after', EXIT_HELP);
+
+  const action =
+    (load: Loader) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.optsWithGlobals();
+      const ctx = await makeCtx({
+        roots: resolveRoots({ prefix: opts.prefix }),
+        json: Boolean(opts.json),
+        color: opts.color,
+        env: process.env,
+      });
+      const mod = await load();
+      const code = await mod.default(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
+      if (typeof code === 'number') process.exitCode = code;
+    };
+
+  program
+    .command('ls')
+    .description('list sandboxes with state, hypervisor liveness, containers and lock holders (never blocks, never writes)')
+    .option('-q, --quiet', 'print sandbox IDs only, one per line')
+    .option('--state <state>', 'only sandboxes in this state (ready, running, paused, stopped, or "none")')
+    .option('--no-trunc', 'do not truncate IDs to 12 characters')
+    .action(action(() => import('./commands/ls.js')));
+
+  waitOptions(
+    program
+      .command('show')
+      .description('summary of a sandbox or container, or one item as JSON (takes the shared lock)')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[cid]', 'container ID')
+      .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
+      .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)'),
+    DEFAULT_WAIT.read,
+  ).action(action(() => import('./commands/show.js')));
+
+  program
+    .command('path')
+    .description('print the store roots, or the paths of a sandbox, container or item')
+    .argument('[sid]', 'sandbox ID')
+    .argument('[cid]', 'container ID')
+    .argument('[item]', 'item name')
+    .action(action(() => import('./commands/path.js')));
+
+  waitOptions(
+    program
+      .command('lock')
+      .description('report who holds a sandbox lock, or run CMD while holding it')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[cmd...]', 'command to run under the lock (after --); it inherits the lock as fd 3')
+      .option('-s, --shared', 'take the shared lock (as readers do) instead of the exclusive one'),
+    DEFAULT_WAIT.change,
+  ).action(action(() => import('./commands/lock.js')));
+
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`),
+  });
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({ outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`) });
+    c.addHelpText('after', EXIT_HELP);
+  }
+  return program;
+}
+
+/** The one place errors become messages and exit codes. */
+export function handleError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return Exit.OK;
+    return Exit.USAGE; // commander already printed its one line
+  }
+  if (err instanceof VcError) {
+    process.stderr.write(`vcstore: ${err.message.split('\n')[0]}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(
+    `vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`,
+  );
+  return Exit.FAILURE;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = handleError(err);
+  }
+}

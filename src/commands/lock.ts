@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { constants as osc } from 'node:os';
+import type { Ctx } from '../context.js';
+import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import { Exit, NotFoundError, StoreError } from '../store/errors.js';
+import { acquire, describeHolders, lockHolders } from '../store/locks.js';
+import { lstatOrUndef, storeDir } from '../store/fsutil.js';
+import { sandboxPaths } from '../store/sandbox.js';
+import { holderJson } from '../render/json.js';
+
+interface Opts extends WaitOpts {
+  shared?: boolean;
+}
+
+export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
+  const p = sandboxPaths(ctx.roots, sid);
+  if (!storeDir(p.runtime)) {
+    if (storeDir(p.config)) throw new NotFoundError(`sandbox ${sid} has no run-time root (${p.runtime}), so no lock: not started since boot?`);
+    throw new NotFoundError(`sandbox ${sid} not found`);
+  }
+  if (!lstatOrUndef(p.lock)) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
+  return cmd.length ? runLocked(ctx, sid, p.lock, cmd, o) : probe(ctx, sid, p.lock);
+}
+
+/** Report the lock without taking it: 0 free, 4 held, 1 cannot tell. */
+function probe(ctx: Ctx, sid: string, path: string): number {
+  const r = lockHolders([path]).get(path) ?? { held: false, holders: [], visible: false };
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ id: sid, path, held: r.held, visible: r.visible, holders: r.holders.map(holderJson) }));
+  } else if (r.held) {
+    ctx.out(`sandbox ${sid}: locked, ${describeHolders(r.holders, r.visible)}`);
+  } else if (!r.visible) {
+    ctx.out(`sandbox ${sid}: unknown: /proc/locks is missing or vcstore runs in another pid namespace, where other processes' locks are not shown`);
+  } else {
+    const waiting = r.holders.filter((h) => h.waiting);
+    ctx.out(`sandbox ${sid}: free${waiting.length ? ` (${describeHolders(waiting, true)})` : ''}`);
+  }
+  return r.held ? Exit.BUSY : r.visible ? Exit.OK : Exit.FAILURE;
+}
+
+/**
+ * Hold the lock while CMD runs. CMD inherits the locked description as fd 3,
+ * so the runtime stays blocked until CMD exits even if vcstore is killed.
+ */
+async function runLocked(ctx: Ctx, sid: string, path: string, cmd: string[], o: Opts): Promise<number> {
+  const signal = ctx.interruptible();
+  const held = await acquire(path, {
+    mode: o.shared ? 'shared' : 'exclusive',
+    wait: waitOf(o, DEFAULT_WAIT.change),
+    signal,
+    label: `sandbox ${sid}`,
+  });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['inherit', 'inherit', 'inherit', held.fd] });
+      ctx.onSignal((sig) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') reject(new StoreError(`${cmd[0]}: command not found`));
+        else if (e.code === 'EACCES') reject(new StoreError(`${cmd[0]}: permission denied`));
+        else reject(e);
+      });
+      child.on('close', (code, sig) => {
+        if (code !== null) resolve(code);
+        else resolve(128 + (sig ? (osc.signals[sig] ?? 0) : 0));
+      });
+    });
+  } catch (e) {
+    // Shells use 127/126 for these; keep that convention.
+    if (e instanceof StoreError && /command not found$/.test(e.message)) {
+      ctx.stderr.write(`vcstore: ${e.message}\n`);
+      return 127;
+    }
+    if (e instanceof StoreError && /permission denied$/.test(e.message)) {
+      ctx.stderr.write(`vcstore: ${e.message}\n`);
+      return 126;
+    }
+    throw e;
+  } finally {
+    held.release();
+  }
+}

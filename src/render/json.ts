@@ -1,0 +1,36 @@
+// JSON renderers: the stable shapes scripts parse. Kept apart from the core
+// types so an internal rename cannot change the output.
+import type { Holder } from '../store/errors.js';
+import type { SandboxInfo } from '../store/sandbox.js';
+
+export function holderJson(h: Holder) {
+  return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };
+}
+
+export function sandboxJson(s: SandboxInfo) {
+  return {
+    id: s.id,
+    state: s.state,
+    layout: s.layout,
+    hypervisor: { type: s.hypervisor.type, pid: s.hypervisor.pid, alive: s.hypervisor.alive, verified: s.hypervisor.verified },
+    containers: s.containers.map((c) => ({ id: c.id, state: c.state, pid: c.pid, alive: c.alive })),
+    lock: { held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
+    paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
+    problems: s.problems,
+  };
+}
+
+/** Pretty JSON with optional colour (keys, strings, numbers). */
+export function prettyJson(value: unknown, paint: { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string }): string {
+  const text = JSON.stringify(value, null, 2) ?? 'null';
+  if (!paint.on) return text;
+  return text.replace(
+    /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g,
+    (m, s: string | undefined, colon: string | undefined, lit: string | undefined, num: string | undefined) => {
+      if (s !== undefined) return colon ? paint.key(s) + colon : paint.str(s);
+      if (lit !== undefined) return paint.dim(lit);
+      if (num !== undefined) return paint.num(num);
+      return m;
+    },
+  );
+}

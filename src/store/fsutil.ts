@@ -1,0 +1,249 @@
+// Careful file access for a store that a root-owned runtime writes while we
+// read: never follow a symlink at the last component, never open a FIFO in a
+// way that blocks, bound what we read, and write only by atomic rename.
+import {
+  closeSync,
+  constants as C,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { fromErrno, NotFoundError, StoreError } from './errors.js';
+
+/** Items are 7–50 KB in practice; anything past this is not a store item. */
+export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
+
+export class CorruptItemError extends StoreError {}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** lstat that returns undefined for a missing path and throws a one-line error otherwise. */
+export function lstatOrUndef(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
+    throw fromErrno(e, path, 'stat');
+  }
+}
+
+/**
+ * A store directory (sandbox root, container root, raw/): undefined if absent,
+ * an error if it is a symlink or not a directory, so that nothing we build
+ * under it can lead out of the store.
+ */
+export function storeDir(path: string): Stats | undefined {
+  const st = lstatOrUndef(path);
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) throw new StoreError(`refusing ${path}: it is a symbolic link`, path);
+  if (!st.isDirectory()) throw new StoreError(`refusing ${path}: ${kindOf(st)}, not a directory`, path);
+  return st;
+}
+
+/** Read a regular file: no symlink, no FIFO hang, bounded size. */
+export function readRegular(path: string, maxBytes = MAX_ITEM_BYTES): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${path}: no such file`);
+    throw fromErrno(e, path, 'read');
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new StoreError(`refusing to read ${path}: ${kindOf(st)}`, path);
+    if (st.size > maxBytes)
+      throw new StoreError(`refusing to read ${path}: ${st.size} bytes, over the ${maxBytes}-byte limit`, path);
+    const buf = Buffer.allocUnsafe(Math.max(st.size, 1));
+    let off = 0;
+    for (;;) {
+      if (off === buf.length) break;
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } catch (e) {
+    throw fromErrno(e, path, 'read');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parse JSON bytes; a typed error naming the file on anything wrong. */
+export function parseJson(buf: Buffer, path: string): unknown {
+  if (buf.length === 0) throw new CorruptItemError(`${path}: empty file (a truncated write?)`, path);
+  let text: string;
+  try {
+    text = utf8.decode(buf);
+  } catch {
+    throw new CorruptItemError(`${path}: not valid UTF-8`, path);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new CorruptItemError(`${path}: corrupt JSON (${msg}; a truncated write?)`, path);
+  }
+}
+
+export function readJson(path: string): unknown {
+  return parseJson(readRegular(path), path);
+}
+
+/** Directory entries; [] when the directory does not exist. */
+export function listDir(path: string): Dirent[] {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw fromErrno(e, path, 'list');
+  }
+}
+
+const TMP_MARK = '.vcstore-';
+const TMP_RE = /^\..+\.vcstore-(\d+)-[0-9a-f]+\.tmp$/;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove temp files that a killed vcstore left in `dir` (their writer is gone). */
+export function cleanStaleTemps(dir: string): string[] {
+  const removed: string[] = [];
+  for (const d of listDir(dir)) {
+    const m = TMP_RE.exec(d.name);
+    if (!m || !d.isFile()) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && pidAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, d.name));
+      removed.push(join(dir, d.name));
+    } catch {
+      /* raced with another cleaner: fine */
+    }
+  }
+  return removed;
+}
+
+export interface WriteOptions {
+  /** Mode for a new file; an existing file keeps its own. */
+  mode?: number;
+}
+
+/**
+ * Atomic replace: temp file in the same directory, write, fsync, rename,
+ * fsync the directory. The file keeps its mode and owner. A reader sees the
+ * old bytes or the new ones, never a mix, even if we are killed.
+ */
+export function atomicWrite(path: string, data: string | Buffer, opts: WriteOptions = {}): void {
+  const dir = dirname(path);
+  const old = lstatOrUndef(path);
+  if (old && !old.isFile()) throw new StoreError(`refusing to replace ${path}: ${kindOf(old)}`, path);
+  cleanStaleTemps(dir);
+  const tmp = join(dir, `.${basename(path)}${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fchmodSync(fd, old ? old.mode & 0o7777 : (opts.mode ?? 0o644));
+    if (old && process.geteuid?.() === 0) fchownSync(fd, old.uid, old.gid);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created */
+    }
+    throw fromErrno(e, path, 'write');
+  }
+  fsyncDir(dir);
+}
+
+export function fsyncDir(dir: string): void {
+  try {
+    const dfd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* best effort: some file systems refuse fsync on a directory */
+  }
+}
+
+/**
+ * Remove a directory tree so that readers see it present or gone, never half
+ * deleted: rename it to a hidden name in the same parent (atomic), then
+ * delete that. Symlinks inside are removed, never followed.
+ */
+export function removeTree(path: string): void {
+  const st = lstatOrUndef(path);
+  if (!st) return;
+  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
+  const trash = join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    renameSync(path, trash);
+  } catch (e) {
+    throw fromErrno(e, path, 'remove');
+  }
+  fsyncDir(dirname(path));
+  try {
+    rmSync(trash, { recursive: true, force: true });
+  } catch (e) {
+    throw fromErrno(e, trash, 'remove');
+  }
+}
+
+const TRASH_RE = /^\.vcstore-rm-.+-(\d+)-[0-9a-f]+$/;
+
+/** Finish removals that a killed vcstore began (hidden `.vcstore-rm-*` dirs). */
+export function cleanStaleTrash(dir: string): string[] {
+  const removed: string[] = [];
+  for (const d of listDir(dir)) {
+    const m = TRASH_RE.exec(d.name);
+    if (!m || !d.isDirectory()) continue;
+    if (Number(m[1]) !== process.pid && pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, d.name), { recursive: true, force: true });
+    removed.push(join(dir, d.name));
+  }
+  return removed;
+}
+
+export { pidAlive };

@@ -1,0 +1,302 @@
+// flock(2), the lock the Kata runtime takes. Node has no flock binding, so we
+// open the file ourselves and let util-linux flock(1) lock our descriptor
+// (passed as its fd 3). A flock belongs to the open file description, so
+// when the helper exits our fd still holds the lock; closing it releases it,
+// and the kernel releases it if we die. See docs in README "Locking".
+import { spawn } from 'node:child_process';
+import { closeSync, constants as C, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { BusyError, fromErrno, NotFoundError, StoreError, VcError, type Holder } from './errors.js';
+
+export type LockMode = 'exclusive' | 'shared';
+
+/** Exit code we ask flock(1) to use on conflict or timeout (-E). */
+const FLOCK_BUSY = 75;
+
+export class InterruptedError extends VcError {
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`, signal === 'SIGINT' ? 130 : 143);
+  }
+}
+
+export interface AcquireOptions {
+  mode: LockMode;
+  /** Seconds to wait: 0 = do not wait, Infinity = wait for ever. */
+  wait: number;
+  /** Aborting kills the waiting helper and closes the fd: nothing is left behind. */
+  signal?: AbortSignal;
+  /** What to call the thing in messages, e.g. "sandbox 1234". */
+  label?: string;
+}
+
+export interface HeldLock {
+  path: string;
+  fd: number;
+  mode: LockMode;
+  release(): void;
+}
+
+/** Open a lock target (lock file or, for the persist layout, a directory) without creating it. */
+export function openLockTarget(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`lock ${path} does not exist`);
+    throw fromErrno(e, path, 'open lock');
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() && !st.isDirectory()) {
+    closeSync(fd);
+    throw new StoreError(`refusing to lock ${path}: not a regular file or directory`, path);
+  }
+  return fd;
+}
+
+export function flockArgs(mode: LockMode, wait: number): string[] {
+  const args = [mode === 'shared' ? '-s' : '-x'];
+  if (wait <= 0) args.push('-n');
+  else if (Number.isFinite(wait)) args.push('-w', String(wait));
+  args.push('-E', String(FLOCK_BUSY), '3');
+  return args;
+}
+
+/** Take flock(2) on `path`. Rejects with BusyError (exit 4) naming the holders. */
+export async function acquire(path: string, opts: AcquireOptions): Promise<HeldLock> {
+  const fd = openLockTarget(path);
+  let closed = false;
+  const close = () => {
+    if (!closed) {
+      closed = true;
+      closeSync(fd);
+    }
+  };
+  try {
+    const code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
+    if (code === FLOCK_BUSY) {
+      const holders = lockHolders([path]).get(path) ?? { holders: [], visible: false };
+      const who = describeHolders(holders.holders, holders.visible);
+      const what = opts.label ?? path;
+      const waited = opts.wait > 0 ? ` after waiting ${opts.wait}s` : '';
+      throw new BusyError(`${what} is locked${waited}: ${who}`, holders.holders);
+    }
+    if (code !== 0) throw new StoreError(`flock(1) failed on ${path} (exit ${code})`, path);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { path, fd, mode: opts.mode, release: close };
+}
+
+function runFlock(fd: number, args: string[], signal?: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const onAbort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(
+        e.code === 'ENOENT'
+          ? new StoreError('flock(1) not found: vcstore needs util-linux flock to take the runtime lock')
+          : e,
+      );
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) return reject(signal.reason);
+      if (code === null) return reject(new StoreError(`flock(1) killed by ${sig}`));
+      if (code !== 0 && code !== FLOCK_BUSY && stderr) return reject(new StoreError(`flock(1): ${stderr.trim()}`));
+      resolve(code);
+    });
+  });
+}
+
+export function describeHolders(holders: Holder[], visible: boolean): string {
+  if (holders.length === 0)
+    return visible ? 'holder unknown' : 'holder not visible here (another pid namespace?)';
+  return holders
+    .map((h) => `${h.waiting ? 'waiting' : 'held by'} pid ${h.pid} (${h.command || '?'}, ${h.mode})`)
+    .join(', ');
+}
+
+// ---------------------------------------------------------------------------
+// Who holds a lock, without taking it.
+
+interface ProcLock {
+  pid: number;
+  mode: 'exclusive' | 'shared';
+  waiting: boolean;
+}
+
+/** Parsed /proc/locks: FLOCK entries by "maj:min:ino", or null when unreadable. */
+export function readProcLocks(text?: string | null): Map<string, ProcLock[]> | null {
+  let src = text;
+  if (src === undefined) {
+    try {
+      src = readFileSync(process.env.VCSTORE_PROC_LOCKS || '/proc/locks', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  if (src === null) return null;
+  const out = new Map<string, ProcLock[]>();
+  for (const line of src.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    let i = 1;
+    let waiting = false;
+    if (f[i] === '->') {
+      waiting = true;
+      i++;
+    }
+    if (f[i] !== 'FLOCK') continue;
+    const mode = f[i + 2] === 'WRITE' ? 'exclusive' : 'shared';
+    const pid = Number(f[i + 3]);
+    const id = f[i + 4]?.split(':');
+    if (!id || id.length !== 3) continue;
+    const key = `${parseInt(id[0]!, 16)}:${parseInt(id[1]!, 16)}:${id[2]}`;
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push({ pid, mode, waiting });
+  }
+  return out;
+}
+
+/** "maj:min:ino" of a stat result, decoded as glibc's major()/minor() do. */
+export function devInoKey(dev: number, ino: number): string {
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff & 0xfffff);
+  return `${major}:${minor}:${ino}`;
+}
+
+export interface LockReport {
+  held: boolean;
+  holders: Holder[];
+  /** False when /proc/locks showed nothing usable (missing, or another pid namespace). */
+  visible: boolean;
+}
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Scan /proc/<pid>/fd for descriptors open on the given files, and keep
+ * those whose fdinfo shows a FLOCK: the real holders, whoever called flock().
+ * One pass over /proc serves every key at once.
+ */
+function scanHolders(keys: Map<string, ProcLock[]>): Map<string, Holder[]> {
+  const found = new Map<string, Holder[]>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let key: string;
+      try {
+        const st = statSync(`/proc/${pid}/fd/${fd}`);
+        key = devInoKey(st.dev, st.ino);
+      } catch {
+        continue;
+      }
+      if (!keys.has(key)) continue;
+      let info: string;
+      try {
+        info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      } catch {
+        continue;
+      }
+      const m = /^lock:\s+\d+:\s+FLOCK\s+\S+\s+(READ|WRITE)/m.exec(info);
+      if (!m) continue;
+      let list = found.get(key);
+      if (!list) found.set(key, (list = []));
+      const p = Number(pid);
+      if (list.some((h) => h.pid === p)) continue;
+      list.push({ pid: p, command: commOf(p), mode: m[1] === 'WRITE' ? 'exclusive' : 'shared', waiting: false });
+    }
+  }
+  return found;
+}
+
+/**
+ * Lock state of many lock targets with one read of /proc/locks and, only if
+ * some are locked, one scan of /proc. Never takes a lock, never creates a file.
+ * Paths that do not exist are left out of the result.
+ */
+export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]> | null): Map<string, LockReport> {
+  const locks = procLocks !== undefined ? procLocks : readProcLocks();
+  const out = new Map<string, LockReport>();
+  const keyOf = new Map<string, string>();
+  for (const p of paths) {
+    try {
+      const st = statSync(p);
+      keyOf.set(p, devInoKey(st.dev, st.ino));
+    } catch {
+      /* no lock file: nothing to report */
+    }
+  }
+  if (locks === null) {
+    for (const p of keyOf.keys()) out.set(p, { held: false, holders: [], visible: false });
+    return out;
+  }
+  const visible = inInitialPidNs();
+  const wanted = new Map<string, ProcLock[]>();
+  for (const key of keyOf.values()) {
+    const l = locks.get(key);
+    if (l) wanted.set(key, l);
+  }
+  const real = wanted.size ? scanHolders(wanted) : new Map<string, Holder[]>();
+  for (const [p, key] of keyOf) {
+    const entries = wanted.get(key) ?? [];
+    const scanned = real.get(key) ?? [];
+    // Our own descriptor (show holds the shared lock while it reads) is not
+    // somebody else holding the sandbox.
+    let holders: Holder[] = scanned.filter((h) => h.pid !== process.pid);
+    let held = holders.length > 0;
+    if (scanned.length === 0 && entries.some((e) => !e.waiting)) {
+      // Listed in /proc/locks but no descriptor found (another pid namespace,
+      // or /proc/<pid> hidden): report the pid /proc/locks gives.
+      holders = entries
+        .filter((e) => !e.waiting && e.pid !== process.pid)
+        .map((e) => ({ pid: e.pid, command: commOf(e.pid) || '(unknown)', mode: e.mode, waiting: false }));
+      held = holders.length > 0;
+    }
+    for (const e of entries.filter((x) => x.waiting))
+      holders.push({ pid: e.pid, command: commOf(e.pid), mode: e.mode, waiting: true });
+    out.set(p, { held, holders, visible });
+  }
+  return out;
+}
+
+/** PROC_PID_INIT_INO: the initial pid namespace, the only one whose /proc/locks shows every lock. */
+const INIT_PID_NS = 'pid:[4026531836]';
+let initNs: boolean | undefined;
+
+/**
+ * In a child pid namespace /proc/locks leaves out locks of processes outside
+ * it, so "no entry" does not mean "free" there.
+ */
+export function inInitialPidNs(): boolean {
+  if (initNs === undefined) {
+    try {
+      initNs = readlinkSync('/proc/self/ns/pid') === INIT_PID_NS;
+    } catch {
+      initNs = false;
+    }
+  }
+  return initNs;
+}

@@ -1,0 +1,81 @@
+// Where the store lives. Mirrors the Go runtime: every root is
+// <rootless dir>/<VCStorePrefix>/<fixed path>, and the prefix is applied to
+// every root alike (the Go helper that forgot it is a bug we do not copy).
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface Roots {
+  /** Absolute prefix joined in front of every root ('' for none). */
+  prefix: string;
+  /** $XDG_RUNTIME_DIR when running rootless, else ''. */
+  rootlessDir: string;
+  /** Sandbox and container configuration: /var/lib/vc/sbs */
+  config: string;
+  /** Sandbox and container run-time state and the lock: /run/vc/sbs */
+  run: string;
+  /** ACRN VM UUID store of the 1.x layout: /var/lib/vc/uuid */
+  uuid: string;
+  /** ACRN VM UUID store of the persist layout (1.11+): /run/vc/uuid */
+  persistUuid: string;
+  /** Guest VM dirs (qemu pid, sockets): /run/vc/vm */
+  vm: string;
+  /** Kata 3.x runtime-rs state: /run/kata */
+  kata: string;
+}
+
+export interface RootOptions {
+  prefix?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** For tests: the text of /proc/self/uid_map. */
+  uidMap?: string | null;
+  euid?: number;
+}
+
+/**
+ * Rootless as the Go runtime decides it: we are root inside a user namespace
+ * whose uid 0 maps to a non-zero host uid. The euid alone is not enough.
+ */
+export function isRootless(uidMap: string | null, euid: number): boolean {
+  if (euid !== 0 || uidMap === null) return false;
+  for (const line of uidMap.split('\n')) {
+    const f = line.trim().split(/\s+/).map(Number);
+    if (f.length !== 3 || f.some((n) => !Number.isFinite(n))) continue;
+    const [inside, outside, count] = f as [number, number, number];
+    if (inside <= 0 && 0 < inside + count) return outside + (0 - inside) !== 0;
+  }
+  return false;
+}
+
+function readUidMap(): string | null {
+  try {
+    return readFileSync('/proc/self/uid_map', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function resolveRoots(opts: RootOptions = {}): Roots {
+  const env = opts.env ?? process.env;
+  const prefix = opts.prefix ? resolve(opts.prefix) : '';
+  let rootless: boolean;
+  const forced = env.VCSTORE_ROOTLESS;
+  if (forced === '1' || forced === 'true') rootless = true;
+  else if (forced === '0' || forced === 'false') rootless = false;
+  else
+    rootless = isRootless(
+      opts.uidMap !== undefined ? opts.uidMap : readUidMap(),
+      opts.euid ?? process.geteuid?.() ?? 0,
+    );
+  const rootlessDir = rootless ? (env.XDG_RUNTIME_DIR ?? '') : '';
+  const at = (p: string) => join(rootlessDir || '/', prefix || '/', p);
+  return {
+    prefix,
+    rootlessDir,
+    config: at('var/lib/vc/sbs'),
+    run: at('run/vc/sbs'),
+    uuid: at('var/lib/vc/uuid'),
+    persistUuid: at('run/vc/uuid'),
+    vm: at('run/vc/vm'),
+    kata: at('run/kata'),
+  };
+}
