@@ -1,0 +1,216 @@
+// Test helpers: real stores in temp dirs, the real bin/vcstore, real flock(2)
+// holders in other processes. Nothing here mocks the store or the lock.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fse from 'fs-extra';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'vcstore');
+
+export function tempDir(tag = 'vcstore-test-'): string {
+  return mkdtempSync(join(tmpdir(), tag));
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function vc(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** vcstore with --prefix. */
+export function vcp(prefix: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+  return vc(['--prefix', prefix, ...args], opts);
+}
+
+export function vcAsync(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess): Promise<RunResult> {
+  return new Promise((res) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Building stores in the runtime's own format.
+
+export type Hv = 'qemu' | 'firecracker' | 'acrn' | 'clh';
+
+export interface ContainerSpec {
+  id: string;
+  state?: string;
+  pid?: number;
+}
+
+export interface SandboxSpec {
+  state?: string;
+  hypervisor?: Hv;
+  /** Hypervisor pid: hypervisor.json PID, or /run/vc/vm/<sid>/pid for qemu. */
+  pid?: number;
+  containers?: ContainerSpec[];
+  configOnly?: boolean;
+  runtimeOnly?: boolean;
+  acrnUuid?: string;
+}
+
+const compact = (v: unknown) => JSON.stringify(v);
+
+export function hex64(seed: string): string {
+  return createHash('sha256').update(seed).digest('hex');
+}
+
+export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}): void {
+  const cfg = join(prefix, 'var/lib/vc/sbs', sid);
+  const run = join(prefix, 'run/vc/sbs', sid);
+  const hv = spec.hypervisor ?? 'qemu';
+  const containers = spec.containers ?? [{ id: sid, state: spec.state ?? 'running', pid: -1 }];
+  if (!spec.runtimeOnly) {
+    fse.outputFileSync(join(cfg, 'lock'), '');
+    fse.mkdirpSync(join(cfg, 'raw'));
+    fse.outputFileSync(
+      join(cfg, 'config.json'),
+      compact({ ID: sid, Hostname: sid.slice(0, 12), HypervisorType: hv, AgentType: 'kata', ProxyType: 'kataBuiltInProxy', ShimType: 'kataShim', Containers: containers.map((c) => ({ ID: c.id })), Annotations: {} }),
+    );
+    for (const c of containers) {
+      fse.outputFileSync(join(cfg, c.id, 'lock'), '');
+      fse.mkdirpSync(join(cfg, c.id, 'raw'));
+      fse.outputFileSync(join(cfg, c.id, 'config.json'), compact({ ID: c.id, RootFs: {}, _: { ociVersion: '1.0.1' } }));
+    }
+  }
+  if (!spec.configOnly) {
+    fse.outputFileSync(join(run, 'lock'), '');
+    fse.mkdirpSync(join(run, 'raw'));
+    fse.outputFileSync(
+      join(run, 'state.json'),
+      compact({ state: spec.state ?? 'running', blockIndex: 1, guestMemoryBlockSize: 128, guestMemoryHotplugProbe: false, cgroupPath: `/kubepods/kata_${sid}` }),
+    );
+    const pid = spec.pid ?? 0;
+    let hvJson: unknown;
+    if (hv === 'qemu') {
+      hvJson = { Bridges: [], HotpluggedVCPUs: [], HotpluggedMemory: 0, UUID: '', HotplugVFIOOnRootBus: false, VirtiofsdPid: 0 };
+      if (spec.pid !== undefined) fse.outputFileSync(join(prefix, 'run/vc/vm', sid, 'pid'), String(pid));
+    } else if (hv === 'firecracker') hvJson = { PID: pid };
+    else if (hv === 'acrn') hvJson = { UUID: spec.acrnUuid ?? 'a7ada506-1ab0-4b6b-a0da-e513ca9b8c2f', PID: pid };
+    else hvJson = { PID: pid, VirtiofsdPID: 0 };
+    fse.outputFileSync(join(run, 'hypervisor.json'), compact(hvJson));
+    fse.outputFileSync(join(run, 'agent.json'), compact({ ProxyPid: -1, URL: '' }));
+    fse.outputFileSync(join(run, 'devices.json'), '[]');
+    for (const c of containers) {
+      fse.outputFileSync(join(run, c.id, 'lock'), '');
+      fse.mkdirpSync(join(run, c.id, 'raw'));
+      fse.outputFileSync(join(run, c.id, 'state.json'), compact({ state: c.state ?? 'running', BlockDeviceID: '', fstype: '', cgroupPath: '' }));
+      fse.outputFileSync(join(run, c.id, 'process.json'), compact({ Token: 'tok', Pid: c.pid ?? -1, StartTime: '2026-11-27T15:49:09.722191Z' }));
+      fse.outputFileSync(join(run, c.id, 'devices.json'), '[]');
+      fse.outputFileSync(join(run, c.id, 'mounts.json'), '[]');
+    }
+  }
+}
+
+export function writeUuidStore(prefix: string, slots: number[]): void {
+  fse.outputFileSync(join(prefix, 'var/lib/vc/uuid', 'uuid.json'), compact({ UUIDAvailability: slots }));
+  fse.outputFileSync(join(prefix, 'var/lib/vc/uuid', 'lock'), '');
+  fse.mkdirpSync(join(prefix, 'var/lib/vc/uuid', 'raw'));
+}
+
+export const runLock = (prefix: string, sid: string) => join(prefix, 'run/vc/sbs', sid, 'lock');
+
+// ---------------------------------------------------------------------------
+// Real processes
+
+/** A live process whose cmdline carries `-name sandbox-<sid>`, as qemu's does. */
+export function fakeHypervisor(sid: string): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', '-name', `sandbox-${sid}`], { stdio: 'ignore' });
+}
+
+/** A process that is certainly dead: spawned and reaped. */
+export function deadPid(): number {
+  const r = spawnSync('true');
+  return r.pid!;
+}
+
+/**
+ * Hold flock(2) on `path` from a util-linux flock(1) process, as the runtime
+ * would. Resolves once the lock is held. Kill with `release()`.
+ */
+export async function holdFlock(path: string, mode: 'x' | 's' = 'x'): Promise<{ pid: number; child: ChildProcess; release(): Promise<void> }> {
+  const child = spawn('flock', [`-${mode}`, path, '-c', 'echo locked; exec sleep 1000'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  await new Promise<void>((res, rej) => {
+    child.stdout!.once('data', () => res());
+    child.once('exit', (c) => rej(new Error(`flock exited ${c}`)));
+  });
+  return {
+    pid: child.pid!,
+    child,
+    release: () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null || child.signalCode !== null) return res();
+        child.once('exit', () => res());
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          res();
+        }
+      }),
+  };
+}
+
+/** Can flock(1) from outside take the lock right now? */
+export function flockFree(path: string, mode: 'x' | 's' = 'x'): boolean {
+  return spawnSync('flock', [`-${mode}`, '-n', path, 'true']).status === 0;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------------------
+// "Nothing changed on disk": a snapshot of every entry under a dir.
+
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (p: string) => {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return;
+    }
+    const rel = p.slice(dir.length) || '/';
+    if (st.isSymbolicLink()) out.set(rel, `link:${readlinkSync(p)}`);
+    else if (st.isDirectory()) {
+      out.set(rel, `dir:${(st.mode & 0o7777).toString(8)}`);
+      for (const n of readdirSync(p)) walk(join(p, n));
+    } else if (st.isFile()) {
+      out.set(rel, `file:${(st.mode & 0o7777).toString(8)}:${createHash('sha1').update(readFileSync(p)).digest('hex')}:${st.mtimeMs}`);
+    } else out.set(rel, `special:${st.mode}`);
+  };
+  walk(dir);
+  return out;
+}

@@ -1,0 +1,246 @@
+// ls, show and path end to end: the real bin/vcstore on real stores.
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ChildProcess } from 'node:child_process';
+import { addSandbox, cleanup, deadPid, fakeHypervisor, hex64, holdFlock, runLock, sleep, snapshot, tempDir, vc, vcp } from './helpers.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+const procs: ChildProcess[] = [];
+after(() => {
+  procs.forEach((p) => p.kill('SIGKILL'));
+  dirs.forEach(cleanup);
+});
+
+const LIVE = hex64('live-qemu');
+const DEAD = hex64('dead-fc');
+const ACRN = hex64('acrn');
+let store: string;
+let hvPid: number;
+
+before(async () => {
+  store = tmp();
+  const hv = fakeHypervisor(LIVE);
+  procs.push(hv);
+  hvPid = hv.pid!;
+  await sleep(100);
+  addSandbox(store, LIVE, { state: 'running', hypervisor: 'qemu', pid: hvPid, containers: [{ id: LIVE, state: 'running', pid: -1 }, { id: hex64('c2'), state: 'running', pid: -1 }] });
+  addSandbox(store, DEAD, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+  addSandbox(store, ACRN, { state: 'paused', hypervisor: 'acrn', pid: 1 });
+  addSandbox(store, 'ready1', { state: 'ready', hypervisor: 'clh' });
+  addSandbox(store, 'stopped1', { state: 'stopped', hypervisor: 'qemu' });
+  addSandbox(store, 'cfgonly', { configOnly: true });
+  addSandbox(store, 'runonly', { runtimeOnly: true, state: 'stopped' });
+  addSandbox(store, 'corrupt', { state: 'running' });
+  writeFileSync(join(store, 'run/vc/sbs/corrupt/state.json'), '{"state":"run');
+  addSandbox(store, 'truncated', { state: 'running', hypervisor: 'firecracker' });
+  writeFileSync(join(store, 'run/vc/sbs/truncated/hypervisor.json'), '');
+});
+
+const byId = (list: any[], id: string) => list.find((s) => s.id === id);
+
+describe('ls', () => {
+  it('--json: every sandbox, stable fields, liveness per hypervisor type', () => {
+    const before = snapshot(store);
+    const r = vcp(store, ['ls', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const list = JSON.parse(r.stdout);
+    assert.equal(list.length, 9);
+    const live = byId(list, LIVE);
+    assert.deepEqual(Object.keys(live), ['id', 'state', 'layout', 'hypervisor', 'containers', 'lock', 'paths', 'problems']);
+    assert.deepEqual(live.hypervisor, { type: 'qemu', pid: hvPid, alive: true, verified: true });
+    assert.equal(live.layout, 'legacy');
+    assert.equal(live.containers.length, 2);
+    assert.deepEqual(live.problems, []);
+    assert.deepEqual(live.lock, { held: false, visible: true, holders: [] });
+    assert.equal(live.paths.runtime, join(store, 'run/vc/sbs', LIVE));
+    const dead = byId(list, DEAD);
+    assert.equal(dead.hypervisor.type, 'firecracker');
+    assert.equal(dead.hypervisor.alive, false);
+    assert.ok(dead.problems.includes('hypervisor-dead'));
+    // pid 1 is alive but is not this sandbox's acrn-dm: pid reuse.
+    const acrn = byId(list, ACRN);
+    assert.equal(acrn.hypervisor.type, 'acrn');
+    assert.equal(acrn.hypervisor.alive, false);
+    assert.ok(acrn.problems.includes('pid-reused'));
+    assert.equal(byId(list, 'ready1').hypervisor.type, 'clh');
+    assert.deepEqual(byId(list, 'cfgonly').problems, ['runtime-missing']);
+    assert.ok(byId(list, 'runonly').problems.includes('config-missing'));
+    assert.ok(byId(list, 'corrupt').problems.includes('corrupt:state.json'));
+    assert.ok(byId(list, 'truncated').problems.includes('corrupt:hypervisor.json'));
+    assert.deepEqual(snapshot(store), before, 'ls never writes');
+  });
+  it('every state is listed and --state filters', () => {
+    const q = (s: string) => vcp(store, ['ls', '-q', '--state', s]).stdout;
+    assert.equal(q('paused'), `${ACRN}\n`);
+    assert.equal(q('ready'), 'ready1\n');
+    assert.equal(q('stopped'), 'runonly\nstopped1\n');
+    assert.equal(vcp(store, ['ls', '--state', 'bogus']).code, 2);
+  });
+  it('-q prints IDs only; the table truncates IDs unless --no-trunc', () => {
+    const q = vcp(store, ['ls', '-q']);
+    assert.equal(q.stdout.trim().split('\n').length, 9);
+    const t = vcp(store, ['ls']);
+    assert.match(t.stdout, /^ID\s+STATE\s+HYPERVISOR\s+PID\s+ALIVE\s+CONTAINERS\s+LOCK\s+PROBLEMS\n/);
+    assert.ok(t.stdout.includes(LIVE.slice(0, 12) + ' '));
+    assert.ok(!t.stdout.includes(LIVE));
+    assert.ok(vcp(store, ['ls', '--no-trunc']).stdout.includes(LIVE));
+    assert.ok(!t.stdout.includes('\u001b['), 'no colour off a TTY');
+  });
+  it('colour only when forced (TTY stand-in), never with NO_COLOR or --no-color', () => {
+    assert.ok(vcp(store, ['ls'], { env: { FORCE_COLOR: '1' } }).stdout.includes('\u001b['));
+    assert.ok(!vcp(store, ['ls'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout.includes('\u001b['));
+    assert.ok(!vcp(store, ['--no-color', 'ls'], { env: { FORCE_COLOR: '1' } }).stdout.includes('\u001b['));
+  });
+  it('shows a lock held by another process, without blocking', async () => {
+    const h = await holdFlock(runLock(store, 'ready1'));
+    try {
+      const list = JSON.parse(vcp(store, ['ls', '--json']).stdout);
+      const s = byId(list, 'ready1');
+      assert.equal(s.lock.held, true);
+      assert.ok(s.lock.holders.length >= 1);
+      assert.ok(['flock', 'sh', 'sleep'].includes(s.lock.holders[0].command));
+      assert.match(vcp(store, ['ls']).stdout, /ready1\s+ready\s+clh.*\d+\/(flock|sh|sleep)/);
+    } finally {
+      await h.release();
+    }
+  });
+  it('empty or missing store: [] and exit 0, nothing created', () => {
+    const p = tmp();
+    const r = vcp(join(p, 'nothing'), ['ls', '--json']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '[]\n');
+    assert.equal(existsSync(join(p, 'nothing')), false);
+    assert.equal(vcp(join(p, 'nothing'), ['ls', '-q']).stdout, '');
+  });
+});
+
+describe('show', () => {
+  it('summary: paths, items, hypervisor, containers', () => {
+    const r = vcp(store, ['show', LIVE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Sandbox\s+[0-9a-f]{64}\nState\s+running/);
+    assert.match(r.stdout, new RegExp(`Hypervisor\\s+qemu\\s+pid ${hvPid}\\s+alive`));
+    assert.match(r.stdout, /runtime\/state\.json/);
+    assert.match(r.stdout, /Containers \(2\)/);
+    assert.match(r.stdout, /Lock\s+free/);
+  });
+  it('--json summary is one object with items', () => {
+    const j = JSON.parse(vcp(store, ['--json', 'show', LIVE]).stdout);
+    assert.equal(j.id, LIVE);
+    assert.ok(j.items.some((i: any) => i.file === 'config.json' && i.root === 'config' && i.size > 0));
+    assert.ok(Array.isArray(j.raw));
+  });
+  it('one item by enum name, file name or short form, any case', () => {
+    for (const name of ['State', 'state.json', 'STATE', 'state']) {
+      const r = vcp(store, ['show', 'ready1', name]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).state, 'ready');
+    }
+    assert.equal(vcp(store, ['--json', 'show', 'ready1', 'hypervisor']).stdout, '{"PID":0,"VirtiofsdPID":0}\n');
+  });
+  it('container summary and container item', () => {
+    const c = hex64('c2');
+    assert.match(vcp(store, ['show', LIVE, c]).stdout, /^Container\s+[0-9a-f]{64}/);
+    assert.equal(JSON.parse(vcp(store, ['show', LIVE, c, 'process']).stdout).Pid, -1);
+  });
+  it('devices.json decoded by type', () => {
+    writeFileSync(
+      join(store, 'run/vc/sbs/stopped1/devices.json'),
+      JSON.stringify([
+        { Type: 'block', Data: { ID: 'b1', DeviceInfo: { HostPath: '/dev/dm-5' }, RefCount: 1, AttachCount: 1, BlockDrive: { VirtPath: '/dev/vda', Format: 'raw', PCIAddr: '01/02' } } },
+        { Type: 'generic', Data: { ID: 'g1', DeviceInfo: { HostPath: '/dev/fuse', DevType: 'c', Major: 10, Minor: 229 } } },
+        { Type: 'weird', Data: {} },
+      ]),
+    );
+    const r = vcp(store, ['show', 'stopped1', 'devices']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^block\s+b1\s+\/dev\/dm-5 -> \/dev\/vda\s+raw\s+addr 01\/02/m);
+    assert.match(r.stdout, /^generic\s+g1\s+\/dev\/fuse\s+c 10:229/m);
+    assert.match(r.stdout, /unknown device type/);
+  });
+  it('missing sandbox, container or item exits 3 with one line', () => {
+    const a = vcp(store, ['show', 'ghost']);
+    assert.equal(a.code, 3);
+    assert.equal(a.stderr, 'vcstore: sandbox ghost not found\n');
+    const b = vcp(store, ['show', LIVE, 'ghostc']);
+    assert.equal(b.code, 3);
+    assert.equal(b.stderr.split('\n').length, 2);
+    const c = vcp(store, ['show', 'cfgonly', 'network']);
+    assert.equal(c.code, 3);
+    assert.match(c.stderr, /^vcstore: Network item not found: /);
+  });
+  it('a corrupt item exits 1 naming the file', () => {
+    const r = vcp(store, ['show', 'corrupt', 'state']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^vcstore: .*corrupt\/state\.json: corrupt JSON/);
+  });
+  it('waits for the shared lock: exit 4 when a writer holds it; --no-lock reads and warns', async () => {
+    const h = await holdFlock(runLock(store, 'stopped1'));
+    try {
+      const r = vcp(store, ['show', '--wait', '0.2', 'stopped1', 'state']);
+      assert.equal(r.code, 4);
+      assert.match(r.stderr, /locked after waiting 0\.2s: held by pid/);
+      const n = vcp(store, ['show', '--no-lock', 'stopped1', 'state']);
+      assert.equal(n.code, 0);
+      assert.match(n.stderr, /^vcstore: warning: reading without the lock/);
+    } finally {
+      await h.release();
+    }
+    const s = await holdFlock(runLock(store, 'stopped1'), 's');
+    try {
+      assert.equal(vcp(store, ['show', '-n', 'stopped1', 'state']).code, 0, 'readers share');
+    } finally {
+      await s.release();
+    }
+  });
+  it('bad IDs and unknown items exit 2', () => {
+    for (const args of [['show', '../x'], ['show', 'a/b'], ['show', 'x'.repeat(4096)], ['show', LIVE, LIVE, 'nope']]) {
+      const r = vcp(store, args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr.split('\n').length, 2);
+    }
+  });
+});
+
+describe('path', () => {
+  it('roots, sandbox, container, item; never touches the store', () => {
+    const p = tmp();
+    assert.equal(vcp(p, ['path']).stdout.split('\n')[1], `runtime ${p}/run/vc/sbs`);
+    assert.deepEqual(JSON.parse(vcp(p, ['--json', 'path', 's1']).stdout), {
+      config: `${p}/var/lib/vc/sbs/s1`,
+      runtime: `${p}/run/vc/sbs/s1`,
+      vm: `${p}/run/vc/vm/s1`,
+      lock: `${p}/run/vc/sbs/s1/lock`,
+    });
+    assert.equal(vcp(p, ['path', 's1', 'state']).stdout, `${p}/run/vc/sbs/s1/state.json\n`);
+    assert.equal(vcp(p, ['path', 's1', 'c1', 'config']).stdout, `${p}/var/lib/vc/sbs/s1/c1/config.json\n`);
+    assert.equal(vcp(p, ['path', 's1', 'c1']).stdout, `config ${p}/var/lib/vc/sbs/s1/c1\nruntime ${p}/run/vc/sbs/s1/c1\n`);
+    assert.equal(vc(['path'], { env: { VCSTORE_PREFIX: p } }).stdout.split('\n')[0], `config ${p}/var/lib/vc/sbs`);
+    assert.equal(existsSync(join(p, 'run')), false);
+  });
+});
+
+describe('symlinked sandbox dir', () => {
+  it('is reported and never read through', () => {
+    const p = tmp();
+    const outside = tmp();
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    mkdirSync(join(outside, 'evil'));
+    writeFileSync(join(outside, 'evil/state.json'), '{"state":"running"}');
+    symlinkSync(join(outside, 'evil'), join(p, 'run/vc/sbs/evil'));
+    const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
+    assert.deepEqual(list[0].problems, ['symlink:runtime']);
+    assert.equal(list[0].state, null);
+    const r = vcp(p, ['show', 'evil', 'state']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /symbolic link/);
+  });
+});

@@ -1,0 +1,225 @@
+// Locks against real flock(2) holders in other processes.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { BusyError, NotFoundError } from '../src/store/errors.js';
+import { acquire, InterruptedError, lockHolders } from '../src/store/locks.js';
+import { addSandbox, cleanup, collect, flockFree, holdFlock, runLock, sleep, snapshot, tempDir, vcAsync, vcp } from './helpers.js';
+
+const dirs: string[] = [];
+const store = (...sids: string[]) => {
+  const d = tempDir();
+  dirs.push(d);
+  for (const s of sids) addSandbox(d, s);
+  return d;
+};
+after(() => dirs.forEach(cleanup));
+
+describe('core locking', () => {
+  it('exclusive lock is seen by flock(1), and released on release()', async () => {
+    const p = store('s1');
+    const l = await acquire(runLock(p, 's1'), { mode: 'exclusive', wait: 0 });
+    assert.equal(flockFree(runLock(p, 's1'), 's'), false);
+    l.release();
+    assert.equal(flockFree(runLock(p, 's1')), true);
+  });
+  it('shared lock admits other readers, keeps writers out', async () => {
+    const p = store('s1');
+    const l = await acquire(runLock(p, 's1'), { mode: 'shared', wait: 0 });
+    assert.equal(flockFree(runLock(p, 's1'), 's'), true);
+    assert.equal(flockFree(runLock(p, 's1'), 'x'), false);
+    l.release();
+  });
+  it('busy: non-blocking fails at once naming the holder pid and command', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    try {
+      await assert.rejects(acquire(runLock(p, 's1'), { mode: 'shared', wait: 0, label: 'sandbox s1' }), (e: unknown) => {
+        assert.ok(e instanceof BusyError);
+        assert.equal(e.exitCode, 4);
+        assert.ok(e.holders.some((x) => x.command === 'sleep' || x.command === 'flock'), JSON.stringify(e.holders));
+        assert.match(e.message, /sandbox s1 is locked: held by pid \d+/);
+        return true;
+      });
+    } finally {
+      await h.release();
+    }
+  });
+  it('a wait times out after about the time asked', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'), 's');
+    try {
+      const t0 = Date.now();
+      await assert.rejects(acquire(runLock(p, 's1'), { mode: 'exclusive', wait: 0.3 }), BusyError);
+      assert.ok(Date.now() - t0 >= 250);
+    } finally {
+      await h.release();
+    }
+  });
+  it('a waiter gets the lock when the holder is killed -9', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    const pending = acquire(runLock(p, 's1'), { mode: 'exclusive', wait: 10 });
+    await sleep(150);
+    process.kill(-h.pid, 'SIGKILL');
+    const l = await pending;
+    assert.equal(flockFree(runLock(p, 's1')), false);
+    l.release();
+    await h.release();
+  });
+  it('aborting a wait leaves nothing held and nothing behind', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    const ac = new AbortController();
+    const pending = acquire(runLock(p, 's1'), { mode: 'exclusive', wait: Infinity, signal: ac.signal });
+    await sleep(100);
+    ac.abort(new InterruptedError('SIGINT'));
+    await assert.rejects(pending, InterruptedError);
+    await h.release();
+    assert.equal(flockFree(runLock(p, 's1')), true);
+  });
+  it('never creates a lock file', async () => {
+    const p = store();
+    await assert.rejects(acquire(join(p, 'run/vc/sbs/ghost/lock'), { mode: 'exclusive', wait: 0 }), NotFoundError);
+    assert.deepEqual(readdirSync(p), []);
+  });
+  it('holders are found through /proc/<pid>/fdinfo, not the dead helper pid', async () => {
+    const p = store('s1');
+    const l = await acquire(runLock(p, 's1'), { mode: 'exclusive', wait: 0 });
+    // The flock(1) helper that called flock() has exited; the holder is us,
+    // and lockHolders leaves our own pid out: as if free for this process.
+    const r = lockHolders([runLock(p, 's1')]).get(runLock(p, 's1'))!;
+    assert.equal(r.held, false);
+    l.release();
+    const h = await holdFlock(runLock(p, 's1'));
+    const r2 = lockHolders([runLock(p, 's1')]).get(runLock(p, 's1'))!;
+    assert.equal(r2.held, true);
+    // flock(1) forks sh/sleep, which inherit the descriptor: both are holders.
+    assert.ok(r2.holders.length >= 1);
+    assert.ok(r2.holders.every((x) => x.mode === 'exclusive' && !x.waiting));
+    await h.release();
+  });
+  it('missing /proc/locks: not visible, never claimed free', () => {
+    const p = store('s1');
+    const r = lockHolders([runLock(p, 's1')], null).get(runLock(p, 's1'))!;
+    assert.deepEqual(r, { held: false, holders: [], visible: false });
+  });
+});
+
+describe('vcstore lock', () => {
+  it('probe: free exits 0 and takes nothing', () => {
+    const p = store('s1');
+    const before = snapshot(p);
+    const r = vcp(p, ['lock', 's1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'sandbox s1: free\n');
+    assert.deepEqual(snapshot(p), before);
+  });
+  it('probe: held exits 4 and names the holder; --json', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    try {
+      const r = vcp(p, ['lock', 's1']);
+      assert.equal(r.code, 4);
+      assert.match(r.stdout, /^sandbox s1: locked, held by pid \d+ \((flock|sh|sleep), exclusive\)/);
+      const j = JSON.parse(vcp(p, ['--json', 'lock', 's1']).stdout);
+      assert.equal(j.held, true);
+      assert.equal(j.visible, true);
+      assert.ok(j.holders.length >= 1);
+      assert.deepEqual(Object.keys(j.holders[0]).sort(), ['command', 'mode', 'pid', 'waiting']);
+    } finally {
+      await h.release();
+    }
+  });
+  it('probe with /proc/locks missing says it cannot tell (exit 1)', () => {
+    const p = store('s1');
+    const r = vcp(p, ['lock', 's1'], { env: { VCSTORE_PROC_LOCKS: '/nonexistent' } });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /unknown/);
+  });
+  it('runs CMD under the lock: flock -n from outside cannot enter; exit status is CMD\'s', () => {
+    const p = store('s1');
+    const lk = runLock(p, 's1');
+    const r = vcp(p, ['lock', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo inner=$?; exit 7`]);
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(r.stdout, 'inner=1\n');
+    assert.equal(flockFree(lk), true);
+  });
+  it('--shared lets readers in, keeps writers out', () => {
+    const p = store('s1');
+    const lk = runLock(p, 's1');
+    const r = vcp(p, ['lock', '--shared', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo s=$?; flock -n -x ${lk} true; echo x=$?`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 's=0\nx=1\n');
+  });
+  it('busy: exit 4 after --wait, naming the holder; CMD never runs', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    try {
+      const r = vcp(p, ['lock', '--wait', '0.2', 's1', '--', 'sh', '-c', 'echo ran']);
+      assert.equal(r.code, 4);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^vcstore: sandbox s1 is locked after waiting 0\.2s: held by pid \d+/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      const n = vcp(p, ['lock', '-n', 's1', '--', 'true']);
+      assert.equal(n.code, 4);
+    } finally {
+      await h.release();
+    }
+  });
+  it('the lock outlives a killed vcstore while CMD runs', async () => {
+    const p = store('s1');
+    const lk = runLock(p, 's1');
+    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 1']);
+    await new Promise<void>((res) => child.stdout!.once('data', () => res()));
+    child.kill('SIGKILL');
+    await sleep(100);
+    assert.equal(flockFree(lk), false, 'CMD still holds the lock');
+    await sleep(1200);
+    assert.equal(flockFree(lk), true, 'released when CMD exits');
+  });
+  it('SIGTERM while waiting: exits 143, nothing held, nothing left', async () => {
+    const p = store('s1');
+    const h = await holdFlock(runLock(p, 's1'));
+    const before = snapshot(p);
+    const child = vcAsync(['--prefix', p, 'lock', '--wait', 'inf', 's1', '--', 'true']);
+    const done = collect(child);
+    await sleep(400);
+    child.kill('SIGTERM');
+    const r = await done;
+    assert.equal(r.code, 143, r.stderr);
+    assert.match(r.stderr, /interrupted by SIGTERM/);
+    await h.release();
+    assert.equal(flockFree(runLock(p, 's1')), true);
+    assert.deepEqual(snapshot(p), before);
+  });
+  it('SIGTERM while CMD runs: forwarded to CMD, lock released', async () => {
+    const p = store('s1');
+    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 30 & wait']);
+    const done = collect(child);
+    await new Promise<void>((res) => child.stdout!.once('data', () => res()));
+    child.kill('SIGTERM');
+    const r = await done;
+    assert.equal(r.code, 143);
+    assert.equal(flockFree(runLock(p, 's1')), true);
+  });
+  it('missing sandbox exits 3 and creates nothing; bad ID exits 2', () => {
+    const p = store();
+    const r = vcp(p, ['lock', 'ghost', '--', 'true']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr, 'vcstore: sandbox ghost not found\n');
+    assert.deepEqual(readdirSync(p), []);
+    const b = vcp(p, ['lock', '../etc']);
+    assert.equal(b.code, 2);
+    assert.equal(existsSync(join(p, 'run')), false);
+  });
+  it('command not found exits 127 and releases', () => {
+    const p = store('s1');
+    const r = vcp(p, ['lock', 's1', '--', 'no-such-command-xyz']);
+    assert.equal(r.code, 127);
+    assert.equal(flockFree(runLock(p, 's1')), true);
+  });
+});
+void spawn;
