@@ -93,15 +93,75 @@ export function buildProgram(): Command {
     DEFAULT_WAIT.change,
   ).action(action(() => import('./commands/lock.js')));
 
+  waitOptions(
+    program
+      .command('rm')
+      .description('remove sandboxes: config root, run-time root and VM dir (takes the exclusive lock)')
+      .argument('<sid...>', 'sandbox IDs')
+      .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
+      .option('--dry-run', 'print what would be removed, change nothing')
+      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)"),
+    DEFAULT_WAIT.change,
+  ).action(action(() => import('./commands/rm.js')));
+
+  waitOptions(
+    program
+      .command('raw')
+      .description('create a raw item under raw/ and print its file:// URL, or list raw items')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[name]', 'item name (default: raw-<random>, created 0600)')
+      .option('-c, --container <cid>', "use the container's raw/ directory")
+      .option('-l, --list', 'list raw items with their sizes'),
+    DEFAULT_WAIT.change,
+  ).action(action(() => import('./commands/raw.js')));
+
+  const uuid = program
+    .command('uuid')
+    .description('show the 8 ACRN VM UUID slots: busy, free, the sandbox using each, leaked ones')
+    .action(action(() => import('./commands/uuid.js')));
+  waitOptions(
+    uuid
+      .command('free')
+      .description('mark an ACRN UUID slot free (atomically, under the UUID store lock)')
+      .argument('<slot>', 'slot number 0-7, or the slot\'s UUID')
+      .option('-f, --force', 'free it even if a live sandbox uses it')
+      .option('--dry-run', 'say what would change, change nothing'),
+    DEFAULT_WAIT.change,
+  ).action(action(async () => ({ default: (await import('./commands/uuid.js')).free })));
+
+  waitOptions(
+    program
+      .command('set')
+      .description('replace one item with JSON from FILE or standard input, or rewrite the state (exclusive lock)')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[args...]', '[CID] ITEM [FILE|-]')
+      .option('--state <state>', "rewrite only state.json's state: ready, running, paused or stopped")
+      .option('-f, --force', 'write even if the hypervisor is alive')
+      .option('--dry-run', 'validate and say what would be written, change nothing'),
+    DEFAULT_WAIT.change,
+  ).action(action(() => import('./commands/set.js')));
+
+  program
+    .command('check')
+    .description('find leaked and stuck state in one pass; exit 6 when problems are found')
+    .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
+    .option('--dry-run', 'with --fix: print the plan, change nothing')
+    .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', '60')
+    .action(action(() => import('./commands/check.js')));
+
   program.exitOverride();
   program.configureOutput({
     outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`),
   });
-  for (const c of program.commands) {
-    c.exitOverride();
-    c.configureOutput({ outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`) });
-    c.addHelpText('after', EXIT_HELP);
-  }
+  const walk = (c: Command) => {
+    for (const sub of c.commands) {
+      sub.exitOverride();
+      sub.configureOutput({ outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`) });
+      sub.addHelpText('after', EXIT_HELP);
+      walk(sub);
+    }
+  };
+  walk(program);
   return program;
 }
 

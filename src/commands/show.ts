@@ -11,6 +11,7 @@ import {
   presentItems,
   rawItems,
   resolveTarget,
+  safeLockPath,
   sandboxPaths,
   type ItemFile,
   type RawItem,
@@ -36,7 +37,7 @@ export default async function show(ctx: Ctx, sid: string, a: string | undefined,
     return 0;
   }
   await withLock(
-    paths.lock,
+    safeLockPath(paths),
     { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${t.sid}` },
     read,
   );

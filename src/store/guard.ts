@@ -14,14 +14,17 @@ export interface GuardOptions {
 /**
  * Take the lock at `lockPath` and run `fn`. When there is no lock file (the
  * sandbox has no run-time root, e.g. after a reboot) the runtime holds none
- * either; `fn` then runs with `null`.
+ * either; `fn` then runs with `null`. So it does when `lockPath` is null
+ * (the caller found no safe lock to take, e.g. a symlinked run-time root).
  */
-export async function withLock<T>(lockPath: string, opts: GuardOptions, fn: (lock: HeldLock | null) => T | Promise<T>): Promise<T> {
+export async function withLock<T>(lockPath: string | null, opts: GuardOptions, fn: (lock: HeldLock | null) => T | Promise<T>): Promise<T> {
   let lock: HeldLock | null = null;
-  try {
-    lock = await acquire(lockPath, opts);
-  } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e;
+  if (lockPath !== null) {
+    try {
+      lock = await acquire(lockPath, opts);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
   }
   try {
     return await fn(lock);

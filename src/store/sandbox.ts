@@ -25,6 +25,11 @@ export function sandboxPaths(roots: Roots, sid: string): SandboxPaths {
   return { config: join(roots.config, sid), runtime, vm: join(roots.vm, sid), lock: join(runtime, 'lock') };
 }
 
+/** The sandbox lock, unless the run-time root is not a real directory (never lock through a symlink). */
+export function safeLockPath(p: { runtime: string; lock: string }): string | null {
+  return lstatOrUndef(p.runtime)?.isDirectory() ? p.lock : null;
+}
+
 export function containerPaths(roots: Roots, sid: string, cid: string): { config: string; runtime: string } {
   validateId(sid);
   validateId(cid, 'container ID');

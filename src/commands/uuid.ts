@@ -1,0 +1,34 @@
+import type { Ctx } from '../context.js';
+import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import { freeUuidSlot, parseSlot, readUuidStore } from '../store/uuid.js';
+import { table } from '../render/table.js';
+
+export default async function uuid(ctx: Ctx): Promise<number> {
+  const store = readUuidStore(ctx.roots);
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ path: store.path, slots: store.slots }));
+    return 0;
+  }
+  const p = ctx.paint;
+  const rows = store.slots.map((s) => [
+    String(s.slot),
+    s.uuid,
+    s.busy ? (s.leaked ? p.bad('leaked') : p.warn('busy')) : p.ok('free'),
+    s.sandboxes.map((x) => `${x.id.slice(0, 12)}${x.alive === true ? '' : x.alive === false ? ' (dead)' : ''}`).join(', ') || '-',
+  ]);
+  ctx.out(`${store.path}\n${await table(['SLOT', 'UUID', 'STATUS', 'SANDBOX'], rows, p)}`);
+  return 0;
+}
+
+interface FreeOpts extends WaitOpts {
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export async function free(ctx: Ctx, slotArg: string, o: FreeOpts): Promise<number> {
+  const slot = parseSlot(slotArg);
+  const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });
+  if (ctx.json) ctx.out(JSON.stringify(r));
+  else ctx.out(`slot ${r.slot} (${r.uuid}): ${r.changed ? (o.dryRun ? 'would free' : 'freed') : 'already free'}${r.note && r.changed ? ` (${r.note})` : ''}`);
+  return 0;
+}

@@ -1,0 +1,128 @@
+// The ACRN VM UUID store: 8 fixed UUIDs (acrn.go), a busy/free flag each in
+// uuid.json. A slot leaked by a crashed sandbox stays busy for ever, and
+// after 8 leaks no ACRN VM starts.
+import { join } from 'node:path';
+import { NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
+import { atomicWrite, lstatOrUndef, readJson } from './fsutil.js';
+import { withLock } from './guard.js';
+import { field, inspectAll, type SandboxInfo } from './sandbox.js';
+import type { Roots } from './roots.js';
+
+export const ACRN_UUIDS = [
+  'a7ada506-1ab0-4b6b-a0da-e513ca9b8c2f',
+  'dbeae168-26e4-4084-9227-622193e56325',
+  '18ed60cd-e9ea-4bf4-8f87-8523fc8347a3',
+  '3f90b6f8-449a-4e72-b99c-063a889fc422',
+  '1ae8587b-e599-4b59-8260-6d14ac166a55',
+  '75f3b94b-49ed-48fc-b019-577ef45adf2b',
+  'ca62cf3c-8359-47e8-a3f7-de2d682dfb02',
+  'e3189497-c3f6-4b97-9e2c-18ac0ab9064d',
+] as const;
+
+export interface UuidSlot {
+  slot: number;
+  uuid: string;
+  busy: boolean;
+  /** Sandboxes whose hypervisor.json names this UUID. */
+  sandboxes: { id: string; alive: boolean | null }[];
+  /** Busy, and no sandbox uses it. */
+  leaked: boolean;
+}
+
+export interface UuidStore {
+  path: string;
+  slots: UuidSlot[];
+}
+
+/** The 1.x store (/var/lib/vc/uuid) if present, else the persist one (/run/vc/uuid). */
+export function uuidStorePath(roots: Roots): string {
+  const legacy = join(roots.uuid, 'uuid.json');
+  if (lstatOrUndef(legacy)) return legacy;
+  const persist = join(roots.persistUuid, 'uuid.json');
+  if (lstatOrUndef(persist)) return persist;
+  return legacy;
+}
+
+function availability(doc: unknown, path: string): number[] {
+  const a = field(doc, 'UUIDAvailability');
+  if (!Array.isArray(a) || a.length !== 8 || !a.every((x) => x === 0 || x === 1))
+    throw new StoreError(`${path}: UUIDAvailability is not 8 slots of 0 or 1`, path);
+  return a as number[];
+}
+
+/** The UUID a sandbox's hypervisor state names (acrn only). */
+function acrnUuidOf(s: SandboxInfo): string | null {
+  if (s.hypervisor.type !== 'acrn' || !s.paths.runtime) return null;
+  try {
+    const u = field(readJson(join(s.paths.runtime, 'hypervisor.json')), 'UUID');
+    return typeof u === 'string' ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+export function readUuidStore(roots: Roots, sandboxes: SandboxInfo[] = inspectAll(roots)): UuidStore {
+  const path = uuidStorePath(roots);
+  let doc: unknown;
+  try {
+    doc = readJson(path);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`no ACRN UUID store at ${path}`);
+    throw e;
+  }
+  const avail = availability(doc, path);
+  const users = new Map<string, { id: string; alive: boolean | null }[]>();
+  for (const s of sandboxes) {
+    const u = acrnUuidOf(s);
+    if (!u) continue;
+    const list = users.get(u) ?? [];
+    list.push({ id: s.id, alive: s.hypervisor.alive });
+    users.set(u, list);
+  }
+  return {
+    path,
+    slots: ACRN_UUIDS.map((uuid, slot) => {
+      const sbs = users.get(uuid) ?? [];
+      const busy = avail[slot] === 1;
+      return { slot, uuid, busy, sandboxes: sbs, leaked: busy && sbs.length === 0 };
+    }),
+  };
+}
+
+export function parseSlot(arg: string): number {
+  if (/^[0-7]$/.test(arg)) return Number(arg);
+  const i = ACRN_UUIDS.indexOf(arg.toLowerCase() as (typeof ACRN_UUIDS)[number]);
+  if (i >= 0) return i;
+  throw new UsageError(`invalid slot ${JSON.stringify(arg.slice(0, 64))}: a slot number 0-7 or one of the 8 ACRN UUIDs`);
+}
+
+export interface FreeResult {
+  path: string;
+  slot: number;
+  uuid: string;
+  changed: boolean;
+  note?: string;
+}
+
+/** Mark a slot free, atomically, under the UUID store's own flock. */
+export async function freeUuidSlot(roots: Roots, slot: number, o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean }): Promise<FreeResult> {
+  const path = uuidStorePath(roots);
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const lock = lstatOrUndef(join(dir, 'lock'))?.isFile() ? join(dir, 'lock') : null;
+  return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: 'the ACRN UUID store' }, () => {
+    const store = readUuidStore(roots);
+    const s = store.slots[slot]!;
+    const live = s.sandboxes.filter((x) => x.alive === true);
+    if (live.length && !o.force)
+      throw new RefusedError(`refusing to free UUID slot ${slot}: live sandbox ${live[0]!.id} uses it; use --force`);
+    if (!s.busy) return { path, slot, uuid: s.uuid, changed: false, note: 'already free' };
+    const doc = readJson(path) as Record<string, unknown>;
+    const key = Object.keys(doc).find((k) => k.toLowerCase() === 'uuidavailability') ?? 'UUIDAvailability';
+    const avail = [...availability(doc, path)];
+    avail[slot] = 0;
+    if (!o.dryRun) atomicWrite(path, JSON.stringify({ ...doc, [key]: avail }));
+    const r: FreeResult = { path, slot, uuid: s.uuid, changed: true };
+    if (s.sandboxes.length) r.note = `used by dead sandbox ${s.sandboxes.map((x) => x.id).join(', ')}`;
+    return r;
+  });
+}
