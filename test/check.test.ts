@@ -1,0 +1,136 @@
+// check: a store with every problem planted next to healthy and live
+// sandboxes; check finds exactly those; --fix removes exactly the safe ones.
+import { strict as assert } from 'node:assert';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { addSandbox, cleanup, deadPid, fakeHypervisor, holdFlock, runLock, sleep, snapshot, tempDir, vcp, writeUuidStore } from './helpers.js';
+
+const dirs: string[] = [];
+const procs: ChildProcess[] = [];
+after(() => {
+  procs.forEach((p) => p.kill('SIGKILL'));
+  dirs.forEach(cleanup);
+});
+
+const U1 = 'dbeae168-26e4-4084-9227-622193e56325';
+
+async function plant(): Promise<{ p: string; livePid: number }> {
+  const p = tempDir();
+  dirs.push(p);
+  const hv = fakeHypervisor('healthy');
+  const hv2 = fakeHypervisor('acrnlive');
+  procs.push(hv, hv2);
+  await sleep(100);
+  addSandbox(p, 'healthy', { state: 'running', hypervisor: 'qemu', pid: hv.pid!, containers: [{ id: 'healthy', state: 'running', pid: -1 }] });
+  addSandbox(p, 'acrnlive', { state: 'running', hypervisor: 'acrn', acrnUuid: U1, pid: hv2.pid! });
+  addSandbox(p, 'stopped-ok', { state: 'stopped', hypervisor: 'qemu' });
+  // 1. state says running, hypervisor dead
+  addSandbox(p, 'deadhv', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+  // 2. run-time root without config root (hypervisor not started: no pid)
+  addSandbox(p, 'runonly', { runtimeOnly: true, state: 'stopped' });
+  // 3. config root without run-time root, older than boot, and one newer
+  addSandbox(p, 'oldcfg', { configOnly: true });
+  utimesSync(join(p, 'var/lib/vc/sbs/oldcfg'), 1_000_000, 1_000_000);
+  addSandbox(p, 'newcfg', { configOnly: true });
+  // 4. empty shell (1.11/1.12 debris)
+  mkdirSync(join(p, 'var/lib/vc/sbs/shell/raw'), { recursive: true });
+  writeFileSync(join(p, 'var/lib/vc/sbs/shell/lock'), '');
+  // 5. truncated item and wrong shape
+  addSandbox(p, 'trunc', { state: 'stopped' });
+  writeFileSync(join(p, 'run/vc/sbs/trunc/network.json'), '{"NetNsPath":"/var/ru');
+  addSandbox(p, 'shape', { state: 'stopped' });
+  writeFileSync(join(p, 'run/vc/sbs/shape/state.json'), '{"state":42}');
+  // 7. VM dir with no sandbox
+  mkdirSync(join(p, 'run/vc/vm/orphan'), { recursive: true });
+  writeFileSync(join(p, 'run/vc/vm/orphan/pid'), String(deadPid()));
+  // 8. leaked ACRN slot 3; slot 1 used by the live acrn sandbox
+  writeUuidStore(p, [0, 1, 0, 1, 0, 0, 0, 0]);
+  // 9. container says running, its process is dead (sandbox itself healthy: stopped state)
+  addSandbox(p, 'cdead', { state: 'stopped', hypervisor: 'qemu', containers: [{ id: 'c1', state: 'running', pid: deadPid() }] });
+  return { p, livePid: hv.pid! };
+}
+
+const key = (f: any) => `${f.code} ${f.id}${f.container ? `/${f.container}` : ''}`;
+
+describe('check', () => {
+  let p: string;
+  before(async () => {
+    ({ p } = await plant());
+  });
+  it('finds exactly the planted problems, with evidence, and exits 6', () => {
+    const before = snapshot(p);
+    const r = vcp(p, ['--json', 'check']);
+    assert.equal(r.code, 6, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.findings.map(key).sort(), [
+      'bad-shape shape',
+      'config-missing runonly',
+      'container-dead cdead/c1',
+      'corrupt-item trunc',
+      'empty-shell shell',
+      'hypervisor-dead deadhv',
+      'orphan-vm-dir orphan',
+      'runtime-missing newcfg',
+      'runtime-missing oldcfg',
+      'uuid-leaked slot-3',
+    ]);
+    const sev = Object.fromEntries(j.findings.map((f: any) => [key(f), f.severity]));
+    assert.equal(sev['runtime-missing oldcfg'], 'info', 'normal after a reboot');
+    assert.equal(sev['runtime-missing newcfg'], 'warning');
+    assert.equal(sev['hypervisor-dead deadhv'], 'error');
+    assert.match(j.findings.find((f: any) => f.code === 'hypervisor-dead').message, /firecracker is dead: pid \d+ is gone/);
+    assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 6, info: 1, remaining: 9 });
+    assert.deepEqual(snapshot(p), before, 'check never writes');
+  });
+  it('table and one-line summary for people', () => {
+    const r = vcp(p, ['check']);
+    assert.equal(r.code, 6);
+    assert.match(r.stdout, /^SEVERITY\s+CODE\s+ID\s+DETAIL/);
+    assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 6 warnings, 1 info\n$/);
+  });
+  it('--fix --dry-run prints the plan and changes nothing', () => {
+    const before = snapshot(p);
+    const r = vcp(p, ['--json', 'check', '--fix', '--dry-run']);
+    assert.equal(r.code, 6);
+    const a = JSON.parse(r.stdout).actions;
+    assert.deepEqual(a.filter((x: any) => x.action.startsWith('would')).map((x: any) => `${x.action} ${x.id}`).sort(), [
+      'would-free slot-3',
+      'would-remove deadhv',
+      'would-remove orphan',
+      'would-remove shell',
+    ]);
+    assert.deepEqual(snapshot(p), before);
+  });
+  it('--fix removes exactly the safe ones; healthy and live stay byte for byte; a held lock is left', async () => {
+    const { p: q } = await plant();
+    addSandbox(q, 'deadlocked', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const h = await holdFlock(runLock(q, 'deadlocked'));
+    const keep = ['healthy', 'acrnlive', 'stopped-ok', 'runonly', 'trunc', 'shape', 'cdead', 'deadlocked'].map((s) => [s, snapshot(join(q, 'run/vc/sbs', s)), snapshot(join(q, 'var/lib/vc/sbs', s))] as const);
+    try {
+      const r = vcp(q, ['check', '--fix']);
+      assert.equal(r.code, 6, 'problems that need a person remain');
+      assert.match(r.stdout, /^removed hypervisor-dead deadhv: /m);
+      assert.match(r.stdout, /^left hypervisor-dead deadlocked: sandbox deadlocked is locked: held by pid \d+/m);
+      assert.match(r.stdout, /^freed uuid-leaked slot-3/m);
+      for (const gone of ['run/vc/sbs/deadhv', 'var/lib/vc/sbs/deadhv', 'var/lib/vc/sbs/shell', 'run/vc/vm/orphan']) assert.equal(existsSync(join(q, gone)), false, gone);
+      for (const [s, run, cfg] of keep) {
+        assert.deepEqual(snapshot(join(q, 'run/vc/sbs', s)), run, s);
+        assert.deepEqual(snapshot(join(q, 'var/lib/vc/sbs', s)), cfg, s);
+      }
+      assert.equal(readFileSync(join(q, 'var/lib/vc/uuid/uuid.json'), 'utf8'), '{"UUIDAvailability":[0,1,0,0,0,0,0,0]}');
+    } finally {
+      await h.release();
+    }
+  });
+  it('a clean store exits 0', async () => {
+    const c = tempDir();
+    dirs.push(c);
+    addSandbox(c, 'ok1', { state: 'stopped' });
+    const r = vcp(c, ['check']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
+    rmSync(join(c, 'run'), { recursive: true });
+  });
+});
