@@ -11,6 +11,7 @@ interface Opts {
 }
 
 function lockCell(s: SandboxInfo): string {
+  if (s.paths.runtime === null) return '-';
   if (!s.lock.visible && !s.lock.held) return '?';
   const holders = s.lock.holders.filter((h) => !h.waiting);
   if (!s.lock.held) return s.lock.holders.length ? `free (${s.lock.holders.length} waiting)` : 'free';
