@@ -8,7 +8,7 @@ import { UsageError, NotFoundError, StoreError } from '../src/store/errors.js';
 import { isValidId, validateId } from '../src/store/ids.js';
 import { ITEMS, resolveItem } from '../src/store/items.js';
 import { isRootless, resolveRoots } from '../src/store/roots.js';
-import { atomicWrite, CorruptItemError, readJson, readRegular, removeTree, cleanStaleTemps } from '../src/store/fsutil.js';
+import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, removeTree, cleanStaleTemps } from '../src/store/fsutil.js';
 import { devInoKey, readProcLocks } from '../src/store/locks.js';
 import { hypervisorTypeOf, itemPath, listSandboxes } from '../src/store/sandbox.js';
 import { addSandbox, cleanup, hex64, snapshot, tempDir } from './helpers.js';
@@ -152,6 +152,13 @@ describe('atomic writes', () => {
     writeFileSync(join(d, '.state.json.vcstore-999999999-abcd1234.tmp'), 'half');
     assert.equal(cleanStaleTemps(d).length, 1);
     assert.equal(existsSync(join(d, '.state.json.vcstore-999999999-abcd1234.tmp')), false);
+  });
+});
+
+describe('goJson', () => {
+  it('writes compact JSON with Go encoding/json HTML escaping', () => {
+    assert.equal(goJson({ a: '<b>&', n: [1, 2], s: 'x\u2028y' }), '{"a":"\\u003cb\\u003e\\u0026","n":[1,2],"s":"x\\u2028y"}');
+    assert.deepEqual(JSON.parse(goJson({ a: '<&>' })), { a: '<&>' });
   });
 });
 

@@ -247,3 +247,11 @@ export function cleanStaleTrash(dir: string): string[] {
 }
 
 export { pidAlive };
+
+/**
+ * Compact JSON as Go's encoding/json writes it: no spaces, no trailing
+ * newline, and <, >, &, U+2028, U+2029 escaped as \u003c and friends.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@
 import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromErrno, NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
-import { atomicWrite, cleanStaleTrash, CorruptItemError, lstatOrUndef, parseJson, readJson, removeTree, storeDir } from './fsutil.js';
+import { atomicWrite, cleanStaleTrash, CorruptItemError, goJson, lstatOrUndef, parseJson, readJson, removeTree, storeDir } from './fsutil.js';
 import { validateId } from './ids.js';
 import type { ItemDef } from './items.js';
 import { withLock } from './guard.js';
@@ -255,7 +255,7 @@ export async function setItem(roots: Roots, sid: string, cid: string | undefined
       obj[key] = o.state;
       value = obj;
     }
-    const text = JSON.stringify(value);
+    const text = goJson(value);
     if (!o.dryRun) atomicWrite(path, text, { mode: 0o644 });
     const r: SetResult = { path, item: item.name, bytes: Buffer.byteLength(text) };
     if (note) r.note = note;

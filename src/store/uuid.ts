@@ -3,7 +3,7 @@
 // after 8 leaks no ACRN VM starts.
 import { join } from 'node:path';
 import { NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
-import { atomicWrite, lstatOrUndef, readJson } from './fsutil.js';
+import { atomicWrite, goJson, lstatOrUndef, readJson } from './fsutil.js';
 import { withLock } from './guard.js';
 import { field, inspectAll, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
@@ -120,7 +120,7 @@ export async function freeUuidSlot(roots: Roots, slot: number, o: { force?: bool
     const key = Object.keys(doc).find((k) => k.toLowerCase() === 'uuidavailability') ?? 'UUIDAvailability';
     const avail = [...availability(doc, path)];
     avail[slot] = 0;
-    if (!o.dryRun) atomicWrite(path, JSON.stringify({ ...doc, [key]: avail }));
+    if (!o.dryRun) atomicWrite(path, goJson({ ...doc, [key]: avail }));
     const r: FreeResult = { path, slot, uuid: s.uuid, changed: true };
     if (s.sandboxes.length) r.note = `used by dead sandbox ${s.sandboxes.map((x) => x.id).join(', ')}`;
     return r;
