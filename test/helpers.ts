@@ -214,3 +214,45 @@ export function snapshot(dir: string): Map<string, string> {
   walk(dir);
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Kata 1.11+/2.x persist layout and Kata 3.x runtime-rs
+
+export function addPersistSandbox(
+  prefix: string,
+  sid: string,
+  spec: { state?: string; type?: string; pid?: number; containers?: ContainerSpec[]; configShell?: boolean; uuid?: string } = {},
+): void {
+  const run = join(prefix, 'run/vc/sbs', sid);
+  const doc = {
+    PersistVersion: 2,
+    State: spec.state ?? 'running',
+    SandboxContainer: sid,
+    CgroupPath: `/kata_${sid}`,
+    Devices: [],
+    HypervisorState: { Pid: spec.pid ?? 0, Type: spec.type ?? 'qemu', UUID: spec.uuid ?? '', Bridges: [], HotpluggedVCPUs: [], HotpluggedMemory: 0, VirtiofsdPid: 0 },
+    AgentState: { URL: `vsock://1234:1024` },
+    Network: { NetworkID: '/var/run/netns/cni-1', NetworkCreated: false, Endpoints: [] },
+    Config: { HypervisorType: spec.type ?? 'qemu' },
+  };
+  fse.outputFileSync(join(run, 'persist.json'), `${JSON.stringify(doc)}\n`, { mode: 0o600 });
+  for (const c of spec.containers ?? [{ id: sid, state: spec.state ?? 'running', pid: -1 }]) {
+    fse.outputFileSync(
+      join(run, c.id, 'persist.json'),
+      `${JSON.stringify({ State: c.state ?? 'running', CgroupPath: '', BundlePath: `/run/containerd/${c.id}`, Rootfs: { BlockDeviceID: '', FsType: '' }, Process: { StartTime: '2026-11-27T15:49:09Z', Token: 't', Pid: c.pid ?? -1 }, DeviceMaps: [], Mounts: [] })}\n`,
+      { mode: 0o600 },
+    );
+  }
+  if (spec.configShell) {
+    fse.outputFileSync(join(prefix, 'var/lib/vc/sbs', sid, 'lock'), '');
+    fse.mkdirpSync(join(prefix, 'var/lib/vc/sbs', sid, 'raw'));
+  }
+}
+
+export function addRuntimeRsSandbox(prefix: string, sid: string, spec: { type?: string; pid?: number } = {}): void {
+  const dir = join(prefix, 'run/kata', sid);
+  fse.outputFileSync(
+    join(dir, 'state.json'),
+    JSON.stringify({ sandbox_type: 'virt_container', hypervisor: { hypervisor_type: spec.type ?? 'qemu', pid: spec.pid ?? 0, id: sid, run_dir: dir }, resource: { cgroups: {} } }, null, 2),
+  );
+}

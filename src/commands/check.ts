@@ -22,8 +22,11 @@ export default async function checkCmd(ctx: Ctx, o: Opts): Promise<number> {
 
   // Problems remain unless --fix (for real) removed every error and warning.
   const problems = report.findings.filter((f) => f.severity !== 'info');
-  const fixed = new Set((actions ?? []).filter((a) => a.action === 'removed' || a.action === 'freed').map((a) => `${a.code}:${a.id}`));
-  const remaining = problems.filter((f) => !fixed.has(`${f.code}:${f.id}`) && !(f.code !== 'uuid-leaked' && [...fixed].some((k) => k.endsWith(`:${f.id}`))));
+  const done = (actions ?? []).filter((a) => a.action === 'removed' || a.action === 'freed');
+  const fixed = new Set(done.map((a) => `${a.code}:${a.id}`));
+  // Removing a whole sandbox settles every finding about it.
+  const goneIds = new Set(done.filter((a) => a.code === 'hypervisor-dead' || a.code === 'empty-shell').map((a) => a.id));
+  const remaining = problems.filter((f) => !fixed.has(`${f.code}:${f.id}`) && !goneIds.has(f.id));
   const code = remaining.length ? Exit.PROBLEMS : Exit.OK;
 
   if (ctx.json) {

@@ -5,7 +5,7 @@ import { storeDir } from '../store/fsutil.js';
 import { withLock } from '../store/guard.js';
 import { validateId } from '../store/ids.js';
 import { createRaw } from '../store/mutate.js';
-import { containerPaths, rawItems, safeLockPath, sandboxPaths } from '../store/sandbox.js';
+import { containerPaths, lockTarget, rawItems, sandboxPaths } from '../store/sandbox.js';
 
 interface Opts extends WaitOpts {
   container?: string;
@@ -21,7 +21,7 @@ export default async function raw(ctx: Ctx, sid: string, name: string | undefine
     const base = o.container ? containerPaths(ctx.roots, sid, o.container).runtime : p.runtime;
     if (!storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} has no run-time root ${p.runtime}`);
     if (!storeDir(base)) throw new NotFoundError(`container ${o.container} not found in sandbox ${sid}`);
-    const items = await withLock(safeLockPath(p), { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal, label: `sandbox ${sid}` }, () => rawItems(base));
+    const items = await withLock(lockTarget(ctx.roots, sid), { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal, label: `sandbox ${sid}` }, () => rawItems(base));
     if (ctx.json) ctx.out(JSON.stringify(items.map((i) => ({ name: i.name, size: i.size, url: i.url }))));
     else for (const i of items) ctx.out(`${i.name}\t${i.size}\t${i.url}`);
     return 0;

@@ -3,15 +3,19 @@ import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { NotFoundError } from '../store/errors.js';
 import { describeHolders } from '../store/locks.js';
 import { withLock } from '../store/guard.js';
-import { readJson, storeDir } from '../store/fsutil.js';
+import { lstatOrUndef, readJson, storeDir } from '../store/fsutil.js';
+import { isValidId, validateId } from '../store/ids.js';
+import { join } from 'node:path';
 import {
   containerPaths,
+  detectLayout,
+  readSection,
   inspectSandbox,
   itemPath,
   presentItems,
   rawItems,
   resolveTarget,
-  safeLockPath,
+  lockTarget,
   sandboxPaths,
   type ItemFile,
   type RawItem,
@@ -24,8 +28,10 @@ interface Opts extends WaitOpts {
 }
 
 export default async function show(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
+  validateId(sid);
+  const layout = detectLayout(ctx.roots, sid);
+  if (layout !== 'legacy') return showOther(ctx, sid, layout, a, b, o);
   const t = resolveTarget(ctx.roots, sid, a, b);
-  const paths = sandboxPaths(ctx.roots, t.sid);
   const read = () => {
     if (t.item) return showItem(ctx, t.sid, t.cid, t.item);
     if (t.cid) return showContainer(ctx, t.sid, t.cid);
@@ -37,7 +43,7 @@ export default async function show(ctx: Ctx, sid: string, a: string | undefined,
     return 0;
   }
   await withLock(
-    safeLockPath(paths),
+    lockTarget(ctx.roots, t.sid),
     { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${t.sid}` },
     read,
   );
@@ -73,6 +79,33 @@ function showItem(ctx: Ctx, sid: string, cid: string | undefined, item: NonNulla
   ctx.out(prettyJson(value, ctx.paint));
 }
 
+/** show for the persist and runtime-rs layouts: sections of one JSON document. */
+async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs', a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
+  let cid: string | undefined;
+  let section: string | undefined;
+  if (b !== undefined) [cid, section] = [validateId(a!, 'container ID'), b];
+  else if (a !== undefined) {
+    const c = containerPaths(ctx.roots, sid, isValidId(a) ? a : 'x');
+    if (isValidId(a) && lstatOrUndef(join(c.runtime, 'persist.json'))) cid = a;
+    else section = a;
+  }
+  const read = () => {
+    if (section !== undefined) {
+      const { value } = readSection(ctx.roots, sid, cid, layout, section);
+      ctx.out(ctx.json ? JSON.stringify(value) : prettyJson(value, ctx.paint));
+    } else if (cid !== undefined) showContainer(ctx, sid, cid);
+    else showSandbox(ctx, sid);
+  };
+  const target = lockTarget(ctx.roots, sid, layout);
+  if (!o.lock || target === null) {
+    if (!o.lock) ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
+    read();
+    return 0;
+  }
+  await withLock(target, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${sid}` }, read);
+  return 0;
+}
+
 function requireSandbox(ctx: Ctx, sid: string): void {
   const p = sandboxPaths(ctx.roots, sid);
   if (!storeDir(p.config) && !storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} not found`);
@@ -94,8 +127,8 @@ function rawLines(raw: RawItem[]): string[] {
 
 function showSandbox(ctx: Ctx, sid: string): void {
   const s = inspectSandbox(ctx.roots, sid);
-  const items = [...presentItems(s.paths.config, 'config'), ...presentItems(s.paths.runtime, 'runtime')];
-  const raw = rawItems(s.paths.runtime);
+  const items = [...presentItems(s.layout === 'legacy' ? s.paths.config : null, 'config'), ...presentItems(s.paths.runtime, 'runtime', s.layout)];
+  const raw = s.layout === 'legacy' ? rawItems(s.paths.runtime) : [];
   if (ctx.json) {
     ctx.out(JSON.stringify({ ...sandboxJson(s), items, raw }));
     return;
@@ -107,14 +140,14 @@ function showSandbox(ctx: Ctx, sid: string): void {
     `${p.bold('Sandbox')}     ${s.id}`,
     `State       ${p.state(s.state)}   (layout ${s.layout})`,
     `Hypervisor  ${hv.type ?? '-'}  pid ${hv.pid ?? '-'}  ${alive}`,
-    `Lock        ${s.lock.held ? describeHolders(s.lock.holders, s.lock.visible) : s.lock.visible ? 'free' : 'unknown (locks not visible here)'}`,
+    `Lock        ${s.lock.path === null ? (s.layout === 'runtime-rs' ? 'none (the runtime-rs runtime takes no lock)' : 'none (no run-time root)') : s.lock.held ? describeHolders(s.lock.holders, s.lock.visible) : s.lock.visible ? 'free' : 'unknown (locks not visible here)'}`,
     `Problems    ${s.problems.length ? p.warn(s.problems.join(', ')) : 'none'}`,
     '',
     p.bold('Paths'),
     `  config   ${s.paths.config ?? p.dim('(missing)')}`,
     `  runtime  ${s.paths.runtime ?? p.dim('(missing)')}`,
     `  vm       ${s.paths.vm ?? p.dim('(none)')}`,
-    `  lock     ${s.paths.lock}`,
+    `  lock     ${s.paths.lock ?? p.dim('(none)')}`,
     '',
     p.bold('Items'),
     ...itemLines(ctx, items),
@@ -129,15 +162,15 @@ function showSandbox(ctx: Ctx, sid: string): void {
 }
 
 function showContainer(ctx: Ctx, sid: string, cid: string): void {
-  requireContainer(ctx, sid, cid);
   const s = inspectSandbox(ctx.roots, sid);
+  if (s.layout === 'legacy') requireContainer(ctx, sid, cid);
   const c = s.containers.find((x) => x.id === cid);
   if (!c) throw new NotFoundError(`container ${cid} not found in sandbox ${sid}`);
   const cp = containerPaths(ctx.roots, sid, cid);
   const cfg = storeDir(cp.config) ? cp.config : null;
   const rt = storeDir(cp.runtime) ? cp.runtime : null;
-  const items = [...presentItems(cfg, 'config'), ...presentItems(rt, 'runtime')];
-  const raw = rawItems(rt);
+  const items = [...presentItems(s.layout === 'legacy' ? cfg : null, 'config'), ...presentItems(rt, 'runtime', s.layout)];
+  const raw = s.layout === 'legacy' ? rawItems(rt) : [];
   if (ctx.json) {
     ctx.out(
       JSON.stringify({ id: c.id, sandbox: sid, state: c.state, pid: c.pid, alive: c.alive, paths: { config: cfg, runtime: rt }, items, raw, problems: c.problems }),

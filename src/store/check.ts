@@ -10,8 +10,9 @@ import { CorruptItemError, listDir, lstatOrUndef, readJson, removeTree } from '.
 import { isValidId } from './ids.js';
 import { ITEMS } from './items.js';
 import { validateItemValue, removeSandbox } from './mutate.js';
-import { inspectAll, probePid, sandboxPaths, type SandboxInfo } from './sandbox.js';
+import { field, inspectAll, lockTarget, probePid, sandboxPaths, type SandboxInfo } from './sandbox.js';
 import { freeUuidSlot, readUuidStore } from './uuid.js';
+import { withLock } from './guard.js';
 import type { Roots } from './roots.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -86,6 +87,46 @@ function holderText(h: Holder): string {
   return `pid ${h.pid} (${h.command || '?'})`;
 }
 
+/** Findings for a persist or runtime-rs sandbox. */
+function checkOther(s: SandboxInfo, out: Finding[]): void {
+  const id = s.id;
+  const hv = s.hypervisor;
+  for (const p of s.problems.filter((x) => x.startsWith('symlink:') || x.startsWith('not-a-dir:')))
+    out.push({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is not a real directory; vcstore will not follow it`, fixable: false });
+  const file = s.layout === 'persist' ? 'persist.json' : 'state.json';
+  if (s.paths.runtime) {
+    const path = join(s.paths.runtime, file);
+    try {
+      const doc = readJson(path);
+      if (s.layout === 'persist' && typeof field(doc, 'State') !== 'string')
+        out.push({ id, code: 'bad-shape', severity: 'error', message: `${path}: no "State" string`, fixable: false });
+    } catch (e) {
+      if (e instanceof CorruptItemError) out.push({ id, code: 'corrupt-item', severity: 'error', message: e.message, fixable: false });
+      else if (e instanceof VcError) out.push({ id, code: 'unreadable-item', severity: 'error', message: e.message, fixable: false });
+      else throw e;
+    }
+    for (const c of s.containers) {
+      const cpath = join(s.paths.runtime, c.id, 'persist.json');
+      try {
+        readJson(cpath);
+      } catch (e) {
+        if (e instanceof VcError) out.push({ id, container: c.id, code: e instanceof CorruptItemError ? 'corrupt-item' : 'unreadable-item', severity: 'error', message: e.message, fixable: false });
+        else throw e;
+      }
+      if (c.state === 'running' && c.alive === false)
+        out.push({ code: 'container-dead', severity: 'warning', id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
+    }
+  }
+  if (s.problems.includes('hypervisor-dead')) {
+    const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
+    const what = s.layout === 'runtime-rs' ? 'runtime-rs sandbox' : `state says ${s.state}, but the`;
+    out.push({ code: 'hypervisor-dead', severity: 'error', id, message: `${what} ${hv.type ?? 'hypervisor'} is dead: ${why}`, fixable: true });
+  }
+  // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
+  if (s.layout === 'persist' && s.paths.config && isShell(s.paths.config))
+    out.push({ code: 'config-shell', severity: 'warning', id, message: `${s.paths.config} holds only lock and raw/: debris of Kata 1.11/1.12`, fixable: true });
+}
+
 export interface CheckReport {
   sandboxes: number;
   findings: Finding[];
@@ -106,6 +147,10 @@ export function check(roots: Roots, o: CheckOptions): CheckReport {
     for (const p of symlinked)
       add({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is ${p.startsWith('symlink') ? 'a symbolic link' : 'not a directory'}; vcstore will not follow it`, fixable: false });
 
+    if (s.layout !== 'legacy') {
+      checkOther(s, findings);
+      continue;
+    }
     const shell = (s.paths.config !== null || s.paths.runtime !== null) && isShell(s.paths.config) && isShell(s.paths.runtime) && s.containers.length === 0;
     if (shell) {
       add({ code: 'empty-shell', severity: 'warning', id, message: `only lock and an empty raw/ in ${[s.paths.config, s.paths.runtime].filter(Boolean).join(' and ')}: debris of an earlier run`, fixable: true });
@@ -217,6 +262,19 @@ export async function fix(roots: Roots, report: CheckReport, o: { dryRun: boolea
       }
       if (!o.dryRun) removeTree(dir);
       actions.push({ code: f.code, id: f.id, action: o.dryRun ? 'would-remove' : 'removed', paths: [dir], reason: 'no sandbox store, hypervisor not running' });
+      continue;
+    }
+    if (f.code === 'config-shell') {
+      const p = sandboxPaths(roots, f.id);
+      try {
+        await withLock(lockTarget(roots, f.id), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${f.id}` }, () => {
+          if (!o.dryRun) removeTree(p.config);
+        });
+        actions.push({ code: f.code, id: f.id, action: o.dryRun ? 'would-remove' : 'removed', paths: [p.config], reason: 'empty config shell next to a persist sandbox' });
+      } catch (e) {
+        if (o.signal?.aborted) throw e;
+        actions.push({ code: f.code, id: f.id, action: 'left', paths: [p.config], reason: (e as Error).message });
+      }
       continue;
     }
     // hypervisor-dead, empty-shell: remove the whole sandbox, under its

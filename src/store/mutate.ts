@@ -9,7 +9,7 @@ import { atomicWrite, cleanStaleTrash, CorruptItemError, goJson, lstatOrUndef, p
 import { validateId } from './ids.js';
 import type { ItemDef } from './items.js';
 import { withLock } from './guard.js';
-import { containerPaths, field, safeLockPath, inspectSandbox, itemPath, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
+import { containerPaths, detectLayout, field, lockTarget, inspectSandbox, itemPath, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
 
 export interface ChangeOptions {
@@ -61,6 +61,12 @@ function removeLink(p: string): void {
   }
 }
 
+/** raw and set work on the Kata 1.x item files only. */
+function requireLegacy(roots: Roots, sid: string, what: string): void {
+  const layout = detectLayout(roots, sid);
+  if (layout !== 'legacy') throw new UsageError(`${what}: sandbox ${sid} uses the ${layout} layout; only the Kata 1.x store has separate item files`);
+}
+
 export interface RemoveResult {
   id: string;
   container?: string;
@@ -74,10 +80,14 @@ export interface RemoveResult {
  */
 export async function removeSandbox(roots: Roots, sid: string, o: ChangeOptions): Promise<RemoveResult> {
   const p = sandboxPaths(roots, sid);
-  if (!lstatOrUndef(p.config) && !lstatOrUndef(p.runtime) && !lstatOrUndef(p.vm)) throw new NotFoundError(`sandbox ${sid} not found`);
-  const paths = existing([p.config, p.vm, p.runtime], o.force);
-  return withLock(safeLockPath(p), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
-    if (lstatOrUndef(p.config)?.isDirectory() || lstatOrUndef(p.runtime)?.isDirectory()) {
+  const kata = join(roots.kata, sid);
+  if (!lstatOrUndef(p.config) && !lstatOrUndef(p.runtime) && !lstatOrUndef(p.vm) && !lstatOrUndef(kata))
+    throw new NotFoundError(`sandbox ${sid} not found`);
+  const layout = detectLayout(roots, sid);
+  // The run-time root goes last: it holds the lock (legacy) or is the lock (persist).
+  const paths = existing(layout === 'runtime-rs' ? [p.vm, kata] : [p.config, p.vm, p.runtime], o.force);
+  return withLock(lockTarget(roots, sid, layout), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    if ([p.config, p.runtime, kata].some((d) => lstatOrUndef(d)?.isDirectory())) {
       refuseIfLive(inspectSandbox(roots, sid), 'remove', o.force);
     }
     if (!o.dryRun) {
@@ -96,7 +106,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
   if (!storeDir(p.config) && !storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} not found`);
   if (!lstatOrUndef(c.config) && !lstatOrUndef(c.runtime)) throw new NotFoundError(`container ${cid} not found in sandbox ${sid}`);
   const paths = existing([c.config, c.runtime], o.force);
-  return withLock(safeLockPath(p), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     refuseIfLive(inspectSandbox(roots, sid), 'remove', o.force, cid);
     if (!o.dryRun) removeAll(paths);
     return { id: sid, container: cid, paths, dryRun: Boolean(o.dryRun) };
@@ -127,7 +137,8 @@ export async function createRaw(roots: Roots, sid: string, name: string | undefi
   const base = cid === undefined ? p.runtime : containerPaths(roots, sid, cid).runtime;
   if (!storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} has no run-time root ${p.runtime}`);
   if (!storeDir(base)) throw new NotFoundError(`container ${cid} not found in sandbox ${sid}`);
-  return withLock(safeLockPath(p), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  requireLegacy(roots, sid, 'raw items');
+  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     const dir = join(base, 'raw');
     if (!storeDir(dir)) {
       try {
@@ -238,7 +249,8 @@ export async function setItem(roots: Roots, sid: string, cid: string | undefined
     }
     validateItemValue(item, value, cid !== undefined);
   }
-  return withLock(safeLockPath(p), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  requireLegacy(roots, sid, 'set');
+  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     refuseIfLive(inspectSandbox(roots, sid), 'change', o.force);
     let note: string | undefined;
     if (o.state !== undefined) {

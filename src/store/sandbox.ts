@@ -3,14 +3,41 @@
 // read is tolerant: a bad item becomes a problem code on that sandbox.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError, StoreError, type Holder } from './errors.js';
+import { NotFoundError, StoreError, UsageError, type Holder } from './errors.js';
 import { CorruptItemError, listDir, lstatOrUndef, readJson, readRegular, storeDir } from './fsutil.js';
 import { isValidId, validateId } from './ids.js';
 import { ITEMS, resolveItem, type ItemDef } from './items.js';
 import { lockHolders, type LockReport } from './locks.js';
 import type { Roots } from './roots.js';
 
-export type Layout = 'legacy';
+/**
+ * legacy: Kata 1.x up to 1.10 (state.json + lock); persist: 1.11+ and 2.x
+ * (persist.json, flock on the sandbox dir); runtime-rs: 3.x (/run/kata/<sid>/state.json, no lock).
+ */
+export type Layout = 'legacy' | 'persist' | 'runtime-rs';
+
+/** Which layout a sandbox is in, from the files present. A store may mix them. */
+export function detectLayout(roots: Roots, sid: string): Layout {
+  validateId(sid);
+  if (lstatOrUndef(join(roots.run, sid, 'persist.json'))) return 'persist';
+  const kata = join(roots.kata, sid);
+  if (lstatOrUndef(join(kata, 'state.json')) || (lstatOrUndef(kata) && !lstatOrUndef(join(roots.run, sid)) && !lstatOrUndef(join(roots.config, sid))))
+    return 'runtime-rs';
+  return 'legacy';
+}
+
+/**
+ * What the runtime flocks for this sandbox: the run-time `lock` file (legacy),
+ * the run-time directory itself (persist), nothing (runtime-rs). Null also
+ * when the run-time root is missing or not a real directory: never lock
+ * through a symlink.
+ */
+export function lockTarget(roots: Roots, sid: string, layout: Layout = detectLayout(roots, sid)): string | null {
+  if (layout === 'runtime-rs') return null;
+  const run = join(roots.run, sid);
+  if (lstatOrUndef(run)?.isDirectory() !== true) return null;
+  return layout === 'persist' ? run : join(run, 'lock');
+}
 
 export interface SandboxPaths {
   config: string;
@@ -23,11 +50,6 @@ export function sandboxPaths(roots: Roots, sid: string): SandboxPaths {
   validateId(sid);
   const runtime = join(roots.run, sid);
   return { config: join(roots.config, sid), runtime, vm: join(roots.vm, sid), lock: join(runtime, 'lock') };
-}
-
-/** The sandbox lock, unless the run-time root is not a real directory (never lock through a symlink). */
-export function safeLockPath(p: { runtime: string; lock: string }): string | null {
-  return lstatOrUndef(p.runtime)?.isDirectory() ? p.lock : null;
 }
 
 export function containerPaths(roots: Roots, sid: string, cid: string): { config: string; runtime: string } {
@@ -50,12 +72,13 @@ export interface SandboxEntry {
   id: string;
   inConfig: boolean;
   inRuntime: boolean;
+  inKata?: boolean;
 }
 
 /** Sandbox IDs found under either root, sorted. Hidden and invalid names are skipped. */
 export function listSandboxes(roots: Roots): SandboxEntry[] {
   const seen = new Map<string, SandboxEntry>();
-  const scan = (dir: string, key: 'inConfig' | 'inRuntime') => {
+  const scan = (dir: string, key: 'inConfig' | 'inRuntime' | 'inKata') => {
     for (const d of listDir(dir)) {
       if (!(d.isDirectory() || d.isSymbolicLink()) || !isValidId(d.name)) continue;
       let e = seen.get(d.name);
@@ -65,16 +88,21 @@ export function listSandboxes(roots: Roots): SandboxEntry[] {
   };
   scan(roots.config, 'inConfig');
   scan(roots.run, 'inRuntime');
+  scan(roots.kata, 'inKata');
+  for (const e of seen.values()) if (!e.inKata) delete e.inKata;
   return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Container IDs of a sandbox, from both roots; `raw` is not a container. */
-export function listContainers(roots: Roots, sid: string): string[] {
+export function listContainers(roots: Roots, sid: string, layout: Layout = 'legacy'): string[] {
   const p = sandboxPaths(roots, sid);
   const ids = new Set<string>();
-  for (const dir of [p.config, p.runtime]) {
+  if (layout === 'runtime-rs') return [];
+  for (const dir of layout === 'persist' ? [p.runtime] : [p.config, p.runtime]) {
     for (const d of safeDirEntries(dir)) {
-      if (d.isDirectory() && d.name !== 'raw' && isValidId(d.name)) ids.add(d.name);
+      if (!d.isDirectory() || d.name === 'raw' || !isValidId(d.name)) continue;
+      if (layout === 'persist' && !lstatOrUndef(join(dir, d.name, 'persist.json'))) continue;
+      ids.add(d.name);
     }
   }
   return [...ids].sort();
@@ -167,13 +195,16 @@ export interface SandboxInfo {
   state: string | null;
   hypervisor: { type: string | null; pid: number | null; alive: boolean | null; verified: boolean };
   containers: ContainerInfo[];
-  lock: LockReport & { path: string };
-  paths: { config: string | null; runtime: string | null; vm: string | null; lock: string };
+  /** `path` is what the runtime flocks (file or directory), null when it takes none. */
+  lock: LockReport & { path: string | null };
+  paths: { config: string | null; runtime: string | null; vm: string | null; lock: string | null };
   problems: string[];
+  /** ACRN: the VM UUID slot this sandbox holds (not in the JSON output). */
+  acrnUuid?: string;
 }
 
 /** Reads an item; returns undefined if absent and records a problem if bad. */
-function tryItem(path: string, problems: string[], file: string): unknown {
+export function tryItem(path: string, problems: string[], file: string): unknown {
   try {
     return readJson(path);
   } catch (e) {
@@ -183,7 +214,7 @@ function tryItem(path: string, problems: string[], file: string): unknown {
   }
 }
 
-function readPidFile(path: string, problems: string[]): number | undefined {
+export function readPidFile(path: string, problems: string[]): number | undefined {
   try {
     const n = Number(readRegular(path, 64).toString('latin1').trim());
     if (Number.isInteger(n) && n > 0) return n;
@@ -195,9 +226,9 @@ function readPidFile(path: string, problems: string[]): number | undefined {
 }
 
 export const STATES = ['ready', 'running', 'paused', 'stopped'] as const;
-const ACTIVE = new Set(['ready', 'running', 'paused']);
+export const ACTIVE = new Set(['ready', 'running', 'paused']);
 
-function asInt(v: unknown): number | null {
+export function asInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }
 
@@ -235,6 +266,8 @@ export interface InspectContext {
 }
 
 export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = {}): SandboxInfo {
+  const layout = detectLayout(roots, sid);
+  if (layout !== 'legacy') return inspectOther(roots, sid, layout, ctx);
   const p = sandboxPaths(roots, sid);
   const problems: string[] = [];
   const checkDir = (dir: string, code: string): boolean => {
@@ -256,6 +289,7 @@ export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = 
   let state: string | null = null;
   let hvType: string | null = null;
   let live: Liveness = { pid: null, alive: null, verified: false, reused: false };
+  let acrnUuid: string | undefined;
   if (hasRuntime) {
     const st = tryItem(join(p.runtime, 'state.json'), problems, 'state.json');
     const s = field(st, 'state');
@@ -278,37 +312,186 @@ export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = 
       }
     }
     live = probePid(pid, mark);
-    if (live.reused && state && ACTIVE.has(state)) problems.push('pid-reused');
-    if (state && ACTIVE.has(state) && live.alive !== true) {
-      if (live.alive === false || hvType !== null) problems.push('hypervisor-dead');
+    livenessProblems(live, state, hvType, problems);
+    if (hvType === 'acrn') {
+      const u = field(hv, 'UUID');
+      if (typeof u === 'string') acrnUuid = u;
     }
   }
 
   const containers = listContainers(roots, sid).map((cid) => inspectContainer(hasRuntime ? p.runtime : null, cid));
   for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
 
-  const lock = (ctx.locks ?? lockHolders([p.lock])).get(p.lock) ?? { held: false, holders: [] as Holder[], visible: true };
-  return {
+  const target = hasRuntime ? p.lock : null;
+  const info: SandboxInfo = {
     id: sid,
     layout: 'legacy',
     state,
     hypervisor: { type: hvType, pid: live.pid, alive: live.alive, verified: live.verified },
     containers,
-    lock: { ...lock, path: p.lock },
-    paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm: hasVm ? p.vm : null, lock: p.lock },
+    lock: { ...lockReport(target, ctx), path: target },
+    paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm: hasVm ? p.vm : null, lock: target },
     problems,
   };
+  if (acrnUuid) info.acrnUuid = acrnUuid;
+  return info;
+}
+
+function lockReport(target: string | null, ctx: InspectContext): LockReport {
+  const none = { held: false, holders: [] as Holder[], visible: true };
+  if (target === null) return none;
+  return (ctx.locks ?? lockHolders([target])).get(target) ?? none;
+}
+
+export function livenessProblems(live: Liveness, state: string | null, hvType: string | null, problems: string[]): void {
+  if (live.reused && state && ACTIVE.has(state)) problems.push('pid-reused');
+  if (state && ACTIVE.has(state) && live.alive !== true) {
+    if (live.alive === false || hvType !== null) problems.push('hypervisor-dead');
+  }
 }
 
 /** Inspect every sandbox, with one /proc/locks read for all of them. */
 export function inspectAll(roots: Roots): SandboxInfo[] {
   const entries = listSandboxes(roots);
-  const locks = lockHolders(entries.map((e) => join(roots.run, e.id, 'lock')));
+  const targets = entries.map((e) => lockTarget(roots, e.id)).filter((t): t is string => t !== null);
+  const locks = lockHolders(targets);
   return entries.map((e) => inspectSandbox(roots, e.id, { locks }));
+}
+
+// ---------------------------------------------------------------------------
+// Persist (Kata 1.11+, 2.x) and runtime-rs (Kata 3.x)
+
+/** The sections of persist.json that `show SID ITEM` accepts as items. */
+export const PERSIST_SECTIONS: Record<string, string> = {
+  hypervisor: 'HypervisorState',
+  agent: 'AgentState',
+  network: 'Network',
+  devices: 'Devices',
+  config: 'Config',
+};
+export const PERSIST_CONTAINER_SECTIONS: Record<string, string> = {
+  process: 'Process',
+  mounts: 'Mounts',
+  devices: 'DeviceMaps',
+  rootfs: 'Rootfs',
+};
+export const RUNTIME_RS_SECTIONS: Record<string, string> = { hypervisor: 'hypervisor', resource: 'resource' };
+
+function inspectOther(roots: Roots, sid: string, layout: 'persist' | 'runtime-rs', ctx: InspectContext): SandboxInfo {
+  const problems: string[] = [];
+  const p = sandboxPaths(roots, sid);
+  const dir = layout === 'persist' ? p.runtime : join(roots.kata, sid);
+  let real = false;
+  try {
+    real = storeDir(dir) !== undefined;
+  } catch {
+    problems.push(lstatOrUndef(dir)?.isSymbolicLink() ? 'symlink:runtime' : 'not-a-dir:runtime');
+  }
+  if (!real && !problems.length) throw new NotFoundError(`sandbox ${sid} not found`);
+  const hasVm = lstatOrUndef(p.vm)?.isDirectory() === true;
+  let hasConfig = false;
+  try {
+    hasConfig = storeDir(p.config) !== undefined;
+  } catch {
+    problems.push('symlink:config');
+  }
+  const file = layout === 'persist' ? 'persist.json' : 'state.json';
+  const doc = real ? tryItem(join(dir, file), problems, file) : undefined;
+  let state: string | null = null;
+  let type: string | null = null;
+  let pid: number | null | undefined = null;
+  let acrnUuid: string | undefined;
+  if (layout === 'persist') {
+    const st = field(doc, 'State');
+    state = typeof st === 'string' ? st : null;
+    const hv = field(doc, 'HypervisorState');
+    const t = field(hv, 'Type');
+    type = typeof t === 'string' && t ? t : null;
+    pid = asInt(field(hv, 'Pid'));
+    if ((pid === null || pid <= 0) && hasVm) pid = readPidFile(join(p.vm, 'pid'), problems);
+    const u = field(hv, 'UUID');
+    if (type === 'acrn' && typeof u === 'string' && u) acrnUuid = u;
+  } else {
+    const hv = field(doc, 'hypervisor');
+    const t = field(hv, 'hypervisor_type');
+    type = typeof t === 'string' && t ? t : null;
+    pid = asInt(field(hv, 'pid'));
+    const st = field(doc, 'state');
+    state = typeof st === 'string' ? st : null;
+  }
+  if (doc !== undefined && layout === 'persist' && state === null) problems.push(`bad-shape:${file}`);
+  const live = probePid(pid, type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
+  livenessProblems(live, state, type, problems);
+  // runtime-rs records no state: a dead hypervisor is a problem on its own.
+  if (layout === 'runtime-rs' && live.alive === false && !problems.includes('hypervisor-dead')) problems.push('hypervisor-dead');
+
+  const containers: ContainerInfo[] = listContainers(roots, sid, layout).map((cid) => {
+    const cp: string[] = [];
+    const cdoc = tryItem(join(dir, cid, 'persist.json'), cp, 'persist.json');
+    const cs = field(cdoc, 'State');
+    const cstate = typeof cs === 'string' ? cs : null;
+    const cpid = asInt(field(field(cdoc, 'Process'), 'Pid'));
+    const clive = probePid(cpid, cid);
+    if (clive.alive === false && (cstate === 'running' || cstate === 'paused')) cp.push('process-dead');
+    return { id: cid, state: cstate, pid: cpid, alive: clive.alive, problems: cp };
+  });
+  for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
+
+  const target = real ? lockTarget(roots, sid, layout) : null;
+  const info: SandboxInfo = {
+    id: sid,
+    layout,
+    state,
+    hypervisor: { type, pid: live.pid, alive: live.alive, verified: live.verified },
+    containers,
+    lock: { ...lockReport(target, ctx), path: target },
+    paths: { config: hasConfig ? p.config : null, runtime: real ? dir : null, vm: hasVm ? p.vm : null, lock: target },
+    problems,
+  };
+  if (acrnUuid) info.acrnUuid = acrnUuid;
+  return info;
 }
 
 export { resolveItem };
 const ITEMS_FOR_LISTING = ITEMS.filter((i) => i.root !== 'uuid');
+
+/**
+ * One section of a persist.json or runtime-rs state.json, as `show SID ITEM`
+ * prints it. `state` is the document without its big sections; `persist`
+ * (or the file name) is the whole document.
+ */
+export function readSection(roots: Roots, sid: string, cid: string | undefined, layout: 'persist' | 'runtime-rs', name: string): { path: string; value: unknown } {
+  const dir = layout === 'persist' ? join(roots.run, sid) : join(roots.kata, sid);
+  const file = layout === 'persist' ? 'persist.json' : 'state.json';
+  const path = cid === undefined ? join(dir, file) : join(dir, cid, file);
+  let key = name.toLowerCase();
+  try {
+    key = resolveItem(name).aliases[0] ?? key;
+  } catch {
+    /* a section name that is no 1.x item: rootfs, resource, persist */
+  }
+  const sections = layout === 'runtime-rs' ? RUNTIME_RS_SECTIONS : cid === undefined ? PERSIST_SECTIONS : PERSIST_CONTAINER_SECTIONS;
+  const whole = key === file || key === 'persist' || (layout === 'runtime-rs' && key === 'state');
+  if (!whole && key !== 'state' && !(key in sections))
+    throw new UsageError(`unknown item ${JSON.stringify(name)} for the ${layout} layout: one of state, ${Object.keys(sections).join(', ')}, ${layout === 'persist' ? 'persist' : 'state.json'}`);
+  let doc: unknown;
+  try {
+    doc = readJson(path);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`${cid ? `container ${cid}` : `sandbox ${sid}`}: ${path} not found`);
+    throw e;
+  }
+  if (whole) return { path, value: doc };
+  if (key === 'state') {
+    const rest: Record<string, unknown> = {};
+    const big = new Set(Object.values(sections).map((x) => x.toLowerCase()));
+    for (const [k, v] of Object.entries((doc ?? {}) as Record<string, unknown>)) if (!big.has(k.toLowerCase())) rest[k] = v;
+    return { path, value: rest };
+  }
+  const v = field(doc, sections[key]!);
+  if (v === undefined) throw new NotFoundError(`${path} has no ${sections[key]} section`);
+  return { path, value: v };
+}
 
 // ---------------------------------------------------------------------------
 // Item files and raw items present in a store directory
@@ -323,11 +506,13 @@ export interface ItemFile {
 }
 
 /** The known item files present in `dir` (one store root of a sandbox or container). */
-export function presentItems(dir: string | null, root: 'config' | 'runtime'): ItemFile[] {
+export function presentItems(dir: string | null, root: 'config' | 'runtime', layout: Layout = 'legacy'): ItemFile[] {
   if (!dir) return [];
   const out: ItemFile[] = [];
   const seen = new Set<string>();
-  for (const def of ITEMS_FOR_LISTING) {
+  const defs =
+    layout === 'legacy' ? ITEMS_FOR_LISTING : [{ name: layout === 'persist' ? 'Persist' : 'State', file: layout === 'persist' ? 'persist.json' : 'state.json' }];
+  for (const def of defs) {
     if (seen.has(def.file)) continue;
     seen.add(def.file);
     const path = join(dir, def.file);

@@ -50,17 +50,6 @@ function availability(doc: unknown, path: string): number[] {
   return a as number[];
 }
 
-/** The UUID a sandbox's hypervisor state names (acrn only). */
-function acrnUuidOf(s: SandboxInfo): string | null {
-  if (s.hypervisor.type !== 'acrn' || !s.paths.runtime) return null;
-  try {
-    const u = field(readJson(join(s.paths.runtime, 'hypervisor.json')), 'UUID');
-    return typeof u === 'string' ? u : null;
-  } catch {
-    return null;
-  }
-}
-
 export function readUuidStore(roots: Roots, sandboxes: SandboxInfo[] = inspectAll(roots)): UuidStore {
   const path = uuidStorePath(roots);
   let doc: unknown;
@@ -73,7 +62,7 @@ export function readUuidStore(roots: Roots, sandboxes: SandboxInfo[] = inspectAl
   const avail = availability(doc, path);
   const users = new Map<string, { id: string; alive: boolean | null }[]>();
   for (const s of sandboxes) {
-    const u = acrnUuidOf(s);
+    const u = s.acrnUuid;
     if (!u) continue;
     const list = users.get(u) ?? [];
     list.push({ id: s.id, alive: s.hypervisor.alive });
