@@ -3,7 +3,9 @@
 // maps errors to a line on stderr and an exit code.
 import { Command, CommanderError, Option } from 'commander';
 import { makeCtx, type Ctx } from './context.js';
-import { Exit, VcError } from './store/errors.js';
+import { writeErr } from './output.js';
+import { interop } from './interop.js';
+import { Exit, isVcError } from './store/errors.js';
 import { DEFAULT_WAIT, parseWait } from './options.js';
 import { resolveRoots } from './store/roots.js';
 
@@ -51,7 +53,7 @@ export function buildProgram(): Command {
         color: opts.color,
         env: process.env,
       });
-      const mod = await load();
+      const mod = interop(await load());
       const code = await mod.default(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
       if (typeof code === 'number') process.exitCode = code;
     };
@@ -127,7 +129,7 @@ export function buildProgram(): Command {
       .option('-f, --force', 'free it even if a live sandbox uses it')
       .option('--dry-run', 'say what would change, change nothing'),
     DEFAULT_WAIT.change,
-  ).action(action(async () => ({ default: (await import('./commands/uuid.js')).free })));
+  ).action(action(async () => ({ default: interop(await import('./commands/uuid.js')).free })));
 
   waitOptions(
     program
@@ -172,12 +174,12 @@ export function handleError(err: unknown): number {
       return Exit.OK;
     return Exit.USAGE; // commander already printed its one line
   }
-  if (err instanceof VcError) {
-    process.stderr.write(`vcstore: ${err.message.split('\n')[0]}\n`);
+  if (isVcError(err)) {
+    writeErr(`vcstore: ${err.message.split('\n')[0]}\n`);
     return err.exitCode;
   }
   const e = err as Error;
-  process.stderr.write(
+  writeErr(
     `vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`,
   );
   return Exit.FAILURE;

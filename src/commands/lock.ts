@@ -75,11 +75,11 @@ async function runLocked(ctx: Ctx, sid: string, path: string, cmd: string[], o: 
   } catch (e) {
     // Shells use 127/126 for these; keep that convention.
     if (e instanceof StoreError && /command not found$/.test(e.message)) {
-      ctx.stderr.write(`vcstore: ${e.message}\n`);
+      ctx.err(`vcstore: ${e.message}\n`);
       return 127;
     }
     if (e instanceof StoreError && /permission denied$/.test(e.message)) {
-      ctx.stderr.write(`vcstore: ${e.message}\n`);
+      ctx.err(`vcstore: ${e.message}\n`);
       return 126;
     }
     throw e;

@@ -32,7 +32,7 @@ export default async function ls(ctx: Ctx, o: Opts): Promise<number> {
   if (o.state) list = list.filter((s) => (o.state === 'none' ? s.state === null : s.state === o.state));
 
   if (o.quiet) {
-    if (list.length) ctx.stdout.write(`${list.map((s) => s.id).join('\n')}\n`);
+    if (list.length) ctx.write(`${list.map((s) => s.id).join('\n')}\n`);
     return 0;
   }
   if (ctx.json) {
@@ -40,7 +40,7 @@ export default async function ls(ctx: Ctx, o: Opts): Promise<number> {
     return 0;
   }
   if (list.length === 0) {
-    ctx.stderr.write(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
+    ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
     return 0;
   }
   const p = ctx.paint;

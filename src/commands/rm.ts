@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { Exit, NotFoundError, VcError } from '../store/errors.js';
+import { Exit, isVcError, NotFoundError, VcError } from '../store/errors.js';
 import { validateId } from '../store/ids.js';
 import { removeContainer, removeSandbox, type RemoveResult } from '../store/mutate.js';
 
@@ -37,7 +37,7 @@ export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<num
         : await removeSandbox(ctx.roots, sid, { force: o.force, dryRun: o.dryRun, wait, signal });
     } catch (e) {
       if (signal.aborted) throw e;
-      if (!(e instanceof VcError)) throw e;
+      if (!isVcError(e)) throw e;
       // A forced delete of something already gone succeeds (cleanup scripts rely on it).
       const absent = e instanceof NotFoundError;
       const out: Outcome = { id: sid, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : e.exitCode, error: e.message };
@@ -45,7 +45,7 @@ export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<num
       outcomes.push(out);
       if (!ctx.json) {
         if (absent && o.force) ctx.out(`${label(sid, o.container)}: already gone`);
-        else ctx.stderr.write(`vcstore: ${e.message}\n`);
+        else ctx.err(`vcstore: ${e.message}\n`);
       }
       continue;
     }

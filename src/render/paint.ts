@@ -1,6 +1,8 @@
 // Colour through chalk, loaded only when colour is on (a TTY without
 // NO_COLOR / --no-color): scripts and pipes never pay for it and get
 // byte-exact plain text.
+import { interop } from '../interop.js';
+
 export interface Paint {
   on: boolean;
   state(s: string | null): string;
@@ -31,7 +33,7 @@ export const plain: Paint = {
 
 export async function makePaint(on: boolean): Promise<Paint> {
   if (!on) return plain;
-  const { Chalk, default: auto } = await import('chalk');
+  const { Chalk, default: auto } = interop(await import('chalk'));
   // We already decided colour is wanted; chalk alone ignores NO_COLOR.
   const c = new Chalk({ level: auto.level > 0 ? auto.level : 1 });
   return {

@@ -15,11 +15,17 @@ export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
 export class VcError extends Error {
   readonly exitCode: number;
+  /** Brand: commands are bundled apart from the CLI, so instanceof cannot cross them. */
+  readonly vcstore = true;
   constructor(message: string, exitCode: number) {
     super(message);
     this.name = new.target.name;
     this.exitCode = exitCode;
   }
+}
+
+export function isVcError(e: unknown): e is VcError {
+  return typeof e === 'object' && e !== null && (e as { vcstore?: unknown }).vcstore === true && typeof (e as { exitCode?: unknown }).exitCode === 'number';
 }
 
 /** Bad arguments: an invalid ID, an unknown item name, an out-of-range option. */
@@ -48,6 +54,13 @@ export class BusyError extends VcError {
   constructor(message: string, holders: Holder[] = []) {
     super(message, Exit.BUSY);
     this.holders = holders;
+  }
+}
+
+/** SIGINT/SIGTERM/SIGHUP arrived while waiting or working; 128+signal. */
+export class InterruptedError extends VcError {
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`, signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
   }
 }
 

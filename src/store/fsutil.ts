@@ -19,7 +19,6 @@ import {
   type Dirent,
   type Stats,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, NotFoundError, StoreError } from './errors.js';
 
@@ -126,6 +125,11 @@ export function listDir(path: string): Dirent[] {
 }
 
 const TMP_MARK = '.vcstore-';
+
+/** Uniqueness for temp names (O_EXCL does the rest); no crypto module at start-up. */
+function randomHex(): string {
+  return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+}
 const TMP_RE = /^\..+\.vcstore-(\d+)-[0-9a-f]+\.tmp$/;
 
 function pidAlive(pid: number): boolean {
@@ -170,7 +174,7 @@ export function atomicWrite(path: string, data: string | Buffer, opts: WriteOpti
   const old = lstatOrUndef(path);
   if (old && !old.isFile()) throw new StoreError(`refusing to replace ${path}: ${kindOf(old)}`, path);
   cleanStaleTemps(dir);
-  const tmp = join(dir, `.${basename(path)}${TMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(path)}${TMP_MARK}${process.pid}-${randomHex()}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
@@ -217,7 +221,7 @@ export function removeTree(path: string): void {
   const st = lstatOrUndef(path);
   if (!st) return;
   if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
-  const trash = join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const trash = join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
   try {
     renameSync(path, trash);
   } catch (e) {

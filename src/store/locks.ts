@@ -3,20 +3,15 @@
 // (passed as its fd 3). A flock belongs to the open file description, so
 // when the helper exits our fd still holds the lock; closing it releases it,
 // and the kernel releases it if we die. See docs in README "Locking".
-import { spawn } from 'node:child_process';
 import { closeSync, constants as C, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { BusyError, fromErrno, NotFoundError, StoreError, VcError, type Holder } from './errors.js';
+import { BusyError, fromErrno, NotFoundError, StoreError, type Holder } from './errors.js';
+export { InterruptedError } from './errors.js';
 
 export type LockMode = 'exclusive' | 'shared';
 
 /** Exit code we ask flock(1) to use on conflict or timeout (-E). */
 const FLOCK_BUSY = 75;
 
-export class InterruptedError extends VcError {
-  constructor(signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`, signal === 'SIGINT' ? 130 : 143);
-  }
-}
 
 export interface AcquireOptions {
   mode: LockMode;
@@ -87,7 +82,9 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
   return { path, fd, mode: opts.mode, release: close };
 }
 
-function runFlock(fd: number, args: string[], signal?: AbortSignal): Promise<number> {
+async function runFlock(fd: number, args: string[], signal?: AbortSignal): Promise<number> {
+  // Loaded here, not at start-up: listings never spawn anything.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'pipe', fd] });

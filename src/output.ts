@@ -1,0 +1,34 @@
+// Output without Node's stdio streams: fs.writeSync on fds 1 and 2 is
+// synchronous, ordered, and keeps net/stream/tty off the start-up path.
+import { fstatSync, writeSync } from 'node:fs';
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue; // a non-blocking pipe that is full: retry
+      if (code === 'EPIPE') return; // reader went away (| head): stop quietly
+      throw e;
+    }
+  }
+}
+
+export const writeOut = (text: string): void => writeAll(1, text);
+export const writeErr = (text: string): void => writeAll(2, text);
+
+/** Is fd a terminal? Pipes and files are ruled out by fstat, without loading tty. */
+export async function isTty(fd: number): Promise<boolean> {
+  try {
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    if (st.rdev === 0x103) return false; // /dev/null (1:3), where scripts send output they ignore
+  } catch {
+    return false;
+  }
+  const { isatty } = await import('node:tty');
+  return isatty(fd);
+}
