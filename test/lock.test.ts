@@ -1,12 +1,11 @@
 // Locks against real flock(2) holders in other processes.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/errors.js';
-import { acquire, InterruptedError, lockHolders } from '../src/store/locks.js';
-import { addSandbox, cleanup, collect, flockFree, holdFlock, runLock, sleep, snapshot, tempDir, vcAsync, vcp } from './helpers.js';
+import { acquire, InterruptedError, lockHolders, nativeFlock } from '../src/store/locks.js';
+import { addSandbox, cleanup, collect, ROOT, flockFree, holdFlock, runLock, sleep, snapshot, tempDir, vcAsync, vcp } from './helpers.js';
 
 const dirs: string[] = [];
 const store = (...sids: string[]) => {
@@ -108,11 +107,13 @@ describe('core locking', () => {
   });
 });
 
-describe('vcstore lock', () => {
+for (const mode of ['native', 'helper'] as const) {
+const env = mode === 'helper' ? { VCSTORE_FLOCK: 'helper' } : {};
+describe(`vcstore lock (${mode} flock)`, () => {
   it('probe: free exits 0 and takes nothing', () => {
     const p = store('s1');
     const before = snapshot(p);
-    const r = vcp(p, ['lock', 's1']);
+    const r = vcp(p, ['lock', 's1'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'sandbox s1: free\n');
     assert.deepEqual(snapshot(p), before);
@@ -121,10 +122,10 @@ describe('vcstore lock', () => {
     const p = store('s1');
     const h = await holdFlock(runLock(p, 's1'));
     try {
-      const r = vcp(p, ['lock', 's1']);
+      const r = vcp(p, ['lock', 's1'], { env });
       assert.equal(r.code, 4);
       assert.match(r.stdout, /^sandbox s1: locked, held by pid \d+ \((flock|sh|sleep), exclusive\)/);
-      const j = JSON.parse(vcp(p, ['--json', 'lock', 's1']).stdout);
+      const j = JSON.parse(vcp(p, ['--json', 'lock', 's1'], { env }).stdout);
       assert.equal(j.held, true);
       assert.equal(j.visible, true);
       assert.ok(j.holders.length >= 1);
@@ -135,14 +136,14 @@ describe('vcstore lock', () => {
   });
   it('probe with /proc/locks missing says it cannot tell (exit 1)', () => {
     const p = store('s1');
-    const r = vcp(p, ['lock', 's1'], { env: { VCSTORE_PROC_LOCKS: '/nonexistent' } });
+    const r = vcp(p, ['lock', 's1'], { env: { ...env, VCSTORE_PROC_LOCKS: '/nonexistent' } });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /unknown/);
   });
   it('runs CMD under the lock: flock -n from outside cannot enter; exit status is CMD\'s', () => {
     const p = store('s1');
     const lk = runLock(p, 's1');
-    const r = vcp(p, ['lock', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo inner=$?; exit 7`]);
+    const r = vcp(p, ['lock', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo inner=$?; exit 7`], { env });
     assert.equal(r.code, 7, r.stderr);
     assert.equal(r.stdout, 'inner=1\n');
     assert.equal(flockFree(lk), true);
@@ -150,7 +151,7 @@ describe('vcstore lock', () => {
   it('--shared lets readers in, keeps writers out', () => {
     const p = store('s1');
     const lk = runLock(p, 's1');
-    const r = vcp(p, ['lock', '--shared', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo s=$?; flock -n -x ${lk} true; echo x=$?`]);
+    const r = vcp(p, ['lock', '--shared', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo s=$?; flock -n -x ${lk} true; echo x=$?`], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 's=0\nx=1\n');
   });
@@ -158,12 +159,12 @@ describe('vcstore lock', () => {
     const p = store('s1');
     const h = await holdFlock(runLock(p, 's1'));
     try {
-      const r = vcp(p, ['lock', '--wait', '0.2', 's1', '--', 'sh', '-c', 'echo ran']);
+      const r = vcp(p, ['lock', '--wait', '0.2', 's1', '--', 'sh', '-c', 'echo ran'], { env });
       assert.equal(r.code, 4);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /^vcstore: sandbox s1 is locked after waiting 0\.2s: held by pid \d+/);
       assert.equal(r.stderr.trim().split('\n').length, 1);
-      const n = vcp(p, ['lock', '-n', 's1', '--', 'true']);
+      const n = vcp(p, ['lock', '-n', 's1', '--', 'true'], { env });
       assert.equal(n.code, 4);
     } finally {
       await h.release();
@@ -172,7 +173,7 @@ describe('vcstore lock', () => {
   it('the lock outlives a killed vcstore while CMD runs', async () => {
     const p = store('s1');
     const lk = runLock(p, 's1');
-    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 1']);
+    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 1'], env);
     await new Promise<void>((res) => child.stdout!.once('data', () => res()));
     child.kill('SIGKILL');
     await sleep(100);
@@ -184,7 +185,7 @@ describe('vcstore lock', () => {
     const p = store('s1');
     const h = await holdFlock(runLock(p, 's1'));
     const before = snapshot(p);
-    const child = vcAsync(['--prefix', p, 'lock', '--wait', 'inf', 's1', '--', 'true']);
+    const child = vcAsync(['--prefix', p, 'lock', '--wait', 'inf', 's1', '--', 'true'], env);
     const done = collect(child);
     await sleep(400);
     child.kill('SIGTERM');
@@ -197,7 +198,7 @@ describe('vcstore lock', () => {
   });
   it('SIGTERM while CMD runs: forwarded to CMD, lock released', async () => {
     const p = store('s1');
-    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 30 & wait']);
+    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 30 & wait'], env);
     const done = collect(child);
     await new Promise<void>((res) => child.stdout!.once('data', () => res()));
     child.kill('SIGTERM');
@@ -207,19 +208,25 @@ describe('vcstore lock', () => {
   });
   it('missing sandbox exits 3 and creates nothing; bad ID exits 2', () => {
     const p = store();
-    const r = vcp(p, ['lock', 'ghost', '--', 'true']);
+    const r = vcp(p, ['lock', 'ghost', '--', 'true'], { env });
     assert.equal(r.code, 3);
     assert.equal(r.stderr, 'vcstore: sandbox ghost not found\n');
     assert.deepEqual(readdirSync(p), []);
-    const b = vcp(p, ['lock', '../etc']);
+    const b = vcp(p, ['lock', '../etc'], { env });
     assert.equal(b.code, 2);
     assert.equal(existsSync(join(p, 'run')), false);
   });
   it('command not found exits 127 and releases', () => {
     const p = store('s1');
-    const r = vcp(p, ['lock', 's1', '--', 'no-such-command-xyz']);
+    const r = vcp(p, ['lock', 's1', '--', 'no-such-command-xyz'], { env });
     assert.equal(r.code, 127);
     assert.equal(flockFree(runLock(p, 's1')), true);
   });
 });
-void spawn;
+}
+
+describe('flock implementation', () => {
+  it('this build uses the in-process flock(2) addon (flock(1) only for waits)', { skip: existsSync(join(ROOT, 'dist/native/vcstore-flock.node')) ? false : 'addon not built (no C compiler)' }, () => {
+    assert.ok(nativeFlock());
+  });
+});

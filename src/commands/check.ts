@@ -2,6 +2,7 @@ import type { Ctx } from '../context.js';
 import { Exit, UsageError } from '../store/errors.js';
 import { check, fix, type Finding, type FixAction } from '../store/check.js';
 import { table } from '../render/table.js';
+import { finishInterruptedRemovals } from '../store/mutate.js';
 
 interface Opts {
   fix?: boolean;
@@ -18,6 +19,7 @@ export default async function checkCmd(ctx: Ctx, o: Opts): Promise<number> {
   const report = check(ctx.roots, { stuckAfter });
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
+  if (o.fix && !o.dryRun) finishInterruptedRemovals(ctx.roots);
   if (o.fix) actions = await fix(ctx.roots, report, { dryRun: Boolean(o.dryRun), signal: ctx.interruptible() });
 
   // Problems remain unless --fix (for real) removed every error and warning.

@@ -23,7 +23,7 @@ export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts
     if (storeDir(p.config)) throw new NotFoundError(`sandbox ${sid} has no run-time root (${p.runtime}), so no lock: not started since boot?`);
     throw new NotFoundError(`sandbox ${sid} not found`);
   }
-  const target = lockTarget(ctx.roots, sid, layout);
+  const target = lockTarget(ctx.roots, sid);
   if (!target || !lstatOrUndef(target)) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
   return cmd.length ? runLocked(ctx, sid, target, cmd, o) : probe(ctx, sid, target);
 }

@@ -2,7 +2,7 @@ import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { Exit, isVcError, NotFoundError, VcError } from '../store/errors.js';
 import { validateId } from '../store/ids.js';
-import { removeContainer, removeSandbox, type RemoveResult } from '../store/mutate.js';
+import { finishInterruptedRemovals, removeContainer, removeSandbox, type RemoveResult } from '../store/mutate.js';
 
 interface Opts extends WaitOpts {
   force?: boolean;
@@ -27,6 +27,7 @@ export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<num
     if (sids.length !== 1) throw new VcError('--container takes exactly one sandbox ID', Exit.USAGE);
   }
   const wait = waitOf(o, DEFAULT_WAIT.change);
+  if (!o.dryRun) finishInterruptedRemovals(ctx.roots);
   const signal = ctx.interruptible();
   const outcomes: Outcome[] = [];
   for (const sid of sids) {

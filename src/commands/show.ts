@@ -96,7 +96,7 @@ async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs'
     } else if (cid !== undefined) showContainer(ctx, sid, cid);
     else showSandbox(ctx, sid);
   };
-  const target = lockTarget(ctx.roots, sid, layout);
+  const target = lockTarget(ctx.roots, sid);
   if (!o.lock || target === null) {
     if (!o.lock) ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
     read();

@@ -227,7 +227,6 @@ export function removeTree(path: string): void {
   } catch (e) {
     throw fromErrno(e, path, 'remove');
   }
-  fsyncDir(dirname(path));
   try {
     rmSync(trash, { recursive: true, force: true });
   } catch (e) {

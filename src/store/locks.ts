@@ -3,7 +3,10 @@
 // (passed as its fd 3). A flock belongs to the open file description, so
 // when the helper exits our fd still holds the lock; closing it releases it,
 // and the kernel releases it if we die. See docs in README "Locking".
-import { closeSync, constants as C, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants as C, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BusyError, fromErrno, NotFoundError, StoreError, type Holder } from './errors.js';
 export { InterruptedError } from './errors.js';
 
@@ -55,6 +58,45 @@ export function flockArgs(mode: LockMode, wait: number): string[] {
   return args;
 }
 
+// ---------------------------------------------------------------------------
+// The fast path: flock(2) in process through a small Node-API addon shipped
+// prebuilt in dist/native. It only ever tries without blocking; a wait (and
+// any host where the addon does not load) goes through flock(1), which can be
+// cancelled. VCSTORE_FLOCK=helper forces flock(1) for every lock.
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
+
+interface NativeFlock {
+  flock(fd: number, op: number): number;
+}
+let native: NativeFlock | null | undefined;
+
+function here(): string {
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+export function nativeFlock(): NativeFlock | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (process.env.VCSTORE_FLOCK === 'helper') return native;
+  // dist/vcstore.cjs, dist/cmd/*.cjs and dist/src/store/*.js all find dist/native.
+  let dir = dirname(here());
+  for (let i = 0; i < 3; i++, dir = dirname(dir)) {
+    const file = join(dir, 'native', 'vcstore-flock.node');
+    if (!existsSync(file)) continue;
+    try {
+      native = createRequire(here())(file) as NativeFlock;
+    } catch {
+      /* another architecture or libc: flock(1) it is */
+    }
+    break;
+  }
+  return native;
+}
+
 /** Take flock(2) on `path`. Rejects with BusyError (exit 4) naming the holders. */
 export async function acquire(path: string, opts: AcquireOptions): Promise<HeldLock> {
   const fd = openLockTarget(path);
@@ -66,7 +108,16 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
     }
   };
   try {
-    const code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const fast = nativeFlock();
+    let code: number | undefined;
+    if (fast) {
+      const r = fast.flock(fd, (opts.mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
+      if (r === 0) code = 0;
+      else if (r === EWOULDBLOCK && opts.wait <= 0) code = FLOCK_BUSY;
+      else if (r !== EWOULDBLOCK) throw new StoreError(`flock ${path}: errno ${r}`, path);
+    }
+    if (code === undefined) code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
     if (code === FLOCK_BUSY) {
       const holders = lockHolders([path]).get(path) ?? { holders: [], visible: false };
       const who = describeHolders(holders.holders, holders.visible);

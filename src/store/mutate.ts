@@ -61,6 +61,14 @@ function removeLink(p: string): void {
   }
 }
 
+/**
+ * Finish removals a killed vcstore began (hidden `.vcstore-rm-*` dirs in the
+ * roots). Once per command: a per-sandbox scan would make rm quadratic.
+ */
+export function finishInterruptedRemovals(roots: Roots): string[] {
+  return [roots.config, roots.run, roots.vm, roots.kata].flatMap((d) => cleanStaleTrash(d));
+}
+
 /** raw and set work on the Kata 1.x item files only. */
 function requireLegacy(roots: Roots, sid: string, what: string): void {
   const layout = detectLayout(roots, sid);
@@ -86,15 +94,11 @@ export async function removeSandbox(roots: Roots, sid: string, o: ChangeOptions)
   const layout = detectLayout(roots, sid);
   // The run-time root goes last: it holds the lock (legacy) or is the lock (persist).
   const paths = existing(layout === 'runtime-rs' ? [p.vm, kata] : [p.config, p.vm, p.runtime], o.force);
-  return withLock(lockTarget(roots, sid, layout), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     if ([p.config, p.runtime, kata].some((d) => lstatOrUndef(d)?.isDirectory())) {
       refuseIfLive(inspectSandbox(roots, sid), 'remove', o.force);
     }
-    if (!o.dryRun) {
-      cleanStaleTrash(roots.config);
-      cleanStaleTrash(roots.run);
-      removeAll(paths);
-    }
+    if (!o.dryRun) removeAll(paths);
     return { id: sid, paths, dryRun: Boolean(o.dryRun) };
   });
 }

@@ -3,7 +3,7 @@
 // read is tolerant: a bad item becomes a problem code on that sandbox.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NotFoundError, StoreError, UsageError, type Holder } from './errors.js';
+import { NotFoundError, UsageError, type Holder } from './errors.js';
 import { CorruptItemError, listDir, lstatOrUndef, readJson, readRegular, storeDir } from './fsutil.js';
 import { isValidId, validateId } from './ids.js';
 import { ITEMS, resolveItem, type ItemDef } from './items.js';
@@ -19,11 +19,7 @@ export type Layout = 'legacy' | 'persist' | 'runtime-rs';
 /** Which layout a sandbox is in, from the files present. A store may mix them. */
 export function detectLayout(roots: Roots, sid: string): Layout {
   validateId(sid);
-  if (lstatOrUndef(join(roots.run, sid, 'persist.json'))) return 'persist';
-  const kata = join(roots.kata, sid);
-  if (lstatOrUndef(join(kata, 'state.json')) || (lstatOrUndef(kata) && !lstatOrUndef(join(roots.run, sid)) && !lstatOrUndef(join(roots.config, sid))))
-    return 'runtime-rs';
-  return 'legacy';
+  return scanSandbox(roots, sid).layout;
 }
 
 /**
@@ -32,11 +28,9 @@ export function detectLayout(roots: Roots, sid: string): Layout {
  * when the run-time root is missing or not a real directory: never lock
  * through a symlink.
  */
-export function lockTarget(roots: Roots, sid: string, layout: Layout = detectLayout(roots, sid)): string | null {
-  if (layout === 'runtime-rs') return null;
-  const run = join(roots.run, sid);
-  if (lstatOrUndef(run)?.isDirectory() !== true) return null;
-  return layout === 'persist' ? run : join(run, 'lock');
+export function lockTarget(roots: Roots, sid: string): string | null {
+  validateId(sid);
+  return scanLockTarget(roots, scanSandbox(roots, sid));
 }
 
 export interface SandboxPaths {
@@ -75,22 +69,103 @@ export interface SandboxEntry {
   inKata?: boolean;
 }
 
+/** What a directory entry is, from readdir or lstat; undefined when absent. */
+export type Kind = 'dir' | 'symlink' | 'other' | undefined;
+
+function kindOf(d: { isDirectory(): boolean; isSymbolicLink(): boolean } | undefined): Kind {
+  if (!d) return undefined;
+  return d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'symlink' : 'other';
+}
+
+/** Entries of a directory by name, with their kinds (one getdents, no stat). */
+function kinds(dir: string): Map<string, Kind> {
+  const m = new Map<string, Kind>();
+  for (const d of listDir(dir)) m.set(d.name, kindOf(d));
+  return m;
+}
+
 /** Sandbox IDs found under either root, sorted. Hidden and invalid names are skipped. */
 export function listSandboxes(roots: Roots): SandboxEntry[] {
-  const seen = new Map<string, SandboxEntry>();
-  const scan = (dir: string, key: 'inConfig' | 'inRuntime' | 'inKata') => {
-    for (const d of listDir(dir)) {
-      if (!(d.isDirectory() || d.isSymbolicLink()) || !isValidId(d.name)) continue;
-      let e = seen.get(d.name);
-      if (!e) seen.set(d.name, (e = { id: d.name, inConfig: false, inRuntime: false }));
-      e[key] = true;
+  return rootListing(roots).entries.map(({ id, hint }) => {
+    const e: SandboxEntry = { id, inConfig: hint.config !== undefined, inRuntime: hint.runtime !== undefined };
+    if (hint.kata !== undefined) e.inKata = true;
+    return e;
+  });
+}
+
+interface Hint {
+  config: Kind;
+  runtime: Kind;
+  kata: Kind;
+  vm: Kind;
+}
+
+/** One readdir per root: every sandbox with what its directories are. */
+function rootListing(roots: Roots): { entries: { id: string; hint: Hint }[] } {
+  const cfg = kinds(roots.config);
+  const run = kinds(roots.run);
+  const kata = kinds(roots.kata);
+  const vm = kinds(roots.vm);
+  const ids = new Set<string>();
+  for (const m of [cfg, run, kata])
+    for (const [name, k] of m) if ((k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
+  const pick = (m: Map<string, Kind>, id: string): Kind => {
+    const k = m.get(id);
+    return k === 'dir' || k === 'symlink' ? k : undefined;
+  };
+  return {
+    entries: [...ids]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((id) => ({ id, hint: { config: pick(cfg, id), runtime: pick(run, id), kata: pick(kata, id), vm: vm.get(id) } })),
+  };
+}
+
+/** What one sandbox's directories hold: enough to tell its layout and containers without more stats. */
+interface Scan {
+  sid: string;
+  hint: Hint;
+  layout: Layout;
+  run: Map<string, Kind> | null;
+  cfg: Map<string, Kind> | null;
+}
+
+function scanSandbox(roots: Roots, sid: string, hint?: Hint): Scan {
+  const h: Hint = hint ?? {
+    config: kindOf(lstatOrUndef(join(roots.config, sid))),
+    runtime: kindOf(lstatOrUndef(join(roots.run, sid))),
+    kata: kindOf(lstatOrUndef(join(roots.kata, sid))),
+    vm: kindOf(lstatOrUndef(join(roots.vm, sid))),
+  };
+  const safeKinds = (dir: string): Map<string, Kind> | null => {
+    try {
+      return kinds(dir);
+    } catch {
+      return null;
     }
   };
-  scan(roots.config, 'inConfig');
-  scan(roots.run, 'inRuntime');
-  scan(roots.kata, 'inKata');
-  for (const e of seen.values()) if (!e.inKata) delete e.inKata;
-  return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const run = h.runtime === 'dir' ? safeKinds(join(roots.run, sid)) : null;
+  let layout: Layout = 'legacy';
+  if (run?.has('persist.json')) layout = 'persist';
+  else if (h.kata !== undefined && ((h.config === undefined && h.runtime === undefined) || lstatOrUndef(join(roots.kata, sid, 'state.json'))))
+    layout = 'runtime-rs';
+  const cfg = layout === 'legacy' && h.config === 'dir' ? safeKinds(join(roots.config, sid)) : null;
+  return { sid, hint: h, layout, run, cfg };
+}
+
+function scanLockTarget(roots: Roots, sc: Scan): string | null {
+  if (sc.layout === 'runtime-rs' || sc.hint.runtime !== 'dir') return null;
+  if (sc.layout === 'persist') return join(roots.run, sc.sid);
+  return sc.run?.has('lock') ? join(roots.run, sc.sid, 'lock') : null;
+}
+
+function scanContainers(sc: Scan): string[] {
+  const ids = new Set<string>();
+  const add = (m: Map<string, Kind> | null) => {
+    for (const [name, k] of m ?? []) if (k === 'dir' && name !== 'raw' && isValidId(name)) ids.add(name);
+  };
+  if (sc.layout === 'legacy') add(sc.cfg);
+  if (sc.layout !== 'runtime-rs') add(sc.run);
+  return [...ids].sort();
 }
 
 /** Container IDs of a sandbox, from both roots; `raw` is not a container. */
@@ -238,15 +313,9 @@ function inspectContainer(runtimeDir: string | null, cid: string): ContainerInfo
   let pid: number | null = null;
   let alive: boolean | null = null;
   if (runtimeDir) {
+    // The caller saw `cid` as a real directory in the listing.
     const dir = join(runtimeDir, cid);
-    let ok = true;
-    try {
-      ok = storeDir(dir) !== undefined;
-    } catch {
-      problems.push('symlink');
-      ok = false;
-    }
-    if (ok) {
+    {
       const st = tryItem(join(dir, 'state.json'), problems, 'state.json');
       const s = field(st, 'state');
       state = typeof s === 'string' ? s : null;
@@ -266,22 +335,23 @@ export interface InspectContext {
 }
 
 export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = {}): SandboxInfo {
-  const layout = detectLayout(roots, sid);
-  if (layout !== 'legacy') return inspectOther(roots, sid, layout, ctx);
+  validateId(sid);
+  return inspectScanned(roots, scanSandbox(roots, sid), ctx);
+}
+
+function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInfo {
+  const sid = sc.sid;
+  if (sc.layout !== 'legacy') return inspectOther(roots, sc, ctx);
   const p = sandboxPaths(roots, sid);
   const problems: string[] = [];
-  const checkDir = (dir: string, code: string): boolean => {
-    try {
-      return storeDir(dir) !== undefined;
-    } catch (e) {
-      problems.push(lstatOrUndef(dir)?.isSymbolicLink() ? `symlink:${code}` : `not-a-dir:${code}`);
-      if (!(e instanceof StoreError)) throw e;
-      return false;
-    }
+  const checkDir = (k: Kind, code: string): boolean => {
+    if (k === 'symlink') problems.push(`symlink:${code}`);
+    else if (k === 'other') problems.push(`not-a-dir:${code}`);
+    return k === 'dir';
   };
-  const hasConfig = checkDir(p.config, 'config');
-  const hasRuntime = checkDir(p.runtime, 'runtime');
-  const hasVm = lstatOrUndef(p.vm)?.isDirectory() === true;
+  const hasConfig = checkDir(sc.hint.config, 'config');
+  const hasRuntime = checkDir(sc.hint.runtime, 'runtime') && sc.run !== null;
+  const hasVm = sc.hint.vm === 'dir';
   if (!hasConfig && !hasRuntime && !problems.length) throw new NotFoundError(`sandbox ${sid} not found`);
   if (!hasConfig && hasRuntime) problems.push('config-missing');
   if (hasConfig && !hasRuntime && !problems.some((x) => x.endsWith(':runtime'))) problems.push('runtime-missing');
@@ -319,10 +389,10 @@ export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = 
     }
   }
 
-  const containers = listContainers(roots, sid).map((cid) => inspectContainer(hasRuntime ? p.runtime : null, cid));
+  const containers = scanContainers(sc).map((cid) => inspectContainer(hasRuntime && sc.run?.get(cid) === 'dir' ? p.runtime : null, cid));
   for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
 
-  const target = hasRuntime ? p.lock : null;
+  const target = scanLockTarget(roots, sc);
   const info: SandboxInfo = {
     id: sid,
     layout: 'legacy',
@@ -350,12 +420,14 @@ export function livenessProblems(live: Liveness, state: string | null, hvType: s
   }
 }
 
-/** Inspect every sandbox, with one /proc/locks read for all of them. */
+/**
+ * Inspect every sandbox: one readdir per root and per sandbox directory, the
+ * few item files a summary needs, and one /proc/locks read for all locks.
+ */
 export function inspectAll(roots: Roots): SandboxInfo[] {
-  const entries = listSandboxes(roots);
-  const targets = entries.map((e) => lockTarget(roots, e.id)).filter((t): t is string => t !== null);
-  const locks = lockHolders(targets);
-  return entries.map((e) => inspectSandbox(roots, e.id, { locks }));
+  const scans = rootListing(roots).entries.map((e) => scanSandbox(roots, e.id, e.hint));
+  const locks = lockHolders(scans.map((sc) => scanLockTarget(roots, sc)).filter((t): t is string => t !== null));
+  return scans.map((sc) => inspectScanned(roots, sc, { locks }));
 }
 
 // ---------------------------------------------------------------------------
@@ -377,24 +449,20 @@ export const PERSIST_CONTAINER_SECTIONS: Record<string, string> = {
 };
 export const RUNTIME_RS_SECTIONS: Record<string, string> = { hypervisor: 'hypervisor', resource: 'resource' };
 
-function inspectOther(roots: Roots, sid: string, layout: 'persist' | 'runtime-rs', ctx: InspectContext): SandboxInfo {
+function inspectOther(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInfo {
+  const sid = sc.sid;
+  const layout = sc.layout as 'persist' | 'runtime-rs';
   const problems: string[] = [];
   const p = sandboxPaths(roots, sid);
   const dir = layout === 'persist' ? p.runtime : join(roots.kata, sid);
-  let real = false;
-  try {
-    real = storeDir(dir) !== undefined;
-  } catch {
-    problems.push(lstatOrUndef(dir)?.isSymbolicLink() ? 'symlink:runtime' : 'not-a-dir:runtime');
-  }
+  const k = layout === 'persist' ? sc.hint.runtime : sc.hint.kata;
+  const real = k === 'dir';
+  if (k === 'symlink') problems.push('symlink:runtime');
+  else if (k === 'other') problems.push('not-a-dir:runtime');
   if (!real && !problems.length) throw new NotFoundError(`sandbox ${sid} not found`);
-  const hasVm = lstatOrUndef(p.vm)?.isDirectory() === true;
-  let hasConfig = false;
-  try {
-    hasConfig = storeDir(p.config) !== undefined;
-  } catch {
-    problems.push('symlink:config');
-  }
+  const hasVm = sc.hint.vm === 'dir';
+  const hasConfig = sc.hint.config === 'dir';
+  if (sc.hint.config === 'symlink') problems.push('symlink:config');
   const file = layout === 'persist' ? 'persist.json' : 'state.json';
   const doc = real ? tryItem(join(dir, file), problems, file) : undefined;
   let state: string | null = null;
@@ -425,7 +493,7 @@ function inspectOther(roots: Roots, sid: string, layout: 'persist' | 'runtime-rs
   // runtime-rs records no state: a dead hypervisor is a problem on its own.
   if (layout === 'runtime-rs' && live.alive === false && !problems.includes('hypervisor-dead')) problems.push('hypervisor-dead');
 
-  const containers: ContainerInfo[] = listContainers(roots, sid, layout).map((cid) => {
+  const containers: ContainerInfo[] = (layout === 'persist' ? scanContainers(sc) : []).map((cid) => {
     const cp: string[] = [];
     const cdoc = tryItem(join(dir, cid, 'persist.json'), cp, 'persist.json');
     const cs = field(cdoc, 'State');
@@ -437,7 +505,7 @@ function inspectOther(roots: Roots, sid: string, layout: 'persist' | 'runtime-rs
   });
   for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
 
-  const target = real ? lockTarget(roots, sid, layout) : null;
+  const target = real ? scanLockTarget(roots, sc) : null;
   const info: SandboxInfo = {
     id: sid,
     layout,
