@@ -151,6 +151,12 @@ export function buildProgram(): Command {
     .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', '60')
     .action(action(() => import('./commands/check.js')));
 
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, options, sandbox IDs from the store)')
+    .argument('<shell>', 'bash or zsh')
+    .action(action(() => import('./commands/completion.js')));
+
   program.exitOverride();
   program.configureOutput({
     outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`),

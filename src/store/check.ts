@@ -10,8 +10,8 @@ import { CorruptItemError, listDir, lstatOrUndef, readJson, removeTree } from '.
 import { isValidId } from './ids.js';
 import { ITEMS } from './items.js';
 import { validateItemValue, removeSandbox } from './mutate.js';
-import { field, inspectAll, lockTarget, probePid, sandboxPaths, type SandboxInfo } from './sandbox.js';
-import { freeUuidSlot, readUuidStore } from './uuid.js';
+import { field, forEachSandbox, lockTarget, probePid, sandboxPaths, type SandboxInfo } from './sandbox.js';
+import { acrnUserOf, freeUuidSlot, readUuidStore, type AcrnUser } from './uuid.js';
 import { withLock } from './guard.js';
 import type { Roots } from './roots.js';
 
@@ -91,8 +91,6 @@ function holderText(h: Holder): string {
 function checkOther(s: SandboxInfo, out: Finding[]): void {
   const id = s.id;
   const hv = s.hypervisor;
-  for (const p of s.problems.filter((x) => x.startsWith('symlink:') || x.startsWith('not-a-dir:')))
-    out.push({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is not a real directory; vcstore will not follow it`, fixable: false });
   const file = s.layout === 'persist' ? 'persist.json' : 'state.json';
   if (s.paths.runtime) {
     const path = join(s.paths.runtime, file);
@@ -130,82 +128,99 @@ function checkOther(s: SandboxInfo, out: Finding[]): void {
 export interface CheckReport {
   sandboxes: number;
   findings: Finding[];
-  infos: SandboxInfo[];
+  /** Sandboxes holding an ACRN UUID slot (all --fix needs to redo the UUID check). */
+  acrnUsers: AcrnUser[];
 }
 
+/** Findings for one sandbox. */
+function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, findings: Finding[]): void {
+  const add = (f: Finding) => findings.push(f);
+  const id = s.id;
+  const hv = s.hypervisor;
+  const active = s.state === 'ready' || s.state === 'running' || s.state === 'paused';
+  const symlinked = s.problems.filter((p) => p.startsWith('symlink:') || p.startsWith('not-a-dir:'));
+  for (const p of symlinked)
+    add({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is ${p.startsWith('symlink') ? 'a symbolic link' : 'not a directory'}; vcstore will not follow it`, fixable: false });
+
+  if (s.layout !== 'legacy') {
+    checkOther(s, findings);
+    checkLockHolders(s, o, findings);
+    return;
+  }
+  const shell = (s.paths.config !== null || s.paths.runtime !== null) && isShell(s.paths.config) && isShell(s.paths.runtime) && s.containers.length === 0;
+  if (shell) {
+    add({ code: 'empty-shell', severity: 'warning', id, message: `only lock and an empty raw/ in ${[s.paths.config, s.paths.runtime].filter(Boolean).join(' and ')}: debris of an earlier run`, fixable: true });
+    return;
+  }
+
+  if (active && hv.alive === false) {
+    const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
+    const lockNote = s.lock.held ? ` (lock ${s.lock.holders.filter((h) => !h.waiting).map(holderText).join(', ')}: will be left)` : '';
+    add({ code: 'hypervisor-dead', severity: 'error', id, message: `state says ${s.state} but the ${hv.type ?? 'hypervisor'} is dead: ${why}${lockNote}`, fixable: true });
+  }
+  if (s.paths.runtime && !s.paths.config && !symlinked.length)
+    add({ code: 'config-missing', severity: 'warning', id, message: `run-time root ${s.paths.runtime} has no config root`, fixable: false });
+  if (s.paths.config && !s.paths.runtime && !symlinked.length) {
+    const st = lstatOrUndef(s.paths.config);
+    const before = boot !== null && st !== undefined && st.mtimeMs < boot;
+    add({
+      code: 'runtime-missing',
+      severity: before ? 'info' : 'warning',
+      id,
+      message: before
+        ? `config root without run-time root, older than the last boot: normal after a reboot (vcstore rm ${id} once its pod is gone)`
+        : `config root without run-time root since the last boot: left by a failed create or delete`,
+      fixable: false,
+    });
+  }
+  checkItems(s.paths.config, id, undefined, findings);
+  checkItems(s.paths.runtime, id, undefined, findings);
+  for (const c of s.containers) {
+    if (s.paths.runtime) checkItems(join(s.paths.runtime, c.id), id, c.id, findings);
+    if (s.paths.config) checkItems(join(s.paths.config, c.id), id, c.id, findings);
+    if (c.state === 'running' && c.alive === false)
+      add({ code: 'container-dead', severity: 'warning', id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
+  }
+  checkLockHolders(s, o, findings);
+
+}
+
+/** Lock holders and waiters that have been there too long, or are gone. */
+function checkLockHolders(s: SandboxInfo, o: CheckOptions, findings: Finding[]): void {
+  const add = (f: Finding) => findings.push(f);
+  const id = s.id;
+  for (const h of s.lock.holders) {
+    const age = processAgeSecs(h.pid);
+    if (age === null) {
+      if (!h.waiting) add({ code: 'lock-holder-gone', severity: 'error', id, message: `lock is held but its holder ${holderText(h)} is gone from /proc`, fixable: false });
+      continue;
+    }
+    if (age > o.stuckAfter)
+      add({
+        code: h.waiting ? 'lock-waiter-stuck' : 'lock-held-long',
+        severity: 'warning',
+        id,
+        message: `${holderText(h)} has ${h.waiting ? 'waited for' : 'held'} the lock (${h.mode}) and is ${Math.round(age)}s old${h.waiting ? `; holders: ${s.lock.holders.filter((x) => !x.waiting).map(holderText).join(', ') || 'unknown'}` : ''}`,
+        fixable: false,
+      });
+  }
+}
+
+/** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
 export function check(roots: Roots, o: CheckOptions): CheckReport {
-  const infos = inspectAll(roots);
   const findings: Finding[] = [];
   const boot = bootTimeMs();
   const add = (f: Finding) => findings.push(f);
-
-  for (const s of infos) {
-    const id = s.id;
-    const hv = s.hypervisor;
-    const active = s.state === 'ready' || s.state === 'running' || s.state === 'paused';
-    const symlinked = s.problems.filter((p) => p.startsWith('symlink:') || p.startsWith('not-a-dir:'));
-    for (const p of symlinked)
-      add({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is ${p.startsWith('symlink') ? 'a symbolic link' : 'not a directory'}; vcstore will not follow it`, fixable: false });
-
-    if (s.layout !== 'legacy') {
-      checkOther(s, findings);
-      continue;
-    }
-    const shell = (s.paths.config !== null || s.paths.runtime !== null) && isShell(s.paths.config) && isShell(s.paths.runtime) && s.containers.length === 0;
-    if (shell) {
-      add({ code: 'empty-shell', severity: 'warning', id, message: `only lock and an empty raw/ in ${[s.paths.config, s.paths.runtime].filter(Boolean).join(' and ')}: debris of an earlier run`, fixable: true });
-      continue;
-    }
-
-    if (active && hv.alive === false) {
-      const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
-      const lockNote = s.lock.held ? ` (lock ${s.lock.holders.filter((h) => !h.waiting).map(holderText).join(', ')}: will be left)` : '';
-      add({ code: 'hypervisor-dead', severity: 'error', id, message: `state says ${s.state} but the ${hv.type ?? 'hypervisor'} is dead: ${why}${lockNote}`, fixable: true });
-    }
-    if (s.paths.runtime && !s.paths.config && !symlinked.length)
-      add({ code: 'config-missing', severity: 'warning', id, message: `run-time root ${s.paths.runtime} has no config root`, fixable: false });
-    if (s.paths.config && !s.paths.runtime && !symlinked.length) {
-      const st = lstatOrUndef(s.paths.config);
-      const before = boot !== null && st !== undefined && st.mtimeMs < boot;
-      add({
-        code: 'runtime-missing',
-        severity: before ? 'info' : 'warning',
-        id,
-        message: before
-          ? `config root without run-time root, older than the last boot: normal after a reboot (vcstore rm ${id} once its pod is gone)`
-          : `config root without run-time root since the last boot: left by a failed create or delete`,
-        fixable: false,
-      });
-    }
-    checkItems(s.paths.config, id, undefined, findings);
-    checkItems(s.paths.runtime, id, undefined, findings);
-    for (const c of s.containers) {
-      if (s.paths.runtime) checkItems(join(s.paths.runtime, c.id), id, c.id, findings);
-      if (s.paths.config) checkItems(join(s.paths.config, c.id), id, c.id, findings);
-      if (c.state === 'running' && c.alive === false)
-        add({ code: 'container-dead', severity: 'warning', id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
-    }
-
-    // Locks: holders and waiters that have been there too long.
-    for (const h of s.lock.holders) {
-      const age = processAgeSecs(h.pid);
-      if (age === null) {
-        if (!h.waiting) add({ code: 'lock-holder-gone', severity: 'error', id, message: `lock is held but its holder ${holderText(h)} is gone from /proc`, fixable: false });
-        continue;
-      }
-      if (age > o.stuckAfter)
-        add({
-          code: h.waiting ? 'lock-waiter-stuck' : 'lock-held-long',
-          severity: 'warning',
-          id,
-          message: `${holderText(h)} has ${h.waiting ? 'waited for' : 'held'} the lock (${h.mode}) and is ${Math.round(age)}s old${h.waiting ? `; holders: ${s.lock.holders.filter((x) => !x.waiting).map(holderText).join(', ') || 'unknown'}` : ''}`,
-          fixable: false,
-        });
-    }
-  }
+  const known = new Set<string>();
+  const users: AcrnUser[] = [];
+  const count = forEachSandbox(roots, (s) => {
+    known.add(s.id);
+    const u = acrnUserOf(s);
+    if (u) users.push(u);
+    checkSandbox(s, o, boot, findings);
+  });
 
   // VM dirs with no sandbox.
-  const known = new Set(infos.map((s) => s.id));
   for (const d of listDir(roots.vm)) {
     if (!isValidId(d.name) || known.has(d.name)) continue;
     const dir = join(roots.vm, d.name);
@@ -223,7 +238,7 @@ export function check(roots: Roots, o: CheckOptions): CheckReport {
 
   // Leaked ACRN UUID slots.
   try {
-    const u = readUuidStore(roots, infos);
+    const u = readUuidStore(roots, users);
     for (const slot of u.slots.filter((x) => x.leaked))
       add({ code: 'uuid-leaked', severity: 'warning', id: `slot-${slot.slot}`, message: `ACRN UUID slot ${slot.slot} (${slot.uuid}) is busy but no sandbox uses it`, fixable: true });
   } catch (e) {
@@ -231,7 +246,7 @@ export function check(roots: Roots, o: CheckOptions): CheckReport {
       add({ code: 'uuid-store-bad', severity: 'error', id: 'uuid', message: (e as Error).message, fixable: false });
     }
   }
-  return { sandboxes: infos.length, findings, infos };
+  return { sandboxes: count, findings, acrnUsers: users };
 }
 
 export interface FixAction {
@@ -292,8 +307,7 @@ export async function fix(roots: Roots, report: CheckReport, o: { dryRun: boolea
   }
   // UUID slots: the leaked ones, plus (after removals) those whose only users were removed.
   try {
-    const infos = report.infos.filter((s) => !removedSandboxes.has(s.id));
-    const u = readUuidStore(roots, infos);
+    const u = readUuidStore(roots, report.acrnUsers.filter((x) => !removedSandboxes.has(x.id)));
     for (const slot of u.slots.filter((x) => x.leaked)) {
       try {
         const r = await freeUuidSlot(roots, slot.slot, { wait: 0, dryRun: o.dryRun, signal: o.signal });

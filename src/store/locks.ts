@@ -233,18 +233,15 @@ function commOf(pid: number): string {
   }
 }
 
-/**
- * Scan /proc/<pid>/fd for descriptors open on the given files, and keep
- * those whose fdinfo shows a FLOCK: the real holders, whoever called flock().
- * One pass over /proc serves every key at once.
- */
-function scanHolders(keys: Map<string, ProcLock[]>): Map<string, Holder[]> {
+/** FLOCK holders of the given keys among the descriptors of `pids`. */
+function scanHolders(keys: Set<string>, pids?: string[]): Map<string, Holder[]> {
   const found = new Map<string, Holder[]>();
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return found;
+  if (pids === undefined) {
+    try {
+      pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+    } catch {
+      return found;
+    }
   }
   for (const pid of pids) {
     let fds: string[];
@@ -281,36 +278,36 @@ function scanHolders(keys: Map<string, ProcLock[]>): Map<string, Holder[]> {
 }
 
 /**
- * Lock state of many lock targets with one read of /proc/locks and, only if
- * some are locked, one scan of /proc. Never takes a lock, never creates a file.
- * Paths that do not exist are left out of the result.
+ * Lock state of any number of lock targets from one read of /proc/locks.
+ * Holders are looked up only for targets that are locked: first among the
+ * pids /proc/locks names, and only if that fails (the pid is a helper that
+ * has exited, or another process inherited the descriptor) by one scan of
+ * every process's descriptors, shared by all later lookups. Never takes a
+ * lock, never creates a file.
  */
-export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]> | null): Map<string, LockReport> {
-  const locks = procLocks !== undefined ? procLocks : readProcLocks();
-  const out = new Map<string, LockReport>();
-  const keyOf = new Map<string, string>();
-  for (const p of paths) {
+export class LockIndex {
+  private readonly locks: Map<string, ProcLock[]> | null;
+  readonly visible: boolean;
+  private everything?: Map<string, Holder[]>;
+
+  constructor(procLocks?: Map<string, ProcLock[]> | null) {
+    this.locks = procLocks !== undefined ? procLocks : readProcLocks();
+    this.visible = this.locks !== null && inInitialPidNs();
+  }
+
+  /** The report for `path`, or undefined when it does not exist. */
+  report(path: string): LockReport | undefined {
+    let key: string;
     try {
-      const st = statSync(p);
-      keyOf.set(p, devInoKey(st.dev, st.ino));
+      const st = statSync(path);
+      key = devInoKey(st.dev, st.ino);
     } catch {
-      /* no lock file: nothing to report */
+      return undefined;
     }
-  }
-  if (locks === null) {
-    for (const p of keyOf.keys()) out.set(p, { held: false, holders: [], visible: false });
-    return out;
-  }
-  const visible = inInitialPidNs();
-  const wanted = new Map<string, ProcLock[]>();
-  for (const key of keyOf.values()) {
-    const l = locks.get(key);
-    if (l) wanted.set(key, l);
-  }
-  const real = wanted.size ? scanHolders(wanted) : new Map<string, Holder[]>();
-  for (const [p, key] of keyOf) {
-    const entries = wanted.get(key) ?? [];
-    const scanned = real.get(key) ?? [];
+    if (this.locks === null) return { held: false, holders: [], visible: false };
+    const entries = this.locks.get(key) ?? [];
+    if (entries.length === 0) return { held: false, holders: [], visible: this.visible };
+    const scanned = this.holdersOf(key, entries);
     // Our own descriptor (show holds the shared lock while it reads) is not
     // somebody else holding the sandbox.
     let holders: Holder[] = scanned.filter((h) => h.pid !== process.pid);
@@ -323,9 +320,26 @@ export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]>
         .map((e) => ({ pid: e.pid, command: commOf(e.pid) || '(unknown)', mode: e.mode, waiting: false }));
       held = holders.length > 0;
     }
-    for (const e of entries.filter((x) => x.waiting))
-      holders.push({ pid: e.pid, command: commOf(e.pid), mode: e.mode, waiting: true });
-    out.set(p, { held, holders, visible });
+    for (const e of entries.filter((x) => x.waiting)) holders.push({ pid: e.pid, command: commOf(e.pid), mode: e.mode, waiting: true });
+    return { held, holders, visible: this.visible };
+  }
+
+  private holdersOf(key: string, entries: ProcLock[]): Holder[] {
+    const listed = [...new Set(entries.filter((e) => !e.waiting && e.pid > 0).map((e) => String(e.pid)))];
+    const quick = scanHolders(new Set([key]), listed).get(key);
+    if (quick?.length) return quick;
+    if (!this.everything) this.everything = scanHolders(new Set(this.locks!.keys()));
+    return this.everything.get(key) ?? [];
+  }
+}
+
+/** Lock state of many lock targets; paths that do not exist are left out. */
+export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]> | null): Map<string, LockReport> {
+  const index = new LockIndex(procLocks);
+  const out = new Map<string, LockReport>();
+  for (const p of paths) {
+    const r = index.report(p);
+    if (r) out.set(p, r);
   }
   return out;
 }

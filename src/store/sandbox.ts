@@ -7,7 +7,7 @@ import { NotFoundError, UsageError, type Holder } from './errors.js';
 import { CorruptItemError, listDir, lstatOrUndef, readJson, readRegular, storeDir } from './fsutil.js';
 import { isValidId, validateId } from './ids.js';
 import { ITEMS, resolveItem, type ItemDef } from './items.js';
-import { lockHolders, type LockReport } from './locks.js';
+import { LockIndex, type LockReport } from './locks.js';
 import type { Roots } from './roots.js';
 
 /**
@@ -330,8 +330,8 @@ function inspectContainer(runtimeDir: string | null, cid: string): ContainerInfo
 }
 
 export interface InspectContext {
-  /** Lock reports for many sandboxes at once (from one /proc/locks read). */
-  locks?: Map<string, LockReport>;
+  /** One /proc/locks read shared by many sandboxes. */
+  locks?: LockIndex;
 }
 
 export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = {}): SandboxInfo {
@@ -410,7 +410,7 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
 function lockReport(target: string | null, ctx: InspectContext): LockReport {
   const none = { held: false, holders: [] as Holder[], visible: true };
   if (target === null) return none;
-  return (ctx.locks ?? lockHolders([target])).get(target) ?? none;
+  return (ctx.locks ?? new LockIndex()).report(target) ?? none;
 }
 
 export function livenessProblems(live: Liveness, state: string | null, hvType: string | null, problems: string[]): void {
@@ -425,9 +425,20 @@ export function livenessProblems(live: Liveness, state: string | null, hvType: s
  * few item files a summary needs, and one /proc/locks read for all locks.
  */
 export function inspectAll(roots: Roots): SandboxInfo[] {
-  const scans = rootListing(roots).entries.map((e) => scanSandbox(roots, e.id, e.hint));
-  const locks = lockHolders(scans.map((sc) => scanLockTarget(roots, sc)).filter((t): t is string => t !== null));
-  return scans.map((sc) => inspectScanned(roots, sc, { locks }));
+  const out: SandboxInfo[] = [];
+  forEachSandbox(roots, (s) => void out.push(s));
+  return out;
+}
+
+/**
+ * Inspect sandboxes one at a time, in ID order, holding none of them: a
+ * listing of 10,000 sandboxes streams in constant memory.
+ */
+export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void): number {
+  const entries = rootListing(roots).entries;
+  const locks = new LockIndex();
+  for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), { locks }));
+  return entries.length;
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
 import { atomicWrite, goJson, lstatOrUndef, readJson } from './fsutil.js';
 import { withLock } from './guard.js';
-import { field, inspectAll, type SandboxInfo } from './sandbox.js';
+import { field, forEachSandbox, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
 
 export const ACRN_UUIDS = [
@@ -50,7 +50,27 @@ function availability(doc: unknown, path: string): number[] {
   return a as number[];
 }
 
-export function readUuidStore(roots: Roots, sandboxes: SandboxInfo[] = inspectAll(roots)): UuidStore {
+/** A sandbox holding an ACRN UUID, as a listing saw it. */
+export interface AcrnUser {
+  id: string;
+  uuid: string;
+  alive: boolean | null;
+}
+
+export function acrnUserOf(s: SandboxInfo): AcrnUser | null {
+  return s.acrnUuid ? { id: s.id, uuid: s.acrnUuid, alive: s.hypervisor.alive } : null;
+}
+
+export function acrnUsers(roots: Roots): AcrnUser[] {
+  const out: AcrnUser[] = [];
+  forEachSandbox(roots, (s) => {
+    const u = acrnUserOf(s);
+    if (u) out.push(u);
+  });
+  return out;
+}
+
+export function readUuidStore(roots: Roots, users: AcrnUser[] = acrnUsers(roots)): UuidStore {
   const path = uuidStorePath(roots);
   let doc: unknown;
   try {
@@ -60,18 +80,16 @@ export function readUuidStore(roots: Roots, sandboxes: SandboxInfo[] = inspectAl
     throw e;
   }
   const avail = availability(doc, path);
-  const users = new Map<string, { id: string; alive: boolean | null }[]>();
-  for (const s of sandboxes) {
-    const u = s.acrnUuid;
-    if (!u) continue;
-    const list = users.get(u) ?? [];
-    list.push({ id: s.id, alive: s.hypervisor.alive });
-    users.set(u, list);
+  const byUuid = new Map<string, { id: string; alive: boolean | null }[]>();
+  for (const u of users) {
+    const list = byUuid.get(u.uuid) ?? [];
+    list.push({ id: u.id, alive: u.alive });
+    byUuid.set(u.uuid, list);
   }
   return {
     path,
     slots: ACRN_UUIDS.map((uuid, slot) => {
-      const sbs = users.get(uuid) ?? [];
+      const sbs = byUuid.get(uuid) ?? [];
       const busy = avail[slot] === 1;
       return { slot, uuid, busy, sandboxes: sbs, leaked: busy && sbs.length === 0 };
     }),

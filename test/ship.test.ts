@@ -1,0 +1,97 @@
+// Shell completion and the fleet gather script, run for real: bash sources
+// the generated script; gather.sh runs against a kubectl stand-in whose
+// `exec` runs the real vcstore on local stores.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { addSandbox, BIN, cleanup, deadPid, ROOT, tempDir, vc } from './helpers.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+after(() => dirs.forEach(cleanup));
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** A PATH dir where `vcstore` is the real bin/vcstore. */
+function pathWithVcstore(): string {
+  const d = tmp();
+  symlinkSync(BIN, join(d, 'vcstore'));
+  return `${d}:${process.env.PATH}`;
+}
+
+function complete(script: string, line: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const words = line.split(' ');
+  const prog = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _vcstore; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const r = spawnSync('bash', ['-c', prog], { encoding: 'utf8', env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean).sort();
+}
+
+describe('completion', () => {
+  const bash = vc(['completion', 'bash']).stdout;
+  it('bash: commands, options, --state values', () => {
+    assert.match(bash, /complete -F _vcstore vcstore/);
+    assert.deepEqual(complete(bash, 'vcstore r'), ['raw', 'rm']);
+    assert.deepEqual(complete(bash, 'vcstore ls --s'), ['--state']);
+    assert.ok(complete(bash, 'vcstore rm --').includes('--dry-run'));
+    assert.deepEqual(complete(bash, 'vcstore ls --state r'), ['ready', 'running']);
+    assert.deepEqual(complete(bash, 'vcstore uuid f'), ['free']);
+  });
+  it('bash: sandbox IDs from the store named by --prefix, then item names', () => {
+    const p = tmp();
+    addSandbox(p, 'alpha1');
+    addSandbox(p, 'alpha2');
+    addSandbox(p, 'beta');
+    const env = { PATH: pathWithVcstore() };
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show al`, env), ['alpha1', 'alpha2']);
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} rm alpha1 b`, env), ['beta']);
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show alpha1 Sta`, env), ['State']);
+  });
+  it('zsh: the script parses', { skip: has('zsh') ? false : 'zsh not installed' }, () => {
+    const f = join(tmp(), '_vcstore');
+    writeFileSync(f, vc(['completion', 'zsh']).stdout);
+    const r = spawnSync('zsh', ['-n', f], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+  it('unknown shell: exit 2', () => {
+    const r = vc(['completion', 'fish']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'vcstore: unknown shell "fish": bash or zsh\n');
+  });
+});
+
+describe('fleet: examples/kubernetes/gather.sh', () => {
+  it('aggregates check --json from every node', { skip: has('jq') ? false : 'jq not installed' }, () => {
+    const clean = tmp();
+    addSandbox(clean, 'ok1', { state: 'stopped' });
+    const bad = tmp();
+    addSandbox(bad, 'dead1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const bin = tmp();
+    // kubectl stand-in: lists two pods; `exec POD -- vcstore ...` runs the real
+    // vcstore against that pod's node store, as the DaemonSet would.
+    writeFileSync(
+      join(bin, 'kubectl'),
+      `#!/bin/sh
+case "$*" in
+  *"get pods"*) printf 'vcstore-a node-a\\nvcstore-b node-b\\n' ;;
+  *"exec vcstore-a -- "*) shift 5; VCSTORE_PREFIX=${clean} exec "$@" ;;
+  *"exec vcstore-b -- "*) shift 5; VCSTORE_PREFIX=${bad} exec "$@" ;;
+  *) echo "unexpected: $*" >&2; exit 9 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'kubectl'), 0o755);
+    symlinkSync(BIN, join(bin, 'vcstore'));
+    const r = spawnSync('bash', [join(ROOT, 'examples/kubernetes/gather.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(r.status, 6, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.summary, { nodes: 2, clean: 1, withProblems: 1, failed: 0, errors: 1, warnings: 0, info: 0 });
+    assert.deepEqual(j.nodes.map((n: any) => [n.node, n.exit]), [['node-a', 0], ['node-b', 6]]);
+    assert.equal(j.nodes[1].report.findings[0].code, 'hypervisor-dead');
+  });
+});
