@@ -174,14 +174,15 @@ export function buildProgram(): Command {
 }
 
 /** The one place errors become messages and exit codes. */
-export function handleError(err: unknown): number {
+export function handleError(err: unknown, command?: string): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
       return Exit.OK;
     return Exit.USAGE; // commander already printed its one line
   }
   if (isVcError(err)) {
-    writeErr(`vcstore: ${err.message.split('\n')[0]}\n`);
+    const who = (err as { permission?: boolean }).permission ? `; ${command ? `'vcstore ${command}'` : 'vcstore'} needs root or the store's owner` : '';
+    writeErr(`vcstore: ${err.message.split('\n')[0]}${who}\n`);
     return err.exitCode;
   }
   const e = err as Error;
@@ -191,11 +192,19 @@ export function handleError(err: unknown): number {
   return Exit.FAILURE;
 }
 
+/** The command word(s) of argv, for messages ("uuid free", "ls"). */
+function commandName(program: Command, argv: string[]): string {
+  const names = new Set(program.commands.map((c) => c.name()));
+  const i = argv.findIndex((a, j) => j >= 2 && names.has(a));
+  if (i < 0) return '';
+  return argv[i] === 'uuid' && argv[i + 1] === 'free' ? 'uuid free' : argv[i]!;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = handleError(err);
+    process.exitCode = handleError(err, commandName(program, argv));
   }
 }

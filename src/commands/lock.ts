@@ -24,7 +24,10 @@ export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts
     throw new NotFoundError(`sandbox ${sid} not found`);
   }
   const target = lockTarget(ctx.roots, sid);
-  if (!target || !lstatOrUndef(target)) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
+  const st = target ? lstatOrUndef(target) : undefined;
+  if (!target || !st) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
+  if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);
+  if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, target);
   return cmd.length ? runLocked(ctx, sid, target, cmd, o) : probe(ctx, sid, target);
 }
 

@@ -74,6 +74,8 @@ export class RefusedError extends VcError {
 /** I/O failure, a corrupt item, a symlink or special file where an item should be. */
 export class StoreError extends VcError {
   readonly path: string | undefined;
+  /** Set for EACCES/EPERM: the handler says which command needs root. */
+  permission = false;
   constructor(message: string, path?: string) {
     super(message, Exit.FAILURE);
     this.path = path;
@@ -88,11 +90,11 @@ export function fromErrno(err: unknown, path: string, doing: string): VcError {
     case 'ENOENT':
       return new NotFoundError(`${path}: no such file or directory`);
     case 'EACCES':
-    case 'EPERM':
-      return new StoreError(
-        `cannot ${doing} ${path}: permission denied (run as root, or as the store's owner)`,
-        path,
-      );
+    case 'EPERM': {
+      const err = new StoreError(`cannot ${doing} ${path}: permission denied`, path);
+      err.permission = true;
+      return err;
+    }
     case 'ELOOP':
       return new StoreError(`refusing to ${doing} ${path}: it is a symbolic link`, path);
     case 'ENOTDIR':

@@ -101,12 +101,37 @@ export function parseJson(buf: Buffer, path: string): unknown {
   } catch {
     throw new CorruptItemError(`${path}: not valid UTF-8`, path);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     throw new CorruptItemError(`${path}: corrupt JSON (${msg}; a truncated write?)`, path);
   }
+  if (text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH)
+    throw new CorruptItemError(`${path}: JSON nested deeper than ${MAX_DEPTH} levels: not a store item`, path);
+  return value;
+}
+
+/** Go's encoding/json stops at 10000; no runtime item comes near 1000. */
+export const MAX_DEPTH = 1000;
+
+/** Deepest [ / { nesting of valid JSON text, skipping strings. Iterative: no stack to overflow. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) max = depth;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return max;
 }
 
 export function readJson(path: string): unknown {

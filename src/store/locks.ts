@@ -3,7 +3,7 @@
 // (passed as its fd 3). A flock belongs to the open file description, so
 // when the helper exits our fd still holds the lock; closing it releases it,
 // and the kernel releases it if we die. See docs in README "Locking".
-import { closeSync, constants as C, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants as C, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,7 +299,9 @@ export class LockIndex {
   report(path: string): LockReport | undefined {
     let key: string;
     try {
-      const st = statSync(path);
+      // lstat: a lock that is a symlink is never followed out of the store.
+      const st = lstatSync(path);
+      if (!st.isFile() && !st.isDirectory()) return undefined;
       key = devInoKey(st.dev, st.ino);
     } catch {
       return undefined;

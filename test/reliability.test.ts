@@ -1,0 +1,32 @@
+// Short versions of the reliability runs (the long ones: npm run test:stress).
+import { strict as assert } from 'node:assert';
+import { after, describe, it } from 'node:test';
+import { cleanup, tempDir } from './helpers.js';
+import { concurrency, crashSet, crashUuid } from './reliability.js';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+after(() => dirs.forEach(cleanup));
+
+describe('crash safety (short)', () => {
+  it('set killed with SIGKILL 40 times: state.json is always old or new, temp files cleaned', async () => {
+    const r = await crashSet(tmp(), 40);
+    assert.ok(r.killed > 0, 'some runs were really killed');
+  });
+  it('uuid free killed with SIGKILL 40 times: uuid.json is always old or new', async () => {
+    const r = await crashUuid(tmp(), 40);
+    assert.ok(r.killed > 0);
+  });
+});
+
+describe('concurrency (short)', () => {
+  it('8 processes of ls/show/rm/lock/set on 200 sandboxes beside a flock(2)-taking runtime', async () => {
+    const r = await concurrency(tmp(), 200, 8, 12);
+    assert.equal(r.ops, 96);
+    assert.ok(r.takes > 0, 'the runtime stand-in took locks');
+  });
+});
