@@ -1,26 +1,15 @@
 // rm, raw, uuid, set end to end. Every refusal path checks exit code and
 // that nothing changed on disk.
 import { strict as assert } from 'node:assert';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { addSandbox, cleanup, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, sleep, snapshot, tempDir, vcp, writeUuidStore } from './helpers.js';
+import { describe, it } from 'node:test';
+import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, sleep, snapshot, vcp, writeUuidStore } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-const procs: ChildProcess[] = [];
-after(() => {
-  procs.forEach((p) => p.kill('SIGKILL'));
-  dirs.forEach(cleanup);
-});
+const { tmp, track } = scratch();
 async function live(sid: string): Promise<number> {
   const p = fakeHypervisor(sid);
-  procs.push(p);
+  track(p);
   await sleep(80);
   return p.pid!;
 }

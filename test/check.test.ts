@@ -1,27 +1,22 @@
 // check: a store with every problem planted next to healthy and live
 // sandboxes; check finds exactly those; --fix removes exactly the safe ones.
 import { strict as assert } from 'node:assert';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { addSandbox, cleanup, deadPid, fakeHypervisor, holdFlock, runLock, sleep, snapshot, tempDir, vcp, writeUuidStore } from './helpers.js';
+import { before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { addSandbox, deadPid, fakeHypervisor, holdFlock, runLock, scratch, sleep, snapshot, vcp, writeUuidStore } from './helpers.js';
 
-const dirs: string[] = [];
-const procs: ChildProcess[] = [];
-after(() => {
-  procs.forEach((p) => p.kill('SIGKILL'));
-  dirs.forEach(cleanup);
-});
+const { tmp, track } = scratch();
 
 const U1 = 'dbeae168-26e4-4084-9227-622193e56325';
 
 async function plant(): Promise<{ p: string; livePid: number }> {
-  const p = tempDir();
-  dirs.push(p);
+  const p = tmp();
   const hv = fakeHypervisor('healthy');
   const hv2 = fakeHypervisor('acrnlive');
-  procs.push(hv, hv2);
+  track(hv);
+  track(hv2);
   await sleep(100);
   addSandbox(p, 'healthy', { state: 'running', hypervisor: 'qemu', pid: hv.pid!, containers: [{ id: 'healthy', state: 'running', pid: -1 }] });
   addSandbox(p, 'acrnlive', { state: 'running', hypervisor: 'acrn', acrnUuid: U1, pid: hv2.pid! });
@@ -125,12 +120,30 @@ describe('check', () => {
     }
   });
   it('a clean store exits 0', async () => {
-    const c = tempDir();
-    dirs.push(c);
+    const c = tmp();
     addSandbox(c, 'ok1', { state: 'stopped' });
     const r = vcp(c, ['check']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
     rmSync(join(c, 'run'), { recursive: true });
+  });
+  it('a lock held or waited on for longer than --stuck-after is reported with pid and command', async () => {
+    const c = tmp();
+    addSandbox(c, 'stuck', { state: 'stopped' });
+    const h = await holdFlock(runLock(c, 'stuck'));
+    const waiter = track(spawn('flock', ['-s', runLock(c, 'stuck'), 'true'], { stdio: 'ignore' }));
+    try {
+      await sleep(1200);
+      const j = JSON.parse(vcp(c, ['--json', 'check', '--stuck-after', '1']).stdout);
+      const held = j.findings.find((f: any) => f.code === 'lock-held-long');
+      assert.ok(held, JSON.stringify(j.findings));
+      assert.match(held.message, /^pid \d+ \((flock|sh|sleep)\) has held the lock \(exclusive\)/);
+      const waiting = j.findings.find((f: any) => f.code === 'lock-waiter-stuck');
+      assert.ok(waiting, JSON.stringify(j.findings));
+      assert.match(waiting.message, new RegExp(`^pid ${waiter.pid} \\(flock\\) has waited for the lock \\(shared\\)`));
+      assert.equal(JSON.parse(vcp(c, ['--json', 'check']).stdout).findings.length, 0, 'the default threshold is 60 s');
+    } finally {
+      await h.release();
+    }
   });
 });

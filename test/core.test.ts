@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { UsageError, NotFoundError, StoreError } from '../src/store/errors.js';
 import { isValidId, validateId } from '../src/store/ids.js';
 import { ITEMS, resolveItem } from '../src/store/items.js';
@@ -11,15 +11,9 @@ import { isRootless, resolveRoots } from '../src/store/roots.js';
 import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, removeTree, cleanStaleTemps } from '../src/store/fsutil.js';
 import { devInoKey, readProcLocks } from '../src/store/locks.js';
 import { hypervisorTypeOf, itemPath, listSandboxes } from '../src/store/sandbox.js';
-import { addSandbox, cleanup, hex64, snapshot, tempDir } from './helpers.js';
+import { addSandbox, hex64, scratch, snapshot } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 
 describe('IDs', () => {
   it('accepts what Kata accepts', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fse from 'fs-extra';
+import { after } from 'node:test';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'vcstore');
@@ -17,6 +18,30 @@ export function tempDir(tag = 'vcstore-test-'): string {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Per test file: `tmp()` makes a temp dir and `track(child)` registers a
+ * process; after the file's tests the processes are killed and the dirs removed.
+ */
+export function scratch(): { tmp: (tag?: string) => string; track: <T extends ChildProcess>(p: T) => T } {
+  const dirs: string[] = [];
+  const procs: ChildProcess[] = [];
+  after(() => {
+    procs.forEach((p) => p.kill('SIGKILL'));
+    dirs.forEach(cleanup);
+  });
+  return {
+    tmp: (tag?: string) => {
+      const d = tempDir(tag);
+      dirs.push(d);
+      return d;
+    },
+    track: (p) => {
+      procs.push(p);
+      return p;
+    },
+  };
 }
 
 export interface RunResult {

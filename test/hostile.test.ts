@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CorruptItemError, parseJson } from '../src/store/fsutil.js';
 import { UsageError } from '../src/store/errors.js';
@@ -14,15 +14,9 @@ import { ITEMS, resolveItem } from '../src/store/items.js';
 import { validateItemValue } from '../src/store/mutate.js';
 import { resolveRoots } from '../src/store/roots.js';
 import { sandboxPaths } from '../src/store/sandbox.js';
-import { addSandbox, BIN, cleanup, deadPid, snapshot, tempDir, vcp } from './helpers.js';
+import { addSandbox, BIN, deadPid, scratch, snapshot, vcp } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 
 const DOCUMENTED = new Set([0, 1, 2, 3, 4, 5, 6]);
 function oneLine(r: { code: number | null; stderr: string }, code: number, what: string): void {

@@ -2,21 +2,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { ChildProcess } from 'node:child_process';
-import { addSandbox, cleanup, deadPid, fakeHypervisor, hex64, holdFlock, runLock, sleep, snapshot, tempDir, vc, vcp } from './helpers.js';
+import { before, describe, it } from 'node:test';
+import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, sleep, snapshot, vc, vcp } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-const procs: ChildProcess[] = [];
-after(() => {
-  procs.forEach((p) => p.kill('SIGKILL'));
-  dirs.forEach(cleanup);
-});
+const { tmp, track } = scratch();
 
 const LIVE = hex64('live-qemu');
 const DEAD = hex64('dead-fc');
@@ -27,7 +16,7 @@ let hvPid: number;
 before(async () => {
   store = tmp();
   const hv = fakeHypervisor(LIVE);
-  procs.push(hv);
+  track(hv);
   hvPid = hv.pid!;
   await sleep(100);
   addSandbox(store, LIVE, { state: 'running', hypervisor: 'qemu', pid: hvPid, containers: [{ id: LIVE, state: 'running', pid: -1 }, { id: hex64('c2'), state: 'running', pid: -1 }] });

@@ -1,31 +1,20 @@
 // Kata 1.11+/2.x persist and 3.x runtime-rs layouts, alone and mixed with
 // the 1.x store; real flock(2) on the persist sandbox directory.
 import { strict as assert } from 'node:assert';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, cleanup, deadPid, fakeHypervisor, flockFree, holdFlock, sleep, snapshot, tempDir, vcp } from './helpers.js';
+import { before, describe, it } from 'node:test';
+import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, sleep, snapshot, vcp } from './helpers.js';
 import fse from 'fs-extra';
 
-const dirs: string[] = [];
-const procs: ChildProcess[] = [];
-after(() => {
-  procs.forEach((p) => p.kill('SIGKILL'));
-  dirs.forEach(cleanup);
-});
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
+const { tmp, track } = scratch();
 
 let p: string;
 let livePid: number;
 before(async () => {
   p = tmp();
   const hv = fakeHypervisor('p-live');
-  procs.push(hv);
+  track(hv);
   await sleep(100);
   livePid = hv.pid!;
   addSandbox(p, 'legacy1', { state: 'stopped' });
@@ -33,7 +22,7 @@ before(async () => {
   addPersistSandbox(p, 'p-dead', { state: 'running', type: 'clh', pid: deadPid(), configShell: true });
   addRuntimeRsSandbox(p, 'rs-dead', { pid: deadPid() });
   const rsv = fakeHypervisor('rs-live');
-  procs.push(rsv);
+  track(rsv);
   await sleep(100);
   addRuntimeRsSandbox(p, 'rs-live', { pid: rsv.pid! });
 });
@@ -116,7 +105,7 @@ describe('changes on other layouts', () => {
   it('rm of a live persist sandbox is refused; of a dead one removes run dir, config shell and VM dir', async () => {
     const q = tmp();
     const hv = fakeHypervisor('pl');
-    procs.push(hv);
+    track(hv);
     await sleep(100);
     addPersistSandbox(q, 'pl', { pid: hv.pid! });
     addPersistSandbox(q, 'pd', { pid: deadPid(), configShell: true });
@@ -152,7 +141,7 @@ describe('changes on other layouts', () => {
   it('check --fix removes dead persist and runtime-rs sandboxes and the config shell of a live one', async () => {
     const q = tmp();
     const hv = fakeHypervisor('pl');
-    procs.push(hv);
+    track(hv);
     await sleep(100);
     addPersistSandbox(q, 'pl', { pid: hv.pid!, configShell: true });
     addPersistSandbox(q, 'pd', { pid: deadPid() });

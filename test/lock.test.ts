@@ -2,19 +2,17 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/errors.js';
 import { acquire, InterruptedError, lockHolders, nativeFlock } from '../src/store/locks.js';
-import { addSandbox, cleanup, collect, ROOT, flockFree, holdFlock, runLock, sleep, snapshot, tempDir, vcAsync, vcp } from './helpers.js';
+import { addSandbox, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vcAsync, vcp } from './helpers.js';
 
-const dirs: string[] = [];
+const { tmp } = scratch();
 const store = (...sids: string[]) => {
-  const d = tempDir();
-  dirs.push(d);
+  const d = tmp();
   for (const s of sids) addSandbox(d, s);
   return d;
 };
-after(() => dirs.forEach(cleanup));
 
 describe('core locking', () => {
   it('exclusive lock is seen by flock(1), and released on release()', async () => {

@@ -5,16 +5,14 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { cleanup, ROOT, tempDir } from './helpers.js';
+import { describe, it } from 'node:test';
+import { ROOT, scratch } from './helpers.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 
 describe('npm pack + npm install -g', () => {
   it('installs a working vcstore and man page with no network and no build', () => {
-    const work = tempDir('vcstore-pack-');
-    dirs.push(work);
+    const work = tmp('vcstore-pack-');
     const npmEnv = { ...process.env, npm_config_cache: join(work, 'cache'), npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
     // The build already ran (npm test builds first); --ignore-scripts keeps pack from rebuilding.
     const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', env: npmEnv });

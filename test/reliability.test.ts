@@ -1,16 +1,10 @@
 // Short versions of the reliability runs (the long ones: npm run test:stress).
 import { strict as assert } from 'node:assert';
-import { after, describe, it } from 'node:test';
-import { cleanup, tempDir } from './helpers.js';
+import { describe, it } from 'node:test';
+import { scratch } from './helpers.js';
 import { concurrency, crashSet, crashUuid } from './reliability.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 
 describe('crash safety (short)', () => {
   it('set killed with SIGKILL 40 times: state.json is always old or new, temp files cleaned', async () => {

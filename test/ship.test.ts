@@ -5,16 +5,10 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { addSandbox, BIN, cleanup, deadPid, ROOT, tempDir, vc } from './helpers.js';
+import { describe, it } from 'node:test';
+import { addSandbox, BIN, deadPid, ROOT, scratch, vc } from './helpers.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** A PATH dir where `vcstore` is the real bin/vcstore. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError, type Holder } from './errors.js';
-import { CorruptItemError, listDir, lstatOrUndef, readJson, readRegular, storeDir } from './fsutil.js';
+import { CorruptItemError, listDir, lstatOrUndef, pidAlive, readJson, readRegular, storeDir } from './fsutil.js';
 import { isValidId, validateId } from './ids.js';
 import { ITEMS, resolveItem, type ItemDef } from './items.js';
 import { LockIndex, type LockReport } from './locks.js';
@@ -204,15 +204,6 @@ export interface Liveness {
   reused: boolean;
 }
 
-function signal0(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Is `pid` alive and still the process we expect? `mark` is a string its
  * /proc/<pid>/cmdline must contain (qemu and acrn run with -name
@@ -221,7 +212,7 @@ function signal0(pid: number): boolean {
 export function probePid(pid: number | null | undefined, mark: string): Liveness {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
     return { pid: typeof pid === 'number' ? pid : null, alive: null, verified: false, reused: false };
-  if (!signal0(pid)) return { pid, alive: false, verified: false, reused: false };
+  if (!pidAlive(pid)) return { pid, alive: false, verified: false, reused: false };
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');

@@ -1,16 +1,10 @@
 // npm run test:stress: the long reliability runs. Not part of npm test.
 import { strict as assert } from 'node:assert';
-import { after, describe, it } from 'node:test';
-import { cleanup, tempDir } from '../helpers.js';
+import { describe, it } from 'node:test';
+import { scratch } from '../helpers.js';
 import { concurrency, crashSet, crashUuid } from '../reliability.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-};
-after(() => dirs.forEach(cleanup));
+const { tmp } = scratch();
 const KILLS = Number(process.env.STRESS_KILLS ?? 250);
 
 describe('stress', () => {
