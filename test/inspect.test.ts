@@ -186,6 +186,9 @@ describe('show', () => {
     const s = await holdFlock(runLock(store, 'stopped1'), 's');
     try {
       assert.equal(vcp(store, ['show', '-n', 'stopped1', 'state']).code, 0, 'readers share');
+      const summary = vcp(store, ['show', '-n', 'stopped1']);
+      assert.equal(summary.code, 0, summary.stderr);
+      assert.match(summary.stdout, /^Lock\s+held by pid \d+ \((flock|sh|sleep), shared\)$/m, 'another reader shows in show');
     } finally {
       await s.release();
     }
