@@ -6,7 +6,7 @@ import { makeCtx, type Ctx } from './context.js';
 import { writeErr } from './output.js';
 import { interop } from './interop.js';
 import { Exit, isVcError } from './store/errors.js';
-import { DEFAULT_WAIT, parseWait } from './options.js';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait } from './options.js';
 import { resolveRoots } from './store/roots.js';
 
 export const VERSION = '0.1.0';
@@ -148,7 +148,7 @@ export function buildProgram(): Command {
     .description('find leaked and stuck state in one pass; exit 6 when problems are found')
     .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
     .option('--dry-run', 'with --fix: print the plan, change nothing')
-    .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', '60')
+    .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', String(DEFAULT_STUCK_AFTER))
     .action(action(() => import('./commands/check.js')));
 
   program

@@ -4,6 +4,9 @@ import { UsageError } from './store/errors.js';
 /** Default lock waits in seconds, documented in --help, the man page and README. */
 export const DEFAULT_WAIT = { read: 3, change: 10 } as const;
 
+/** check: a lock holder or waiter older than this many seconds is stuck. */
+export const DEFAULT_STUCK_AFTER = 60;
+
 export function parseWait(value: string): number {
   if (value === 'inf' || value === 'infinity' || value === 'forever') return Infinity;
   const n = Number(value);

@@ -10,8 +10,6 @@ interface Opts {
   stuckAfter: string;
 }
 
-export const DEFAULT_STUCK_AFTER = 60;
-
 export default async function checkCmd(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = Number(o.stuckAfter);

@@ -29,7 +29,6 @@ export interface Finding {
 export interface CheckOptions {
   /** A lock waiter or holder older than this many seconds is reported as stuck. */
   stuckAfter: number;
-  now?: number;
 }
 
 /** Seconds since boot a process started, and the boot time, from /proc. */

@@ -30,9 +30,6 @@ export const ITEMS: readonly ItemDef[] = [
   { name: 'UUID', value: 10, file: 'uuid.json', root: 'uuid', aliases: ['uuid'] },
 ];
 
-/** Item files that hold JSON (every item but Lock). */
-export const JSON_ITEM_FILES = [...new Set(ITEMS.filter((i) => i.name !== 'Lock').map((i) => i.file))];
-
 /** Resolve a user-given item name: Go enum name, file name or short form, any case. */
 export function resolveItem(name: string): ItemDef {
   const n = name.toLowerCase();

@@ -168,30 +168,6 @@ function scanContainers(sc: Scan): string[] {
   return [...ids].sort();
 }
 
-/** Container IDs of a sandbox, from both roots; `raw` is not a container. */
-export function listContainers(roots: Roots, sid: string, layout: Layout = 'legacy'): string[] {
-  const p = sandboxPaths(roots, sid);
-  const ids = new Set<string>();
-  if (layout === 'runtime-rs') return [];
-  for (const dir of layout === 'persist' ? [p.runtime] : [p.config, p.runtime]) {
-    for (const d of safeDirEntries(dir)) {
-      if (!d.isDirectory() || d.name === 'raw' || !isValidId(d.name)) continue;
-      if (layout === 'persist' && !lstatOrUndef(join(dir, d.name, 'persist.json'))) continue;
-      ids.add(d.name);
-    }
-  }
-  return [...ids].sort();
-}
-
-function safeDirEntries(dir: string) {
-  try {
-    if (!storeDir(dir)) return [];
-    return listDir(dir);
-  } catch {
-    return [];
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Liveness
 
@@ -270,7 +246,7 @@ export interface SandboxInfo {
 }
 
 /** Reads an item; returns undefined if absent and records a problem if bad. */
-export function tryItem(path: string, problems: string[], file: string): unknown {
+function tryItem(path: string, problems: string[], file: string): unknown {
   try {
     return readJson(path);
   } catch (e) {
@@ -280,7 +256,7 @@ export function tryItem(path: string, problems: string[], file: string): unknown
   }
 }
 
-export function readPidFile(path: string, problems: string[]): number | undefined {
+function readPidFile(path: string, problems: string[]): number | undefined {
   try {
     const n = Number(readRegular(path, 64).toString('latin1').trim());
     if (Number.isInteger(n) && n > 0) return n;
@@ -292,9 +268,9 @@ export function readPidFile(path: string, problems: string[]): number | undefine
 }
 
 export const STATES = ['ready', 'running', 'paused', 'stopped'] as const;
-export const ACTIVE = new Set(['ready', 'running', 'paused']);
+const ACTIVE = new Set(['ready', 'running', 'paused']);
 
-export function asInt(v: unknown): number | null {
+function asInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }
 
@@ -404,21 +380,11 @@ function lockReport(target: string | null, ctx: InspectContext): LockReport {
   return (ctx.locks ?? new LockIndex()).report(target) ?? none;
 }
 
-export function livenessProblems(live: Liveness, state: string | null, hvType: string | null, problems: string[]): void {
+function livenessProblems(live: Liveness, state: string | null, hvType: string | null, problems: string[]): void {
   if (live.reused && state && ACTIVE.has(state)) problems.push('pid-reused');
   if (state && ACTIVE.has(state) && live.alive !== true) {
     if (live.alive === false || hvType !== null) problems.push('hypervisor-dead');
   }
-}
-
-/**
- * Inspect every sandbox: one readdir per root and per sandbox directory, the
- * few item files a summary needs, and one /proc/locks read for all locks.
- */
-export function inspectAll(roots: Roots): SandboxInfo[] {
-  const out: SandboxInfo[] = [];
-  forEachSandbox(roots, (s) => void out.push(s));
-  return out;
 }
 
 /**
