@@ -1,6 +1,7 @@
-// Reading sandboxes of the Kata 1.x store: paths, listing, and a summary of
-// one sandbox with its containers, hypervisor liveness and lock state. Every
-// read is tolerant: a bad item becomes a problem code on that sandbox.
+// Reading sandboxes in all three layouts (Kata 1.x store, persist, runtime-rs):
+// paths, listing, and a summary of one sandbox with its containers, hypervisor
+// liveness and lock state. Every read is tolerant: a bad item becomes a
+// problem code on that sandbox, never a failed listing.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError, type Holder } from './errors.js';
@@ -55,7 +56,7 @@ export function containerPaths(roots: Roots, sid: string, cid: string): { config
 /** Path of an item file of a sandbox (cid undefined) or a container. */
 export function itemPath(roots: Roots, item: ItemDef, sid?: string, cid?: string): string {
   if (item.root === 'uuid') return join(roots.uuid, item.file);
-  if (sid === undefined) throw new NotFoundError(`item ${item.name} belongs to a sandbox: give a sandbox ID`);
+  if (sid === undefined) throw new UsageError(`item ${item.name} belongs to a sandbox: give a sandbox ID`);
   validateId(sid);
   if (cid !== undefined) validateId(cid, 'container ID');
   const base = item.root === 'config' ? roots.config : roots.run;
