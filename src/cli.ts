@@ -22,9 +22,9 @@ Exit status:
   6  check found problems
   130/143  interrupted by SIGINT/SIGTERM (lock -- CMD exits with CMD's status)`;
 
-function waitOptions(cmd: Command, dflt: number): Command {
+function waitOptions(cmd: Command, dflt: number, what = 'the sandbox lock'): Command {
   return cmd
-    .addOption(new Option('-w, --wait <secs>', `seconds to wait for the sandbox lock ("inf": no limit)`).argParser(parseWait).default(undefined, `${dflt}`))
+    .addOption(new Option('-w, --wait <secs>', `seconds to wait for ${what} ("inf": no limit; default ${dflt})`).argParser(parseWait))
     .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
 }
 
@@ -129,6 +129,7 @@ export function buildProgram(): Command {
       .option('-f, --force', 'free it even if a live sandbox uses it')
       .option('--dry-run', 'say what would change, change nothing'),
     DEFAULT_WAIT.change,
+    'the UUID store lock',
   ).action(action(async () => ({ default: interop(await import('./commands/uuid.js')).free })));
 
   waitOptions(
