@@ -3,7 +3,7 @@
 // or deleted. Property-based (fast-check) where the input space is large.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -14,7 +14,7 @@ import { ITEMS, resolveItem } from '../src/store/items.js';
 import { validateItemValue } from '../src/store/mutate.js';
 import { resolveRoots } from '../src/store/roots.js';
 import { sandboxPaths } from '../src/store/sandbox.js';
-import { addSandbox, BIN, deadPid, scratch, snapshot, vcp } from './helpers.js';
+import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp } from './helpers.js';
 
 const { tmp } = scratch();
 
@@ -205,8 +205,15 @@ describe('non-root', { skip: process.getuid?.() !== 0 ? 'needs root to set up a 
       for (const n of readdirSync(join(p, d))) chmodSync(join(p, d, n), 0o750);
     }
     const before = snapshot(p);
+    // The checkout may sit where nobody cannot read (CI clones anywhere): run
+    // a copy of the built CLI from a world-readable temp dir.
+    const app = tmp();
+    chmodSync(app, 0o755);
+    cpSync(join(ROOT, 'bin'), join(app, 'bin'), { recursive: true });
+    for (const d of ['vcstore.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    spawnSync('chmod', ['-R', 'a+rX', app]);
     const asNobody = (args: string[]) => {
-      const r = spawnSync(process.execPath, [BIN, '--prefix', p, ...args], { encoding: 'utf8', uid: 65534, gid: 65534, env: { PATH: process.env.PATH } });
+      const r = spawnSync(process.execPath, [join(app, 'bin', 'vcstore'), '--prefix', p, ...args], { encoding: 'utf8', uid: 65534, gid: 65534, cwd: '/', env: { PATH: process.env.PATH } });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     const ls = asNobody(['ls']);
