@@ -5,7 +5,7 @@ import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { Exit, NotFoundError, StoreError } from '../store/errors.js';
 import { acquire, describeHolders, lockHolders } from '../store/locks.js';
 import { lstatOrUndef, storeDir } from '../store/fsutil.js';
-import { detectLayout, lockTarget, sandboxPaths } from '../store/sandbox.js';
+import { layoutAndLock, sandboxPaths } from '../store/sandbox.js';
 import { holderJson } from '../render/json.js';
 
 interface Opts extends WaitOpts {
@@ -14,7 +14,7 @@ interface Opts extends WaitOpts {
 
 export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
   const p = sandboxPaths(ctx.roots, sid);
-  const layout = detectLayout(ctx.roots, sid);
+  const { layout, lock: target } = layoutAndLock(ctx.roots, sid);
   if (layout === 'runtime-rs') {
     // Pretending to lock would tell the operator the runtime is kept out; it is not.
     throw new StoreError(`sandbox ${sid} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
@@ -23,7 +23,6 @@ export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts
     if (storeDir(p.config)) throw new NotFoundError(`sandbox ${sid} has no run-time root (${p.runtime}), so no lock: not started since boot?`);
     throw new NotFoundError(`sandbox ${sid} not found`);
   }
-  const target = lockTarget(ctx.roots, sid);
   const st = target ? lstatOrUndef(target) : undefined;
   if (!target || !st) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
   if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);

@@ -8,14 +8,13 @@ import { isValidId, validateId } from '../store/ids.js';
 import { join } from 'node:path';
 import {
   containerPaths,
-  detectLayout,
+  layoutAndLock,
   readSection,
   inspectSandbox,
   itemPath,
   presentItems,
   rawItems,
   resolveTarget,
-  lockTarget,
   sandboxPaths,
   type ItemFile,
   type RawItem,
@@ -29,8 +28,8 @@ interface Opts extends WaitOpts {
 
 export default async function show(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
   validateId(sid);
-  const layout = detectLayout(ctx.roots, sid);
-  if (layout !== 'legacy') return showOther(ctx, sid, layout, a, b, o);
+  const { layout, lock } = layoutAndLock(ctx.roots, sid);
+  if (layout !== 'legacy') return showOther(ctx, sid, layout, lock, a, b, o);
   const t = resolveTarget(ctx.roots, sid, a, b);
   const read = () => {
     if (t.item) return showItem(ctx, t.sid, t.cid, t.item);
@@ -43,7 +42,7 @@ export default async function show(ctx: Ctx, sid: string, a: string | undefined,
     return 0;
   }
   await withLock(
-    lockTarget(ctx.roots, t.sid),
+    lock,
     { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${t.sid}` },
     read,
   );
@@ -80,7 +79,7 @@ function showItem(ctx: Ctx, sid: string, cid: string | undefined, item: NonNulla
 }
 
 /** show for the persist and runtime-rs layouts: sections of one JSON document. */
-async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs', a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
+async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs', target: string | null, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
   let cid: string | undefined;
   let section: string | undefined;
   if (b !== undefined) [cid, section] = [validateId(a!, 'container ID'), b];
@@ -96,7 +95,6 @@ async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs'
     } else if (cid !== undefined) showContainer(ctx, sid, cid);
     else showSandbox(ctx, sid);
   };
-  const target = lockTarget(ctx.roots, sid);
   if (!o.lock || target === null) {
     if (!o.lock) ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
     read();

@@ -9,7 +9,7 @@ import { atomicWrite, cleanStaleTrash, CorruptItemError, goJson, lstatOrUndef, p
 import { validateId } from './ids.js';
 import type { ItemDef } from './items.js';
 import { withLock } from './guard.js';
-import { containerPaths, detectLayout, field, lockTarget, inspectSandbox, itemPath, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
+import { containerPaths, detectLayout, field, inspectSandbox, layoutAndLock, lockTarget, itemPath, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
 
 export interface ChangeOptions {
@@ -91,10 +91,11 @@ export async function removeSandbox(roots: Roots, sid: string, o: ChangeOptions)
   const kata = join(roots.kata, sid);
   if (!lstatOrUndef(p.config) && !lstatOrUndef(p.runtime) && !lstatOrUndef(p.vm) && !lstatOrUndef(kata))
     throw new NotFoundError(`sandbox ${sid} not found`);
-  const layout = detectLayout(roots, sid);
-  // The run-time root goes last: it holds the lock (legacy) or is the lock (persist).
-  const paths = existing(layout === 'runtime-rs' ? [p.vm, kata] : [p.config, p.vm, p.runtime], o.force);
-  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  const { layout, lock } = layoutAndLock(roots, sid);
+  return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    // Listed under the lock: the runtime may have added a VM dir while we waited.
+    // The run-time root goes last: it holds the lock (legacy) or is the lock (persist).
+    const paths = existing(layout === 'runtime-rs' ? [p.vm, kata] : [p.config, p.vm, p.runtime], o.force);
     if ([p.config, p.runtime, kata].some((d) => lstatOrUndef(d)?.isDirectory())) {
       refuseIfLive(inspectSandbox(roots, sid), 'remove', o.force);
     }
@@ -109,8 +110,8 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
   const c = containerPaths(roots, sid, cid);
   if (!storeDir(p.config) && !storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} not found`);
   if (!lstatOrUndef(c.config) && !lstatOrUndef(c.runtime)) throw new NotFoundError(`container ${cid} not found in sandbox ${sid}`);
-  const paths = existing([c.config, c.runtime], o.force);
   return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    const paths = existing([c.config, c.runtime], o.force);
     refuseIfLive(inspectSandbox(roots, sid), 'remove', o.force, cid);
     if (!o.dryRun) removeAll(paths);
     return { id: sid, container: cid, paths, dryRun: Boolean(o.dryRun) };

@@ -30,8 +30,14 @@ export function detectLayout(roots: Roots, sid: string): Layout {
  * through a symlink.
  */
 export function lockTarget(roots: Roots, sid: string): string | null {
+  return layoutAndLock(roots, sid).lock;
+}
+
+/** detectLayout and lockTarget from one look at the sandbox's directories. */
+export function layoutAndLock(roots: Roots, sid: string): { layout: Layout; lock: string | null } {
   validateId(sid);
-  return scanLockTarget(roots, scanSandbox(roots, sid));
+  const sc = scanSandbox(roots, sid);
+  return { layout: sc.layout, lock: scanLockTarget(roots, sc) };
 }
 
 export interface SandboxPaths {
