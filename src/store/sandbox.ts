@@ -93,7 +93,7 @@ function kinds(dir: string): Map<string, Kind> {
 
 /** Sandbox IDs found under either root, sorted. Hidden and invalid names are skipped. */
 export function listSandboxes(roots: Roots): SandboxEntry[] {
-  return rootListing(roots).entries.map(({ id, hint }) => {
+  return rootListing(roots).map(({ id, hint }) => {
     const e: SandboxEntry = { id, inConfig: hint.config !== undefined, inRuntime: hint.runtime !== undefined };
     if (hint.kata !== undefined) e.inKata = true;
     return e;
@@ -108,7 +108,7 @@ interface Hint {
 }
 
 /** One readdir per root: every sandbox with what its directories are. */
-function rootListing(roots: Roots): { entries: { id: string; hint: Hint }[] } {
+function rootListing(roots: Roots): { id: string; hint: Hint }[] {
   const cfg = kinds(roots.config);
   const run = kinds(roots.run);
   const kata = kinds(roots.kata);
@@ -120,11 +120,9 @@ function rootListing(roots: Roots): { entries: { id: string; hint: Hint }[] } {
     const k = m.get(id);
     return k === 'dir' || k === 'symlink' ? k : undefined;
   };
-  return {
-    entries: [...ids]
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map((id) => ({ id, hint: { config: pick(cfg, id), runtime: pick(run, id), kata: pick(kata, id), vm: vm.get(id) } })),
-  };
+  return [...ids]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((id) => ({ id, hint: { config: pick(cfg, id), runtime: pick(run, id), kata: pick(kata, id), vm: vm.get(id) } }));
 }
 
 /** What one sandbox's directories hold: enough to tell its layout and containers without more stats. */
@@ -281,26 +279,50 @@ function asInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isInteger(v) ? v : null;
 }
 
+/** A container from its state and process pid (whatever file they came from). */
+function containerInfo(id: string, stateValue: unknown, pid: number | null, problems: string[]): ContainerInfo {
+  const state = typeof stateValue === 'string' ? stateValue : null;
+  const alive = probePid(pid, id).alive;
+  if (alive === false && (state === 'running' || state === 'paused')) problems.push('process-dead');
+  return { id, state, pid, alive, problems };
+}
+
+/** A 1.x container: state.json and process.json in its run-time dir, if it has one. */
 function inspectContainer(runtimeDir: string | null, cid: string): ContainerInfo {
   const problems: string[] = [];
-  let state: string | null = null;
-  let pid: number | null = null;
-  let alive: boolean | null = null;
-  if (runtimeDir) {
-    // The caller saw `cid` as a real directory in the listing.
-    const dir = join(runtimeDir, cid);
-    {
-      const st = tryItem(join(dir, 'state.json'), problems, 'state.json');
-      const s = field(st, 'state');
-      state = typeof s === 'string' ? s : null;
-      const proc = tryItem(join(dir, 'process.json'), problems, 'process.json');
-      pid = asInt(field(proc, 'Pid'));
-      const live = probePid(pid, cid);
-      alive = live.alive;
-      if (alive === false && state && ACTIVE.has(state) && state !== 'ready') problems.push('process-dead');
-    }
-  }
-  return { id: cid, state, pid, alive, problems };
+  if (!runtimeDir) return { id: cid, state: null, pid: null, alive: null, problems };
+  const dir = join(runtimeDir, cid); // the listing saw it as a real directory
+  const st = tryItem(join(dir, 'state.json'), problems, 'state.json');
+  const proc = tryItem(join(dir, 'process.json'), problems, 'process.json');
+  return containerInfo(cid, field(st, 'state'), asInt(field(proc, 'Pid')), problems);
+}
+
+/** qemu and acrn run with `-name sandbox-<sid>`; the others carry the sid in socket paths. */
+function cmdlineMark(type: string | null, sid: string): string {
+  return type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid;
+}
+
+/** The parts every layout shares: container problems rolled up, lock report, paths. */
+function assemble(
+  ctx: InspectContext,
+  base: { id: string; layout: Layout; state: string | null; type: string | null; live: Liveness; containers: ContainerInfo[]; problems: string[]; acrnUuid?: string | undefined },
+  paths: { config: string | null; runtime: string | null; vm: string | null },
+  target: string | null,
+): SandboxInfo {
+  const problems = base.problems;
+  for (const c of base.containers) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
+  const info: SandboxInfo = {
+    id: base.id,
+    layout: base.layout,
+    state: base.state,
+    hypervisor: { type: base.type, pid: base.live.pid, alive: base.live.alive, verified: base.live.verified },
+    containers: base.containers,
+    lock: { ...lockReport(target, ctx), path: target },
+    paths: { ...paths, lock: target },
+    problems,
+  };
+  if (base.acrnUuid) info.acrnUuid = base.acrnUuid;
+  return info;
 }
 
 export interface InspectContext {
@@ -342,20 +364,19 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
     const hv = tryItem(join(p.runtime, 'hypervisor.json'), problems, 'hypervisor.json');
     hvType = hypervisorTypeOf(hv);
     let pid: number | null | undefined = asInt(field(hv, 'PID'));
-    let mark = sid;
-    if (hvType === 'qemu' || hvType === 'acrn') mark = `sandbox-${sid}`;
+    let markType = hvType;
     if (hvType === 'qemu' || (hv === undefined && pid === null)) {
+      markType = 'qemu';
       // qemu keeps no pid in hypervisor.json: /run/vc/vm/<sid>/pid, or the
       // built-in proxy's agent.json ProxyPid (the cmdline check tells qemu
       // apart from a kata-proxy there).
-      mark = `sandbox-${sid}`;
       pid = hasVm ? readPidFile(join(p.vm, 'pid'), problems) : undefined;
       if (pid === undefined) {
         const agent = tryItem(join(p.runtime, 'agent.json'), problems, 'agent.json');
         pid = asInt(field(agent, 'ProxyPid'));
       }
     }
-    live = probePid(pid, mark);
+    live = probePid(pid, cmdlineMark(markType, sid));
     livenessProblems(live, state, hvType, problems);
     if (hvType === 'acrn') {
       const u = field(hv, 'UUID');
@@ -364,21 +385,12 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
   }
 
   const containers = scanContainers(sc).map((cid) => inspectContainer(hasRuntime && sc.run?.get(cid) === 'dir' ? p.runtime : null, cid));
-  for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
-
-  const target = scanLockTarget(roots, sc);
-  const info: SandboxInfo = {
-    id: sid,
-    layout: 'legacy',
-    state,
-    hypervisor: { type: hvType, pid: live.pid, alive: live.alive, verified: live.verified },
-    containers,
-    lock: { ...lockReport(target, ctx), path: target },
-    paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm: hasVm ? p.vm : null, lock: target },
-    problems,
-  };
-  if (acrnUuid) info.acrnUuid = acrnUuid;
-  return info;
+  return assemble(
+    ctx,
+    { id: sid, layout: 'legacy', state, type: hvType, live, containers, problems, acrnUuid },
+    { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm: hasVm ? p.vm : null },
+    scanLockTarget(roots, sc),
+  );
 }
 
 function lockReport(target: string | null, ctx: InspectContext): LockReport {
@@ -399,7 +411,7 @@ function livenessProblems(live: Liveness, state: string | null, hvType: string |
  * listing of 10,000 sandboxes streams in constant memory.
  */
 export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void): number {
-  const entries = rootListing(roots).entries;
+  const entries = rootListing(roots);
   const locks = new LockIndex();
   for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), { locks }));
   return entries.length;
@@ -463,39 +475,24 @@ function inspectOther(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInfo 
     state = typeof st === 'string' ? st : null;
   }
   if (doc !== undefined && layout === 'persist' && state === null) problems.push(`bad-shape:${file}`);
-  const live = probePid(pid, type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
+  const live = probePid(pid, cmdlineMark(type, sid));
   livenessProblems(live, state, type, problems);
   // runtime-rs records no state: a dead hypervisor is a problem on its own.
   if (layout === 'runtime-rs' && live.alive === false && !problems.includes('hypervisor-dead')) problems.push('hypervisor-dead');
 
-  const containers: ContainerInfo[] = (layout === 'persist' ? scanContainers(sc) : []).map((cid) => {
+  const containers = (layout === 'persist' ? scanContainers(sc) : []).map((cid) => {
     const cp: string[] = [];
     const cdoc = tryItem(join(dir, cid, 'persist.json'), cp, 'persist.json');
-    const cs = field(cdoc, 'State');
-    const cstate = typeof cs === 'string' ? cs : null;
-    const cpid = asInt(field(field(cdoc, 'Process'), 'Pid'));
-    const clive = probePid(cpid, cid);
-    if (clive.alive === false && (cstate === 'running' || cstate === 'paused')) cp.push('process-dead');
-    return { id: cid, state: cstate, pid: cpid, alive: clive.alive, problems: cp };
+    return containerInfo(cid, field(cdoc, 'State'), asInt(field(field(cdoc, 'Process'), 'Pid')), cp);
   });
-  for (const c of containers) if (c.problems.length) problems.push(...c.problems.map((x) => `container:${c.id}:${x}`));
-
-  const target = real ? scanLockTarget(roots, sc) : null;
-  const info: SandboxInfo = {
-    id: sid,
-    layout,
-    state,
-    hypervisor: { type, pid: live.pid, alive: live.alive, verified: live.verified },
-    containers,
-    lock: { ...lockReport(target, ctx), path: target },
-    paths: { config: hasConfig ? p.config : null, runtime: real ? dir : null, vm: hasVm ? p.vm : null, lock: target },
-    problems,
-  };
-  if (acrnUuid) info.acrnUuid = acrnUuid;
-  return info;
+  return assemble(
+    ctx,
+    { id: sid, layout, state, type, live, containers, problems, acrnUuid },
+    { config: hasConfig ? p.config : null, runtime: real ? dir : null, vm: hasVm ? p.vm : null },
+    real ? scanLockTarget(roots, sc) : null,
+  );
 }
 
-export { resolveItem };
 const ITEMS_FOR_LISTING = ITEMS.filter((i) => i.root !== 'uuid');
 
 /**
