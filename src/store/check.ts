@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BusyError, NotFoundError, RefusedError, UsageError, VcError, type Holder } from './errors.js';
-import { CorruptItemError, listDir, lstatOrUndef, readJson, removeTree } from './fsutil.js';
+import { CorruptItemError, listDir, lstatOrUndef, readJsonVia, removeTree, type JsonCache } from './fsutil.js';
 import { isValidId } from './ids.js';
 import { ITEMS } from './items.js';
 import { validateItemValue, removeSandbox } from './mutate.js';
@@ -56,21 +56,39 @@ function bootTimeMs(): number | null {
 
 const JSON_ITEMS = ITEMS.filter((i) => i.root !== 'uuid' && i.name !== 'Lock' && i.name !== 'DeviceIDs');
 
-function checkItems(dir: string | null, id: string, container: string | undefined, out: Finding[]): void {
-  if (!dir) return;
-  for (const item of JSON_ITEMS) {
-    const path = join(dir, item.file);
-    if (!lstatOrUndef(path)) continue;
-    const base = { id, ...(container ? { container } : {}), fixable: false };
-    try {
-      validateItemValue(item, readJson(path), container !== undefined);
-    } catch (e) {
-      if (e instanceof CorruptItemError) out.push({ ...base, code: 'corrupt-item', severity: 'error', message: `${e.message}` });
-      else if (e instanceof UsageError) out.push({ ...base, code: 'bad-shape', severity: 'error', message: `${path}: ${e.message.replace(/^invalid /, '')}` });
-      else if (e instanceof VcError) out.push({ ...base, code: 'unreadable-item', severity: 'error', message: e.message });
-      else throw e;
-    }
+/**
+ * Read and check one item file (through the sandbox's cache: inspect read
+ * most of them already). Absent is fine; anything wrong is a finding.
+ */
+function checkItem(path: string, validate: (v: unknown) => void, id: string, container: string | undefined, out: Finding[], cache: JsonCache): void {
+  if (!cache.has(path) && !lstatOrUndef(path)) return; // absent: fine, and cheaper than a failed open
+  const base = { id, ...(container ? { container } : {}), fixable: false };
+  try {
+    validate(readJsonVia(path, cache));
+  } catch (e) {
+    if (e instanceof NotFoundError) return;
+    if (e instanceof CorruptItemError) out.push({ ...base, code: 'corrupt-item', severity: 'error', message: e.message });
+    else if (e instanceof UsageError) out.push({ ...base, code: 'bad-shape', severity: 'error', message: `${path}: ${e.message.replace(/^invalid /, '')}` });
+    else if (e instanceof VcError) out.push({ ...base, code: 'unreadable-item', severity: 'error', message: e.message });
+    else throw e;
   }
+}
+
+function checkItems(dir: string | null, id: string, container: string | undefined, out: Finding[], cache: JsonCache): void {
+  if (!dir) return;
+  for (const item of JSON_ITEMS) checkItem(join(dir, item.file), (v) => validateItemValue(item, v, container !== undefined), id, container, out, cache);
+}
+
+function hypervisorDead(s: SandboxInfo, what: string, extra = ''): Finding {
+  const hv = s.hypervisor;
+  const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
+  return { code: 'hypervisor-dead', severity: 'error', id: s.id, message: `${what} ${hv.type ?? 'hypervisor'} is dead: ${why}${extra}`, fixable: true };
+}
+
+function deadContainers(s: SandboxInfo, out: Finding[]): void {
+  for (const c of s.containers)
+    if (c.state === 'running' && c.alive === false)
+      out.push({ code: 'container-dead', severity: 'warning', id: s.id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
 }
 
 /** Only `lock` and an empty `raw/`: what the Go store leaves when it opens a store and writes nothing. */
@@ -87,38 +105,25 @@ function holderText(h: Holder): string {
 }
 
 /** Findings for a persist or runtime-rs sandbox. */
-function checkOther(s: SandboxInfo, out: Finding[]): void {
+function checkOther(s: SandboxInfo, out: Finding[], cache: JsonCache): void {
   const id = s.id;
-  const hv = s.hypervisor;
   const file = s.layout === 'persist' ? 'persist.json' : 'state.json';
   if (s.paths.runtime) {
     const path = join(s.paths.runtime, file);
-    try {
-      const doc = readJson(path);
-      if (s.layout === 'persist' && typeof field(doc, 'State') !== 'string')
-        out.push({ id, code: 'bad-shape', severity: 'error', message: `${path}: no "State" string`, fixable: false });
-    } catch (e) {
-      if (e instanceof CorruptItemError) out.push({ id, code: 'corrupt-item', severity: 'error', message: e.message, fixable: false });
-      else if (e instanceof VcError) out.push({ id, code: 'unreadable-item', severity: 'error', message: e.message, fixable: false });
-      else throw e;
-    }
-    for (const c of s.containers) {
-      const cpath = join(s.paths.runtime, c.id, 'persist.json');
-      try {
-        readJson(cpath);
-      } catch (e) {
-        if (e instanceof VcError) out.push({ id, container: c.id, code: e instanceof CorruptItemError ? 'corrupt-item' : 'unreadable-item', severity: 'error', message: e.message, fixable: false });
-        else throw e;
-      }
-      if (c.state === 'running' && c.alive === false)
-        out.push({ code: 'container-dead', severity: 'warning', id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
-    }
+    checkItem(
+      path,
+      (doc) => {
+        if (s.layout === 'persist' && typeof field(doc, 'State') !== 'string') throw new UsageError('no "State" string');
+      },
+      id,
+      undefined,
+      out,
+      cache,
+    );
+    for (const c of s.containers) checkItem(join(s.paths.runtime, c.id, 'persist.json'), () => {}, id, c.id, out, cache);
+    deadContainers(s, out);
   }
-  if (s.problems.includes('hypervisor-dead')) {
-    const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
-    const what = s.layout === 'runtime-rs' ? 'runtime-rs sandbox' : `state says ${s.state}, but the`;
-    out.push({ code: 'hypervisor-dead', severity: 'error', id, message: `${what} ${hv.type ?? 'hypervisor'} is dead: ${why}`, fixable: true });
-  }
+  if (s.problems.includes('hypervisor-dead')) out.push(hypervisorDead(s, s.layout === 'runtime-rs' ? 'runtime-rs sandbox' : `state says ${s.state}, but the`));
   // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
   if (s.layout === 'persist' && s.paths.config && isShell(s.paths.config))
     out.push({ code: 'config-shell', severity: 'warning', id, message: `${s.paths.config} holds only lock and raw/: debris of Kata 1.11/1.12`, fixable: true });
@@ -132,7 +137,7 @@ export interface CheckReport {
 }
 
 /** Findings for one sandbox. */
-function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, findings: Finding[]): void {
+function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, findings: Finding[], cache: JsonCache): void {
   const add = (f: Finding) => findings.push(f);
   const id = s.id;
   const hv = s.hypervisor;
@@ -142,7 +147,7 @@ function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, find
     add({ code: 'not-a-store-dir', severity: 'error', id, message: `${p.split(':')[1]} root is ${p.startsWith('symlink') ? 'a symbolic link' : 'not a directory'}; vcstore will not follow it`, fixable: false });
 
   if (s.layout !== 'legacy') {
-    checkOther(s, findings);
+    checkOther(s, findings, cache);
     checkLockHolders(s, o, findings);
     return;
   }
@@ -153,9 +158,8 @@ function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, find
   }
 
   if (active && hv.alive === false) {
-    const why = s.problems.includes('pid-reused') ? `pid ${hv.pid} now belongs to another program` : `pid ${hv.pid} is gone`;
     const lockNote = s.lock.held ? ` (lock ${s.lock.holders.filter((h) => !h.waiting).map(holderText).join(', ')}: will be left)` : '';
-    add({ code: 'hypervisor-dead', severity: 'error', id, message: `state says ${s.state} but the ${hv.type ?? 'hypervisor'} is dead: ${why}${lockNote}`, fixable: true });
+    add(hypervisorDead(s, `state says ${s.state} but the`, lockNote));
   }
   if (s.paths.runtime && !s.paths.config && !symlinked.length)
     add({ code: 'config-missing', severity: 'warning', id, message: `run-time root ${s.paths.runtime} has no config root`, fixable: false });
@@ -172,16 +176,14 @@ function checkSandbox(s: SandboxInfo, o: CheckOptions, boot: number | null, find
       fixable: false,
     });
   }
-  checkItems(s.paths.config, id, undefined, findings);
-  checkItems(s.paths.runtime, id, undefined, findings);
+  checkItems(s.paths.config, id, undefined, findings, cache);
+  checkItems(s.paths.runtime, id, undefined, findings, cache);
   for (const c of s.containers) {
-    if (s.paths.runtime) checkItems(join(s.paths.runtime, c.id), id, c.id, findings);
-    if (s.paths.config) checkItems(join(s.paths.config, c.id), id, c.id, findings);
-    if (c.state === 'running' && c.alive === false)
-      add({ code: 'container-dead', severity: 'warning', id, container: c.id, message: `says running but its process pid ${c.pid} is gone`, fixable: false });
+    if (s.paths.runtime) checkItems(join(s.paths.runtime, c.id), id, c.id, findings, cache);
+    if (s.paths.config) checkItems(join(s.paths.config, c.id), id, c.id, findings, cache);
   }
+  deadContainers(s, findings);
   checkLockHolders(s, o, findings);
-
 }
 
 /** Lock holders and waiters that have been there too long, or are gone. */
@@ -212,11 +214,11 @@ export function check(roots: Roots, o: CheckOptions): CheckReport {
   const add = (f: Finding) => findings.push(f);
   const known = new Set<string>();
   const users: AcrnUser[] = [];
-  const count = forEachSandbox(roots, (s) => {
+  const count = forEachSandbox(roots, (s, items) => {
     known.add(s.id);
     const u = acrnUserOf(s);
     if (u) users.push(u);
-    checkSandbox(s, o, boot, findings);
+    checkSandbox(s, o, boot, findings, items);
   });
 
   // VM dirs with no sandbox.

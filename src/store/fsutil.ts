@@ -39,7 +39,8 @@ function kindOf(st: Stats): string {
 /** lstat that returns undefined for a missing path and throws a one-line error otherwise. */
 export function lstatOrUndef(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // No exception for the common "absent" case: they cost more than the syscall.
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
       return undefined;
@@ -136,6 +137,25 @@ function nestingDepth(text: string): number {
 
 export function readJson(path: string): unknown {
   return parseJson(readRegular(path), path);
+}
+
+/** Parsed items (or the error reading them) by path: one sandbox's reads, shared by inspect and check. */
+export type JsonCache = Map<string, { value: unknown } | { error: unknown }>;
+
+/** readJson through a cache: a file inspected once is not read again. */
+export function readJsonVia(path: string, cache?: JsonCache): unknown {
+  if (!cache) return readJson(path);
+  let hit = cache.get(path);
+  if (!hit) {
+    try {
+      hit = { value: readJson(path) };
+    } catch (error) {
+      hit = { error };
+    }
+    cache.set(path, hit);
+  }
+  if ('error' in hit) throw hit.error;
+  return hit.value;
 }
 
 /** Directory entries; [] when the directory does not exist. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError, type Holder } from './errors.js';
-import { CorruptItemError, listDir, lstatOrUndef, pidAlive, readJson, readRegular, storeDir } from './fsutil.js';
+import { CorruptItemError, listDir, lstatOrUndef, pidAlive, readJson, readJsonVia, readRegular, storeDir, type JsonCache } from './fsutil.js';
 import { isValidId, validateId } from './ids.js';
 import { ITEMS, resolveItem, type ItemDef } from './items.js';
 import { LockIndex, type LockReport } from './locks.js';
@@ -251,9 +251,9 @@ export interface SandboxInfo {
 }
 
 /** Reads an item; returns undefined if absent and records a problem if bad. */
-function tryItem(path: string, problems: string[], file: string): unknown {
+function tryItem(path: string, problems: string[], file: string, cache?: JsonCache): unknown {
   try {
-    return readJson(path);
+    return readJsonVia(path, cache);
   } catch (e) {
     if (e instanceof NotFoundError) return undefined;
     problems.push(e instanceof CorruptItemError ? `corrupt:${file}` : `unreadable:${file}`);
@@ -288,12 +288,12 @@ function containerInfo(id: string, stateValue: unknown, pid: number | null, prob
 }
 
 /** A 1.x container: state.json and process.json in its run-time dir, if it has one. */
-function inspectContainer(runtimeDir: string | null, cid: string): ContainerInfo {
+function inspectContainer(runtimeDir: string | null, cid: string, cache?: JsonCache): ContainerInfo {
   const problems: string[] = [];
   if (!runtimeDir) return { id: cid, state: null, pid: null, alive: null, problems };
   const dir = join(runtimeDir, cid); // the listing saw it as a real directory
-  const st = tryItem(join(dir, 'state.json'), problems, 'state.json');
-  const proc = tryItem(join(dir, 'process.json'), problems, 'process.json');
+  const st = tryItem(join(dir, 'state.json'), problems, 'state.json', cache);
+  const proc = tryItem(join(dir, 'process.json'), problems, 'process.json', cache);
   return containerInfo(cid, field(st, 'state'), asInt(field(proc, 'Pid')), problems);
 }
 
@@ -328,6 +328,8 @@ function assemble(
 export interface InspectContext {
   /** One /proc/locks read shared by many sandboxes. */
   locks?: LockIndex;
+  /** Keeps what was read, for a caller (check) that reads the same items again. */
+  cache?: JsonCache;
 }
 
 export function inspectSandbox(roots: Roots, sid: string, ctx: InspectContext = {}): SandboxInfo {
@@ -357,11 +359,11 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
   let live: Liveness = { pid: null, alive: null, verified: false, reused: false };
   let acrnUuid: string | undefined;
   if (hasRuntime) {
-    const st = tryItem(join(p.runtime, 'state.json'), problems, 'state.json');
+    const st = tryItem(join(p.runtime, 'state.json'), problems, 'state.json', ctx.cache);
     const s = field(st, 'state');
     state = typeof s === 'string' ? s : null;
     if (st !== undefined && state === null) problems.push('bad-shape:state.json');
-    const hv = tryItem(join(p.runtime, 'hypervisor.json'), problems, 'hypervisor.json');
+    const hv = tryItem(join(p.runtime, 'hypervisor.json'), problems, 'hypervisor.json', ctx.cache);
     hvType = hypervisorTypeOf(hv);
     let pid: number | null | undefined = asInt(field(hv, 'PID'));
     let markType = hvType;
@@ -372,7 +374,7 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
       // apart from a kata-proxy there).
       pid = hasVm ? readPidFile(join(p.vm, 'pid'), problems) : undefined;
       if (pid === undefined) {
-        const agent = tryItem(join(p.runtime, 'agent.json'), problems, 'agent.json');
+        const agent = tryItem(join(p.runtime, 'agent.json'), problems, 'agent.json', ctx.cache);
         pid = asInt(field(agent, 'ProxyPid'));
       }
     }
@@ -384,7 +386,7 @@ function inspectScanned(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInf
     }
   }
 
-  const containers = scanContainers(sc).map((cid) => inspectContainer(hasRuntime && sc.run?.get(cid) === 'dir' ? p.runtime : null, cid));
+  const containers = scanContainers(sc).map((cid) => inspectContainer(hasRuntime && sc.run?.get(cid) === 'dir' ? p.runtime : null, cid, ctx.cache));
   return assemble(
     ctx,
     { id: sid, layout: 'legacy', state, type: hvType, live, containers, problems, acrnUuid },
@@ -410,10 +412,13 @@ function livenessProblems(live: Liveness, state: string | null, hvType: string |
  * Inspect sandboxes one at a time, in ID order, holding none of them: a
  * listing of 10,000 sandboxes streams in constant memory.
  */
-export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void): number {
+export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo, items: JsonCache) => void): number {
   const entries = rootListing(roots);
   const locks = new LockIndex();
-  for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), { locks }));
+  for (const e of entries) {
+    const cache: JsonCache = new Map();
+    fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), { locks, cache }), cache);
+  }
   return entries.length;
 }
 
@@ -451,7 +456,7 @@ function inspectOther(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInfo 
   const hasConfig = sc.hint.config === 'dir';
   if (sc.hint.config === 'symlink') problems.push('symlink:config');
   const file = layout === 'persist' ? 'persist.json' : 'state.json';
-  const doc = real ? tryItem(join(dir, file), problems, file) : undefined;
+  const doc = real ? tryItem(join(dir, file), problems, file, ctx.cache) : undefined;
   let state: string | null = null;
   let type: string | null = null;
   let pid: number | null | undefined = null;
@@ -482,7 +487,7 @@ function inspectOther(roots: Roots, sc: Scan, ctx: InspectContext): SandboxInfo 
 
   const containers = (layout === 'persist' ? scanContainers(sc) : []).map((cid) => {
     const cp: string[] = [];
-    const cdoc = tryItem(join(dir, cid, 'persist.json'), cp, 'persist.json');
+    const cdoc = tryItem(join(dir, cid, 'persist.json'), cp, 'persist.json', ctx.cache);
     return containerInfo(cid, field(cdoc, 'State'), asInt(field(field(cdoc, 'Process'), 'Pid')), cp);
   });
   return assemble(
