@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { NotFoundError } from '../store/errors.js';
-import { describeHolders } from '../store/locks.js';
+import { describeHolders, LockIndex, type LockReport } from '../store/locks.js';
 import { withLock } from '../store/guard.js';
 import { lstatOrUndef, readJson, storeDir } from '../store/fsutil.js';
 import { isValidId, validateId } from '../store/ids.js';
@@ -31,22 +31,27 @@ export default async function show(ctx: Ctx, sid: string, a: string | undefined,
   const { layout, lock } = layoutAndLock(ctx.roots, sid);
   if (layout !== 'legacy') return showOther(ctx, sid, layout, lock, a, b, o);
   const t = resolveTarget(ctx.roots, sid, a, b);
-  const read = () => {
+  return readLocked(ctx, sid, lock, o, () => {
     if (t.item) return showItem(ctx, t.sid, t.cid, t.item);
     if (t.cid) return showContainer(ctx, t.sid, t.cid);
     return showSandbox(ctx, t.sid);
-  };
+  });
+}
+
+/** Run `read` under the shared lock (as the runtime's readers do), or without it on --no-lock. */
+async function readLocked(ctx: Ctx, sid: string, target: string | null, o: Opts, read: () => void): Promise<number> {
   if (!o.lock) {
     ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
     read();
     return 0;
   }
-  await withLock(
-    lock,
-    { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${t.sid}` },
-    read,
-  );
+  await withLock(target, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${sid}` }, read);
   return 0;
+}
+
+function lockText(lock: LockReport): string {
+  if (lock.held) return describeHolders(lock.holders, lock.visible);
+  return lock.visible ? 'free' : 'unknown (locks not visible here)';
 }
 
 function showItem(ctx: Ctx, sid: string, cid: string | undefined, item: NonNullable<ReturnType<typeof resolveTarget>['item']>): void {
@@ -55,9 +60,9 @@ function showItem(ctx: Ctx, sid: string, cid: string | undefined, item: NonNulla
   const path = itemPath(ctx.roots, item, sid, cid);
   if (item.name === 'Lock') {
     // The lock item is an empty file: show who holds it instead.
-    const s = inspectSandbox(ctx.roots, sid);
-    if (ctx.json) ctx.out(JSON.stringify({ path, held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders }));
-    else ctx.out(`${path}: ${s.lock.held ? describeHolders(s.lock.holders, s.lock.visible) : s.lock.visible ? 'free' : 'unknown (locks not visible here)'}`);
+    const lock = new LockIndex().report(path) ?? { held: false, holders: [], visible: true };
+    if (ctx.json) ctx.out(JSON.stringify({ path, held: lock.held, visible: lock.visible, holders: lock.holders }));
+    else ctx.out(`${path}: ${lockText(lock)}`);
     return;
   }
   let value: unknown;
@@ -88,20 +93,13 @@ async function showOther(ctx: Ctx, sid: string, layout: 'persist' | 'runtime-rs'
     if (isValidId(a) && lstatOrUndef(join(c.runtime, 'persist.json'))) cid = a;
     else section = a;
   }
-  const read = () => {
+  return readLocked(ctx, sid, target, o, () => {
     if (section !== undefined) {
       const { value } = readSection(ctx.roots, sid, cid, layout, section);
       ctx.out(ctx.json ? JSON.stringify(value) : prettyJson(value, ctx.paint));
     } else if (cid !== undefined) showContainer(ctx, sid, cid);
     else showSandbox(ctx, sid);
-  };
-  if (!o.lock || target === null) {
-    if (!o.lock) ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
-    read();
-    return 0;
-  }
-  await withLock(target, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${sid}` }, read);
-  return 0;
+  });
 }
 
 function requireSandbox(ctx: Ctx, sid: string): void {
@@ -138,7 +136,7 @@ function showSandbox(ctx: Ctx, sid: string): void {
     `${p.bold('Sandbox')}     ${s.id}`,
     `State       ${p.state(s.state)}   (layout ${s.layout})`,
     `Hypervisor  ${hv.type ?? '-'}  pid ${hv.pid ?? '-'}  ${alive}`,
-    `Lock        ${s.lock.path === null ? (s.layout === 'runtime-rs' ? 'none (the runtime-rs runtime takes no lock)' : 'none (no run-time root)') : s.lock.held ? describeHolders(s.lock.holders, s.lock.visible) : s.lock.visible ? 'free' : 'unknown (locks not visible here)'}`,
+    `Lock        ${s.lock.path === null ? (s.layout === 'runtime-rs' ? 'none (the runtime-rs runtime takes no lock)' : 'none (no run-time root)') : lockText(s.lock)}`,
     `Problems    ${s.problems.length ? p.warn(s.problems.join(', ')) : 'none'}`,
     '',
     p.bold('Paths'),

@@ -169,15 +169,13 @@ export function listDir(path: string): Dirent[] {
   }
 }
 
-const TMP_MARK = '.vcstore-';
-
 /** Uniqueness for temp names (O_EXCL does the rest); no crypto module at start-up. */
 function randomHex(): string {
   return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 }
 const TMP_RE = /^\..+\.vcstore-(\d+)-[0-9a-f]+\.tmp$/;
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -186,22 +184,30 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Remove temp files that a killed vcstore left in `dir` (their writer is gone). */
-export function cleanStaleTemps(dir: string): string[] {
+/**
+ * Remove what a killed vcstore left in `dir`: entries whose name matches `re`
+ * (group 1 is the writer's pid) and whose writer is gone.
+ */
+function cleanLeftovers(dir: string, re: RegExp, wantDir: boolean): string[] {
   const removed: string[] = [];
   for (const d of listDir(dir)) {
-    const m = TMP_RE.exec(d.name);
-    if (!m || !d.isFile()) continue;
+    const m = re.exec(d.name);
+    if (!m || (wantDir ? !d.isDirectory() : !d.isFile())) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && pidAlive(pid)) continue;
     try {
-      unlinkSync(join(dir, d.name));
+      rmSync(join(dir, d.name), { recursive: wantDir, force: true });
       removed.push(join(dir, d.name));
     } catch {
       /* raced with another cleaner: fine */
     }
   }
   return removed;
+}
+
+/** Temp files of killed writers (`.<item>.vcstore-<pid>-<hex>.tmp`). */
+export function cleanStaleTemps(dir: string): string[] {
+  return cleanLeftovers(dir, TMP_RE, false);
 }
 
 export interface WriteOptions {
@@ -219,7 +225,7 @@ export function atomicWrite(path: string, data: string | Buffer, opts: WriteOpti
   const old = lstatOrUndef(path);
   if (old && !old.isFile()) throw new StoreError(`refusing to replace ${path}: ${kindOf(old)}`, path);
   cleanStaleTemps(dir);
-  const tmp = join(dir, `.${basename(path)}${TMP_MARK}${process.pid}-${randomHex()}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.vcstore-${process.pid}-${randomHex()}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
@@ -244,7 +250,7 @@ export function atomicWrite(path: string, data: string | Buffer, opts: WriteOpti
   fsyncDir(dir);
 }
 
-export function fsyncDir(dir: string): void {
+function fsyncDir(dir: string): void {
   try {
     const dfd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
     try {
@@ -283,18 +289,8 @@ const TRASH_RE = /^\.vcstore-rm-.+-(\d+)-[0-9a-f]+$/;
 
 /** Finish removals that a killed vcstore began (hidden `.vcstore-rm-*` dirs). */
 export function cleanStaleTrash(dir: string): string[] {
-  const removed: string[] = [];
-  for (const d of listDir(dir)) {
-    const m = TRASH_RE.exec(d.name);
-    if (!m || !d.isDirectory()) continue;
-    if (Number(m[1]) !== process.pid && pidAlive(Number(m[1]))) continue;
-    rmSync(join(dir, d.name), { recursive: true, force: true });
-    removed.push(join(dir, d.name));
-  }
-  return removed;
+  return cleanLeftovers(dir, TRASH_RE, true);
 }
-
-export { pidAlive };
 
 /**
  * Compact JSON as Go's encoding/json writes it: no spaces, no trailing

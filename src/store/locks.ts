@@ -1,8 +1,10 @@
-// flock(2), the lock the Kata runtime takes. Node has no flock binding, so we
-// open the file ourselves and let util-linux flock(1) lock our descriptor
-// (passed as its fd 3). A flock belongs to the open file description, so
-// when the helper exits our fd still holds the lock; closing it releases it,
-// and the kernel releases it if we die. See docs in README "Locking".
+// flock(2), the lock the Kata runtime takes. We open the lock file (or the
+// persist sandbox dir) ourselves, never creating it, and lock that
+// descriptor: at once through the Node-API addon, or, to wait (and where the
+// addon does not load), through util-linux flock(1) given it as fd 3. A flock
+// belongs to the open file description, so our fd holds the lock after the
+// helper exits; closing it releases it, and the kernel does if we die.
+// See README "Locking".
 import { closeSync, constants as C, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,6 @@ export type LockMode = 'exclusive' | 'shared';
 
 /** Exit code we ask flock(1) to use on conflict or timeout (-E). */
 const FLOCK_BUSY = 75;
-
 
 export interface AcquireOptions {
   mode: LockMode;
