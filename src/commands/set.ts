@@ -3,6 +3,7 @@ import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { UsageError } from '../store/errors.js';
 import { readRegular, MAX_ITEM_BYTES } from '../store/fsutil.js';
+import { validateId } from '../store/ids.js';
 import { resolveItem } from '../store/items.js';
 import { setItem } from '../store/mutate.js';
 import { resolveTarget } from '../store/sandbox.js';
@@ -17,6 +18,7 @@ interface Opts extends WaitOpts {
  * set SID [CID] ITEM [FILE|-]   or   set SID [CID] --state STATE
  */
 export default async function set(ctx: Ctx, sid: string, rest: string[], o: Opts): Promise<number> {
+  validateId(sid);
   let cid: string | undefined;
   let itemName: string;
   let file: string | undefined;
@@ -36,10 +38,10 @@ export default async function set(ctx: Ctx, sid: string, rest: string[], o: Opts
     }
   }
   const item = resolveItem(itemName);
-  const t = resolveTarget(ctx.roots, sid, ...(cid !== undefined ? [cid, item.name] : []));
+  if (cid !== undefined) validateId(cid, 'container ID');
   let input: Buffer | undefined;
   if (o.state === undefined) input = file === undefined || file === '-' ? readStdin() : readRegular(file, MAX_ITEM_BYTES);
-  const r = await setItem(ctx.roots, t.sid, cid, item, {
+  const r = await setItem(ctx.roots, sid, cid, item, {
     force: o.force,
     dryRun: o.dryRun,
     state: o.state,

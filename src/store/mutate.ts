@@ -9,7 +9,7 @@ import { atomicWrite, cleanStaleTrash, CorruptItemError, goJson, lstatOrUndef, p
 import { validateId } from './ids.js';
 import type { ItemDef } from './items.js';
 import { withLock } from './guard.js';
-import { containerPaths, detectLayout, field, inspectSandbox, layoutAndLock, lockTarget, itemPath, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
+import { containerPaths, field, inspectSandbox, itemPath, layoutAndLock, lockTarget, sandboxPaths, STATES, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
 
 export interface ChangeOptions {
@@ -69,10 +69,11 @@ export function finishInterruptedRemovals(roots: Roots): string[] {
   return [roots.config, roots.run, roots.vm, roots.kata].flatMap((d) => cleanStaleTrash(d));
 }
 
-/** raw and set work on the Kata 1.x item files only. */
-function requireLegacy(roots: Roots, sid: string, what: string): void {
-  const layout = detectLayout(roots, sid);
+/** raw and set work on the Kata 1.x item files only. Returns the sandbox's lock. */
+function requireLegacy(roots: Roots, sid: string, what: string): string | null {
+  const { layout, lock } = layoutAndLock(roots, sid);
   if (layout !== 'legacy') throw new UsageError(`${what}: sandbox ${sid} uses the ${layout} layout; only the Kata 1.x store has separate item files`);
+  return lock;
 }
 
 export interface RemoveResult {
@@ -142,8 +143,7 @@ export async function createRaw(roots: Roots, sid: string, name: string | undefi
   const base = cid === undefined ? p.runtime : containerPaths(roots, sid, cid).runtime;
   if (!storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} has no run-time root ${p.runtime}`);
   if (!storeDir(base)) throw new NotFoundError(`container ${cid} not found in sandbox ${sid}`);
-  requireLegacy(roots, sid, 'raw items');
-  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(requireLegacy(roots, sid, 'raw items'), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     const dir = join(base, 'raw');
     if (!storeDir(dir)) {
       try {
@@ -237,11 +237,10 @@ export async function setItem(roots: Roots, sid: string, cid: string | undefined
   const p = sandboxPaths(roots, sid);
   if (item.root === 'uuid') throw new UsageError('the UUID store is not a sandbox item: use "vcstore uuid free"');
   const path = itemPath(roots, item, sid, cid);
-  {
-    const dir = cid === undefined ? (item.root === 'config' ? p.config : p.runtime) : containerPaths(roots, sid, cid)[item.root === 'config' ? 'config' : 'runtime'];
-    if (!storeDir(p.config) && !storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} not found`);
-    if (!storeDir(dir)) throw new NotFoundError(`${cid ? `container ${cid}` : `sandbox ${sid}`} has no ${item.root === 'config' ? 'config' : 'run-time'} root ${dir}`);
-  }
+  const root = item.root === 'config' ? 'config' : 'runtime';
+  const dir = cid === undefined ? p[root] : containerPaths(roots, sid, cid)[root];
+  if (!storeDir(p.config) && !storeDir(p.runtime)) throw new NotFoundError(`sandbox ${sid} not found`);
+  if (!storeDir(dir)) throw new NotFoundError(`${cid ? `container ${cid}` : `sandbox ${sid}`} has no ${root === 'config' ? 'config' : 'run-time'} root ${dir}`);
   let value: unknown;
   if (o.state !== undefined) {
     if (item.name !== 'State') throw new UsageError('--state only applies to the State item');
@@ -254,8 +253,7 @@ export async function setItem(roots: Roots, sid: string, cid: string | undefined
     }
     validateItemValue(item, value, cid !== undefined);
   }
-  requireLegacy(roots, sid, 'set');
-  return withLock(lockTarget(roots, sid), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(requireLegacy(roots, sid, 'set'), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     refuseIfLive(inspectSandbox(roots, sid), 'change', o.force);
     let note: string | undefined;
     if (o.state !== undefined) {
