@@ -2,10 +2,11 @@
 // loaded lazily from src/commands/<name>.ts, and the one error handler that
 // maps errors to a line on stderr and an exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { makeCtx, type Ctx } from './context.js';
-import { writeErr } from './output.js';
+import { makeCtx, type Ctx, type Io } from './context.js';
+import { processIo } from './output.js';
 import { interop } from './interop.js';
-import { Exit, isVcError } from './store/errors.js';
+import { Exit, UsageError } from './store/errors.js';
+import { errorText, exitCodeOf } from './render/errors.js';
 import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait } from './options.js';
 import { resolveRoots } from './store/roots.js';
 
@@ -30,7 +31,7 @@ function waitOptions(cmd: Command, dflt: number, what = 'the sandbox lock'): Com
 
 type Loader = () => Promise<{ default: (ctx: Ctx, ...args: any[]) => Promise<number | void> }>;
 
-export function buildProgram(): Command {
+export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env, state: RunState = { code: 0 }): Command {
   const program = new Command('vcstore');
   program
     .description('Inspect and repair the sandbox stores of Kata Containers (/var/lib/vc/sbs, /run/vc/sbs).')
@@ -47,15 +48,21 @@ export function buildProgram(): Command {
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.optsWithGlobals();
+      // An empty prefix would silently mean the host's real store: an unset
+      // variable in a cleanup script must not get there.
+      if (opts.prefix === '') throw new UsageError('empty --prefix (or VCSTORE_PREFIX=): give a directory, or leave it unset for the host store');
       const ctx = await makeCtx({
-        roots: resolveRoots({ prefix: opts.prefix }),
+        roots: resolveRoots({ prefix: opts.prefix, env }),
         json: Boolean(opts.json),
         color: opts.color,
-        env: process.env,
+        env,
+        io,
+        command: cmd.parent && cmd.parent.name() !== 'vcstore' ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name(),
       });
+      state.ctx = ctx;
       const mod = interop(await load());
       const code = await mod.default(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
-      if (typeof code === 'number') process.exitCode = code;
+      if (typeof code === 'number') state.code = code;
     };
 
   program
@@ -158,14 +165,20 @@ export function buildProgram(): Command {
     .argument('<shell>', 'bash or zsh')
     .action(action(() => import('./commands/completion.js')));
 
+  const output = {
+    writeOut: (str: string) => io.stdout(str),
+    writeErr: (str: string) => io.stderr(str),
+    outputError: (str: string, write: (s: string) => void) => {
+      state.usage = str.replace(/^error: /, '').trimEnd();
+      write(`vcstore: ${state.usage}\n`);
+    },
+  };
   program.exitOverride();
-  program.configureOutput({
-    outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`),
-  });
+  program.configureOutput(output);
   const walk = (c: Command) => {
     for (const sub of c.commands) {
       sub.exitOverride();
-      sub.configureOutput({ outputError: (str, write) => write(`vcstore: ${str.replace(/^error: /, '').trimEnd()}\n`) });
+      sub.configureOutput(output);
       sub.addHelpText('after', EXIT_HELP);
       walk(sub);
     }
@@ -174,23 +187,32 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** The one place errors become messages and exit codes. */
-export function handleError(err: unknown, command?: string): number {
+export interface RunState {
+  code: number;
+  ctx?: Ctx;
+  /** commander's own usage message, when it printed one. */
+  usage?: string;
+}
+
+/**
+ * The one place errors become messages and exit codes: one line on stderr
+ * and, under --json, exactly one JSON document on stdout.
+ */
+export function handleError(err: unknown, io: Io, command: string, json: boolean, state: RunState): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
-      return Exit.OK;
-    return Exit.USAGE; // commander already printed its one line
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.OK;
+    // commander already printed its one line
+    if (json) io.stdout(`${JSON.stringify({ error: { code: Exit.USAGE, message: state.usage ?? err.message } })}\n`);
+    return Exit.USAGE;
   }
-  if (isVcError(err)) {
-    const who = (err as { permission?: boolean }).permission ? `; ${command ? `'vcstore ${command}'` : 'vcstore'} needs root or the store's owner` : '';
-    writeErr(`vcstore: ${err.message.split('\n')[0]}${who}\n`);
-    return err.exitCode;
-  }
-  const e = err as Error;
-  writeErr(
-    `vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`,
-  );
-  return Exit.FAILURE;
+  const text = errorText(err, command);
+  const code = exitCodeOf(err);
+  if (text === undefined) {
+    const e = err as Error;
+    io.stderr(`vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`);
+  } else io.stderr(`vcstore: ${text}\n`);
+  if (json && !state.ctx?.wrote) io.stdout(`${JSON.stringify({ error: { code, message: text ?? `internal error: ${(err as Error)?.message ?? String(err)}` } })}\n`);
+  return code;
 }
 
 /** The command word(s) of argv, for messages ("uuid free", "ls"). */
@@ -201,11 +223,18 @@ function commandName(program: Command, argv: string[]): string {
   return argv[i] === 'uuid' && argv[i + 1] === 'free' ? 'uuid free' : argv[i]!;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+/** Run vcstore on argv (node, script, args...); returns the exit code. */
+export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const state: RunState = { code: 0 };
+  const program = buildProgram(io, env, state);
   try {
     await program.parseAsync(argv);
+    return state.code;
   } catch (err) {
-    process.exitCode = handleError(err, commandName(program, argv));
+    const end = argv.indexOf('--');
+    const json = state.ctx?.json ?? argv.slice(2, end < 0 ? undefined : end).includes('--json');
+    return handleError(err, io, commandName(program, argv), json, state);
+  } finally {
+    state.ctx?.dispose();
   }
 }

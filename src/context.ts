@@ -1,14 +1,25 @@
-// What every command gets: the resolved roots, output functions, colour
-// decided for stdout, and a way to become interruptible (SIGINT/SIGTERM/
-// SIGHUP abort a lock wait and release what is held).
-import { isTty, writeErr, writeOut } from './output.js';
+// What every command gets: the resolved roots, output functions (to the
+// process's fds, or to a test's buffers), colour decided for stdout, one way
+// to report an error, and a way to become interruptible (SIGINT/SIGTERM/
+// SIGHUP abort a lock wait or stop bulk work between two sandboxes).
 import { InterruptedError } from './store/errors.js';
 import type { Roots } from './store/roots.js';
 import { makePaint, type Paint } from './render/paint.js';
+import { errorText } from './render/errors.js';
+
+/** Where output goes: fds 1 and 2 for the binary, buffers for in-process tests. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Is stdout a terminal? */
+  isTty(fd: 1 | 2): Promise<boolean>;
+}
 
 export interface Ctx {
   roots: Roots;
   json: boolean;
+  /** The command word(s), for messages ("uuid free"). */
+  command: string;
   /** Colours for stdout (identity functions when off). */
   paint: Paint;
   /** Write text to stdout as is. */
@@ -18,10 +29,18 @@ export interface Ctx {
   /** Text to stderr as is. */
   err(text: string): void;
   warn(msg: string): void;
+  /** An error's one line, as the handler would print it. */
+  errorText(e: unknown): string;
+  /** Print an error's one line on stderr (for per-item failures of a bulk command). */
+  fail(e: unknown): void;
+  /** Has anything been written to stdout? (--json: then the document is out.) */
+  readonly wrote: boolean;
   /** Install signal handlers (once) and return a signal that aborts on SIGINT/SIGTERM/SIGHUP. */
   interruptible(): AbortSignal;
   /** Extra listeners for a running child (lock -- CMD forwards signals). */
   onSignal(fn: (sig: NodeJS.Signals) => void): void;
+  /** Remove the signal handlers again (in-process runs). */
+  dispose(): void;
 }
 
 export interface CtxOptions {
@@ -29,49 +48,71 @@ export interface CtxOptions {
   json: boolean;
   color: boolean | undefined;
   env: NodeJS.ProcessEnv;
+  io: Io;
+  command: string;
 }
 
 /** Colour only on a TTY, never with NO_COLOR or --no-color; FORCE_COLOR forces it. */
-export async function colorWanted(fd: number, flag: boolean | undefined, env: NodeJS.ProcessEnv): Promise<boolean> {
+export async function colorWanted(io: Io, flag: boolean | undefined, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
   if (env.TERM === 'dumb') return false;
-  return isTty(fd);
+  return io.isTty(1);
 }
 
 export async function makeCtx(o: CtxOptions): Promise<Ctx> {
-  const color = !o.json && (await colorWanted(1, o.color, o.env));
+  const color = !o.json && (await colorWanted(o.io, o.color, o.env));
   let controller: AbortController | undefined;
   const extra: ((sig: NodeJS.Signals) => void)[] = [];
+  let wrote = false;
+  let handler: ((sig: NodeJS.Signals) => void) | undefined;
+  const write = (text: string) => {
+    wrote = true;
+    o.io.stdout(text);
+  };
   const ctx: Ctx = {
     roots: o.roots,
     json: o.json,
+    command: o.command,
     paint: await makePaint(color),
-    write: writeOut,
+    write,
     out(line = '') {
-      writeOut(`${line}\n`);
+      write(`${line}\n`);
     },
-    err: writeErr,
+    err: o.io.stderr,
     warn(msg: string) {
-      writeErr(`vcstore: warning: ${msg}\n`);
+      o.io.stderr(`vcstore: warning: ${msg}\n`);
+    },
+    errorText: (e) => errorText(e, o.command) ?? String((e as Error)?.message ?? e),
+    fail(e) {
+      o.io.stderr(`vcstore: ${ctx.errorText(e)}\n`);
+    },
+    get wrote() {
+      return wrote;
     },
     interruptible() {
       if (!controller) {
         const c = (controller = new AbortController());
-        const on = (sig: NodeJS.Signals) => {
+        handler = (sig: NodeJS.Signals) => {
           for (const fn of extra) fn(sig);
           if (!c.signal.aborted) c.abort(new InterruptedError(sig));
         };
-        process.on('SIGINT', on);
-        process.on('SIGTERM', on);
-        process.on('SIGHUP', on);
+        process.on('SIGINT', handler);
+        process.on('SIGTERM', handler);
+        process.on('SIGHUP', handler);
       }
       return controller.signal;
     },
     onSignal(fn) {
       ctx.interruptible();
       extra.push(fn);
+    },
+    dispose() {
+      if (!handler) return;
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.off('SIGHUP', handler);
     },
   };
   return ctx;

@@ -20,6 +20,9 @@ function writeAll(fd: number, text: string): void {
 export const writeOut = (text: string): void => writeAll(1, text);
 export const writeErr = (text: string): void => writeAll(2, text);
 
+/** The process's own stdout and stderr. */
+export const processIo = { stdout: writeOut, stderr: writeErr, isTty };
+
 /** Is fd a terminal? Pipes and files are ruled out by fstat, without loading tty. */
 export async function isTty(fd: number): Promise<boolean> {
   try {

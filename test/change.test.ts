@@ -29,7 +29,7 @@ describe('rm', () => {
   });
   it('--dry-run lists and changes nothing', () => {
     const p = tmp();
-    addSandbox(p, 's1');
+    addSandbox(p, 's1', { state: 'stopped' });
     const before = snapshot(p);
     const r = vcp(p, ['rm', '--dry-run', 's1']);
     assert.equal(r.code, 0);
@@ -63,7 +63,7 @@ describe('rm', () => {
   });
   it('missing: 3, or 0 with --force; several IDs report each and exit with the worst', () => {
     const p = tmp();
-    addSandbox(p, 's1');
+    addSandbox(p, 's1', { state: 'stopped' });
     assert.equal(vcp(p, ['rm', 'ghost']).code, 3);
     const f = vcp(p, ['rm', '-f', 'ghost']);
     assert.equal(f.code, 0);
@@ -104,7 +104,7 @@ describe('rm', () => {
     const p = tmp();
     const outside = tmp();
     writeFileSync(join(outside, 'precious'), 'x');
-    addSandbox(p, 's1');
+    addSandbox(p, 's1', { state: 'stopped' });
     symlinkSync(outside, join(p, 'run/vc/sbs/s1/raw/escape'));
     assert.equal(vcp(p, ['rm', 's1']).code, 0);
     assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'x');
@@ -226,7 +226,7 @@ describe('set', () => {
   });
   it('from a FILE, for a container item', () => {
     const p = tmp();
-    addSandbox(p, 's1', { containers: [{ id: 'c1', pid: deadPid() }] });
+    addSandbox(p, 's1', { state: 'stopped', containers: [{ id: 'c1', pid: deadPid() }] });
     const src = join(tmp(), 'mounts.json');
     writeFileSync(src, '[{"Source":"/a","Destination":"/b"}]');
     assert.equal(vcp(p, ['set', 's1', 'c1', 'mounts', src]).code, 0);

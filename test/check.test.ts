@@ -66,6 +66,8 @@ describe('check', () => {
       'corrupt-item trunc',
       'empty-shell shell',
       'hypervisor-dead deadhv',
+      // state unreadable and no pid recorded: liveness cannot be told
+      'liveness-unknown shape',
       'orphan-vm-dir orphan',
       'runtime-missing newcfg',
       'runtime-missing oldcfg',
@@ -75,15 +77,16 @@ describe('check', () => {
     assert.equal(sev['runtime-missing oldcfg'], 'info', 'normal after a reboot');
     assert.equal(sev['runtime-missing newcfg'], 'warning');
     assert.equal(sev['hypervisor-dead deadhv'], 'error');
-    assert.match(j.findings.find((f: any) => f.code === 'hypervisor-dead').message, /firecracker is dead: pid \d+ is gone/);
-    assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 6, info: 1, remaining: 9 });
+    assert.match(j.findings.find((f: any) => f.code === 'hypervisor-dead').message, /state says running but the firecracker pid \d+ is gone/);
+    assert.equal(j.findings.find((f: any) => f.code === 'hypervisor-dead').evidence.reason, 'gone');
+    assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 7, info: 1, remaining: 10 });
     assert.deepEqual(snapshot(p), before, 'check never writes');
   });
   it('table and one-line summary for people', () => {
     const r = vcp(p, ['check']);
     assert.equal(r.code, 6);
     assert.match(r.stdout, /^SEVERITY\s+CODE\s+ID\s+DETAIL/);
-    assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 6 warnings, 1 info\n$/);
+    assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 7 warnings, 1 info\n$/);
   });
   it('--fix --dry-run prints the plan and changes nothing', () => {
     const before = snapshot(p);

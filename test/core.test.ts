@@ -10,7 +10,9 @@ import { ITEMS, resolveItem } from '../src/store/items.js';
 import { isRootless, resolveRoots } from '../src/store/roots.js';
 import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, removeTree, cleanStaleTemps } from '../src/store/fsutil.js';
 import { devInoKey, readProcLocks } from '../src/store/locks.js';
-import { hypervisorTypeOf, itemPath, listSandboxes } from '../src/store/sandbox.js';
+import { hypervisorTypeOf } from '../src/store/layouts/legacy.js';
+import { itemPath } from '../src/store/paths.js';
+import { rootListing } from '../src/store/scan.js';
 import { addSandbox, hex64, scratch, snapshot } from './helpers.js';
 
 const { tmp } = scratch();
@@ -25,12 +27,14 @@ describe('IDs', () => {
     assert.equal(isValidId('x'.repeat(255)), true);
   });
   it('error messages stay on one line', () => {
+    let message: string | undefined;
     try {
       validateId('a\nb');
-      assert.fail('no throw');
     } catch (e) {
-      assert.ok(!(e as Error).message.includes('\n'));
+      message = (e as Error).message;
     }
+    assert.ok(message !== undefined, 'validateId must throw');
+    assert.ok(!message.includes('\n'), message);
   });
 });
 
@@ -210,11 +214,16 @@ describe('listing', () => {
     addSandbox(p, 'cfgonly', { configOnly: true });
     addSandbox(p, 'runonly', { runtimeOnly: true });
     mkdirSync(join(p, 'run/vc/sbs/.vcstore-rm-x-1-ab'));
+    mkdirSync(join(p, 'run/vc/sbs/.hidden'));
+    mkdirSync(join(p, 'var/lib/vc/sbs/.vcstore-rm-gone-1-0123abcd'));
     writeFileSync(join(p, 'run/vc/sbs/stray-file'), '');
-    assert.deepEqual(listSandboxes(resolveRoots({ prefix: p, env: {} })), [
-      { id: 'both', inConfig: true, inRuntime: true },
-      { id: 'cfgonly', inConfig: true, inRuntime: false },
-      { id: 'runonly', inConfig: false, inRuntime: true },
+    const list = rootListing(resolveRoots({ prefix: p, env: {} })).map((e) => [e.id, e.hint.config, e.hint.runtime, e.hint.trash.length]);
+    assert.deepEqual(list, [
+      ['both', 'dir', 'dir', 0],
+      ['cfgonly', 'dir', undefined, 0],
+      // an unfinished removal stays listed under its sandbox's ID
+      ['gone', undefined, undefined, 1],
+      ['runonly', undefined, 'dir', 0],
     ]);
   });
   it('tells hypervisors apart by the shape of hypervisor.json', () => {

@@ -281,3 +281,11 @@ export function addRuntimeRsSandbox(prefix: string, sid: string, spec: { type?: 
     JSON.stringify({ sandbox_type: 'virt_container', hypervisor: { hypervisor_type: spec.type ?? 'qemu', pid: spec.pid ?? 0, id: sid, run_dir: dir }, resource: { cgroups: {} } }, null, 2),
   );
 }
+
+/** A problem record with this code (and, when given, about a path ending in `file`) is in the list. */
+export function hasProblem(problems: { code: string; evidence: Record<string, unknown> }[], code: string, file?: string): boolean {
+  return problems.some((p) => p.code === code && (file === undefined || String(p.evidence.path ?? '').endsWith(file)));
+}
+
+/** The codes of a JSON problem list, for short assertions. */
+export const codes = (problems: { code: string }[]): string[] => problems.map((p) => p.code);

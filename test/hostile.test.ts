@@ -11,10 +11,10 @@ import { CorruptItemError, parseJson } from '../src/store/fsutil.js';
 import { UsageError } from '../src/store/errors.js';
 import { isValidId } from '../src/store/ids.js';
 import { ITEMS, resolveItem } from '../src/store/items.js';
-import { validateItemValue } from '../src/store/mutate.js';
+import { validateItemValue } from '../src/store/items.js';
 import { resolveRoots } from '../src/store/roots.js';
-import { sandboxPaths } from '../src/store/sandbox.js';
-import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp } from './helpers.js';
+import { sandboxPaths } from '../src/store/paths.js';
+import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp, hasProblem } from './helpers.js';
 
 const { tmp } = scratch();
 
@@ -120,7 +120,7 @@ describe('hostile store contents', () => {
     oneLine(vcp(p, ['show', 's1', 'state']), 1, 'show');
     assert.match(vcp(p, ['show', 's1', 'state']).stderr, /over the 16777216-byte limit/);
     const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
-    assert.ok(list[0].problems.includes('unreadable:state.json'));
+    assert.ok(hasProblem(list[0].problems, 'unreadable-item', 'state.json'));
   });
   it('deeply nested JSON: refused, no stack overflow', () => {
     const p = store();
@@ -128,20 +128,20 @@ describe('hostile store contents', () => {
     const r = vcp(p, ['show', 's1', 'state']);
     oneLine(r, 1, 'show');
     assert.match(r.stderr, /nested deeper than 1000 levels/);
-    assert.ok(JSON.parse(vcp(p, ['ls', '--json']).stdout)[0].problems.includes('corrupt:state.json'));
+    assert.ok(hasProblem(JSON.parse(vcp(p, ['ls', '--json']).stdout)[0].problems, 'corrupt-item', 'state.json'));
     oneLine(vcp(p, ['set', 's1', 'state', '-'], { input: '['.repeat(5000) + ']'.repeat(5000) }), 2, 'set');
   });
   it('wrong type, not UTF-8, empty: flagged by ls, clear errors from show', () => {
     for (const [body, code, problem] of [
       ['[1,2]', 0, 'bad-shape:state.json'],
-      [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 1, 'corrupt:state.json'],
-      ['', 1, 'corrupt:state.json'],
+      [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 1, 'corrupt-item:state.json'],
+      ['', 1, 'corrupt-item:state.json'],
     ] as const) {
       const p = store();
       writeFileSync(state(p), body);
       const r = vcp(p, ['show', 's1', 'state']);
       assert.equal(r.code, code, r.stderr);
-      assert.ok(JSON.parse(vcp(p, ['ls', '--json']).stdout)[0].problems.includes(problem));
+      assert.ok(hasProblem(JSON.parse(vcp(p, ['ls', '--json']).stdout)[0].problems, problem.split(':')[0]!, problem.split(':')[1]));
     }
   });
   it('a FIFO or a directory where an item should be: no hang, exit 1', () => {
@@ -157,8 +157,8 @@ describe('hostile store contents', () => {
     assert.match(r.stderr, /a FIFO/);
     oneLine(vcp(p, ['show', 's1', 'hypervisor']), 1, 'show dir');
     const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
-    assert.ok(list[0].problems.includes('unreadable:state.json'));
-    assert.ok(list[0].problems.includes('unreadable:hypervisor.json'));
+    assert.ok(hasProblem(list[0].problems, 'unreadable-item', 'state.json'));
+    assert.ok(hasProblem(list[0].problems, 'unreadable-item', 'hypervisor.json'));
     assert.equal(vcp(p, ['check']).code, 6);
     assert.ok(Date.now() - t0 < 20_000, 'no hang');
   });

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, sleep, snapshot, vc, vcp } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, sleep, snapshot, vc, vcp , codes, hasProblem } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -53,17 +53,21 @@ describe('ls', () => {
     const dead = byId(list, DEAD);
     assert.equal(dead.hypervisor.type, 'firecracker');
     assert.equal(dead.hypervisor.alive, false);
-    assert.ok(dead.problems.includes('hypervisor-dead'));
+    assert.ok(codes(dead.problems).includes('hypervisor-dead'));
     // pid 1 is alive but is not this sandbox's acrn-dm: pid reuse.
     const acrn = byId(list, ACRN);
     assert.equal(acrn.hypervisor.type, 'acrn');
     assert.equal(acrn.hypervisor.alive, false);
-    assert.ok(acrn.problems.includes('pid-reused'));
+    assert.equal(acrn.problems.find((x: any) => x.code === 'hypervisor-dead').evidence.reason, 'reused');
     assert.equal(byId(list, 'ready1').hypervisor.type, 'clh');
-    assert.deepEqual(byId(list, 'cfgonly').problems, ['runtime-missing']);
-    assert.ok(byId(list, 'runonly').problems.includes('config-missing'));
-    assert.ok(byId(list, 'corrupt').problems.includes('corrupt:state.json'));
-    assert.ok(byId(list, 'truncated').problems.includes('corrupt:hypervisor.json'));
+    assert.deepEqual(codes(byId(list, 'cfgonly').problems), ['runtime-missing']);
+    // ready, and no pid recorded: alive cannot be told, which is never "no"
+    assert.equal(byId(list, 'ready1').hypervisor.alive, null);
+    assert.match(byId(list, 'ready1').hypervisor.unknown, /no hypervisor pid is recorded/);
+    assert.ok(codes(byId(list, 'ready1').problems).includes('liveness-unknown'));
+    assert.ok(codes(byId(list, 'runonly').problems).includes('config-missing'));
+    assert.ok(hasProblem(byId(list, 'corrupt').problems, 'corrupt-item', 'state.json'));
+    assert.ok(hasProblem(byId(list, 'truncated').problems, 'corrupt-item', 'hypervisor.json'));
     assert.deepEqual(snapshot(store), before, 'ls never writes');
   });
   it('every state is listed and --state filters', () => {
@@ -159,9 +163,11 @@ describe('show', () => {
     const a = vcp(store, ['show', 'ghost']);
     assert.equal(a.code, 3);
     assert.equal(a.stderr, 'vcstore: sandbox ghost not found\n');
+    // neither a container nor an item: an unknown item, exit 2, naming the valid ones
     const b = vcp(store, ['show', LIVE, 'ghostc']);
-    assert.equal(b.code, 3);
+    assert.equal(b.code, 2);
     assert.equal(b.stderr.split('\n').length, 2);
+    assert.match(b.stderr, /unknown item "?ghostc"?.*State/);
     const c = vcp(store, ['show', 'cfgonly', 'network']);
     assert.equal(c.code, 3);
     assert.match(c.stderr, /^vcstore: Network item not found: /);
@@ -229,7 +235,8 @@ describe('symlinked sandbox dir', () => {
     writeFileSync(join(outside, 'evil/state.json'), '{"state":"running"}');
     symlinkSync(join(outside, 'evil'), join(p, 'run/vc/sbs/evil'));
     const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
-    assert.deepEqual(list[0].problems, ['symlink:runtime']);
+    assert.deepEqual(codes(list[0].problems), ['symlink']);
+    assert.equal(list[0].problems[0].evidence.what, 'run-time root');
     assert.equal(list[0].state, null);
     const r = vcp(p, ['show', 'evil', 'state']);
     assert.equal(r.code, 1);

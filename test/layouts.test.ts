@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { once } from 'node:events';
 import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, sleep, snapshot, vcp } from './helpers.js';
 import fse from 'fs-extra';
 
@@ -42,10 +43,10 @@ describe('mixed store', () => {
     const live = byId(list, 'p-live');
     assert.deepEqual(live.hypervisor, { type: 'qemu', pid: livePid, alive: true, verified: true });
     assert.deepEqual(live.containers.map((c: any) => [c.id, c.state]), [['c2', 'running'], ['p-live', 'running']]);
-    assert.deepEqual(live.problems, ['container:c2:process-dead']);
+    assert.deepEqual(live.problems.map((x: any) => [x.code, x.container]), [['container-dead', 'c2']]);
     assert.equal(live.paths.lock, join(p, 'run/vc/sbs/p-live'), 'persist locks the directory');
     assert.equal(byId(list, 'p-dead').hypervisor.type, 'clh');
-    assert.ok(byId(list, 'p-dead').problems.includes('hypervisor-dead'));
+    assert.ok(byId(list, 'p-dead').problems.some((x: any) => x.code === 'hypervisor-dead'));
     const rs = byId(list, 'rs-dead');
     assert.equal(rs.hypervisor.alive, false);
     assert.equal(rs.lock.held, false);
@@ -64,7 +65,7 @@ describe('mixed store', () => {
     assert.match(vcp(p, ['show', 'p-live']).stdout, /layout persist/);
     assert.match(vcp(p, ['show', 'p-live', 'c2']).stdout, /^Container\s+c2/);
     assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'rs-dead', 'hypervisor']).stdout).hypervisor_type, 'qemu');
-    assert.match(vcp(p, ['show', 'rs-dead']).stdout, /Lock\s+none \(the runtime-rs runtime takes no lock\)/);
+    assert.match(vcp(p, ['show', 'rs-dead']).stdout, /Lock\s+none\n/);
     assert.equal(vcp(p, ['show', 'p-live', 'bogus']).code, 2);
   });
   it('persist lock is flock(2) on the directory: seen by flock(1) both ways', async () => {
@@ -88,10 +89,11 @@ describe('mixed store', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /runtime-rs layout, whose runtime takes no lock/);
   });
-  it('set and raw refuse other layouts with exit 2, nothing changed', () => {
+  it('set refuses runtime-rs and raw refuses every layout without raw/, with exit 2, nothing changed', () => {
     const before = snapshot(p);
-    assert.equal(vcp(p, ['set', 'p-dead', '--state', 'stopped']).code, 2);
+    assert.equal(vcp(p, ['set', 'rs-dead', '--state', 'stopped']).code, 2);
     assert.equal(vcp(p, ['raw', 'p-dead']).code, 2);
+    assert.equal(vcp(p, ['raw', 'rs-dead']).code, 2);
     assert.deepEqual(snapshot(p), before);
   });
   it('check: dead hypervisors in every layout, the 1.11/1.12 config shell as debris', () => {
@@ -129,14 +131,20 @@ describe('changes on other layouts', () => {
       await h.release();
     }
   });
-  it('rm of runtime-rs: refused while alive, removed when dead', () => {
+  it('rm of runtime-rs: refused while alive, removed when dead', async () => {
     const q = tmp();
-    addRuntimeRsSandbox(q, 'rl', { pid: process.pid });
-    writeFileSync(join(q, 'run/kata/rl/state.json'), JSON.stringify({ hypervisor: { hypervisor_type: 'dragonball', pid: deadPid() } }));
+    const hv = track(fakeHypervisor('rl'));
+    await once(hv, 'spawn');
+    writeFileSync(join(q, 'x'), '');
+    addRuntimeRsSandbox(q, 'rl', { type: 'dragonball', pid: hv.pid! });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });
+    const before = snapshot(join(q, 'run/kata/rl'));
+    const live = vcp(q, ['rm', 'rl']);
+    assert.equal(live.code, 5, live.stderr);
+    assert.match(live.stderr, /refusing to remove sandbox rl: its hypervisor \(dragonball, pid \d+\) is alive/);
+    assert.deepEqual(snapshot(join(q, 'run/kata/rl')), before);
     assert.equal(vcp(q, ['rm', 'rd']).code, 0);
     assert.equal(existsSync(join(q, 'run/kata/rd')), false);
-    assert.equal(existsSync(join(q, 'run/kata/rl')), true);
   });
   it('check --fix removes dead persist and runtime-rs sandboxes and the config shell of a live one', async () => {
     const q = tmp();

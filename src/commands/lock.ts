@@ -4,8 +4,9 @@ import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { Exit, NotFoundError, StoreError } from '../store/errors.js';
 import { acquire, describeHolders, lockHolders } from '../store/locks.js';
-import { lstatOrUndef, storeDir } from '../store/fsutil.js';
-import { layoutAndLock, sandboxPaths } from '../store/sandbox.js';
+import { lstatOrUndef } from '../store/fsutil.js';
+import { requireSandbox } from '../store/handle.js';
+import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 
 interface Opts extends WaitOpts {
@@ -13,18 +14,17 @@ interface Opts extends WaitOpts {
 }
 
 export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
-  const p = sandboxPaths(ctx.roots, sid);
-  const { layout, lock: target } = layoutAndLock(ctx.roots, sid);
-  if (layout === 'runtime-rs') {
-    // Pretending to lock would tell the operator the runtime is kept out; it is not.
-    throw new StoreError(`sandbox ${sid} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
+  const h = requireSandbox(ctx.roots, sid);
+  const target = h.lock;
+  if (target === null) {
+    if (h.scan.hint.runtime === undefined && h.scan.hint.kata !== undefined)
+      // Pretending to lock would tell the operator the runtime is kept out; it is not.
+      throw new StoreError(`sandbox ${sid} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
+    if (h.scan.hint.runtime === undefined) throw new NotFoundError(`sandbox ${sid} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
+    throw new NotFoundError(`sandbox ${sid} has no lock file ${h.paths.lock}`);
   }
-  if (!storeDir(p.runtime)) {
-    if (storeDir(p.config)) throw new NotFoundError(`sandbox ${sid} has no run-time root (${p.runtime}), so no lock: not started since boot?`);
-    throw new NotFoundError(`sandbox ${sid} not found`);
-  }
-  const st = target ? lstatOrUndef(target) : undefined;
-  if (!target || !st) throw new NotFoundError(`sandbox ${sid} has no lock file ${p.lock}`);
+  const st = lstatOrUndef(target);
+  if (!st) throw new NotFoundError(`sandbox ${sid} has no lock file ${target}`);
   if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);
   if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, target);
   return cmd.length ? runLocked(ctx, sid, target, cmd, o) : probe(ctx, sid, target);
@@ -32,16 +32,16 @@ export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts
 
 /** Report the lock without taking it: 0 free, 4 held, 1 cannot tell. */
 function probe(ctx: Ctx, sid: string, path: string): number {
-  const r = lockHolders([path]).get(path) ?? { held: false, holders: [], visible: false };
+  const r = lockHolders([path]).get(path)!;
   if (ctx.json) {
     ctx.out(JSON.stringify({ id: sid, path, held: r.held, visible: r.visible, holders: r.holders.map(holderJson) }));
   } else if (r.held) {
-    ctx.out(`sandbox ${sid}: locked, ${describeHolders(r.holders, r.visible)}`);
+    ctx.out(`sandbox ${sid}: locked, ${termSafe(describeHolders(r.holders, r.visible))}`);
   } else if (!r.visible) {
     ctx.out(`sandbox ${sid}: unknown: /proc/locks is missing or vcstore runs in another pid namespace, where other processes' locks are not shown`);
   } else {
     const waiting = r.holders.filter((h) => h.waiting);
-    ctx.out(`sandbox ${sid}: free${waiting.length ? ` (${describeHolders(waiting, true)})` : ''}`);
+    ctx.out(`sandbox ${sid}: free${waiting.length ? ` (${termSafe(describeHolders(waiting, true))})` : ''}`);
   }
   return r.held ? Exit.BUSY : r.visible ? Exit.OK : Exit.FAILURE;
 }
@@ -77,11 +77,11 @@ async function runLocked(ctx: Ctx, sid: string, path: string, cmd: string[], o: 
   } catch (e) {
     // Shells use 127/126 for these; keep that convention.
     if (e instanceof StoreError && /command not found$/.test(e.message)) {
-      ctx.err(`vcstore: ${e.message}\n`);
+      ctx.fail(e);
       return 127;
     }
     if (e instanceof StoreError && /permission denied$/.test(e.message)) {
-      ctx.err(`vcstore: ${e.message}\n`);
+      ctx.fail(e);
       return 126;
     }
     throw e;

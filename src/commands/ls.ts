@@ -1,8 +1,11 @@
 import type { Ctx } from '../context.js';
 import { ChunkedWriter } from '../output.js';
 import { UsageError } from '../store/errors.js';
-import { forEachSandbox, STATES, type SandboxInfo } from '../store/sandbox.js';
+import { forEachSandbox, type SandboxInfo } from '../store/inspect.js';
+import { STATES } from '../store/items.js';
 import { sandboxJson } from '../render/json.js';
+import { problemTag } from '../render/problems.js';
+import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
 
 interface Opts {
@@ -12,18 +15,13 @@ interface Opts {
 }
 
 function lockCell(s: SandboxInfo): string {
-  if (s.lock.path === null) return s.layout === 'runtime-rs' ? 'none' : '-';
+  if (s.lock.path === null) return s.paths.runtime ? 'none' : '-';
   if (!s.lock.visible && !s.lock.held) return '?';
   const holders = s.lock.holders.filter((h) => !h.waiting);
   if (!s.lock.held) return s.lock.holders.length ? `free (${s.lock.holders.length} waiting)` : 'free';
   const h = holders[0];
   const more = holders.length > 1 ? ` +${holders.length - 1}` : '';
-  return h ? `${h.pid}/${h.command || '?'}${more}` : 'held';
-}
-
-/** container:<64 hex>:code reads badly in a table: cut IDs like the ID column. */
-function shortIds(problem: string): string {
-  return problem.replace(/^container:([^:]{12})[^:]*:/, 'container:$1:');
+  return h ? `${h.pid}/${termSafe(h.command || '?')}${more}` : 'held';
 }
 
 // Sandboxes are inspected and written one at a time (JSON and -q stream), so
@@ -51,15 +49,16 @@ export default async function ls(ctx: Ctx, o: Opts): Promise<number> {
   const rows: string[][] = [];
   forEachSandbox(ctx.roots, (s) => {
     if (!keep(s)) return;
+    const hv = s.hypervisor;
     rows.push([
       o.trunc ? s.id.slice(0, 12) : s.id,
-      p.state(s.state),
-      s.hypervisor.type ?? '-',
-      s.hypervisor.pid === null ? '-' : String(s.hypervisor.pid),
-      s.hypervisor.alive === null ? '-' : s.hypervisor.alive ? p.ok('yes') : p.bad('no'),
+      p.state(s.state === null ? null : termSafe(s.state)),
+      termSafe(hv.type ?? '-'),
+      hv.pid === null ? '-' : String(hv.pid),
+      hv.alive === null ? (hv.unknown ? p.warn('?') : '-') : hv.alive ? p.ok('yes') : p.bad('no'),
       String(s.containers.length),
       lockCell(s),
-      s.problems.length ? p.warn(s.problems.map((x) => (o.trunc ? shortIds(x) : x)).join(',')) : '-',
+      s.problems.length ? p.warn(s.problems.map((x) => problemTag(x, o.trunc)).join(',')) : '-',
     ]);
   });
   if (rows.length === 0) {

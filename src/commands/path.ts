@@ -1,22 +1,36 @@
 import type { Ctx } from '../context.js';
-import { containerPaths, itemPath, resolveTarget, sandboxPaths } from '../store/sandbox.js';
+import { UsageError } from '../store/errors.js';
+import { itemOf, openSandbox, parseTarget } from '../store/handle.js';
+import { isValidId, validateId } from '../store/ids.js';
+import type { ItemRef } from '../store/layouts/index.js';
+import { containerPaths, sandboxPaths } from '../store/paths.js';
 
-// Pure path arithmetic: prints where things are (or would be); reads at most
-// whether a container directory exists, to tell `SID CID` from `SID ITEM`.
+// Path arithmetic: prints where things are (or would be). Reads only what
+// the one target parser needs to tell `SID CID` from `SID ITEM`.
 export default async function path(ctx: Ctx, sid?: string, a?: string, b?: string): Promise<number> {
   const r = ctx.roots;
   let named: Record<string, string>;
   if (sid === undefined) {
     named = { config: r.config, runtime: r.run, vm: r.vm, uuid: r.uuid, 'persist-uuid': r.persistUuid, kata: r.kata };
   } else {
-    const t = resolveTarget(r, sid, a, b);
+    const h = openSandbox(r, sid);
+    // Arithmetic: a container need not exist to have paths.
+    let t: { cid?: string; item?: ItemRef };
+    if (b !== undefined) t = { cid: validateId(a, 'container ID'), item: itemOf(h, a, b) };
+    else {
+      try {
+        t = parseTarget(h, a);
+      } catch (e) {
+        if (!(e instanceof UsageError) || a === undefined || !isValidId(a)) throw e;
+        t = { cid: a };
+      }
+    }
     if (t.item) {
-      const p = itemPath(r, t.item, t.sid, t.cid);
-      if (ctx.json) ctx.out(JSON.stringify({ item: t.item.name, path: p }));
-      else ctx.out(p);
+      if (ctx.json) ctx.out(JSON.stringify({ item: t.item.name, path: t.item.path }));
+      else ctx.out(t.item.path);
       return 0;
     }
-    named = t.cid ? containerPaths(r, t.sid, t.cid) : { ...sandboxPaths(r, t.sid) };
+    named = t.cid ? containerPaths(r, sid, t.cid) : { ...sandboxPaths(r, sid) };
   }
   if (ctx.json) ctx.out(JSON.stringify(named));
   else for (const [k, v] of Object.entries(named)) ctx.out(`${k} ${v}`);

@@ -1,8 +1,12 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { Exit, isVcError, NotFoundError, VcError } from '../store/errors.js';
+import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/errors.js';
+import { yieldToSignals } from '../store/check.js';
 import { validateId } from '../store/ids.js';
-import { finishInterruptedRemovals, removeContainer, removeSandbox, type RemoveResult } from '../store/mutate.js';
+import { MountTable } from '../store/mounts.js';
+import { ProcTable } from '../store/procs.js';
+import { removeContainer, removeSandbox, type RemoveResult } from '../store/remove.js';
+import { termSafe } from '../render/safe.js';
 
 interface Opts extends WaitOpts {
   force?: boolean;
@@ -17,6 +21,7 @@ interface Outcome {
   paths: string[];
   exitCode: number;
   error?: string;
+  warnings?: string[];
 }
 
 export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
@@ -24,42 +29,54 @@ export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<num
   for (const s of sids) validateId(s);
   if (o.container !== undefined) {
     validateId(o.container, 'container ID');
-    if (sids.length !== 1) throw new VcError('--container takes exactly one sandbox ID', Exit.USAGE);
+    if (sids.length !== 1) throw new UsageError('--container takes exactly one sandbox ID');
   }
   const wait = waitOf(o, DEFAULT_WAIT.change);
-  if (!o.dryRun) finishInterruptedRemovals(ctx.roots);
   const signal = ctx.interruptible();
+  // One read of /proc and of mountinfo for the whole command.
+  const procs = new ProcTable();
+  const mounts = new MountTable();
+  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts };
   const outcomes: Outcome[] = [];
+  let interrupted: InterruptedError | undefined;
   for (const sid of sids) {
+    // The work is synchronous: give a pending SIGINT/SIGTERM its turn between sandboxes.
+    await yieldToSignals();
+    if (signal.aborted) {
+      interrupted = signal.reason as InterruptedError;
+      break;
+    }
+    const base = o.container ? { id: sid, container: o.container } : { id: sid };
     let r: RemoveResult;
     try {
-      r = o.container
-        ? await removeContainer(ctx.roots, sid, o.container, { force: o.force, dryRun: o.dryRun, wait, signal })
-        : await removeSandbox(ctx.roots, sid, { force: o.force, dryRun: o.dryRun, wait, signal });
+      r = o.container ? await removeContainer(ctx.roots, sid, o.container, opts) : await removeSandbox(ctx.roots, sid, opts);
     } catch (e) {
-      if (signal.aborted) throw e;
-      if (!isVcError(e)) throw e;
+      if (signal.aborted) {
+        interrupted = signal.reason as InterruptedError;
+        break;
+      }
+      if (!(e instanceof VcError)) throw e;
       // A forced delete of something already gone succeeds (cleanup scripts rely on it).
       const absent = e instanceof NotFoundError;
-      const out: Outcome = { id: sid, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : e.exitCode, error: e.message };
-      if (o.container) out.container = o.container;
-      outcomes.push(out);
+      outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : e.exitCode, error: ctx.errorText(e) });
       if (!ctx.json) {
         if (absent && o.force) ctx.out(`${label(sid, o.container)}: already gone`);
-        else ctx.err(`vcstore: ${e.message}\n`);
+        else ctx.fail(e);
       }
       continue;
     }
-    const out: Outcome = { id: sid, status: r.dryRun ? 'would-remove' : 'removed', paths: r.paths, exitCode: 0 };
-    if (r.container) out.container = r.container;
-    outcomes.push(out);
-    if (!ctx.json) {
-      const verb = r.dryRun ? 'would remove' : 'removed';
-      ctx.out(`${label(sid, r.container)}: ${verb} ${r.paths.join(' ')}`);
-    }
+    for (const w of r.warnings) ctx.warn(w);
+    outcomes.push({ ...base, status: r.dryRun ? 'would-remove' : 'removed', paths: r.paths, exitCode: 0, ...(r.warnings.length ? { warnings: r.warnings } : {}) });
+    if (!ctx.json) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
+  }
+  if (interrupted) {
+    const done = outcomes.filter((x) => x.status === 'removed').length;
+    if (ctx.json) ctx.out(JSON.stringify({ outcomes, error: { code: interrupted.exitCode, message: `${interrupted.message} after ${outcomes.length} of ${sids.length}` } }));
+    ctx.err(`vcstore: ${interrupted.message}: ${done} removed, ${sids.length - outcomes.length} not started; every sandbox is whole or gone\n`);
+    return interrupted.exitCode;
   }
   if (ctx.json) ctx.out(JSON.stringify(outcomes));
-  return Math.max(0, ...outcomes.map((x) => x.exitCode));
+  return worstExit(outcomes.map((x) => x.exitCode));
 }
 
 function label(sid: string, cid?: string): string {

@@ -1,26 +1,33 @@
 // JSON renderers: the stable shapes scripts parse. Kept apart from the core
 // types so an internal rename cannot change the output.
 import type { Holder } from '../store/errors.js';
-import type { SandboxInfo } from '../store/sandbox.js';
+import type { SandboxInfo } from '../store/inspect.js';
+import type { Problem } from '../store/problems.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };
 }
 
+export function problemJson(p: Problem) {
+  return p.container === undefined ? { code: p.code, severity: p.severity, evidence: p.evidence } : { code: p.code, severity: p.severity, container: p.container, evidence: p.evidence };
+}
+
 export function sandboxJson(s: SandboxInfo) {
+  const hv: Record<string, unknown> = { type: s.hypervisor.type, pid: s.hypervisor.pid, alive: s.hypervisor.alive, verified: s.hypervisor.verified };
+  if (s.hypervisor.unknown) hv.unknown = s.hypervisor.unknown;
   return {
     id: s.id,
     state: s.state,
     layout: s.layout,
-    hypervisor: { type: s.hypervisor.type, pid: s.hypervisor.pid, alive: s.hypervisor.alive, verified: s.hypervisor.verified },
-    containers: s.containers.map((c) => ({ id: c.id, state: c.state, pid: c.pid, alive: c.alive })),
+    hypervisor: hv,
+    containers: s.containers.map((c) => (c.unknown ? { id: c.id, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown } : { id: c.id, state: c.state, pid: c.pid, alive: c.alive })),
     lock: { held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
-    problems: s.problems,
+    problems: s.problems.map(problemJson),
   };
 }
 
-/** Pretty JSON with optional colour (keys, strings, numbers). */
+/** Pretty JSON with optional colour (keys, strings, numbers). JSON.stringify escapes every control character. */
 export function prettyJson(value: unknown, paint: { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string }): string {
   const text = JSON.stringify(value, null, 2) ?? 'null';
   if (!paint.on) return text;

@@ -13,6 +13,20 @@ export const Exit = {
 } as const;
 export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
+/** Most severe first: a failure outranks a refusal, a busy lock, a usage error and a missing sandbox. */
+const SEVERITY = [Exit.FAILURE, Exit.REFUSED, Exit.BUSY, Exit.USAGE, Exit.NOT_FOUND, Exit.OK] as number[];
+
+/** The exit code of a command that did many things: the most severe of theirs. */
+export function worstExit(codes: number[]): number {
+  let best = Exit.OK as number;
+  for (const c of codes) {
+    const rank = SEVERITY.indexOf(c);
+    if (rank < 0) return c; // 128+signal and the like outrank everything
+    if (rank < SEVERITY.indexOf(best)) best = c;
+  }
+  return best;
+}
+
 export class VcError extends Error {
   readonly exitCode: number;
   /** Brand: commands are bundled apart from the CLI, so instanceof cannot cross them. */
@@ -76,36 +90,74 @@ export class StoreError extends VcError {
   readonly path: string | undefined;
   /** Set for EACCES/EPERM: the handler says which command needs root. */
   permission = false;
+  /** Set when the path was a symbolic link that was not followed. */
+  symlink = false;
+  /** The errno name behind it, when there was one. */
+  errno: string | undefined;
   constructor(message: string, path?: string) {
     super(message, Exit.FAILURE);
     this.path = path;
   }
 }
 
-/** Turn a Node errno error on `path` into a one-line StoreError/NotFoundError. */
-export function fromErrno(err: unknown, path: string, doing: string): VcError {
+/** errno names to plain phrases: the one table every OS error goes through. */
+const PHRASES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (an immutable file? see lsattr)',
+  ELOOP: 'it is a symbolic link',
+  ENOTDIR: 'a path component is not a directory',
+  EISDIR: 'it is a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EBUSY: 'resource busy (a mount point?)',
+  ENOTEMPTY: 'directory not empty',
+  EEXIST: 'already exists',
+  EXDEV: 'crosses a file system boundary',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files on the system',
+  ENAMETOOLONG: 'path too long',
+  EIO: 'input/output error',
+  EAGAIN: 'resource temporarily unavailable',
+  EWOULDBLOCK: 'resource temporarily unavailable',
+  EINTR: 'interrupted system call',
+  EINVAL: 'invalid argument',
+  ENOLCK: 'no locks available',
+  EBADF: 'bad file descriptor',
+  ETXTBSY: 'text file busy',
+  ESRCH: 'no such process',
+  ENXIO: 'no such device or address',
+  ENODEV: 'no such device',
+  EOPNOTSUPP: 'operation not supported',
+  ENOTSUP: 'operation not supported',
+};
+
+/** A plain phrase for an errno name or number (never a bare "errno N"). */
+export function errnoPhrase(code: string | number | undefined): string {
+  if (typeof code === 'number') code = ERRNO_NAMES[code];
+  if (code === undefined) return 'unknown error';
+  return PHRASES[code] ?? code.toLowerCase();
+}
+
+/** Linux errno numbers of the codes above (the flock addon returns numbers). */
+const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 26: 'ETXTBSY', 28: 'ENOSPC', 30: 'EROFS', 36: 'ENAMETOOLONG', 37: 'ENOLCK', 39: 'ENOTEMPTY', 40: 'ELOOP', 95: 'EOPNOTSUPP', 122: 'EDQUOT' };
+
+/**
+ * Turn a Node errno error on `path` into one line naming the path once:
+ * "cannot <doing> <path>: <phrase>". Permission problems are marked so the
+ * handler can name the command that needs root.
+ */
+export function fromErrno(err: unknown, path: string | undefined, doing: string): VcError {
   if (err instanceof VcError) return err;
   const e = err as NodeJS.ErrnoException;
-  switch (e?.code) {
-    case 'ENOENT':
-      return new NotFoundError(`${path}: no such file or directory`);
-    case 'EACCES':
-    case 'EPERM': {
-      const err = new StoreError(`cannot ${doing} ${path}: permission denied`, path);
-      err.permission = true;
-      return err;
-    }
-    case 'ELOOP':
-      return new StoreError(`refusing to ${doing} ${path}: it is a symbolic link`, path);
-    case 'ENOTDIR':
-      return new StoreError(`cannot ${doing} ${path}: a path component is not a directory`, path);
-    case 'EISDIR':
-      return new StoreError(`cannot ${doing} ${path}: it is a directory`, path);
-    case 'ENOSPC':
-      return new StoreError(`cannot ${doing} ${path}: no space left on device`, path);
-    case 'EROFS':
-      return new StoreError(`cannot ${doing} ${path}: read-only file system`, path);
-    default:
-      return new StoreError(`cannot ${doing} ${path}: ${e?.message ?? String(err)}`, path);
-  }
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const where = path ?? (typeof e?.path === 'string' ? e.path : undefined);
+  if (code === undefined) return new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${String(e?.message ?? err).split('\n')[0]}`, where);
+  if (code === 'ENOENT') return new NotFoundError(`${where ?? 'file'}: no such file or directory`);
+  const out = new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${errnoPhrase(code)}`, where);
+  out.errno = code;
+  if (code === 'EACCES' || code === 'EPERM') out.permission = true;
+  if (code === 'ELOOP') out.symlink = true;
+  return out;
 }

@@ -13,6 +13,7 @@ import {
   readdirSync,
   readSync,
   renameSync,
+  rmdirSync,
   rmSync,
   unlinkSync,
   writeSync,
@@ -21,6 +22,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, NotFoundError, StoreError } from './errors.js';
+import { MountTable, realish } from './mounts.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -56,7 +58,11 @@ export function lstatOrUndef(path: string): Stats | undefined {
 export function storeDir(path: string): Stats | undefined {
   const st = lstatOrUndef(path);
   if (!st) return undefined;
-  if (st.isSymbolicLink()) throw new StoreError(`refusing ${path}: it is a symbolic link`, path);
+  if (st.isSymbolicLink()) {
+    const e = new StoreError(`refusing ${path}: it is a symbolic link, and vcstore never follows one out of the store`, path);
+    e.symlink = true;
+    throw e;
+  }
   if (!st.isDirectory()) throw new StoreError(`refusing ${path}: ${kindOf(st)}, not a directory`, path);
   return st;
 }
@@ -263,39 +269,102 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/**
- * Remove a directory tree so that readers see it present or gone, never half
- * deleted: rename it to a hidden name in the same parent (atomic), then
- * delete that. Symlinks inside are removed, never followed.
- */
-export function removeTree(path: string): void {
-  const st = lstatOrUndef(path);
-  if (!st) return;
-  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
-  const trash = join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
+/** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
+export const TRASH_RE = /^\.vcstore-rm-(.+)-(\d+)-([0-9a-f]{8})$/;
+
+export function trashPath(path: string): string {
+  return join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
+}
+
+/** Is this trash dir's writer another live process (a removal still under way)? */
+export function trashBusy(path: string): boolean {
+  const m = TRASH_RE.exec(basename(path));
+  if (!m) return false;
+  const pid = Number(m[2]);
+  return pid !== process.pid && pidAlive(pid);
+}
+
+/** Rename a tree to its hidden trash name, atomically: readers see it whole or gone. */
+export function moveToTrash(path: string): string {
+  const trash = trashPath(path);
   try {
     renameSync(path, trash);
   } catch (e) {
     throw fromErrno(e, path, 'remove');
   }
-  try {
-    rmSync(trash, { recursive: true, force: true });
-  } catch (e) {
-    throw fromErrno(e, trash, 'remove');
+  return trash;
+}
+
+/** Paths longer than this are renamed up to the top of the tree before they are entered (PATH_MAX is 4096). */
+const DEEP = 2048;
+
+/**
+ * Delete a tree without ever entering another mount: every directory is
+ * checked against the mount points (bind mounts share the device) and the
+ * device of the top. Nesting deeper than PATH_MAX is handled by renaming
+ * deep subtrees up to the top first. A failure leaves the rest in place.
+ */
+export function deleteTree(top: string, mountPoints: Set<string>): void {
+  const st = lstatOrUndef(top);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    unlinkOrThrow(top);
+    return;
+  }
+  const realTop = realish(top);
+  const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
+  let moved = 0;
+  while (stack.length) {
+    const cur = stack[stack.length - 1]!;
+    if (cur.listed) {
+      stack.pop();
+      try {
+        rmdirSync(cur.path);
+      } catch (e) {
+        throw fromErrno(e, cur.path, 'remove');
+      }
+      continue;
+    }
+    cur.listed = true;
+    for (const d of listDir(cur.path)) {
+      let path = join(cur.path, d.name);
+      let real = join(cur.real, d.name);
+      if (!d.isDirectory()) {
+        unlinkOrThrow(path);
+        continue;
+      }
+      if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, path);
+      const sub = lstatOrUndef(path);
+      if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, path);
+      if (path.length > DEEP) {
+        const name = `.deep-${moved++}`;
+        try {
+          renameSync(path, join(top, name));
+        } catch (e) {
+          throw fromErrno(e, path, 'remove');
+        }
+        path = join(top, name);
+        real = join(realTop, name);
+      }
+      stack.push({ path, real, listed: false });
+    }
   }
 }
 
-const TRASH_RE = /^\.vcstore-rm-.+-(\d+)-[0-9a-f]+$/;
-
-/** Finish removals that a killed vcstore began (hidden `.vcstore-rm-*` dirs). */
-export function cleanStaleTrash(dir: string): string[] {
-  return cleanLeftovers(dir, TRASH_RE, true);
+function unlinkOrThrow(path: string): void {
+  try {
+    unlinkSync(path); // never follows a symlink
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(e, path, 'remove');
+  }
 }
 
-/**
- * Compact JSON as Go's encoding/json writes it: no spaces, no trailing
- * newline, and <, >, &, U+2028, U+2029 escaped as \u003c and friends.
- */
-export function goJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Remove a tree: rename it away, then delete it mount-safely. */
+export function removeTree(path: string, mountPoints: Set<string> = new MountTable().points()): void {
+  const st = lstatOrUndef(path);
+  if (!st) return;
+  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
+  deleteTree(moveToTrash(path), mountPoints);
 }
+
+export { goJson } from './gojson.js';

@@ -2,6 +2,7 @@
 // name, and which root the file lives in.
 import { UsageError } from './errors.js';
 import { quote } from './ids.js';
+import { field, isObject, isSlice } from './gojson.js';
 
 export type RootKind = 'config' | 'run' | 'uuid';
 
@@ -30,6 +31,12 @@ export const ITEMS: readonly ItemDef[] = [
   { name: 'UUID', value: 10, file: 'uuid.json', root: 'uuid', aliases: ['uuid'] },
 ];
 
+/** The item a user-given name means, or null. */
+export function resolveItemOrNull(name: string): ItemDef | null {
+  const n = name.toLowerCase();
+  return ITEMS.find((i) => i.name.toLowerCase() === n || i.file === n || i.aliases.includes(n) || String(i.value) === n) ?? null;
+}
+
 /** Resolve a user-given item name: Go enum name, file name or short form, any case. */
 export function resolveItem(name: string): ItemDef {
   const n = name.toLowerCase();
@@ -43,3 +50,50 @@ export function resolveItem(name: string): ItemDef {
   }
   return hit;
 }
+
+export const STATES = ['ready', 'running', 'paused', 'stopped'] as const;
+
+const DEVICE_TYPES = new Set(['block', 'vfio', 'generic', 'vhost-user']);
+
+/**
+ * Check a value has a shape the runtime's Go loader accepts for this item.
+ * Go writes `null` for a nil slice (no devices, no mounts yet): accepted.
+ */
+export function validateItemValue(item: ItemDef, value: unknown, container: boolean): void {
+  const need = (ok: boolean, what: string) => {
+    if (!ok) throw new UsageError(`invalid ${item.name} item: ${what}`);
+  };
+  switch (item.name) {
+    case 'State': {
+      need(isObject(value), 'must be a JSON object');
+      const s = field(value, 'state');
+      need(typeof s === 'string' && (STATES as readonly string[]).includes(s), `"state" must be one of ${STATES.join(', ')}`);
+      break;
+    }
+    case 'Mounts':
+      need(isSlice(value), 'must be a JSON array or null');
+      break;
+    case 'Devices':
+    case 'DeviceIDs':
+      need(isSlice(value), 'must be a JSON array or null');
+      if (!container && Array.isArray(value))
+        for (const d of value)
+          need(isObject(d) && DEVICE_TYPES.has(String(field(d, 'Type'))), `every device needs "Type" one of ${[...DEVICE_TYPES].join(', ')} (the runtime refuses others)`);
+      break;
+    case 'Process':
+      need(isObject(value) && typeof field(value, 'Pid') === 'number', 'must be an object with a numeric "Pid"');
+      break;
+    case 'UUID': {
+      const a = field(value, 'UUIDAvailability');
+      need(isObject(value) && Array.isArray(a) && a.length === 8 && a.every((x) => x === 0 || x === 1), '"UUIDAvailability" must be 8 slots of 0 or 1');
+      break;
+    }
+    case 'Lock':
+      throw new UsageError('the Lock item is an empty file, not JSON: nothing to set');
+    default:
+      need(isObject(value), 'must be a JSON object');
+  }
+}
+
+/** Items a container's directories hold (config root: config.json; run-time root: the rest). */
+export const CONTAINER_FILES = new Set(['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock']);

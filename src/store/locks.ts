@@ -9,7 +9,7 @@ import { closeSync, constants as C, existsSync, fstatSync, lstatSync, openSync, 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BusyError, fromErrno, NotFoundError, StoreError, type Holder } from './errors.js';
+import { BusyError, errnoPhrase, fromErrno, NotFoundError, StoreError, type Holder } from './errors.js';
 export { InterruptedError } from './errors.js';
 
 export type LockMode = 'exclusive' | 'shared';
@@ -116,7 +116,7 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
       const r = fast.flock(fd, (opts.mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
       if (r === 0) code = 0;
       else if (r === EWOULDBLOCK && opts.wait <= 0) code = FLOCK_BUSY;
-      else if (r !== EWOULDBLOCK) throw new StoreError(`flock ${path}: errno ${r}`, path);
+      else if (r !== EWOULDBLOCK) throw new StoreError(`cannot lock ${path}: ${errnoPhrase(r)}`, path);
     }
     if (code === undefined) code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
     if (code === FLOCK_BUSY) {
@@ -296,16 +296,16 @@ export class LockIndex {
     this.visible = this.locks !== null && inInitialPidNs();
   }
 
-  /** The report for `path`, or undefined when it does not exist. */
-  report(path: string): LockReport | undefined {
+  /** The report for `path`; a path that is missing or no lock target cannot be held. */
+  report(path: string): LockReport {
     let key: string;
     try {
       // lstat: a lock that is a symlink is never followed out of the store.
       const st = lstatSync(path);
-      if (!st.isFile() && !st.isDirectory()) return undefined;
+      if (!st.isFile() && !st.isDirectory()) return { held: false, holders: [], visible: this.visible };
       key = devInoKey(st.dev, st.ino);
     } catch {
-      return undefined;
+      return { held: false, holders: [], visible: this.visible };
     }
     if (this.locks === null) return { held: false, holders: [], visible: false };
     const entries = this.locks.get(key) ?? [];
@@ -336,15 +336,10 @@ export class LockIndex {
   }
 }
 
-/** Lock state of many lock targets; paths that do not exist are left out. */
+/** Lock state of many lock targets. */
 export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]> | null): Map<string, LockReport> {
   const index = new LockIndex(procLocks);
-  const out = new Map<string, LockReport>();
-  for (const p of paths) {
-    const r = index.report(p);
-    if (r) out.set(p, r);
-  }
-  return out;
+  return new Map(paths.map((p) => [p, index.report(p)]));
 }
 
 /** PROC_PID_INIT_INO: the initial pid namespace, the only one whose /proc/locks shows every lock. */

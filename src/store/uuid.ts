@@ -3,9 +3,10 @@
 // after 8 leaks no ACRN VM starts.
 import { join } from 'node:path';
 import { NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
-import { atomicWrite, goJson, lstatOrUndef, readJson } from './fsutil.js';
+import { atomicWrite, lstatOrUndef, readJson } from './fsutil.js';
+import { field, goJson } from './gojson.js';
+import { forEachSandbox, type SandboxInfo } from './inspect.js';
 import { withLock } from './guard.js';
-import { field, forEachSandbox, type SandboxInfo } from './sandbox.js';
 import type { Roots } from './roots.js';
 
 export const ACRN_UUIDS = [
@@ -115,13 +116,19 @@ export interface FreeResult {
 export async function freeUuidSlot(roots: Roots, slot: number, o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean }): Promise<FreeResult> {
   const path = uuidStorePath(roots);
   const dir = path.slice(0, path.lastIndexOf('/'));
-  const lock = lstatOrUndef(join(dir, 'lock'))?.isFile() ? join(dir, 'lock') : null;
+  if (!lstatOrUndef(path)) throw new NotFoundError(`no ACRN UUID store at ${path}`);
+  // The same discipline as a sandbox lock: the runtime's own lock file, or nothing changes.
+  const lock = join(dir, 'lock');
+  const st = lstatOrUndef(lock);
+  if (!st) throw new StoreError(`refusing to change ${path}: its lock ${lock} is missing, so the runtime could not be kept out`, lock);
+  if (st.isSymbolicLink()) throw new StoreError(`refusing to lock ${lock}: it is a symbolic link`, lock);
+  if (!st.isFile()) throw new StoreError(`refusing to lock ${lock}: not a regular file`, lock);
   return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: 'the ACRN UUID store' }, () => {
     const store = readUuidStore(roots);
     const s = store.slots[slot]!;
-    const live = s.sandboxes.filter((x) => x.alive === true);
+    const live = s.sandboxes.filter((x) => x.alive !== false); // alive, or cannot tell
     if (live.length && !o.force)
-      throw new RefusedError(`refusing to free UUID slot ${slot}: live sandbox ${live[0]!.id} uses it; use --force`);
+      throw new RefusedError(`refusing to free UUID slot ${slot}: sandbox ${live[0]!.id} uses it and is ${live[0]!.alive ? 'alive' : 'not provably dead'}; use --force`);
     if (!s.busy) return { path, slot, uuid: s.uuid, changed: false, note: 'already free' };
     const doc = readJson(path) as Record<string, unknown>;
     const key = Object.keys(doc).find((k) => k.toLowerCase() === 'uuidavailability') ?? 'UUIDAvailability';

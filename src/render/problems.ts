@@ -1,0 +1,58 @@
+// Problem records as text: the only place their wording lives.
+import type { Problem } from '../store/problems.js';
+import { termSafe } from './safe.js';
+
+const s = (v: unknown): string => termSafe(typeof v === 'string' ? v : v === null || v === undefined ? '?' : Array.isArray(v) ? v.join(' ') : String(v));
+
+export function problemText(p: Problem): string {
+  const e = p.evidence;
+  switch (p.code) {
+    case 'hypervisor-dead':
+      return `state says ${s(e.state)} but the ${s(e.type ?? 'hypervisor')} pid ${s(e.pid)} ${e.reason === 'reused' ? 'now belongs to another program' : 'is gone'}`;
+    case 'liveness-unknown':
+      return `cannot tell whether the hypervisor is alive: ${s(e.why)}`;
+    case 'container-dead':
+      return `says ${s(e.state)} but its process pid ${s(e.pid)} is gone`;
+    case 'config-missing':
+      return `run-time root ${s(e.runtime)} has no config root`;
+    case 'runtime-missing':
+      return e.beforeBoot
+        ? `config root ${s(e.config)} without run-time root, older than the last boot: normal after a reboot (vcstore rm once its pod is gone)`
+        : `config root ${s(e.config)} without run-time root since the last boot: left by a failed create or delete`;
+    case 'corrupt-item':
+    case 'bad-shape':
+    case 'unreadable-item':
+      return `${s(e.path)}: ${s(e.detail)}`;
+    case 'symlink':
+      return `${s(e.what)} ${s(e.path)} is a symbolic link; vcstore will not follow it`;
+    case 'not-a-store-dir':
+      return `${s(e.what)} ${s(e.path)} is not a directory`;
+    case 'removal-unfinished':
+      return `an interrupted or failed removal left ${s(e.paths)}; vcstore rm or check --fix finishes it`;
+    case 'empty-shell':
+      return `only lock and an empty raw/ in ${s(e.path)}: debris of an earlier run`;
+    case 'config-shell':
+      return `${s(e.path)} holds only lock and raw/: debris of Kata 1.11/1.12`;
+    case 'lock-holder-gone':
+      return `lock is held but its holder pid ${s(e.pid)} (${s(e.command)}) is gone from /proc`;
+    case 'lock-held-long':
+      return `pid ${s(e.pid)} (${s(e.command)}) has held the lock (${s(e.mode)}) and is ${s(e.age)}s old`;
+    case 'lock-waiter-stuck': {
+      const holders = Array.isArray(e.holders) ? e.holders.map((h: { pid: number; command: string }) => `pid ${h.pid} (${s(h.command)})`).join(', ') : '';
+      return `pid ${s(e.pid)} (${s(e.command)}) has waited for the lock (${s(e.mode)}) and is ${s(e.age)}s old; holders: ${holders || 'unknown'}`;
+    }
+    case 'orphan-vm-dir':
+      return `VM dir ${s(e.path)} has no sandbox store`;
+    case 'orphan-vm-live':
+      return `VM dir ${s(e.path)} has no sandbox store but its hypervisor pid ${s(e.pid)} is ${e.why ? `not provably dead (${s(e.why)})` : 'alive'}`;
+    case 'uuid-leaked':
+      return `ACRN UUID slot ${s(e.slot)} (${s(e.uuid)}) is busy but no sandbox uses it`;
+    case 'uuid-store-bad':
+      return s(e.detail);
+  }
+}
+
+/** Short form for a table cell: the code, with the container's short ID. */
+export function problemTag(p: Problem, trunc: boolean): string {
+  return p.container ? `${p.code}(${trunc ? p.container.slice(0, 12) : p.container})` : p.code;
+}

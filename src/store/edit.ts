@@ -1,0 +1,165 @@
+// Changing items: raw items (1.x) and replacing an item or a state. Each
+// change runs under the sandbox's exclusive flock, refuses a live sandbox or
+// one whose liveness cannot be told (unless forced), and writes atomically in
+// the runtime's own format.
+import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromErrno, StoreError, UsageError } from './errors.js';
+import { atomicWrite, lstatOrUndef, parseJson, storeDir } from './fsutil.js';
+import { withLock } from './guard.js';
+import { requireContainer, type SandboxHandle } from './handle.js';
+import { validateId } from './ids.js';
+import { inspectScanned } from './inspect.js';
+import { STATES } from './items.js';
+import type { ItemRef } from './layouts/index.js';
+import type { ProcTable } from './procs.js';
+import { refuseIfLive, refuseIfNamed } from './witness.js';
+
+export interface EditOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  wait: number;
+  signal?: AbortSignal;
+}
+
+export interface RawResult {
+  path: string;
+  url: string;
+  created: boolean;
+}
+
+function requireRaw(h: SandboxHandle): void {
+  if (!h.layout.raw) throw new UsageError(`raw items: sandbox ${h.id} uses the ${h.layout.name} layout, which has no raw/ directories`);
+}
+
+/** The raw/ directory of the sandbox's or a container's run-time root. */
+export function rawDir(h: SandboxHandle, cid?: string): string {
+  requireRaw(h);
+  if (!storeDir(h.paths.runtime)) throw new StoreError(`sandbox ${h.id} has no run-time root ${h.paths.runtime}`);
+  const base = cid === undefined ? h.paths.runtime : requireContainer(h, cid).find((d) => d.startsWith(h.paths.runtime))!;
+  if (!base) throw new StoreError(`container ${cid} has no run-time root`);
+  return join(base, 'raw');
+}
+
+export interface RawItem {
+  name: string;
+  path: string;
+  url: string;
+  size: number;
+}
+
+/** Raw items: the regular files in raw/ (never a subdirectory, never through a link). */
+export function rawItems(dir: string): RawItem[] {
+  if (!storeDir(dir)) return [];
+  const out: RawItem[] = [];
+  for (const name of listNames(dir)) {
+    const st = lstatOrUndef(join(dir, name));
+    if (!st?.isFile() || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    out.push({ name, path, url: `file://${path}`, size: st.size });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    throw fromErrno(e, dir, 'list');
+  }
+}
+
+/**
+ * Create raw/<name> (empty, 0644 like os.Create) or raw/raw-<random> (0600
+ * like ioutil.TempFile). An existing named item is left as it is.
+ */
+export async function createRaw(h: SandboxHandle, name: string | undefined, cid: string | undefined, o: EditOptions): Promise<RawResult> {
+  if (name !== undefined) validateId(name, 'raw item name');
+  const dir = rawDir(h, cid);
+  return withLock(requiredLock(h), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+    if (!storeDir(dir)) {
+      try {
+        mkdirSync(dir, { mode: 0o750 });
+      } catch (e) {
+        throw fromErrno(e, dir, 'create');
+      }
+    }
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const path = join(dir, name ?? `raw-${Math.floor(Math.random() * 0xffffffff)}`);
+      const mode = name === undefined ? 0o600 : 0o644;
+      let fd: number;
+      try {
+        fd = openSync(path, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          if (name === undefined) continue;
+          if (!lstatOrUndef(path)?.isFile()) throw new StoreError(`refusing raw item ${path}: exists and is not a regular file`, path);
+          return { path, url: `file://${path}`, created: false };
+        }
+        throw fromErrno(e, path, 'create');
+      }
+      fchmodSync(fd, mode);
+      closeSync(fd);
+      return { path, url: `file://${path}`, created: true };
+    }
+    throw new StoreError(`cannot find a free raw item name in ${dir}`);
+  });
+}
+
+/** A change needs the runtime's lock whenever the sandbox has a run-time root. */
+function requiredLock(h: SandboxHandle): string | null {
+  if (h.scan.hint.runtime === 'dir' && h.lock === null)
+    throw new StoreError(`refusing to change sandbox ${h.id}: its run-time root ${h.paths.runtime} has no lock file, so the runtime could not be kept out`);
+  return h.lock;
+}
+
+export interface SetResult {
+  path: string;
+  item: string;
+  bytes: number;
+  warnings: string[];
+}
+
+export interface SetOptions extends EditOptions {
+  /** JSON text to store (validated, then written in the runtime's format). */
+  input?: Buffer;
+  /** Rewrite only the state. */
+  state?: string;
+  procs: ProcTable;
+}
+
+const withState = (cur: unknown, state: string): unknown => {
+  const obj = cur && typeof cur === 'object' && !Array.isArray(cur) ? { ...(cur as Record<string, unknown>) } : {};
+  obj[Object.keys(obj).find((k) => k.toLowerCase() === 'state') ?? 'state'] = state;
+  return obj;
+};
+
+export async function setItem(h: SandboxHandle, cid: string | undefined, ref: ItemRef | undefined, o: SetOptions): Promise<SetResult> {
+  let value: unknown;
+  if (o.state !== undefined) {
+    if (!(STATES as readonly string[]).includes(o.state)) throw new UsageError(`invalid --state ${JSON.stringify(o.state)}: one of ${STATES.join(', ')}`);
+    const sref = h.layout.stateRef(h.roots, h.id, cid);
+    if (ref && ref.path !== sref.path && ref.section !== 'state' && ref.name !== 'State') throw new UsageError('--state only applies to the state item');
+    ref = sref;
+  } else {
+    if (!ref) throw new UsageError('missing ITEM');
+    try {
+      value = parseJson(o.input ?? Buffer.alloc(0), 'input');
+    } catch (e) {
+      throw new UsageError(`invalid ${ref.name} input: ${(e as Error).message.replace(/^input: /, '')}`);
+    }
+  }
+  if (cid !== undefined) requireContainer(h, cid);
+  const target = ref;
+  return withLock(requiredLock(h), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+    let warnings: string[] = [];
+    if (!o.force) {
+      refuseIfLive(inspectScanned(h.roots, h.scan), 'change');
+      warnings = refuseIfNamed(o.procs, h.id, `sandbox ${h.id}`, 'change', 'warn');
+    }
+    const rw = h.layout.rewrite(target, o.state !== undefined ? (cur) => withState(cur, o.state!) : () => value, cid !== undefined);
+    if (o.state !== undefined && rw.current !== 'ok') warnings.push(`${target.path} was ${rw.current === 'absent' ? 'missing' : 'corrupt'}; writing a new one`);
+    if (!o.dryRun) atomicWrite(target.path, rw.text, { mode: rw.mode });
+    return { path: target.path, item: target.name, bytes: Buffer.byteLength(rw.text), warnings };
+  });
+}

@@ -1,0 +1,103 @@
+// The core's way in for commands: an ID is validated once, here, and a
+// resolved handle (ID, layout, paths, lock target) flows downwards. One
+// target parser serves show, set, path and raw.
+import { join } from 'node:path';
+import { NotFoundError, StoreError, UsageError } from './errors.js';
+import { lstatOrUndef } from './fsutil.js';
+import { isValidId, quote, validateId } from './ids.js';
+import { layoutOf, type ItemRef, type LayoutModule } from './layouts/index.js';
+import { sandboxPaths, type SandboxPaths } from './paths.js';
+import type { Roots } from './roots.js';
+import { scanSandbox, type Scan } from './scan.js';
+
+export interface SandboxHandle {
+  roots: Roots;
+  id: string;
+  layout: LayoutModule;
+  scan: Scan;
+  paths: SandboxPaths;
+  /** What the runtime flocks for it; null when it takes none or there is nothing to lock. */
+  lock: string | null;
+}
+
+/** Look at a sandbox once; it may not exist. */
+export function openSandbox(roots: Roots, sid: string): SandboxHandle {
+  validateId(sid);
+  const scan = scanSandbox(roots, sid);
+  const layout = layoutOf(scan, roots);
+  return { roots, id: sid, layout, scan, paths: sandboxPaths(roots, sid), lock: layout.lockTarget(roots, scan) };
+}
+
+const linkError = (path: string, what: string) => {
+  const e = new StoreError(`refusing ${path}: the ${what} is a symbolic link, and vcstore never reads through one`, path);
+  e.symlink = true;
+  return e;
+};
+
+/**
+ * A sandbox that exists and can be read without following a link: every
+ * store directory of it is a real directory, or absent.
+ */
+export function requireSandbox(roots: Roots, sid: string): SandboxHandle {
+  const h = openSandbox(roots, sid);
+  const { config, runtime, kata } = h.scan.hint;
+  if (config === undefined && runtime === undefined && kata === undefined) throw new NotFoundError(`sandbox ${sid} not found`);
+  if (runtime === 'symlink') throw linkError(h.paths.runtime, 'run-time root');
+  if (config === 'symlink') throw linkError(h.paths.config, 'config root');
+  if (kata === 'symlink') throw linkError(join(roots.kata, sid), 'runtime-rs dir');
+  for (const [k, p] of [[runtime, h.paths.runtime], [config, h.paths.config]] as const)
+    if (k === 'other') throw new StoreError(`refusing ${p}: not a directory`, p);
+  return h;
+}
+
+/** A container of the sandbox: real directories that hold at least one container item. */
+export function requireContainer(h: SandboxHandle, cid: string): string[] {
+  validateId(cid, 'container ID');
+  const dirs: string[] = [];
+  for (const d of h.layout.containerDirs(h.roots, h.id, cid)) {
+    const st = lstatOrUndef(d);
+    if (!st) continue;
+    if (st.isSymbolicLink()) throw linkError(d, 'container dir');
+    if (st.isDirectory()) dirs.push(d);
+  }
+  if (!dirs.length || !isContainer(h, cid)) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
+  return dirs;
+}
+
+function isContainer(h: SandboxHandle, cid: string): boolean {
+  return h.layout.containerDirs(h.roots, h.id, cid).some((d) => ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock', 'persist.json'].some((f) => lstatOrUndef(join(d, f))));
+}
+
+export interface Target {
+  cid?: string;
+  item?: ItemRef;
+}
+
+/**
+ * `SID [CID] [ITEM]`: with two words, a container and an item. With one, an
+ * existing container wins; otherwise a known item name is the item; anything
+ * else is an unknown item (exit 2) and the message lists the valid names.
+ */
+export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
+  if (a === undefined) return {};
+  if (b !== undefined) {
+    requireContainer(h, a);
+    return { cid: a, item: itemOf(h, a, b) };
+  }
+  if (isValidId(a) && h.layout.containerDirs(h.roots, h.id, a).some((d) => lstatOrUndef(d)) ) {
+    try {
+      requireContainer(h, a);
+      return { cid: a };
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  return { item: itemOf(h, undefined, a) };
+}
+
+export function itemOf(h: SandboxHandle, cid: string | undefined, name: string): ItemRef {
+  const ref = h.layout.item(h.roots, h.id, cid, name);
+  if (ref) return ref;
+  const what = cid === undefined ? `sandbox ${h.id} has no container ${quote(name)}, and it is no item` : `no item ${quote(name)}`;
+  throw new UsageError(`unknown item ${quote(name)}: ${what}; items of the ${h.layout.name} layout: ${h.layout.itemNames(cid !== undefined).join(', ')}`);
+}

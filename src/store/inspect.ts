@@ -1,0 +1,134 @@
+// A whole sandbox, inspected: its layout's findings, liveness, containers,
+// lock state, unfinished removals and every problem as a typed record. A
+// listing inspects one sandbox at a time and holds none of them.
+import { join } from 'node:path';
+import { NotFoundError } from './errors.js';
+import { TRASH_RE } from './fsutil.js';
+import { validateId } from './ids.js';
+import { layoutOf, type ContainerInfo, type LayoutName } from './layouts/index.js';
+import { processAgeSecs } from './liveness.js';
+import { LockIndex, type LockReport } from './locks.js';
+import { problem, type Problem } from './problems.js';
+import { Reader } from './reader.js';
+import type { Roots } from './roots.js';
+import { rootListing, scanSandbox, type Scan } from './scan.js';
+
+export type { ContainerInfo } from './layouts/index.js';
+
+export interface SandboxInfo {
+  id: string;
+  layout: LayoutName;
+  state: string | null;
+  hypervisor: { type: string | null; pid: number | null; alive: boolean | null; verified: boolean; unknown?: string };
+  containers: ContainerInfo[];
+  /** `path` is what the runtime flocks (file or directory), null when it takes none. */
+  lock: LockReport & { path: string | null };
+  paths: { config: string | null; runtime: string | null; vm: string | null; lock: string | null };
+  problems: Problem[];
+  /** Hidden dirs of an unfinished removal of this sandbox. */
+  trash: string[];
+  /** ACRN: the VM UUID slot this sandbox holds (not in the JSON output). */
+  acrnUuid?: string;
+  /** Everything read while inspecting, for a caller (check) that looks again. */
+  readonly reads: Reader;
+}
+
+export interface InspectOptions {
+  /** One /proc/locks read shared by many sandboxes. */
+  locks?: LockIndex;
+  /** Read and validate every item, and judge lock holders' age (check). */
+  deep?: boolean;
+  /** With deep: a lock holder or waiter older than this many seconds is stuck. */
+  stuckAfter?: number;
+}
+
+export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
+  const problems: Problem[] = [];
+  const reads = new Reader(problems);
+  const layout = layoutOf(sc, roots);
+  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true });
+  if (!r.exists && sc.hint.trash.length === 0) throw new NotFoundError(`sandbox ${sc.sid} not found`);
+  const live = r.live;
+  if (r.active && live.alive === false)
+    problems.push(problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : 'gone' }));
+  else if (live.alive === null && live.unknown && r.exists) problems.push(problem('liveness-unknown', { pid: live.pid, state: r.state, why: live.unknown }));
+  for (const c of r.containers)
+    if ((c.state === 'running' || c.state === 'paused') && c.alive === false) problems.push(problem('container-dead', { pid: c.pid, state: c.state }, { container: c.id }));
+  if (r.shell) problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
+  if (sc.hint.trash.length) problems.push(problem('removal-unfinished', { paths: sc.hint.trash }));
+  for (const [cid, paths] of containerTrash(sc, r.paths)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
+
+  const target = r.exists ? layout.lockTarget(roots, sc) : null;
+  const lock = lockReport(target, o.locks);
+  if (o.deep) lockProblems(lock, o.stuckAfter ?? Infinity, problems);
+  const info: SandboxInfo = {
+    id: sc.sid,
+    layout: layout.name,
+    state: r.state,
+    hypervisor: { type: r.type, pid: live.pid, alive: live.alive, verified: live.verified },
+    containers: r.containers,
+    lock: { ...lock, path: target },
+    paths: { ...r.paths, lock: target },
+    problems,
+    trash: sc.hint.trash,
+  } as SandboxInfo;
+  if (live.unknown) info.hypervisor.unknown = live.unknown;
+  if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
+  Object.defineProperty(info, 'reads', { value: reads, enumerable: false });
+  return info;
+}
+
+function lockReport(target: string | null, locks?: LockIndex): LockReport {
+  const none = { held: false, holders: [], visible: true };
+  if (target === null) return none;
+  return (locks ?? new LockIndex()).report(target);
+}
+
+/** Lock holders and waiters that have been there too long, or are gone. */
+function lockProblems(lock: LockReport, stuckAfter: number, problems: Problem[]): void {
+  for (const h of lock.holders) {
+    const age = processAgeSecs(h.pid);
+    const who = { pid: h.pid, command: h.command, mode: h.mode };
+    if (age === null) {
+      if (!h.waiting) problems.push(problem('lock-holder-gone', who));
+      continue;
+    }
+    if (age > stuckAfter)
+      problems.push(
+        problem(h.waiting ? 'lock-waiter-stuck' : 'lock-held-long', {
+          ...who,
+          age: Math.round(age),
+          ...(h.waiting ? { holders: lock.holders.filter((x) => !x.waiting).map((x) => ({ pid: x.pid, command: x.command })) } : {}),
+        }),
+      );
+  }
+}
+
+export function inspectSandbox(roots: Roots, sid: string, o: InspectOptions = {}): SandboxInfo {
+  validateId(sid);
+  return inspectScanned(roots, scanSandbox(roots, sid), o);
+}
+
+/**
+ * Inspect sandboxes one at a time, in ID order, holding none of them: a
+ * listing of 10,000 sandboxes streams in constant memory.
+ */
+export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions = {}): number {
+  const entries = rootListing(roots);
+  const opts = { ...o, locks: o.locks ?? new LockIndex() };
+  for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
+  return entries.length;
+}
+
+/** Hidden `.vcstore-rm-<cid>-*` dirs inside the sandbox's own directories, by container. */
+function containerTrash(sc: Scan, paths: { config: string | null; runtime: string | null }): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [dir, m] of [[paths.config, sc.cfg], [paths.runtime, sc.run]] as const) {
+    if (!dir) continue;
+    for (const [name, k] of m ?? []) {
+      const t = TRASH_RE.exec(name);
+      if (t && k === 'dir') out.set(t[1]!, [...(out.get(t[1]!) ?? []), join(dir, name)]);
+    }
+  }
+  return out;
+}

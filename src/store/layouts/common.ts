@@ -1,0 +1,66 @@
+// Pieces every layout shares: directory problems, missing roots, debris
+// shells, the state field, reading an item's current value for a rewrite.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorruptItemError, listDir, lstatOrUndef, readJson } from '../fsutil.js';
+import { NotFoundError } from '../errors.js';
+import { field } from '../gojson.js';
+import { problem, type Problem } from '../problems.js';
+import type { Kind } from '../scan.js';
+
+/** A store directory that is a symlink or not a directory: a problem, never followed. */
+export function dirProblems(problems: Problem[], kind: Kind, path: string, what: string, container?: string): void {
+  const o = container === undefined ? {} : { container };
+  if (kind === 'symlink') problems.push(problem('symlink', { path, what }, o));
+  else if (kind === 'other') problems.push(problem('not-a-store-dir', { path, what }, o));
+}
+
+export function configMissing(problems: Problem[], runtime: string): void {
+  problems.push(problem('config-missing', { runtime }));
+}
+
+let boot: number | null | undefined;
+function bootTimeMs(): number | null {
+  if (boot === undefined) {
+    try {
+      const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+      boot = m ? Number(m[1]) * 1000 : null;
+    } catch {
+      boot = null;
+    }
+  }
+  return boot;
+}
+
+/** A config root without a run-time root: normal after a reboot (info), a leak otherwise. */
+export function runtimeMissing(problems: Problem[], config: string): void {
+  const st = lstatOrUndef(config);
+  const b = bootTimeMs();
+  const beforeBoot = b !== null && st !== undefined && st.mtimeMs < b;
+  problems.push(problem('runtime-missing', { config, beforeBoot }, beforeBoot ? { severity: 'info' } : {}));
+}
+
+/** Only `lock` and an empty `raw/`: what the Go store leaves when it opens a store and writes nothing. */
+export function isShell(dir: string | null): boolean {
+  if (!dir) return true;
+  const names = listDir(dir).map((d) => d.name);
+  if (names.some((n) => n !== 'lock' && n !== 'raw')) return false;
+  const raw = join(dir, 'raw');
+  return !lstatOrUndef(raw) || listDir(raw).length === 0;
+}
+
+export function stateOf(doc: unknown): string | null {
+  const s = field(doc, 'state');
+  return typeof s === 'string' ? s : null;
+}
+
+/** The current value of a file about to be rewritten: absent and corrupt files are written anew. */
+export function readCurrent(path: string): { value: unknown; current: 'ok' | 'absent' | 'corrupt' } {
+  try {
+    return { value: readJson(path), current: 'ok' };
+  } catch (e) {
+    if (e instanceof NotFoundError) return { value: undefined, current: 'absent' };
+    if (e instanceof CorruptItemError) return { value: undefined, current: 'corrupt' };
+    throw e;
+  }
+}

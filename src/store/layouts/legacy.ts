@@ -1,0 +1,194 @@
+// Kata 1.x up to 1.10 (virtcontainers/store): one JSON file per item, config
+// under /var/lib/vc/sbs, run-time state and the `lock` file under /run/vc/sbs.
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { lstatOrUndef, readJson, readRegular } from '../fsutil.js';
+import { asInt, field, goJson } from '../gojson.js';
+import { CONTAINER_FILES, ITEMS, resolveItemOrNull, validateItemValue, type ItemDef } from '../items.js';
+import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../liveness.js';
+import { containerPaths, itemPath, sandboxPaths } from '../paths.js';
+import type { Reader } from '../reader.js';
+import { containerCandidates, type Scan } from '../scan.js';
+import { configMissing, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
+import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
+
+/** Hypervisor type from the shape of hypervisor.json (cheap: no 8–50 KB config.json read). */
+export function hypervisorTypeOf(hv: unknown): string | null {
+  if (!hv || typeof hv !== 'object' || Array.isArray(hv)) return null;
+  const k = new Set(Object.keys(hv).map((x) => x.toLowerCase()));
+  if (k.has('bridges') || k.has('hotpluggedvcpus') || k.has('hotplugvfioonrootbus')) return 'qemu';
+  if (k.has('uuid') && k.has('pid')) return 'acrn';
+  if (k.has('pid') && k.has('virtiofsdpid')) return 'clh';
+  if (k.has('pid')) return 'firecracker';
+  return null;
+}
+
+/** qemu and acrn run with `-name sandbox-<sid>`; the others carry the sid in socket paths. */
+export const cmdlineMark = (type: string | null, sid: string): string => (type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
+
+/** /run/vc/vm/<sid>/pid: a pid, or why it cannot be used. */
+export function readPidFile(path: string): PidSource | undefined {
+  let text: string;
+  try {
+    text = readRegular(path, 64).toString('latin1').trim();
+  } catch (e) {
+    if ((e as Error).name === 'NotFoundError') return undefined;
+    return { pid: null, bad: `${path} cannot be read` };
+  }
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? { pid: n } : { pid: null, bad: `${path} is corrupt` };
+}
+
+const ITEM_VALIDATORS = ITEMS.filter((i) => i.root !== 'uuid' && i.name !== 'Lock' && i.name !== 'DeviceIDs');
+const check = (def: ItemDef, container: boolean) => (v: unknown) => validateItemValue(def, v, container);
+const STATE = ITEMS.find((i) => i.name === 'State')!;
+const HV = ITEMS.find((i) => i.name === 'Hypervisor')!;
+const AGENT = ITEMS.find((i) => i.name === 'Agent')!;
+const PROCESS = ITEMS.find((i) => i.name === 'Process')!;
+
+function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: unknown, hvBad: boolean): { src: PidSource; markType: string | null } {
+  const type = hypervisorTypeOf(hv);
+  if (hvBad) return { src: { pid: null, bad: `${join(runtime, 'hypervisor.json')} is corrupt or unreadable` }, markType: type };
+  if (type !== 'qemu' && hv !== undefined) return { src: { pid: asInt(field(hv, 'PID')) }, markType: type };
+  // qemu keeps no pid in hypervisor.json: /run/vc/vm/<sid>/pid, or the
+  // built-in proxy's agent.json ProxyPid (the cmdline check tells qemu apart
+  // from a kata-proxy there).
+  const fromFile = vm ? readPidFile(join(vm, 'pid')) : undefined;
+  if (fromFile) return { src: fromFile, markType: 'qemu' };
+  const agentPath = join(runtime, 'agent.json');
+  const agent = reads.json(agentPath, { validate: check(AGENT, false) });
+  if (agent === undefined && reads.present(agentPath)) return { src: { pid: null, bad: `${agentPath} is corrupt or unreadable` }, markType: 'qemu' };
+  return { src: { pid: asInt(field(agent, 'ProxyPid')) }, markType: 'qemu' };
+}
+
+function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: boolean): ContainerInfo[] {
+  const { roots, sc, reads } = i;
+  const { dirs, links } = containerCandidates(hasConfig ? sc.cfg : null, hasRuntime ? sc.run : null);
+  for (const cid of links) dirProblems(i.problems, 'symlink', join(sc.run?.get(cid) === 'symlink' ? roots.run : roots.config, sc.sid, cid), 'container dir', cid);
+  const out: ContainerInfo[] = [];
+  for (const cid of dirs) {
+    const cp = containerPaths(roots, sc.sid, cid);
+    const runDir = hasRuntime && sc.run?.get(cid) === 'dir' ? cp.runtime : null;
+    const cfgDir = hasConfig && sc.cfg?.get(cid) === 'dir' ? cp.config : null;
+    let st: unknown;
+    let proc: unknown;
+    if (runDir) {
+      st = reads.json(join(runDir, 'state.json'), { container: cid, validate: check(STATE, true) });
+      proc = reads.json(join(runDir, 'process.json'), { container: cid, validate: check(PROCESS, true) });
+    }
+    const isContainer =
+      (runDir !== null && (reads.present(join(runDir, 'state.json')) || reads.present(join(runDir, 'process.json')) || holdsItem(runDir))) ||
+      (cfgDir !== null && holdsItem(cfgDir));
+    if (!isContainer) continue;
+    const procBad = runDir !== null && proc === undefined && reads.present(join(runDir, 'process.json'));
+    const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${join(runDir!, 'process.json')} is corrupt or unreadable` : undefined);
+    const c: ContainerInfo = { id: cid, state: stateOf(st), pid: live.pid, alive: live.alive };
+    if (live.unknown) c.unknown = live.unknown;
+    out.push(c);
+    if (i.deep) {
+      for (const def of ITEM_VALIDATORS) {
+        const dir = def.root === 'config' ? cfgDir : runDir;
+        if (dir) reads.json(join(dir, def.file), { container: cid, validate: check(def, true), probe: true });
+      }
+    }
+  }
+  return out;
+}
+
+/** A container directory holds at least one container item. */
+function holdsItem(dir: string): boolean {
+  for (const f of CONTAINER_FILES) if (lstatOrUndef(join(dir, f))) return true;
+  return false;
+}
+
+function inspect(i: InspectInput): Inspected {
+  const { roots, sc, reads, problems } = i;
+  const sid = sc.sid;
+  const p = sandboxPaths(roots, sid);
+  dirProblems(problems, sc.hint.config, p.config, 'config root');
+  dirProblems(problems, sc.hint.runtime, p.runtime, 'run-time root');
+  const hasConfig = sc.hint.config === 'dir' && sc.cfg !== null;
+  const hasRuntime = sc.hint.runtime === 'dir' && sc.run !== null;
+  const vm = sc.hint.vm === 'dir' ? p.vm : null;
+  const exists = hasConfig || hasRuntime || sc.hint.config !== undefined || sc.hint.runtime !== undefined;
+  if (!hasConfig && hasRuntime && sc.hint.config === undefined) configMissing(problems, p.runtime);
+  if (hasConfig && !hasRuntime && sc.hint.runtime === undefined) runtimeMissing(problems, p.config);
+
+  let state: string | null = null;
+  let hv: unknown;
+  let src: PidSource = { pid: null };
+  let markType: string | null = null;
+  if (hasRuntime) {
+    const statePath = join(p.runtime, 'state.json');
+    state = stateOf(reads.json(statePath, { validate: check(STATE, false) }));
+    const hvPath = join(p.runtime, 'hypervisor.json');
+    hv = reads.json(hvPath, { validate: check(HV, false) });
+    ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
+  } else src = { pid: null, bad: hasConfig ? undefined : 'no run-time root' } as PidSource;
+  const type = hypervisorTypeOf(hv);
+  const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: false, verified: false, reused: false };
+  const containers = inspectContainers(i, hasRuntime, hasConfig);
+  if (i.deep) {
+    for (const def of ITEM_VALIDATORS) {
+      const dir = def.root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
+      if (dir) reads.json(join(dir, def.file), { validate: check(def, false), probe: true });
+    }
+  }
+  const out: Inspected = {
+    exists,
+    active: isActive(state),
+    state,
+    type,
+    live,
+    containers,
+    paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm },
+  };
+  const u = field(hv, 'UUID');
+  if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
+  if ((hasConfig || hasRuntime) && containers.length === 0 && isShell(hasConfig ? p.config : null) && isShell(hasRuntime ? p.runtime : null)) {
+    // Debris says it all: a shell's missing other root is not a second problem.
+    out.shell = 'empty-shell';
+    for (let k = problems.length - 1; k >= 0; k--) if (problems[k]!.code === 'runtime-missing' || problems[k]!.code === 'config-missing') problems.splice(k, 1);
+  }
+  return out;
+}
+
+const NAMES = ITEMS.filter((i) => i.root !== 'uuid').map((i) => i.name);
+
+export const legacy: LayoutModule = {
+  name: 'legacy',
+  raw: true,
+  detect: () => true,
+  lockTarget(roots, sc: Scan) {
+    if (sc.hint.runtime !== 'dir') return null;
+    return sc.run?.has('lock') ? join(roots.run, sc.sid, 'lock') : null;
+  },
+  inspect,
+  removal(roots, sid) {
+    const p = sandboxPaths(roots, sid);
+    return [p.config, p.vm, p.runtime];
+  },
+  containerDirs(roots, sid, cid) {
+    const c = containerPaths(roots, sid, cid);
+    return [c.config, c.runtime];
+  },
+  itemNames: (container) => (container ? NAMES.filter((n) => n !== 'Hypervisor' && n !== 'Agent' && n !== 'Network') : NAMES),
+  item(roots, sid, cid, name) {
+    const def = resolveItemOrNull(name);
+    if (!def) return null;
+    return { name: def.name, path: itemPath(roots, def, sid, cid), def };
+  },
+  readItem: (ref) => readJson(ref.path),
+  rewrite(ref, update, container) {
+    const def = ref.def!;
+    if (def.root === 'uuid') throw new UsageError('the UUID store is not a sandbox item: use "vcstore uuid free"');
+    if (def.name === 'Lock') throw new UsageError('the Lock item is an empty file, not JSON: nothing to set');
+    const { value: cur, current } = readCurrent(ref.path);
+    const value = update(cur);
+    validateItemValue(def, value, container);
+    return { text: goJson(value), mode: 0o644, current };
+  },
+  stateRef(roots, sid, cid) {
+    return { name: 'State', path: itemPath(roots, STATE, sid, cid), def: STATE };
+  },
+};

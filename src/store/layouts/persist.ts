@@ -1,0 +1,108 @@
+// Kata 1.11+ and 2.x (virtcontainers/persist/fs): one persist.json per
+// sandbox and container under /run/vc/sbs, flock on the sandbox directory.
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { asInt, field, goJson, isObject, isSlice } from '../gojson.js';
+import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../liveness.js';
+import { sandboxPaths } from '../paths.js';
+import { containerCandidates } from '../scan.js';
+import { dirProblems, isShell, readCurrent } from './common.js';
+import { cmdlineMark, readPidFile } from './legacy.js';
+import { readSection, replaceSection, sectionRef, sectionValue, type Sections } from './sections.js';
+import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
+
+export const PERSIST_SECTIONS: Sections = { hypervisor: 'HypervisorState', agent: 'AgentState', network: 'Network', devices: 'Devices', config: 'Config' };
+export const PERSIST_CONTAINER_SECTIONS: Sections = { process: 'Process', mounts: 'Mounts', devices: 'DeviceMaps', rootfs: 'Rootfs' };
+const SLICES = new Set(['Devices', 'DeviceMaps', 'Mounts']);
+const sectionsOf = (container: boolean) => (container ? PERSIST_CONTAINER_SECTIONS : PERSIST_SECTIONS);
+
+function validateDoc(doc: unknown, container: boolean): void {
+  if (!isObject(doc)) throw new UsageError('invalid persist.json: must be a JSON object');
+  if (typeof field(doc, 'State') !== 'string') throw new UsageError('invalid persist.json: no "State" string');
+  for (const key of Object.values(sectionsOf(container))) {
+    const v = field(doc, key);
+    if (v === undefined) continue;
+    if (SLICES.has(key) ? !isSlice(v) : !(v === null || isObject(v))) throw new UsageError(`invalid persist.json: "${key}" has the wrong shape`);
+  }
+}
+
+function inspect(i: InspectInput): Inspected {
+  const { roots, sc, reads, problems } = i;
+  const sid = sc.sid;
+  const p = sandboxPaths(roots, sid);
+  dirProblems(problems, sc.hint.runtime, p.runtime, 'run-time root');
+  dirProblems(problems, sc.hint.config, p.config, 'config root');
+  const real = sc.hint.runtime === 'dir' && sc.run !== null;
+  const vm = sc.hint.vm === 'dir' ? p.vm : null;
+  const file = join(p.runtime, 'persist.json');
+  const doc = real ? reads.json(file, { validate: (d) => validateDoc(d, false) }) : undefined;
+  const st = field(doc, 'State');
+  const state = typeof st === 'string' ? st : null;
+  const hv = field(doc, 'HypervisorState');
+  const t = field(hv, 'Type');
+  const type = typeof t === 'string' && t ? t : null;
+  let src: PidSource = doc === undefined && real ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'Pid')) };
+  if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
+  const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: false, verified: false, reused: false };
+
+  const containers: ContainerInfo[] = [];
+  const { dirs, links } = real ? containerCandidates(sc.run) : { dirs: [], links: [] };
+  for (const cid of links) dirProblems(problems, 'symlink', join(p.runtime, cid), 'container dir', cid);
+  for (const cid of dirs) {
+    const cfile = join(p.runtime, cid, 'persist.json');
+    if (!reads.present(cfile)) continue; // a directory that is no container
+    const cdoc = reads.json(cfile, { container: cid, validate: (d) => validateDoc(d, true) });
+    const cs = field(cdoc, 'State');
+    const l = containerLiveness(asInt(field(field(cdoc, 'Process'), 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
+    const c: ContainerInfo = { id: cid, state: typeof cs === 'string' ? cs : null, pid: l.pid, alive: l.alive };
+    if (l.unknown) c.unknown = l.unknown;
+    containers.push(c);
+  }
+  const out: Inspected = {
+    exists: real || sc.hint.runtime !== undefined,
+    active: isActive(state),
+    state,
+    type,
+    live,
+    containers,
+    paths: { config: sc.hint.config === 'dir' ? p.config : null, runtime: real ? p.runtime : null, vm },
+  };
+  const u = field(hv, 'UUID');
+  if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
+  // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
+  if (out.paths.config && isShell(out.paths.config)) out.shell = 'config-shell';
+  return out;
+}
+
+export const persist: LayoutModule = {
+  name: 'persist',
+  raw: false,
+  detect: (sc) => sc.run?.has('persist.json') === true,
+  lockTarget: (roots, sc) => (sc.hint.runtime === 'dir' ? join(roots.run, sc.sid) : null),
+  inspect,
+  removal(roots, sid) {
+    const p = sandboxPaths(roots, sid);
+    return [p.config, p.vm, p.runtime];
+  },
+  containerDirs: (roots, sid, cid) => [join(roots.run, sid, cid)],
+  itemNames: (container) => ['state', ...Object.keys(sectionsOf(container)), 'persist'],
+  item(roots, sid, cid, name) {
+    const path = cid === undefined ? join(roots.run, sid, 'persist.json') : join(roots.run, sid, cid, 'persist.json');
+    const ref = sectionRef(path, name, sectionsOf(cid !== undefined), ['persist', 'persist.json']);
+    return ref && { ...ref, container: cid !== undefined };
+  },
+  readItem: (ref) => readSection(ref, sectionsOf(ref.container === true)),
+  rewrite(ref, update, container) {
+    const { value: doc, current } = readCurrent(ref.path);
+    if (current !== 'ok' && ref.section !== '') throw new UsageError(`${ref.path} is ${current}: set the whole persist item instead`);
+    const sections = sectionsOf(container);
+    const next = replaceSection(doc, ref, update(current === 'ok' ? sectionValue(doc, ref, sections) : undefined), sections);
+    validateDoc(next, container);
+    // persist/fs writes json.Marshal output plus a newline, 0600.
+    return { text: `${goJson(next)}\n`, mode: 0o600, current };
+  },
+  stateRef(roots, sid, cid) {
+    return { name: 'persist', path: cid === undefined ? join(roots.run, sid, 'persist.json') : join(roots.run, sid, cid, 'persist.json'), section: '', container: cid !== undefined };
+  },
+};
+

@@ -1,0 +1,57 @@
+// Kata 3.x runtime-rs: one pretty-printed snake_case /run/kata/<sid>/state.json,
+// no per-container files, no lock. Read-only: the runtime takes no lock, so
+// vcstore cannot keep it out while writing.
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { lstatOrUndef } from '../fsutil.js';
+import { asInt, field } from '../gojson.js';
+import { hypervisorLiveness } from '../liveness.js';
+import { sandboxPaths } from '../paths.js';
+import { dirProblems } from './common.js';
+import { cmdlineMark } from './legacy.js';
+import { readSection, sectionRef, type Sections } from './sections.js';
+import type { Inspected, InspectInput, LayoutModule } from './types.js';
+
+export const RUNTIME_RS_SECTIONS: Sections = { hypervisor: 'hypervisor', resource: 'resource' };
+
+function inspect(i: InspectInput): Inspected {
+  const { roots, sc, reads, problems } = i;
+  const dir = join(roots.kata, sc.sid);
+  dirProblems(problems, sc.hint.kata, dir, 'runtime-rs dir');
+  const real = sc.hint.kata === 'dir';
+  const file = join(dir, 'state.json');
+  const doc = real ? reads.json(file) : undefined;
+  const hv = field(doc, 'hypervisor');
+  const t = field(hv, 'hypervisor_type');
+  const type = typeof t === 'string' && t ? t : null;
+  const st = field(doc, 'state');
+  const state = typeof st === 'string' ? st : null;
+  // runtime-rs records no sandbox state: a pid is all there is to go by.
+  const src = doc === undefined ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'pid')) };
+  const live = real ? hypervisorLiveness(src, state ?? 'running', cmdlineMark(type, sc.sid)) : { pid: null, alive: false, verified: false, reused: false };
+  const vm = sc.hint.vm === 'dir' ? sandboxPaths(roots, sc.sid).vm : null;
+  return { exists: sc.hint.kata !== undefined, active: real, state, type, live, containers: [], paths: { config: null, runtime: real ? dir : null, vm } };
+}
+
+const readOnly = (): never => {
+  throw new UsageError('the Kata 3.x runtime-rs layout is read-only in vcstore: its runtime takes no lock, so no write could be kept safe');
+};
+
+export const runtimeRs: LayoutModule = {
+  name: 'runtime-rs',
+  raw: false,
+  detect: (sc, roots) => sc.hint.kata !== undefined && ((sc.hint.config === undefined && sc.hint.runtime === undefined) || lstatKataState(roots.kata, sc.sid)),
+  lockTarget: () => null,
+  inspect,
+  removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.kata, sid)],
+  containerDirs: () => [],
+  itemNames: () => ['state', ...Object.keys(RUNTIME_RS_SECTIONS), 'state.json'],
+  item: (roots, sid, cid, name) => (cid === undefined ? sectionRef(join(roots.kata, sid, 'state.json'), name, RUNTIME_RS_SECTIONS, ['state.json']) : null),
+  readItem: (ref) => readSection(ref, RUNTIME_RS_SECTIONS),
+  rewrite: readOnly,
+  stateRef: readOnly,
+};
+
+function lstatKataState(kata: string, sid: string): boolean {
+  return lstatOrUndef(join(kata, sid, 'state.json')) !== undefined;
+}

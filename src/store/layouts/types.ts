@@ -1,0 +1,95 @@
+// What every layout module provides to the rest of vcstore. The dispatcher
+// (layouts/index.ts) picks the module from one Scan; nothing outside
+// src/store/layouts/ asks which layout a sandbox is in.
+import type { ItemDef } from '../items.js';
+import type { Liveness } from '../liveness.js';
+import type { Problem } from '../problems.js';
+import type { Reader } from '../reader.js';
+import type { Roots } from '../roots.js';
+import type { Scan } from '../scan.js';
+
+export type LayoutName = 'legacy' | 'persist' | 'runtime-rs';
+
+export interface ContainerInfo {
+  id: string;
+  state: string | null;
+  pid: number | null;
+  alive: boolean | null;
+  unknown?: string;
+}
+
+/** What a layout's inspection found; the dispatcher adds lock, trash and store-wide facts. */
+export interface Inspected {
+  /** False when nothing of the sandbox exists (not found). */
+  exists: boolean;
+  /** Should a hypervisor be running (state ready/running/paused; runtime-rs: always)? */
+  active: boolean;
+  state: string | null;
+  type: string | null;
+  live: Liveness;
+  containers: ContainerInfo[];
+  paths: { config: string | null; runtime: string | null; vm: string | null };
+  /** ACRN: the VM UUID slot this sandbox holds. */
+  acrnUuid?: string;
+  /** Store directories whose contents are only `lock` and an empty raw/ (debris). */
+  shell?: 'empty-shell' | 'config-shell';
+}
+
+/** A named item of a sandbox or container, as `show`, `path` and `set` address it. */
+export interface ItemRef {
+  /** The name to print. */
+  name: string;
+  /** The file it lives in. */
+  path: string;
+  /** 1.x items: the Go item. */
+  def?: ItemDef;
+  /** A container's item. */
+  container?: boolean;
+  /** persist / runtime-rs: the top-level key, '' for the whole document, or 'state' for the rest. */
+  section?: string;
+}
+
+export interface InspectInput {
+  roots: Roots;
+  sc: Scan;
+  reads: Reader;
+  problems: Problem[];
+  /** Read and validate every item, not only those a listing needs (check, show). */
+  deep: boolean;
+}
+
+/** New file text, and what the item was before: absent or corrupt items are written anew. */
+export interface Rewrite {
+  text: string;
+  mode: number;
+  current: 'ok' | 'absent' | 'corrupt';
+}
+
+export interface LayoutModule {
+  name: LayoutName;
+  /** Has raw/ item directories (the 1.x store). */
+  raw: boolean;
+  /** Does this scan belong to this layout? Asked in order: runtime-rs, persist, legacy. */
+  detect(sc: Scan, roots: Roots): boolean;
+  /** What the runtime flocks for this sandbox (file or directory), null when it takes none. */
+  lockTarget(roots: Roots, sc: Scan): string | null;
+  inspect(i: InspectInput): Inspected;
+  /** Paths a removal covers, in order; the one holding the lock last. */
+  removal(roots: Roots, sid: string): string[];
+  /** Directories of a container: real dirs that hold at least one container item. */
+  containerDirs(roots: Roots, sid: string, cid: string): string[];
+  /** Item names this layout knows, for messages. */
+  itemNames(container: boolean): string[];
+  /** Resolve an item name, or null when it is no item of this layout. */
+  item(roots: Roots, sid: string, cid: string | undefined, name: string): ItemRef | null;
+  /** Read an item's value as `show` prints it. */
+  readItem(ref: ItemRef): unknown;
+  /**
+   * The new text of `ref`'s file after `update` (given the item's current
+   * value, undefined when absent or corrupt), in the runtime's own format.
+   * UsageError when the layout or item cannot be edited.
+   */
+  rewrite(ref: ItemRef, update: (cur: unknown) => unknown, container: boolean): Rewrite;
+  /** Where `set --state` writes for the sandbox or a container. */
+  stateRef(roots: Roots, sid: string, cid: string | undefined): ItemRef;
+}

@@ -1,0 +1,111 @@
+// Is a process alive, dead, or can we not tell? Three values, because for
+// anything destructive "I could not tell" must mean "no". A pid is dead only
+// when it is provably gone or provably another program now (pid reuse).
+import { readFileSync } from 'node:fs';
+import { inInitialPidNs } from './locks.js';
+
+export interface Liveness {
+  pid: number | null;
+  /** true alive, false dead, null unknown (or no process to ask about: see `unknown`). */
+  alive: boolean | null;
+  /** The pid's /proc cmdline names this sandbox (guards against pid reuse). */
+  verified: boolean;
+  /** The pid is alive but belongs to some other program now. */
+  reused: boolean;
+  /** Why `alive` is null when there was something to know. */
+  unknown?: string;
+}
+
+/** Where a pid came from: its value, or why the source could not be read. */
+export interface PidSource {
+  pid: number | null;
+  /** Set when the pid source is corrupt or unreadable. */
+  bad?: string;
+}
+
+let procOk: boolean | undefined;
+function procReadable(): boolean {
+  if (procOk === undefined) {
+    try {
+      readFileSync('/proc/self/stat');
+      procOk = true;
+    } catch {
+      procOk = false;
+    }
+  }
+  return procOk;
+}
+
+/** Why no pid can be judged here at all, or null. */
+export function blindness(): string | null {
+  if (!procReadable()) return '/proc cannot be read';
+  if (!inInitialPidNs()) return "vcstore runs in another pid namespace, where the runtime's pids mean nothing";
+  return null;
+}
+
+const unknown = (pid: number | null, why: string): Liveness => ({ pid, alive: null, verified: false, reused: false, unknown: why });
+
+/**
+ * Probe a positive pid. `mark` is a string its /proc/<pid>/cmdline must
+ * contain (qemu and acrn run with -name sandbox-<sid>; the others carry the
+ * sid in socket paths; a shim names its container).
+ */
+export function probePid(pid: number, mark: string): Liveness {
+  const blind = blindness();
+  if (blind) return unknown(pid, blind);
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return { pid, alive: false, verified: false, reused: false };
+    if (code !== 'EPERM') return unknown(pid, `cannot signal pid ${pid} (${code})`);
+  }
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pid, alive: false, verified: false, reused: false };
+    return unknown(pid, `pid ${pid} exists but /proc/${pid}/cmdline cannot be read`);
+  }
+  if (cmdline.includes(mark)) return { pid, alive: true, verified: true, reused: false };
+  return { pid, alive: false, verified: false, reused: true };
+}
+
+const ACTIVE = new Set(['ready', 'running', 'paused']);
+export const isActive = (state: string | null): boolean => state !== null && ACTIVE.has(state);
+
+/**
+ * A sandbox's hypervisor. No pid is fine only for a stopped sandbox (dead);
+ * while the state says ready, running or paused, or cannot be read, a
+ * missing pid leaves liveness unknown.
+ */
+export function hypervisorLiveness(src: PidSource, state: string | null, mark: string): Liveness {
+  const pid = src.pid;
+  if (src.bad) return unknown(pid, src.bad);
+  if (pid === null || pid <= 0) {
+    if (state === 'stopped') return { pid, alive: false, verified: false, reused: false };
+    return unknown(pid, state === null ? 'the state cannot be read and no hypervisor pid is recorded' : `state is ${JSON.stringify(state)} but no hypervisor pid is recorded`);
+  }
+  return probePid(pid, mark);
+}
+
+/** A container's own process: none (pid <= 0, as under shim v2) is nothing to ask about. */
+export function containerLiveness(pid: number | null, cid: string, bad?: string): Liveness {
+  if (bad) return unknown(pid, bad);
+  if (pid === null || pid <= 0) return { pid, alive: null, verified: false, reused: false };
+  return probePid(pid, cid);
+}
+
+/** Seconds since a process started, from /proc; null when it is gone. */
+export function processAgeSecs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTicks = Number(fields[19]);
+    const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+    // USER_HZ is 100 on every Linux architecture Kata runs on.
+    return Math.max(0, uptime - startTicks / 100);
+  } catch {
+    return null;
+  }
+}

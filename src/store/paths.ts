@@ -1,0 +1,36 @@
+// Path arithmetic for sandboxes, containers and items. Every ID is checked
+// before a path is built from it, so no path can lead out of its root.
+import { join } from 'node:path';
+import { UsageError } from './errors.js';
+import { validateId } from './ids.js';
+import type { ItemDef } from './items.js';
+import type { Roots } from './roots.js';
+
+export interface SandboxPaths {
+  config: string;
+  runtime: string;
+  vm: string;
+  lock: string;
+}
+
+export function sandboxPaths(roots: Roots, sid: string): SandboxPaths {
+  validateId(sid);
+  const runtime = join(roots.run, sid);
+  return { config: join(roots.config, sid), runtime, vm: join(roots.vm, sid), lock: join(runtime, 'lock') };
+}
+
+export function containerPaths(roots: Roots, sid: string, cid: string): { config: string; runtime: string } {
+  validateId(sid);
+  validateId(cid, 'container ID');
+  return { config: join(roots.config, sid, cid), runtime: join(roots.run, sid, cid) };
+}
+
+/** Path of an item file of a sandbox (cid undefined) or a container. */
+export function itemPath(roots: Roots, item: ItemDef, sid?: string, cid?: string): string {
+  if (item.root === 'uuid') return join(roots.uuid, item.file);
+  if (sid === undefined) throw new UsageError(`item ${item.name} belongs to a sandbox: give a sandbox ID`);
+  validateId(sid);
+  if (cid !== undefined) validateId(cid, 'container ID');
+  const base = item.root === 'config' ? roots.config : roots.run;
+  return cid === undefined ? join(base, sid, item.file) : join(base, sid, cid, item.file);
+}

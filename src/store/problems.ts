@@ -1,0 +1,46 @@
+// What can be wrong with a sandbox, as typed records. Inspection produces
+// them once; `ls`, `show` and `check` all render these same records (only
+// src/render/ turns them into text), and `check` adds the store-wide ones.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Every problem and finding code, its usual severity, and one line for the docs. */
+export const CODES = {
+  'hypervisor-dead': { severity: 'error', doc: 'state says ready/running/paused but the hypervisor pid is gone or now another program' },
+  'liveness-unknown': { severity: 'warning', doc: 'whether the hypervisor is alive cannot be told (no or corrupt pid source, unreadable /proc, another pid namespace)' },
+  'container-dead': { severity: 'warning', doc: 'a running or paused container whose process is gone' },
+  'config-missing': { severity: 'warning', doc: 'a run-time root with no config root' },
+  'runtime-missing': { severity: 'warning', doc: 'a config root with no run-time root (info when older than the last boot)' },
+  'corrupt-item': { severity: 'error', doc: 'an item that is empty, truncated or not JSON' },
+  'bad-shape': { severity: 'error', doc: 'an item whose JSON the runtime cannot load' },
+  'unreadable-item': { severity: 'error', doc: 'an item that cannot be read (permission, special file)' },
+  symlink: { severity: 'error', doc: 'a symbolic link where a store directory or item should be; never followed' },
+  'not-a-store-dir': { severity: 'error', doc: 'a file or special file where a store directory should be' },
+  'removal-unfinished': { severity: 'error', doc: 'a removal that was interrupted or failed half-way; rm or check --fix finishes it' },
+  'empty-shell': { severity: 'warning', doc: 'only lock and an empty raw/: debris of an earlier run' },
+  'config-shell': { severity: 'warning', doc: 'an empty /var/lib/vc/sbs/<sid> next to a persist sandbox (Kata 1.11/1.12 debris)' },
+  'lock-holder-gone': { severity: 'error', doc: 'the lock is held but its holder is gone from /proc' },
+  'lock-held-long': { severity: 'warning', doc: 'a lock holder older than --stuck-after' },
+  'lock-waiter-stuck': { severity: 'warning', doc: 'a lock waiter older than --stuck-after' },
+  'orphan-vm-dir': { severity: 'warning', doc: 'a VM dir with no sandbox store and no live hypervisor' },
+  'orphan-vm-live': { severity: 'error', doc: 'a VM dir with no sandbox store whose hypervisor is alive' },
+  'uuid-leaked': { severity: 'warning', doc: 'an ACRN UUID slot marked busy that no sandbox uses' },
+  'uuid-store-bad': { severity: 'error', doc: 'the ACRN UUID store is corrupt or unreadable' },
+} as const satisfies Record<string, { severity: Severity; doc: string }>;
+
+export type Code = keyof typeof CODES;
+
+export interface Problem {
+  code: Code;
+  severity: Severity;
+  /** Set when the problem is about one container of the sandbox. */
+  container?: string;
+  /** The facts behind it: paths, pids, states, reasons. Never prose. */
+  evidence: Record<string, unknown>;
+}
+
+export function problem(code: Code, evidence: Record<string, unknown>, o: { container?: string; severity?: Severity } = {}): Problem {
+  const p: Problem = { code, severity: o.severity ?? CODES[code].severity, evidence };
+  if (o.container !== undefined) p.container = o.container;
+  return p;
+}

@@ -1,0 +1,136 @@
+// Removing sandboxes and containers. Plan, then act: under the exclusive
+// lock every precondition (liveness, processes, mounts, symlinks,
+// permission) is checked before the first byte changes. Each root is renamed
+// to a hidden trash name, then deleted without entering another mount; a
+// removal that stops half-way stays listed as removal-unfinished, and the
+// next rm or check --fix finishes it.
+import { accessSync, constants as C, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fromErrno, NotFoundError } from './errors.js';
+import { deleteTree, listDir, lstatOrUndef, moveToTrash, TRASH_RE, trashBusy } from './fsutil.js';
+import { withLock } from './guard.js';
+import { openSandbox, requireContainer } from './handle.js';
+import { inspectScanned } from './inspect.js';
+import { MountTable } from './mounts.js';
+import type { ProcTable } from './procs.js';
+import type { Roots } from './roots.js';
+import { trashOf } from './scan.js';
+import { refuseIfLive, refuseIfMounted, refuseIfNamed } from './witness.js';
+
+export interface RemoveOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  wait: number;
+  signal?: AbortSignal;
+  procs: ProcTable;
+  mounts: MountTable;
+  /** check --fix: a non-runtime process naming the sandbox leaves it alone. */
+  others?: 'refuse' | 'warn';
+}
+
+export interface RemoveResult {
+  id: string;
+  container?: string;
+  paths: string[];
+  dryRun: boolean;
+  warnings: string[];
+}
+
+/** Paths that exist; a symlink is refused unless forced (then only the link goes). */
+function existing(paths: string[], force?: boolean): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = lstatOrUndef(p);
+    if (!st) continue;
+    if (st.isSymbolicLink() && !force)
+      throw fromErrno(Object.assign(new Error('symlink'), { code: 'ELOOP' }), p, 'remove');
+    out.push(p);
+  }
+  return out;
+}
+
+function requireWritable(paths: string[]): void {
+  for (const p of paths)
+    try {
+      accessSync(dirname(p), C.W_OK | C.X_OK);
+    } catch (e) {
+      throw fromErrno(e, dirname(p), 'remove entries of');
+    }
+}
+
+/** Rename every path to trash first, then delete: an interruption leaves visible trash. */
+function act(paths: string[], trash: string[]): void {
+  const moved: string[] = [];
+  for (const p of paths) {
+    if (lstatOrUndef(p)?.isSymbolicLink()) {
+      try {
+        unlinkSync(p); // --force on a symlinked root: the link, never its target
+      } catch (e) {
+        throw fromErrno(e, p, 'remove');
+      }
+    } else moved.push(moveToTrash(p));
+  }
+  const points = new MountTable().points(); // read after the renames: mount paths moved with them
+  for (const t of [...trash, ...moved]) deleteTree(t, points);
+}
+
+/**
+ * Remove a sandbox: its config root, VM dir, then its run-time root (which
+ * holds the lock, so it goes last), and whatever an earlier removal left.
+ */
+export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
+  const h = openSandbox(roots, sid);
+  const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOf(roots, sid).length > 0;
+  if (!anything()) throw new NotFoundError(`sandbox ${sid} not found`);
+  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    // Looked at again under the lock: a racing removal may have won.
+    const now = openSandbox(roots, sid);
+    const paths = existing(now.layout.removal(roots, sid), o.force);
+    const trash = trashOf(roots, sid).filter((t) => !trashBusy(t));
+    if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
+    const whom = `sandbox ${sid}`;
+    let warnings: string[] = [];
+    if (!o.force) {
+      if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan), 'remove');
+      warnings = refuseIfNamed(o.procs, sid, whom, 'remove', o.others ?? 'warn');
+    }
+    refuseIfMounted(o.mounts, [...paths, ...trash], whom);
+    requireWritable([...paths, ...trash]);
+    if (!o.dryRun) act(paths, trash);
+    return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings };
+  });
+}
+
+/** Remove one container's stores, under the sandbox lock. */
+export async function removeContainer(roots: Roots, sid: string, cid: string, o: RemoveOptions): Promise<RemoveResult> {
+  const h = openSandbox(roots, sid);
+  if (!containerTrash(h.paths, cid).length) requireContainer(h, cid);
+  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    const now = openSandbox(roots, sid);
+    const paths = existing(now.layout.containerDirs(roots, sid, cid), o.force);
+    const trash = containerTrash(now.paths, cid).filter((t) => !trashBusy(t));
+    if (!paths.length && !trash.length) throw new NotFoundError(`container ${cid} not found in sandbox ${sid} (removed meanwhile)`);
+    const whom = `container ${cid} of sandbox ${sid}`;
+    let warnings: string[] = [];
+    if (!o.force) {
+      refuseIfLive(inspectScanned(roots, now.scan), 'remove', cid);
+      warnings = refuseIfNamed(o.procs, cid, whom, 'remove', o.others ?? 'warn');
+    }
+    refuseIfMounted(o.mounts, [...paths, ...trash], whom);
+    requireWritable([...paths, ...trash]);
+    if (!o.dryRun) act(paths, trash);
+    return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings };
+  });
+}
+
+
+/** Unfinished removals of a container, inside its sandbox's directories. */
+export function containerTrash(p: { config: string; runtime: string }, cid: string): string[] {
+  const out: string[] = [];
+  for (const dir of [p.config, p.runtime])
+    for (const d of lstatOrUndef(dir)?.isDirectory() ? listDir(dir) : []) {
+      const t = TRASH_RE.exec(d.name);
+      if (t && t[1] === cid && d.isDirectory()) out.push(join(dir, d.name));
+    }
+  return out;
+}
