@@ -289,3 +289,22 @@ export function hasProblem(problems: { code: string; evidence: Record<string, un
 
 /** The codes of a JSON problem list, for short assertions. */
 export const codes = (problems: { code: string }[]): string[] => problems.map((p) => p.code);
+
+/** vcstore in this process: main(argv, io, env) with buffers for stdout and stderr. */
+export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const { main } = await import('../src/cli.js');
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTty: async () => false };
+  const code = await main(['node', 'vcstore', ...args], io, { PATH: process.env.PATH, ...env });
+  return { code, stdout, stderr };
+}
+
+/** Unpack a runtime-written fixture from ../shared/fixtures (or test/fixtures) into a temp dir. */
+export function unpackFixture(name: string, into: string): void {
+  const candidates = [join(ROOT, '..', 'shared', 'fixtures', name), join(ROOT, 'test', 'fixtures', name)];
+  const file = candidates.find((f) => { try { return lstatSync(f).isFile(); } catch { return false; } });
+  if (!file) throw new Error(`fixture ${name} not found in ${candidates.join(' or ')}`);
+  const r = spawnSync('tar', ['xzf', file, '-C', into]);
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+}

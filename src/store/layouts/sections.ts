@@ -46,9 +46,15 @@ export function replaceSection(doc: unknown, ref: ItemRef, value: unknown, secti
   const out: Record<string, unknown> = { ...doc };
   if (ref.section === 'state') {
     if (!isObject(value)) throw new UsageError('invalid state item: must be a JSON object');
+    // Keep the document's key order: state keys stay where they were.
     const big = new Set(Object.values(sections).map((x) => x.toLowerCase()));
-    for (const k of Object.keys(out)) if (!big.has(k.toLowerCase())) delete out[k];
-    return { ...out, ...value };
+    const next: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(out)) {
+      if (big.has(k.toLowerCase())) next[k] = v;
+      else if (k in value) next[k] = value[k];
+    }
+    for (const [k, v] of Object.entries(value)) if (!(k in next)) next[k] = v;
+    return next;
   }
   const key = Object.keys(out).find((k) => k.toLowerCase() === ref.section!.toLowerCase()) ?? ref.section!;
   out[key] = value;

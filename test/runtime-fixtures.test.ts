@@ -1,0 +1,157 @@
+// The runtime's own output is the spec: two stores written by Kata's own Go
+// code (1.x store with null devices and the pause container's ID equal to
+// the sandbox's; the persist driver), every pid pointed at a live process of
+// this test. A healthy host must pass `check`, `ls --json` must match what
+// the runtime wrote, and `set` must write back every item byte for byte.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { ROOT, run, scratch, snapshot, unpackFixture } from './helpers.js';
+
+const { tmp, track } = scratch();
+
+interface Summary {
+  id: string;
+  hypervisor: string;
+  state: string;
+  containers: { id: string; state: string }[];
+}
+const summary = (name: string): Summary[] => {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'test/fixtures', name), 'utf8'));
+  return (doc.sandboxes ?? doc.items) as Summary[];
+};
+
+/** One live process whose arguments name every sandbox and container (as qemu's -name sandbox-<sid> and a shim's -container <cid> do). */
+async function liveFor(ids: string[]): Promise<number> {
+  const child = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', ...ids.flatMap((id) => ['-name', `sandbox-${id}`])], { stdio: 'ignore' }));
+  await once(child, 'spawn');
+  return child.pid!;
+}
+
+const sortById = <T extends { id: string }>(l: T[]) => [...l].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+describe('Kata 1.x store written by the runtime (12 sandboxes x 2 containers)', () => {
+  let p: string;
+  const want = summary('kata-1.x-store-12.summary.json');
+  before(async () => {
+    p = tmp();
+    unpackFixture('kata-1.x-store-12.tar.gz', p);
+    const pid = await liveFor(want.flatMap((s) => [s.id, ...s.containers.map((c) => c.id)]));
+    const run = join(p, 'run/vc/sbs');
+    for (const sid of readdirSync(run)) {
+      // qemu keeps its pid in agent.json (built-in proxy); the others in hypervisor.json.
+      for (const f of ['agent.json', 'hypervisor.json']) {
+        const file = join(run, sid, f);
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/"(ProxyPid|PID)":\d+/g, `"$1":${pid}`));
+      }
+      for (const cid of readdirSync(join(run, sid)).filter((n) => /^[0-9a-f]{64}$/.test(n))) {
+        const file = join(run, sid, cid, 'process.json');
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/"Pid":\d+/, `"Pid":${pid}`));
+      }
+    }
+  });
+  it('holds null devices, as the runtime writes them', () => {
+    const sid = want[0]!.id;
+    assert.equal(readFileSync(join(p, 'run/vc/sbs', sid, 'devices.json'), 'utf8'), 'null');
+  });
+  it('check reports nothing at all and exits 0', async () => {
+    const r = await run(['--prefix', p, '--json', 'check']);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`), []);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(doc.summary.sandboxes, 12);
+  });
+  it('ls --json matches the summary exactly', async () => {
+    const r = await run(['--prefix', p, '--json', 'ls']);
+    assert.equal(r.code, 0, r.stderr);
+    const got = JSON.parse(r.stdout).map((s: any) => ({
+      id: s.id,
+      hypervisor: s.hypervisor.type,
+      state: s.state,
+      containers: sortById(s.containers.map((c: any) => ({ id: c.id, state: c.state }))),
+      alive: s.hypervisor.alive,
+      problems: s.problems,
+    }));
+    assert.deepEqual(got, sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), alive: true, problems: [] })));
+  });
+  it('set writes back every item byte for byte', async () => {
+    const src = tmp();
+    const items = ['config', 'state', 'network', 'hypervisor', 'agent', 'devices'];
+    const citems = ['config', 'state', 'process', 'mounts', 'devices'];
+    const before = snapshot(p);
+    let n = 0;
+    for (const s of want) {
+      const targets: [string[], string][] = [
+        ...items.map((i) => [[i], i] as [string[], string]),
+        ...s.containers.flatMap((c) => citems.map((i) => [[c.id, i], `${c.id}/${i}`] as [string[], string])),
+      ];
+      for (const [args, label] of targets) {
+        const path = (await run(['--prefix', p, 'path', s.id, ...args])).stdout.trim();
+        const copy = join(src, 'item.json');
+        copyFileSync(path, copy);
+        // --force: every hypervisor here is alive.
+        const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, copy]);
+        assert.equal(r.code, 0, `${s.id} ${label}: ${r.stderr}`);
+        assert.equal(readFileSync(path, 'utf8'), readFileSync(copy, 'utf8'), `${s.id} ${label}`);
+        n++;
+      }
+    }
+    assert.equal(n, 12 * 6 + 24 * 5);
+    const after = snapshot(p);
+    for (const [k, v] of before) assert.equal(after.get(k)?.split(':').slice(0, 3).join(':'), v.split(':').slice(0, 3).join(':'), k);
+  });
+});
+
+describe('persist store written by the runtime (6 sandboxes x 2 containers)', () => {
+  let p: string;
+  const want = summary('kata-persist-store-6.summary.json');
+  before(async () => {
+    p = tmp();
+    unpackFixture('kata-persist-store-6.tar.gz', p);
+    const pid = await liveFor(want.flatMap((s) => [s.id, ...s.containers.map((c) => c.id)]));
+    const run = join(p, 'run/vc/sbs');
+    for (const sid of readdirSync(run)) {
+      const files = [join(run, sid, 'persist.json'), ...readdirSync(join(run, sid)).filter((n) => !n.endsWith('.json')).map((c) => join(run, sid, c, 'persist.json'))];
+      for (const f of files) writeFileSync(f, readFileSync(f, 'utf8').replace(/"Pid":\d+/g, `"Pid":${pid}`));
+    }
+  });
+  it('check reports nothing at all and exits 0', async () => {
+    const r = await run(['--prefix', p, '--json', 'check']);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`), []);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  it('ls --json matches the summary exactly', async () => {
+    const got = JSON.parse((await run(['--prefix', p, '--json', 'ls'])).stdout).map((s: any) => ({
+      id: s.id,
+      hypervisor: s.hypervisor.type,
+      state: s.state,
+      containers: sortById(s.containers.map((c: any) => ({ id: c.id, state: c.state }))),
+      layout: s.layout,
+      problems: s.problems,
+    }));
+    assert.deepEqual(got, sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), layout: 'persist', problems: [] })));
+  });
+  it('set writes back the whole document and every section byte for byte', async () => {
+    const src = tmp();
+    for (const s of want) {
+      const targets = [
+        ...['persist', 'state', 'hypervisor', 'agent', 'network', 'devices', 'config'].map((i) => [i]),
+        ...s.containers.flatMap((c) => ['persist', 'state', 'process', 'mounts', 'devices', 'rootfs'].map((i) => [c.id, i])),
+      ];
+      for (const args of targets) {
+        const file = join(p, 'run/vc/sbs', s.id, ...(args.length === 2 ? [args[0]!] : []), 'persist.json');
+        const old = readFileSync(file, 'utf8');
+        const shown = await run(['--prefix', p, '--json', 'show', s.id, ...args]);
+        assert.equal(shown.code, 0, `${s.id} ${args.join(' ')}: ${shown.stderr}`);
+        writeFileSync(join(src, 'v.json'), shown.stdout);
+        const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
+        assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
+        assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
+      }
+    }
+  });
+});
