@@ -1,0 +1,224 @@
+// Fail-safe destruction: rm, set and check --fix never act on a partial
+// picture. Real second processes as hypervisor and shim, a real bind mount,
+// a real `unshare --pid`, a real SIGINT and kill -9. Every refusal checks
+// that nothing changed on disk. Root is needed for mounts and namespaces
+// (CI runs as root); those tests say so when skipped.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { addSandbox, BIN, collect, deadPid, fakeHypervisor, scratch, sleep, snapshot, vc, vcAsync, vcp, writeUuidStore } from './helpers.js';
+
+const { tmp, track } = scratch();
+const root = process.geteuid?.() === 0;
+
+/** A live process whose argv[0] is `name` (what ps shows) and whose arguments name `id`. */
+async function runtimeProcess(name: string, args: string[]): Promise<number> {
+  const child = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', ...args], { argv0: name, stdio: 'ignore' }));
+  await once(child, 'spawn');
+  return child.pid!;
+}
+
+describe('unknown liveness is not dead', () => {
+  it('corrupt or missing hypervisor.json of a running sandbox: rm and set refuse with 5 and say why', () => {
+    const p = tmp();
+    addSandbox(p, 'c1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    writeFileSync(join(p, 'run/vc/sbs/c1/hypervisor.json'), '{"PID":');
+    addSandbox(p, 'm1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    rmSync(join(p, 'run/vc/sbs/m1/hypervisor.json'));
+    const before = snapshot(p);
+    for (const sid of ['c1', 'm1']) {
+      const r = vcp(p, ['rm', '--dry-run', sid]);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /cannot tell whether its hypervisor is alive \(.+\)/);
+      assert.equal(vcp(p, ['set', sid, '--state', 'stopped']).code, 5);
+    }
+    assert.deepEqual(snapshot(p), before);
+    const ls = JSON.parse(vcp(p, ['ls', '--json']).stdout);
+    assert.deepEqual(ls.map((s: any) => s.hypervisor.alive), [null, null]);
+    assert.match(vcp(p, ['ls']).stdout, /\n\S+\s+running\s+\S+\s+\S+\s+\?\s/);
+    assert.equal(vcp(p, ['rm', '--force', 'c1']).code, 0, '--force overrides');
+  });
+  it('a stopped sandbox with no pid stays removable without --force', () => {
+    const p = tmp();
+    addSandbox(p, 's1', { state: 'stopped' });
+    assert.equal(vcp(p, ['rm', 's1']).code, 0);
+  });
+  it('in another pid namespace every liveness is unknown: ls says ?, rm and check --fix refuse', { skip: !root && 'needs root for unshare --pid' }, async () => {
+    const p = tmp();
+    const hv = track(fakeHypervisor('live1'));
+    await once(hv, 'spawn');
+    addSandbox(p, 'live1', { state: 'running', hypervisor: 'qemu', pid: hv.pid! });
+    const before = snapshot(p);
+    const ns = (args: string[]) => spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, ...args], { encoding: 'utf8' });
+    const ls = ns(['ls', '--json']);
+    assert.equal(ls.status, 0, ls.stderr);
+    const s = JSON.parse(ls.stdout)[0];
+    assert.equal(s.hypervisor.alive, null);
+    assert.match(s.hypervisor.unknown, /another pid namespace/);
+    const rm = ns(['rm', 'live1']);
+    assert.equal(rm.status, 5, rm.stderr);
+    const fix = ns(['--json', 'check', '--fix', '--dry-run']);
+    assert.ok(!JSON.parse(fix.stdout).actions.some((a: any) => a.id === 'live1' && a.action !== 'left'));
+    assert.deepEqual(snapshot(p), before);
+  });
+});
+
+describe('the process witness', () => {
+  it('a live shim naming the sandbox refuses rm (5, pid and role named) although the hypervisor pid is dead', async () => {
+    const p = tmp();
+    addSandbox(p, 'sb1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const pid = await runtimeProcess('containerd-shim-kata-v2', ['-namespace', 'k8s.io', '-id', 'sb1']);
+    const before = snapshot(p);
+    const r = vcp(p, ['rm', 'sb1']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`runtime process pid ${pid} \\(containerd-shim-kata-v2: `));
+    const fix = JSON.parse(vcp(p, ['--json', 'check', '--fix']).stdout);
+    assert.match(fix.actions.find((a: any) => a.id === 'sb1').reason, /containerd-shim-kata-v2/);
+    assert.deepEqual(snapshot(p), before);
+    assert.equal(vcp(p, ['rm', '--force', 'sb1']).code, 0);
+  });
+  for (const [name, args] of [['qemu-system-x86_64', ['-name', 'sandbox-x1']], ['virtiofsd', ['--socket-path=/run/vc/vm/x1/vhost-fs.sock']], ['kata-proxy', ['-listen-socket', 'unix:///run/vc/sbs/x1/proxy.sock']], ['kata-shim', ['-container', 'x1']]] as const) {
+    it(`role ${name} makes the sandbox live`, async () => {
+      const p = tmp();
+      addSandbox(p, 'x1', { state: 'stopped' });
+      await runtimeProcess(name, [...args]);
+      const r = vcp(p, ['rm', 'x1']);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /runtime process pid \d+ \((hypervisor|virtiofsd|kata-proxy|kata-shim): /);
+    });
+  }
+  it('any other process naming it: rm warns and goes ahead, check --fix leaves it and says why', async () => {
+    const p = tmp();
+    addSandbox(p, 'o1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    addSandbox(p, 'o2', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    await runtimeProcess('less', [join(p, 'run/vc/sbs/o1/state.json'), join(p, 'run/vc/sbs/o2/state.json')]);
+    const fix = JSON.parse(vcp(p, ['--json', 'check', '--fix']).stdout);
+    assert.match(fix.actions.find((a: any) => a.id === 'o1').reason, /process pid \d+ \(less: /);
+    assert.equal(existsSync(join(p, 'run/vc/sbs/o1')), true);
+    const r = vcp(p, ['rm', 'o1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: process pid \d+ \(less: .*\) names sandbox o1; going ahead/);
+  });
+});
+
+describe('the mount witness', { skip: !root && 'needs root to mount' }, () => {
+  it('a bind mount inside a sandbox: rm and check --fix refuse the whole sandbox, nothing changes, the mounted data survives', () => {
+    const p = tmp();
+    const data = tmp();
+    writeFileSync(join(data, 'precious'), 'x');
+    addSandbox(p, 'mb', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const at = join(p, 'run/vc/sbs/mb/mb/rootfs');
+    mkdirSync(at);
+    assert.equal(spawnSync('mount', ['--bind', data, at]).status, 0);
+    try {
+      const before = snapshot(join(p, 'var'));
+      const r = vcp(p, ['rm', '--force', 'mb']);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /1 mount below it \(.*mb\/rootfs\)/);
+      const fix = JSON.parse(vcp(p, ['--json', 'check', '--fix']).stdout);
+      assert.equal(fix.actions.find((a: any) => a.id === 'mb').action, 'left');
+      assert.deepEqual(snapshot(join(p, 'var')), before, 'config root untouched');
+      assert.equal(existsSync(join(at, 'precious')), true);
+      assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), ['mb'], 'nothing renamed away');
+    } finally {
+      spawnSync('umount', [at]);
+    }
+    assert.equal(vcp(p, ['rm', 'mb']).code, 0);
+  });
+});
+
+describe('interrupted and racing removals', () => {
+  it('SIGINT during a 1,000-sandbox rm: stops within a second, says what was done, every sandbox whole or gone', async () => {
+    const p = tmp();
+    const ids = Array.from({ length: 1000 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+    for (const id of ids) addSandbox(p, id, { state: 'stopped', containers: [{ id: 'c', state: 'stopped' }] });
+    const child = vcAsync(['--prefix', p, 'rm', ...ids]);
+    const done = collect(child);
+    const run = join(p, 'run/vc/sbs');
+    while (readdirSync(run).length > 900) await sleep(20);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const r = await done;
+    assert.ok(Date.now() - t0 < 1500, `stopped after ${Date.now() - t0} ms`);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /interrupted by SIGINT: \d+ removed, \d+ not started/);
+    const left = readdirSync(run);
+    assert.ok(left.length > 0, 'it stopped before the end');
+    assert.ok(!left.some((n) => n.startsWith('.')), 'no hidden leftover');
+    for (const id of left) for (const f of ['state.json', 'c/state.json']) assert.equal(existsSync(join(run, id, f)), true, `${id} is whole`);
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 1000 - left.length, 'one line per removed sandbox');
+  });
+  it('kill -9 mid-removal: the remainder stays listed as removal-unfinished and the next rm finishes it', async () => {
+    const p = tmp();
+    addSandbox(p, 'big', { state: 'stopped' });
+    const raw = join(p, 'run/vc/sbs/big/raw');
+    for (let i = 0; i < 3000; i++) writeFileSync(join(raw, `f${i}`), '');
+    const child = vcAsync(['--prefix', p, 'rm', 'big']);
+    const run = join(p, 'run/vc/sbs');
+    while (!readdirSync(run).some((n) => n.startsWith('.vcstore-rm-')) && child.exitCode === null) await sleep(1);
+    child.kill('SIGKILL');
+    await once(child, 'close');
+    if (!readdirSync(run).length && !readdirSync(join(p, 'var/lib/vc/sbs')).length) return; // finished before the kill
+    const ls = JSON.parse(vcp(p, ['ls', '--json']).stdout);
+    assert.equal(ls[0].id, 'big');
+    assert.ok(ls[0].problems.some((x: any) => x.code === 'removal-unfinished'));
+    assert.equal(vcp(p, ['check']).code, 6);
+    const r = vcp(p, ['rm', 'big']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(run), []);
+    assert.deepEqual(JSON.parse(vcp(p, ['ls', '--json']).stdout), []);
+  });
+  it('two racing rm of one sandbox: one removes, the other reports it already gone (3, or 0 with --force)', async () => {
+    for (const force of [false, true]) {
+      const p = tmp();
+      addSandbox(p, 'r1', { state: 'stopped' });
+      const rs = await Promise.all([0, 1].map(() => collect(vcAsync(['--prefix', p, '--json', 'rm', ...(force ? ['-f'] : []), 'r1']))));
+      const outs = rs.map((r) => JSON.parse(r.stdout)[0]);
+      assert.equal(outs.filter((o) => o.status === 'removed').length, 1, JSON.stringify(outs));
+      const loser = outs.find((o) => o.status !== 'removed');
+      assert.equal(loser.status, 'absent');
+      assert.deepEqual(loser.paths, []);
+      assert.equal(rs.map((r) => r.code).sort().join(), force ? '0,0' : '0,3');
+    }
+  });
+  it('a multi-ID rm exits with the most severe failure: 1 outranks 3', () => {
+    const p = tmp();
+    const outside = tmp();
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    symlinkSync(outside, join(p, 'run/vc/sbs/linked'));
+    const r = vcp(p, ['rm', 'ghost', 'linked']);
+    assert.equal(r.code, 1, r.stderr);
+  });
+});
+
+describe('the same lock discipline for the UUID store', () => {
+  for (const kind of ['symlink', 'missing', 'directory'] as const) {
+    it(`uuid free refuses a ${kind} lock with 1, nothing changed`, () => {
+      const p = tmp();
+      writeUuidStore(p, [1, 1, 0, 0, 0, 0, 0, 0]);
+      const lock = join(p, 'var/lib/vc/uuid/lock');
+      rmSync(lock);
+      if (kind === 'symlink') symlinkSync('/etc/passwd', lock);
+      if (kind === 'directory') mkdirSync(lock);
+      const before = snapshot(p);
+      const r = vcp(p, ['uuid', 'free', '1']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.split('\n').length, 2);
+      assert.deepEqual(snapshot(p), before);
+    });
+  }
+});
+
+describe('an empty prefix', () => {
+  it('is a usage error (2), from --prefix "" and from VCSTORE_PREFIX= alike, with one JSON document under --json', () => {
+    assert.equal(vc(['--prefix', '', 'ls']).code, 2);
+    const e = vc(['rm', 'x'], { env: { VCSTORE_PREFIX: '' } });
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /^vcstore: empty --prefix/);
+    const j = vc(['--json', 'ls'], { env: { VCSTORE_PREFIX: '' } });
+    assert.equal(JSON.parse(j.stdout).error.code, 2);
+  });
+});
