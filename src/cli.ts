@@ -19,7 +19,8 @@ Exit status:
   2  usage error or invalid ID
   3  not found (sandbox, container, item)
   4  busy: the lock is held, or the wait ran out
-  5  refused: would disturb a live sandbox (use --force)
+  5  refused: a live sandbox, liveness that cannot be told, a runtime process
+     naming it, or mounts below it (--force overrides all but mounts)
   6  check found problems
   130/143  interrupted by SIGINT/SIGTERM (lock -- CMD exits with CMD's status)`;
 

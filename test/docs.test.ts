@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/cli.js';
+import { CODES } from '../src/store/problems.js';
 import { ROOT, vc } from './helpers.js';
 
 const man = readFileSync(join(ROOT, 'man/vcstore.1'), 'utf8');
@@ -53,6 +54,12 @@ describe('docs agree with the program', () => {
       assert.match(help, new RegExp(`^  ${code}  `, 'm'), `help ${code}`);
       assert.match(exitSection, new RegExp(`^\\.B ${code}$`, 'm'), `man ${code}`);
       assert.match(readme, new RegExp(`^\\| ${code} \\|`, 'm'), `README ${code}`);
+    }
+  });
+  it('every problem and finding code stands in the README and the man page', () => {
+    for (const code of Object.keys(CODES)) {
+      assert.ok(readme.includes(`\`${code}\``), `README ${code}`);
+      assert.ok(new RegExp(`^\\.B ${code.replace(/-/g, '\\\\-')}$`, 'm').test(man), `man ${code}`);
     }
   });
   it('--help of each command runs and names its options', () => {

@@ -12,7 +12,7 @@ export function problemText(p: Problem): string {
     case 'liveness-unknown':
       return `cannot tell whether the hypervisor is alive: ${s(e.why)}`;
     case 'container-dead':
-      return `says ${s(e.state)} but its process pid ${s(e.pid)} is gone`;
+      return `says ${s(e.state)} but its process pid ${s(e.pid)} ${e.reason === 'reused' ? 'now belongs to another program' : 'is gone'}`;
     case 'config-missing':
       return `run-time root ${s(e.runtime)} has no config root`;
     case 'runtime-missing':

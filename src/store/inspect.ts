@@ -53,7 +53,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     problems.push(problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : 'gone' }));
   else if (live.alive === null && live.unknown && r.exists) problems.push(problem('liveness-unknown', { pid: live.pid, state: r.state, why: live.unknown }));
   for (const c of r.containers)
-    if ((c.state === 'running' || c.state === 'paused') && c.alive === false) problems.push(problem('container-dead', { pid: c.pid, state: c.state }, { container: c.id }));
+    if ((c.state === 'running' || c.state === 'paused') && c.alive === false) problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
   if (r.shell) problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
   if (sc.hint.trash.length) problems.push(problem('removal-unfinished', { paths: sc.hint.trash }));
   for (const [cid, paths] of containerTrash(sc, r.paths)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));

@@ -83,6 +83,7 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     const procBad = runDir !== null && proc === undefined && reads.present(join(runDir, 'process.json'));
     const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${join(runDir!, 'process.json')} is corrupt or unreadable` : undefined);
     const c: ContainerInfo = { id: cid, state: stateOf(st), pid: live.pid, alive: live.alive };
+    if (live.reused) c.reused = true;
     if (live.unknown) c.unknown = live.unknown;
     out.push(c);
     if (i.deep) {
@@ -126,7 +127,7 @@ function inspect(i: InspectInput): Inspected {
     ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
   } else src = { pid: null, bad: hasConfig ? undefined : 'no run-time root' } as PidSource;
   const type = hypervisorTypeOf(hv);
-  const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: false, verified: false, reused: false };
+  const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: null, verified: false, reused: false };
   const containers = inspectContainers(i, hasRuntime, hasConfig);
   if (i.deep) {
     for (const def of ITEM_VALIDATORS) {

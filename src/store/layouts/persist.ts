@@ -43,7 +43,7 @@ function inspect(i: InspectInput): Inspected {
   const type = typeof t === 'string' && t ? t : null;
   let src: PidSource = doc === undefined && real ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'Pid')) };
   if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
-  const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: false, verified: false, reused: false };
+  const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: null, verified: false, reused: false };
 
   const containers: ContainerInfo[] = [];
   const { dirs, links } = real ? containerCandidates(sc.run) : { dirs: [], links: [] };
@@ -55,6 +55,7 @@ function inspect(i: InspectInput): Inspected {
     const cs = field(cdoc, 'State');
     const l = containerLiveness(asInt(field(field(cdoc, 'Process'), 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
     const c: ContainerInfo = { id: cid, state: typeof cs === 'string' ? cs : null, pid: l.pid, alive: l.alive };
+    if (l.reused) c.reused = true;
     if (l.unknown) c.unknown = l.unknown;
     containers.push(c);
   }

@@ -28,7 +28,7 @@ function inspect(i: InspectInput): Inspected {
   const state = typeof st === 'string' ? st : null;
   // runtime-rs records no sandbox state: a pid is all there is to go by.
   const src = doc === undefined ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'pid')) };
-  const live = real ? hypervisorLiveness(src, state ?? 'running', cmdlineMark(type, sc.sid)) : { pid: null, alive: false, verified: false, reused: false };
+  const live = real ? hypervisorLiveness(src, state ?? 'running', cmdlineMark(type, sc.sid)) : { pid: null, alive: null, verified: false, reused: false };
   const vm = sc.hint.vm === 'dir' ? sandboxPaths(roots, sc.sid).vm : null;
   return { exists: sc.hint.kata !== undefined, active: real, state, type, live, containers: [], paths: { config: null, runtime: real ? dir : null, vm } };
 }

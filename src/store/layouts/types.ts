@@ -16,6 +16,8 @@ export interface ContainerInfo {
   pid: number | null;
   alive: boolean | null;
   unknown?: string;
+  /** The pid is alive but another program now. */
+  reused?: boolean;
 }
 
 /** What a layout's inspection found; the dispatcher adds lock, trash and store-wide facts. */
