@@ -42,6 +42,12 @@ export class Reader {
     return hit.value;
   }
 
+  /** The parsed value whatever its shape (undefined when absent or unparsable): for showing, never for deciding. */
+  raw(path: string): unknown {
+    const hit = this.hits.get(path);
+    return hit && 'value' in hit ? hit.value : undefined;
+  }
+
   /** Was `path` there (read, or failed for a reason other than absence)? */
   present(path: string): boolean {
     const hit = this.hits.get(path);

@@ -121,7 +121,9 @@ function inspect(i: InspectInput): Inspected {
   let markType: string | null = null;
   if (hasRuntime) {
     const statePath = join(p.runtime, 'state.json');
-    state = stateOf(reads.json(statePath, { validate: check(STATE, false) }));
+    reads.json(statePath, { validate: check(STATE, false) });
+    // Shown even when it is no valid state (escaped by the renderers); only a valid one counts as active.
+    state = stateOf(reads.raw(statePath));
     const hvPath = join(p.runtime, 'hypervisor.json');
     hv = reads.json(hvPath, { validate: check(HV, false) });
     ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
