@@ -2,13 +2,19 @@
 // loaded lazily from src/commands/<name>.ts, and the one error handler that
 // maps errors to a line on stderr and an exit code.
 import { Command, CommanderError, Option } from 'commander';
-import { makeCtx, type Ctx, type Io } from './context.js';
+import type { Ctx, Io } from './context.js';
 import { processIo } from './output.js';
-import { interop } from './interop.js';
-import { Exit, UsageError } from './store/errors.js';
-import { errorText, exitCodeOf } from './render/errors.js';
-import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait } from './options.js';
-import { resolveRoots } from './store/roots.js';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait } from './defaults.js';
+
+// The core (store, render, context) is one bundle loaded only when a command
+// runs or fails: --version and --help never pay for it.
+const core = async () => {
+  const [{ makeCtx }, errors, { resolveRoots }, render] = await Promise.all([import('./context.js'), import('./store/errors.js'), import('./store/roots.js'), import('./render/errors.js')]);
+  return { makeCtx, resolveRoots, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
+};
+
+/** Exit codes, as the core's Exit table has them (kept here so usage errors need no core). */
+const EXIT_USAGE = 2;
 
 export const VERSION = '0.1.0';
 
@@ -30,7 +36,7 @@ function waitOptions(cmd: Command, dflt: number, what = 'the sandbox lock'): Com
     .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
 }
 
-type Loader = () => Promise<{ default: (ctx: Ctx, ...args: any[]) => Promise<number | void> }>;
+type Loader = () => Promise<{ run: (ctx: Ctx, ...args: any[]) => Promise<number | void> }>;
 
 export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env, state: RunState = { code: 0 }): Command {
   const program = new Command('vcstore');
@@ -41,6 +47,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     .addOption(new Option('--prefix <dir>', 'join DIR in front of every store root (like the Go VCStorePrefix)').env('VCSTORE_PREFIX'))
     .option('--json', 'machine output: one JSON document on stdout')
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only ever used on a TTY)')
+    .option('--verbose', 'with --version: also print the lock backend in use (addon or flock(1)) and the target')
     .showHelpAfterError(false)
     .addHelpText('after', EXIT_HELP);
 
@@ -49,6 +56,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.optsWithGlobals();
+      const { makeCtx, resolveRoots, UsageError } = await core();
       // An empty prefix would silently mean the host's real store: an unset
       // variable in a cleanup script must not get there.
       if (opts.prefix === '') throw new UsageError('empty --prefix (or VCSTORE_PREFIX=): give a directory, or leave it unset for the host store');
@@ -61,8 +69,8 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
         command: cmd.parent && cmd.parent.name() !== 'vcstore' ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name(),
       });
       state.ctx = ctx;
-      const mod = interop(await load());
-      const code = await mod.default(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
+      const mod = await load();
+      const code = await mod.run(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
       if (typeof code === 'number') state.code = code;
     };
 
@@ -138,7 +146,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       .option('--dry-run', 'say what would change, change nothing'),
     DEFAULT_WAIT.change,
     'the UUID store lock',
-  ).action(action(async () => ({ default: interop(await import('./commands/uuid.js')).free })));
+  ).action(action(async () => ({ run: (await import('./commands/uuid.js')).free })));
 
   waitOptions(
     program
@@ -199,13 +207,14 @@ export interface RunState {
  * The one place errors become messages and exit codes: one line on stderr
  * and, under --json, exactly one JSON document on stdout.
  */
-export function handleError(err: unknown, io: Io, command: string, json: boolean, state: RunState): number {
+export async function handleError(err: unknown, io: Io, command: string, json: boolean, state: RunState): Promise<number> {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.OK;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     // commander already printed its one line
-    if (json) io.stdout(`${JSON.stringify({ error: { code: Exit.USAGE, message: state.usage ?? err.message } })}\n`);
-    return Exit.USAGE;
+    if (json) io.stdout(`${JSON.stringify({ error: { code: EXIT_USAGE, message: state.usage ?? err.message } })}\n`);
+    return EXIT_USAGE;
   }
+  const { errorText, exitCodeOf } = await core();
   const text = errorText(err, command);
   const code = exitCodeOf(err);
   if (text === undefined) {
@@ -227,6 +236,12 @@ function commandName(program: Command, argv: string[]): string {
 /** Run vcstore on argv (node, script, args...); returns the exit code. */
 export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const state: RunState = { code: 0 };
+  const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
+  if (args.includes('--verbose') && (args.includes('--version') || args.includes('-V'))) {
+    const { lockBackend, addonTarget } = await import('./store/locks.js');
+    io.stdout(`${VERSION}\nlock backend: ${lockBackend()}\ntarget: ${addonTarget()}, node ${process.version}\n`);
+    return 0;
+  }
   const program = buildProgram(io, env, state);
   try {
     await program.parseAsync(argv);
@@ -234,7 +249,7 @@ export async function main(argv: string[], io: Io = processIo, env: NodeJS.Proce
   } catch (err) {
     const end = argv.indexOf('--');
     const json = state.ctx?.json ?? argv.slice(2, end < 0 ? undefined : end).includes('--json');
-    return handleError(err, io, commandName(program, argv), json, state);
+    return await handleError(err, io, commandName(program, argv), json, state);
   } finally {
     state.ctx?.dispose();
   }

@@ -1,19 +1,7 @@
 // Option values shared by the commands: lock waits.
 import { UsageError } from './store/errors.js';
 
-/** Default lock waits in seconds, documented in --help, the man page and README. */
-export const DEFAULT_WAIT = { read: 3, change: 10 } as const;
-
-/** check: a lock holder or waiter older than this many seconds is stuck. */
-export const DEFAULT_STUCK_AFTER = 60;
-
-export function parseWait(value: string): number {
-  if (value === 'inf' || value === 'infinity' || value === 'forever') return Infinity;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`invalid --wait ${JSON.stringify(value)}: seconds >= 0, or "inf"`);
-  return n;
-}
+export { DEFAULT_STUCK_AFTER, DEFAULT_WAIT } from './defaults.js';
 
 export interface WaitOpts {
   wait?: number;
@@ -25,4 +13,3 @@ export function waitOf(o: WaitOpts, dflt: number): number {
   if (o.nonblock) return 0;
   return o.wait ?? dflt;
 }
-

@@ -1,16 +1,16 @@
 // rm, raw, uuid, set end to end. Every refusal path checks exit code and
 // that nothing changed on disk.
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, sleep, snapshot, vcp, writeUuidStore } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, snapshot, vcp, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 async function live(sid: string): Promise<number> {
-  const p = fakeHypervisor(sid);
-  track(p);
-  await sleep(80);
+  const p = track(fakeHypervisor(sid));
+  await once(p, 'spawn');
   return p.pid!;
 }
 

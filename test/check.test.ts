@@ -1,6 +1,7 @@
 // check: a store with every problem planted next to healthy and live
 // sandboxes; check finds exactly those; --fix removes exactly the safe ones.
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -17,7 +18,7 @@ async function plant(): Promise<{ p: string; livePid: number }> {
   const hv2 = fakeHypervisor('acrnlive');
   track(hv);
   track(hv2);
-  await sleep(100);
+  await Promise.all([once(hv, 'spawn'), once(hv2, 'spawn')]);
   addSandbox(p, 'healthy', { state: 'running', hypervisor: 'qemu', pid: hv.pid!, containers: [{ id: 'healthy', state: 'running', pid: -1 }] });
   addSandbox(p, 'acrnlive', { state: 'running', hypervisor: 'acrn', acrnUuid: U1, pid: hv2.pid! });
   addSandbox(p, 'stopped-ok', { state: 'stopped', hypervisor: 'qemu' });

@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fse from 'fs-extra';
 import { after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Exit } from '../src/store/errors.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'vcstore');
@@ -307,4 +309,14 @@ export function unpackFixture(name: string, into: string): void {
   if (!file) throw new Error(`fixture ${name} not found in ${candidates.join(' or ')}`);
   const r = spawnSync('tar', ['xzf', file, '-C', into]);
   if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+}
+
+/** Every exit code vcstore documents: the code's own table, plus 130/143 for SIGINT/SIGTERM. */
+export const DOCUMENTED_EXITS = new Set<number>([...Object.values(Exit), 130, 143]);
+
+/** A refusal: the expected exit code and exactly one line on stderr. */
+export function oneLine(r: { code: number | null; stderr: string }, code: number, what: string): void {
+  assert.equal(r.code, code, `${what}: exit ${r.code}: ${r.stderr}`);
+  assert.equal(r.stderr.split('\n').length, 2, `${what}: one line: ${JSON.stringify(r.stderr)}`);
+  assert.ok(!/internal error|    at /.test(r.stderr), `${what}: no stack`);
 }

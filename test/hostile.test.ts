@@ -14,16 +14,10 @@ import { ITEMS, resolveItem } from '../src/store/items.js';
 import { validateItemValue } from '../src/store/items.js';
 import { resolveRoots } from '../src/store/roots.js';
 import { sandboxPaths } from '../src/store/paths.js';
-import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp, hasProblem } from './helpers.js';
+import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp, hasProblem, DOCUMENTED_EXITS, oneLine } from './helpers.js';
 
 const { tmp } = scratch();
 
-const DOCUMENTED = new Set([0, 1, 2, 3, 4, 5, 6]);
-function oneLine(r: { code: number | null; stderr: string }, code: number, what: string): void {
-  assert.equal(r.code, code, `${what}: ${r.stderr}`);
-  assert.equal(r.stderr.split('\n').length, 2, `${what}: one line: ${JSON.stringify(r.stderr)}`);
-  assert.ok(!/internal error|    at /.test(r.stderr), `${what}: no stack`);
-}
 
 describe('properties (fast-check)', () => {
   const roots = resolveRoots({ prefix: '/store', env: {} });
@@ -188,7 +182,7 @@ describe('hostile store contents', () => {
     const out = snapshot(outside);
     for (const args of [['show', 'evil'], ['show', 'evil', 'state'], ['lock', 'evil', '--', 'true'], ['set', 'evil', '--state', 'stopped'], ['raw', 'evil'], ['rm', 'evil'], ['check', '--fix']]) {
       const r = vcp(p, args);
-      assert.ok(r.code !== null && DOCUMENTED.has(r.code), `${args.join(' ')}: ${r.code} ${r.stderr}`);
+      assert.ok(r.code !== null && DOCUMENTED_EXITS.has(r.code), `${args.join(' ')}: ${r.code} ${r.stderr}`);
       assert.ok(!/internal error/.test(r.stderr), r.stderr);
     }
     assert.deepEqual(snapshot(outside), out);
@@ -210,7 +204,7 @@ describe('non-root', { skip: process.getuid?.() !== 0 ? 'needs root to set up a 
     const app = tmp();
     chmodSync(app, 0o755);
     cpSync(join(ROOT, 'bin'), join(app, 'bin'), { recursive: true });
-    for (const d of ['vcstore.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    for (const d of ['vcstore.cjs', 'core.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
     spawnSync('chmod', ['-R', 'a+rX', app]);
     const asNobody = (args: string[]) => {
       const r = spawnSync(process.execPath, [join(app, 'bin', 'vcstore'), '--prefix', p, ...args], { encoding: 'utf8', uid: 65534, gid: 65534, cwd: '/', env: { PATH: process.env.PATH } });

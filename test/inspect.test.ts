@@ -1,9 +1,10 @@
 // ls, show and path end to end: the real bin/vcstore on real stores.
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, sleep, snapshot, vc, vcp , codes, hasProblem } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, snapshot, vc, vcp, codes, hasProblem } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -18,7 +19,7 @@ before(async () => {
   const hv = fakeHypervisor(LIVE);
   track(hv);
   hvPid = hv.pid!;
-  await sleep(100);
+  await once(hv, 'spawn');
   addSandbox(store, LIVE, { state: 'running', hypervisor: 'qemu', pid: hvPid, containers: [{ id: LIVE, state: 'running', pid: -1 }, { id: hex64('c2'), state: 'running', pid: -1 }] });
   addSandbox(store, DEAD, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
   addSandbox(store, ACRN, { state: 'paused', hypervisor: 'acrn', pid: 1 });

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { once } from 'node:events';
-import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, sleep, snapshot, vcp } from './helpers.js';
+import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, snapshot, vcp } from './helpers.js';
 import fse from 'fs-extra';
 
 const { tmp, track } = scratch();
@@ -14,17 +14,15 @@ let p: string;
 let livePid: number;
 before(async () => {
   p = tmp();
-  const hv = fakeHypervisor('p-live');
-  track(hv);
-  await sleep(100);
+  const hv = track(fakeHypervisor('p-live'));
+  await once(hv, 'spawn');
   livePid = hv.pid!;
   addSandbox(p, 'legacy1', { state: 'stopped' });
   addPersistSandbox(p, 'p-live', { state: 'running', pid: livePid, containers: [{ id: 'p-live' }, { id: 'c2', state: 'running', pid: deadPid() }] });
   addPersistSandbox(p, 'p-dead', { state: 'running', type: 'clh', pid: deadPid(), configShell: true });
   addRuntimeRsSandbox(p, 'rs-dead', { pid: deadPid() });
-  const rsv = fakeHypervisor('rs-live');
-  track(rsv);
-  await sleep(100);
+  const rsv = track(fakeHypervisor('rs-live'));
+  await once(rsv, 'spawn');
   addRuntimeRsSandbox(p, 'rs-live', { pid: rsv.pid! });
 });
 
@@ -106,9 +104,8 @@ describe('mixed store', () => {
 describe('changes on other layouts', () => {
   it('rm of a live persist sandbox is refused; of a dead one removes run dir, config shell and VM dir', async () => {
     const q = tmp();
-    const hv = fakeHypervisor('pl');
-    track(hv);
-    await sleep(100);
+    const hv = track(fakeHypervisor('pl'));
+    await once(hv, 'spawn');
     addPersistSandbox(q, 'pl', { pid: hv.pid! });
     addPersistSandbox(q, 'pd', { pid: deadPid(), configShell: true });
     const before = snapshot(q);
@@ -148,9 +145,8 @@ describe('changes on other layouts', () => {
   });
   it('check --fix removes dead persist and runtime-rs sandboxes and the config shell of a live one', async () => {
     const q = tmp();
-    const hv = fakeHypervisor('pl');
-    track(hv);
-    await sleep(100);
+    const hv = track(fakeHypervisor('pl'));
+    await once(hv, 'spawn');
     addPersistSandbox(q, 'pl', { pid: hv.pid!, configShell: true });
     addPersistSandbox(q, 'pd', { pid: deadPid() });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });

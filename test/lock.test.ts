@@ -4,8 +4,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/errors.js';
-import { acquire, InterruptedError, lockHolders, nativeFlock } from '../src/store/locks.js';
-import { addSandbox, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vcAsync, vcp } from './helpers.js';
+import { acquire, addonTarget, InterruptedError, lockHolders, nativeFlock } from '../src/store/locks.js';
+import { addSandbox, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vc, vcAsync, vcp } from './helpers.js';
 
 const { tmp } = scratch();
 const store = (...sids: string[]) => {
@@ -196,7 +196,8 @@ describe(`vcstore lock (${mode} flock)`, () => {
   });
   it('SIGTERM while CMD runs: forwarded to CMD, lock released', async () => {
     const p = store('s1');
-    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 30 & wait'], env);
+    // CMD execs the sleep: the forwarded SIGTERM reaches it (no orphan holding the pipe open).
+    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; exec sleep 30'], env);
     const done = collect(child);
     await new Promise<void>((res) => child.stdout!.once('data', () => res()));
     child.kill('SIGTERM');
@@ -224,7 +225,16 @@ describe(`vcstore lock (${mode} flock)`, () => {
 }
 
 describe('flock implementation', () => {
-  it('this build uses the in-process flock(2) addon (flock(1) only for waits)', { skip: existsSync(join(ROOT, 'dist/native/vcstore-flock.node')) ? false : 'addon not built (no C compiler)' }, () => {
+  // Under CI the addon must be there: a build that silently fell back to flock(1) fails here.
+  const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore-flock.node'));
+  it('this build uses the in-process flock(2) addon (flock(1) only for waits)', { skip: built || process.env.CI === 'true' ? false : 'addon not built (no C compiler)' }, () => {
+    assert.ok(built, `dist/native/${addonTarget()}/vcstore-flock.node`);
     assert.ok(nativeFlock());
+  });
+  it('vcstore --version --verbose names the lock backend in use', () => {
+    const native = vc(['--version', '--verbose']);
+    assert.equal(native.code, 0);
+    assert.match(native.stdout, built ? /^\d+\.\d+\.\d+\nlock backend: flock\(2\) through the Node-API addon .*linux-[a-z0-9]+-(glibc|musl)\/vcstore-flock\.node/ : /lock backend: util-linux flock\(1\)/);
+    assert.match(vc(['--version', '--verbose'], { env: { VCSTORE_FLOCK: 'helper' } }).stdout, /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_FLOCK=helper\)/);
   });
 });

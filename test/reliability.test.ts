@@ -18,9 +18,9 @@ describe('crash safety (short)', () => {
 });
 
 describe('concurrency (short)', () => {
-  it('8 processes of ls/show/rm/lock/set on 200 sandboxes beside a flock(2)-taking runtime', async () => {
-    const r = await concurrency(tmp(), 200, 8, 12);
-    assert.equal(r.ops, 96);
+  it('4 processes of ls/show/rm/lock/set on 60 sandboxes beside a flock(2)-taking runtime', async () => {
+    const r = await concurrency(tmp(), 60, 4, 8);
+    assert.equal(r.ops, 32);
     assert.ok(r.takes > 0, 'the runtime stand-in took locks');
   });
 });

@@ -4,9 +4,8 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addSandbox, BIN, collect, deadPid, ROOT, sleep, writeUuidStore } from './helpers.js';
+import { addSandbox, BIN, collect, deadPid, DOCUMENTED_EXITS, ROOT, sleep, writeUuidStore } from './helpers.js';
 
-const DOCUMENTED = new Set([0, 1, 2, 3, 4, 5, 6, 130, 143]);
 
 function vcRaw(args: string[], input?: string) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
@@ -106,7 +105,7 @@ export async function concurrency(prefix: string, count: number, workers: number
         op === 0 ? ['ls', '--json'] : op === 1 ? ['show', '--wait', '2', sid] : op === 2 ? ['rm', '--wait', '2', sid] : op === 3 ? ['lock', '--wait', '2', sid, '--', 'true'] : ['set', '--wait', '2', sid, '--state', Math.random() < 0.5 ? 'paused' : 'running'];
       const r = await collect(vcRaw(['--prefix', prefix, ...args]));
       ops++;
-      assert.ok(r.code !== null && DOCUMENTED.has(r.code), `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+      assert.ok(r.code !== null && DOCUMENTED_EXITS.has(r.code), `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
       assert.ok(!/internal error/.test(r.stderr), `${args.join(' ')}: ${r.stderr}`);
       if (op === 0) JSON.parse(r.stdout);
     }

@@ -13,7 +13,7 @@ interface Opts {
   stuckAfter: string;
 }
 
-export default async function checkCmd(ctx: Ctx, o: Opts): Promise<number> {
+export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = Number(o.stuckAfter);
   if (!Number.isFinite(stuckAfter) || stuckAfter < 0) throw new UsageError(`invalid --stuck-after ${JSON.stringify(o.stuckAfter)}`);

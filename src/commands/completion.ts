@@ -142,7 +142,7 @@ compdef _vcstore vcstore
 `;
 }
 
-export default async function completion(ctx: Ctx, shell: string, _o: unknown, cmd: Command): Promise<number> {
+export async function run(ctx: Ctx, shell: string, _o: unknown, cmd: Command): Promise<number> {
   const program = cmd.parent!;
   if (shell === 'bash') ctx.write(bash(program));
   else if (shell === 'zsh') ctx.write(zsh(program));

@@ -13,7 +13,7 @@ interface Opts extends WaitOpts {
   shared?: boolean;
 }
 
-export default async function lock(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
+export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);
   const target = h.lock;
   if (target === null) {

@@ -26,7 +26,7 @@ function lockCell(s: SandboxInfo): string {
 
 // Sandboxes are inspected and written one at a time (JSON and -q stream), so
 // a listing of 10,000 sandboxes runs in constant memory.
-export default async function ls(ctx: Ctx, o: Opts): Promise<number> {
+export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.state && o.state !== 'none' && !(STATES as readonly string[]).includes(o.state))
     throw new UsageError(`invalid --state ${JSON.stringify(o.state)}: one of ${STATES.join(', ')}, none`);
   const keep = (s: SandboxInfo) => !o.state || (o.state === 'none' ? s.state === null : s.state === o.state);

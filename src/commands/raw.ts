@@ -10,7 +10,7 @@ interface Opts extends WaitOpts {
   list?: boolean;
 }
 
-export default async function raw(ctx: Ctx, sid: string, name: string | undefined, o: Opts): Promise<number> {
+export async function run(ctx: Ctx, sid: string, name: string | undefined, o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);
   const signal = ctx.interruptible();
   if (o.list) {

@@ -24,7 +24,7 @@ interface Outcome {
   warnings?: string[];
 }
 
-export default async function rm(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
+export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   // Validate every ID before touching anything: a typo in the list removes nothing.
   for (const s of sids) validateId(s);
   if (o.container !== undefined) {

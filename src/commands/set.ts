@@ -16,7 +16,7 @@ interface Opts extends WaitOpts {
 /**
  * set SID [CID] ITEM [FILE|-]   or   set SID [CID] [state] --state STATE
  */
-export default async function set(ctx: Ctx, sid: string, rest: string[], o: Opts): Promise<number> {
+export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);
   if (rest.length > 3) throw new UsageError('too many arguments: set SID [CID] ITEM [FILE|-]');
   let cid: string | undefined;

@@ -18,7 +18,7 @@ interface Opts extends WaitOpts {
   lock: boolean;
 }
 
-export default async function show(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
+export async function run(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);
   const t = parseTarget(h, a, b);
   if (!o.lock) {

@@ -3,7 +3,7 @@ import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { freeUuidSlot, parseSlot, readUuidStore } from '../store/uuid.js';
 import { table } from '../render/table.js';
 
-export default async function uuid(ctx: Ctx): Promise<number> {
+export async function run(ctx: Ctx): Promise<number> {
   const store = readUuidStore(ctx.roots);
   if (ctx.json) {
     ctx.out(JSON.stringify({ path: store.path, slots: store.slots }));

@@ -1,7 +1,6 @@
 // Colour through chalk, loaded only when colour is on (a TTY without
 // NO_COLOR / --no-color): scripts and pipes never pay for it and get
 // byte-exact plain text.
-import { interop } from '../interop.js';
 
 export interface Paint {
   on: boolean;
@@ -33,9 +32,10 @@ export const plain: Paint = {
 
 export async function makePaint(on: boolean): Promise<Paint> {
   if (!on) return plain;
-  const { Chalk, default: auto } = interop(await import('chalk'));
-  // We already decided colour is wanted; chalk alone ignores NO_COLOR.
-  const c = new Chalk({ level: auto.level > 0 ? auto.level : 1 });
+  const { Chalk } = await import('chalk');
+  // We already decided colour is wanted (chalk alone ignores NO_COLOR); the
+  // 16 basic colours are all we use.
+  const c = new Chalk({ level: 1 });
   return {
     on,
     state(s) {

@@ -3,7 +3,6 @@
 // conflicts, which is quadratic in rows; so a long table is drawn in chunks
 // of rows with column widths fixed for the whole table, and reads as one.
 import type { Paint } from './paint.js';
-import { interop } from '../interop.js';
 
 const CHUNK = 100;
 const PAD = 2;
@@ -25,7 +24,7 @@ const BORDERLESS = {
 };
 
 export async function table(head: string[], rows: string[][], paint: Paint): Promise<string> {
-  const { default: Table } = interop(await import('cli-table3'));
+  const { default: Table } = await import('cli-table3');
   const colWidths = head.map((h, i) => Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))) + PAD);
   const style = { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': PAD };
   const out: string[] = [];

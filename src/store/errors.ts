@@ -29,8 +29,6 @@ export function worstExit(codes: number[]): number {
 
 export class VcError extends Error {
   readonly exitCode: number;
-  /** Brand: commands are bundled apart from the CLI, so instanceof cannot cross them. */
-  readonly vcstore = true;
   constructor(message: string, exitCode: number) {
     super(message);
     this.name = new.target.name;
@@ -39,7 +37,7 @@ export class VcError extends Error {
 }
 
 export function isVcError(e: unknown): e is VcError {
-  return typeof e === 'object' && e !== null && (e as { vcstore?: unknown }).vcstore === true && typeof (e as { exitCode?: unknown }).exitCode === 'number';
+  return e instanceof VcError;
 }
 
 /** Bad arguments: an invalid ID, an unknown item name, an out-of-range option. */

@@ -79,19 +79,38 @@ function here(): string {
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
 }
 
+/** The target an addon is built for: linux-x64-glibc and the like (scripts/build.mjs uses the same rule). */
+export function addonTarget(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return `${process.platform}-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}`;
+}
+
+/** Which lock backend this process uses, for `vcstore --version --verbose`. */
+export function lockBackend(): string {
+  const n = nativeFlock();
+  if (n) return `flock(2) through the Node-API addon ${addonPath}; waits through util-linux flock(1)`;
+  if (process.env.VCSTORE_FLOCK === 'helper') return 'util-linux flock(1) for every lock (VCSTORE_FLOCK=helper)';
+  return `util-linux flock(1) for every lock (no addon for ${addonTarget()})`;
+}
+
+let addonPath: string | undefined;
+
 export function nativeFlock(): NativeFlock | null {
   if (native !== undefined) return native;
   native = null;
   if (process.env.VCSTORE_FLOCK === 'helper') return native;
-  // dist/vcstore.cjs, dist/cmd/*.cjs and dist/src/store/*.js all find dist/native.
+  // dist/core.cjs and dist/src/store/*.js both find dist/native/<target>/,
+  // and only the addon built for this platform is ever loaded.
+  const target = addonTarget();
   let dir = dirname(here());
-  for (let i = 0; i < 3; i++, dir = dirname(dir)) {
-    const file = join(dir, 'native', 'vcstore-flock.node');
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    const file = join(dir, 'native', target, 'vcstore-flock.node');
     if (!existsSync(file)) continue;
     try {
       native = createRequire(here())(file) as NativeFlock;
+      addonPath = file;
     } catch {
-      /* another architecture or libc: flock(1) it is */
+      /* cannot load here: flock(1) it is */
     }
     break;
   }
