@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, snapshot, vcp, writeUuidStore } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, snapshot, writeUuidStore, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 async function live(sid: string): Promise<number> {
@@ -15,23 +15,23 @@ async function live(sid: string): Promise<number> {
 }
 
 describe('rm', () => {
-  it('removes config root, run-time root and VM dir, and says so', () => {
+  it('removes config root, run-time root and VM dir, and says so', async () => {
     const p = tmp();
     addSandbox(p, 's1', { hypervisor: 'qemu', pid: deadPid() });
     addSandbox(p, 'keep');
     const keep = snapshot(join(p, 'run/vc/sbs/keep'));
-    const r = vcp(p, ['rm', 's1']);
+    const r = (await vci(p, ['rm', 's1']));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `sandbox s1: removed ${p}/var/lib/vc/sbs/s1 ${p}/run/vc/vm/s1 ${p}/run/vc/sbs/s1\n`);
     for (const d of ['var/lib/vc/sbs/s1', 'run/vc/sbs/s1', 'run/vc/vm/s1']) assert.equal(existsSync(join(p, d)), false, d);
     assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), ['keep'], 'no trash left behind');
     assert.deepEqual(snapshot(join(p, 'run/vc/sbs/keep')), keep);
   });
-  it('--dry-run lists and changes nothing', () => {
+  it('--dry-run lists and changes nothing', async () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'stopped' });
     const before = snapshot(p);
-    const r = vcp(p, ['rm', '--dry-run', 's1']);
+    const r = (await vci(p, ['rm', '--dry-run', 's1']));
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^sandbox s1: would remove /);
     assert.deepEqual(snapshot(p), before);
@@ -40,11 +40,11 @@ describe('rm', () => {
     const p = tmp();
     addSandbox(p, 's1', { hypervisor: 'qemu', pid: await live('s1') });
     const before = snapshot(p);
-    const r = vcp(p, ['rm', 's1']);
+    const r = (await vci(p, ['rm', 's1']));
     assert.equal(r.code, 5);
     assert.match(r.stderr, /^vcstore: refusing to remove sandbox s1: its hypervisor \(qemu, pid \d+\) is alive/);
     assert.deepEqual(snapshot(p), before);
-    assert.equal(vcp(p, ['rm', '--force', 's1']).code, 0);
+    assert.equal((await vci(p, ['rm', '--force', 's1'])).code, 0);
     assert.equal(existsSync(join(p, 'run/vc/sbs/s1')), false);
   });
   it('busy lock: exit 4 naming the holder, nothing removed', async () => {
@@ -53,7 +53,7 @@ describe('rm', () => {
     const h = await holdFlock(runLock(p, 's1'));
     try {
       const before = snapshot(p);
-      const r = vcp(p, ['rm', '--wait', '0.2', 's1']);
+      const r = (await vci(p, ['rm', '--wait', '0.2', 's1']));
       assert.equal(r.code, 4);
       assert.match(r.stderr, /sandbox s1 is locked after waiting 0\.2s: held by pid \d+ \((flock|sh|sleep), exclusive\)/);
       assert.deepEqual(snapshot(p), before);
@@ -61,29 +61,29 @@ describe('rm', () => {
       await h.release();
     }
   });
-  it('missing: 3, or 0 with --force; several IDs report each and exit with the worst', () => {
+  it('missing: 3, or 0 with --force; several IDs report each and exit with the worst', async () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'stopped' });
-    assert.equal(vcp(p, ['rm', 'ghost']).code, 3);
-    const f = vcp(p, ['rm', '-f', 'ghost']);
+    assert.equal((await vci(p, ['rm', 'ghost'])).code, 3);
+    const f = (await vci(p, ['rm', '-f', 'ghost']));
     assert.equal(f.code, 0);
     assert.equal(f.stdout, 'sandbox ghost: already gone\n');
-    const m = vcp(p, ['--json', 'rm', 's1', 'ghost']);
+    const m = (await vci(p, ['--json', 'rm', 's1', 'ghost']));
     assert.equal(m.code, 3);
     const j = JSON.parse(m.stdout);
     assert.deepEqual(j.map((x: any) => [x.id, x.status, x.exitCode]), [['s1', 'removed', 0], ['ghost', 'absent', 3]]);
   });
-  it('bad IDs: exit 2 before anything is touched', () => {
+  it('bad IDs: exit 2 before anything is touched', async () => {
     const p = tmp();
     addSandbox(p, 's1');
     const before = snapshot(p);
     for (const bad of ['../s1', '/etc', '.', 'a\nb']) {
-      const r = vcp(p, ['rm', '-f', 's1', bad]);
+      const r = (await vci(p, ['rm', '-f', 's1', bad]));
       assert.equal(r.code, 2, bad);
     }
     assert.deepEqual(snapshot(p), before);
   });
-  it('never follows a symlinked sandbox dir out of the store', () => {
+  it('never follows a symlinked sandbox dir out of the store', async () => {
     const p = tmp();
     const outside = tmp();
     writeFileSync(join(outside, 'precious'), 'x');
@@ -91,83 +91,83 @@ describe('rm', () => {
     symlinkSync(outside, join(p, 'run/vc/sbs/evil'));
     const before = snapshot(p);
     const out = snapshot(outside);
-    const r = vcp(p, ['rm', 'evil']);
+    const r = (await vci(p, ['rm', 'evil']));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /symbolic link/);
     assert.deepEqual(snapshot(p), before);
-    const f = vcp(p, ['rm', '--force', 'evil']);
+    const f = (await vci(p, ['rm', '--force', 'evil']));
     assert.equal(f.code, 0, f.stderr);
     assert.equal(existsSync(join(p, 'run/vc/sbs/evil')), false);
     assert.deepEqual(snapshot(outside), out, 'the target is untouched');
   });
-  it('a symlink inside a sandbox is removed, not followed', () => {
+  it('a symlink inside a sandbox is removed, not followed', async () => {
     const p = tmp();
     const outside = tmp();
     writeFileSync(join(outside, 'precious'), 'x');
     addSandbox(p, 's1', { state: 'stopped' });
     symlinkSync(outside, join(p, 'run/vc/sbs/s1/raw/escape'));
-    assert.equal(vcp(p, ['rm', 's1']).code, 0);
+    assert.equal((await vci(p, ['rm', 's1'])).code, 0);
     assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'x');
   });
-  it('--container removes one container under the sandbox lock', () => {
+  it('--container removes one container under the sandbox lock', async () => {
     const p = tmp();
     addSandbox(p, 's1', { containers: [{ id: 's1' }, { id: 'c2', pid: deadPid() }] });
-    const r = vcp(p, ['rm', 's1', '--container', 'c2']);
+    const r = (await vci(p, ['rm', 's1', '--container', 'c2']));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(p, 'run/vc/sbs/s1/c2')), false);
     assert.equal(existsSync(join(p, 'var/lib/vc/sbs/s1/c2')), false);
     assert.equal(existsSync(join(p, 'run/vc/sbs/s1/s1/state.json')), true);
-    assert.equal(vcp(p, ['rm', 's1', '--container', 'c2']).code, 3);
-    assert.equal(vcp(p, ['rm', 's1', 's2', '--container', 'c2']).code, 2);
+    assert.equal((await vci(p, ['rm', 's1', '--container', 'c2'])).code, 3);
+    assert.equal((await vci(p, ['rm', 's1', 's2', '--container', 'c2'])).code, 2);
   });
-  it('never creates a store', () => {
+  it('never creates a store', async () => {
     const p = tmp();
-    vcp(p, ['rm', 'ghost']);
-    vcp(p, ['rm', '-f', 'ghost']);
+    (await vci(p, ['rm', 'ghost']));
+    (await vci(p, ['rm', '-f', 'ghost']));
     assert.deepEqual(readdirSync(p), []);
   });
 });
 
 describe('raw', () => {
-  it('creates raw-<random> 0600 and named items 0644, prints file:// URLs', () => {
+  it('creates raw-<random> 0600 and named items 0644, prints file:// URLs', async () => {
     const p = tmp();
     addSandbox(p, 's1');
-    const r = vcp(p, ['raw', 's1']);
+    const r = (await vci(p, ['raw', 's1']));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^file://${p}/run/vc/sbs/s1/raw/raw-\\d+\\n$`));
     const f = r.stdout.trim().slice('file://'.length);
     assert.equal(statSync(f).mode & 0o777, 0o600);
     assert.equal(statSync(f).size, 0);
-    const n = vcp(p, ['raw', 's1', 'disk0']);
+    const n = (await vci(p, ['raw', 's1', 'disk0']));
     assert.equal(n.stdout, `file://${p}/run/vc/sbs/s1/raw/disk0\n`);
     assert.equal(statSync(join(p, 'run/vc/sbs/s1/raw/disk0')).mode & 0o777, 0o644);
   });
-  it('an existing named item is left as it is', () => {
+  it('an existing named item is left as it is', async () => {
     const p = tmp();
     addSandbox(p, 's1');
     writeFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'data');
-    assert.equal(vcp(p, ['raw', 's1', 'disk0']).code, 0);
+    assert.equal((await vci(p, ['raw', 's1', 'disk0'])).code, 0);
     assert.equal(readFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'utf8'), 'data');
   });
-  it('--list with sizes; --container; --json', () => {
+  it('--list with sizes; --container; --json', async () => {
     const p = tmp();
     addSandbox(p, 's1', { containers: [{ id: 'c1' }] });
     writeFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'abc');
-    assert.equal(vcp(p, ['raw', 's1', '--list']).stdout, `disk0\t3\tfile://${p}/run/vc/sbs/s1/raw/disk0\n`);
-    assert.equal(vcp(p, ['raw', 's1', 'x', '--container', 'c1']).stdout, `file://${p}/run/vc/sbs/s1/c1/raw/x\n`);
-    assert.deepEqual(JSON.parse(vcp(p, ['--json', 'raw', 's1', '-l', '-c', 'c1']).stdout), [{ name: 'x', size: 0, url: `file://${p}/run/vc/sbs/s1/c1/raw/x` }]);
+    assert.equal((await vci(p, ['raw', 's1', '--list'])).stdout, `disk0\t3\tfile://${p}/run/vc/sbs/s1/raw/disk0\n`);
+    assert.equal((await vci(p, ['raw', 's1', 'x', '--container', 'c1'])).stdout, `file://${p}/run/vc/sbs/s1/c1/raw/x\n`);
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', 's1', '-l', '-c', 'c1'])).stdout), [{ name: 'x', size: 0, url: `file://${p}/run/vc/sbs/s1/c1/raw/x` }]);
   });
   it('refusals: bad name 2, missing sandbox 3, busy 4, raw/x symlink 1; nothing changed', async () => {
     const p = tmp();
     addSandbox(p, 's1');
     symlinkSync('/etc/passwd', join(p, 'run/vc/sbs/s1/raw/x'));
     const before = snapshot(p);
-    assert.equal(vcp(p, ['raw', 's1', '../x']).code, 2);
-    assert.equal(vcp(p, ['raw', 'ghost']).code, 3);
-    assert.equal(vcp(p, ['raw', 's1', 'x']).code, 1);
+    assert.equal((await vci(p, ['raw', 's1', '../x'])).code, 2);
+    assert.equal((await vci(p, ['raw', 'ghost'])).code, 3);
+    assert.equal((await vci(p, ['raw', 's1', 'x'])).code, 1);
     const h = await holdFlock(runLock(p, 's1'), 's');
     try {
-      assert.equal(vcp(p, ['raw', '-n', 's1', 'y']).code, 4);
+      assert.equal((await vci(p, ['raw', '-n', 's1', 'y'])).code, 4);
     } finally {
       await h.release();
     }
@@ -182,20 +182,20 @@ describe('uuid', () => {
     const p = tmp();
     writeUuidStore(p, [1, 0, 1, 0, 0, 0, 0, 0]);
     addSandbox(p, 'acrn1', { hypervisor: 'acrn', acrnUuid: U0, pid: await live('acrn1') });
-    const j = JSON.parse(vcp(p, ['--json', 'uuid']).stdout);
+    const j = JSON.parse((await vci(p, ['--json', 'uuid'])).stdout);
     assert.equal(j.slots.length, 8);
     assert.deepEqual(j.slots[0], { slot: 0, uuid: U0, busy: true, sandboxes: [{ id: 'acrn1', alive: true }], leaked: false });
     assert.equal(j.slots[2].leaked, true);
     assert.equal(j.slots[1].busy, false);
-    assert.match(vcp(p, ['uuid']).stdout, /^2\s+18ed60cd\S+\s+leaked/m);
+    assert.match((await vci(p, ['uuid'])).stdout, /^2\s+18ed60cd\S+\s+leaked/m);
   });
   it('free: by slot or UUID, atomic, compact, same keys', async () => {
     const p = tmp();
     writeUuidStore(p, [0, 0, 1, 0, 0, 0, 0, 1]);
-    assert.equal(vcp(p, ['uuid', 'free', U2]).code, 0);
+    assert.equal((await vci(p, ['uuid', 'free', U2])).code, 0);
     assert.equal(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8'), '{"UUIDAvailability":[0,0,0,0,0,0,0,1]}');
-    assert.equal(vcp(p, ['uuid', 'free', '7']).stdout, `slot 7 (e3189497-c3f6-4b97-9e2c-18ac0ab9064d): freed\n`);
-    assert.equal(vcp(p, ['uuid', 'free', '7']).stdout, `slot 7 (e3189497-c3f6-4b97-9e2c-18ac0ab9064d): already free\n`);
+    assert.equal((await vci(p, ['uuid', 'free', '7'])).stdout, `slot 7 (e3189497-c3f6-4b97-9e2c-18ac0ab9064d): freed\n`);
+    assert.equal((await vci(p, ['uuid', 'free', '7'])).stdout, `slot 7 (e3189497-c3f6-4b97-9e2c-18ac0ab9064d): already free\n`);
     assert.deepEqual(readdirSync(join(p, 'var/lib/vc/uuid')).sort(), ['lock', 'raw', 'uuid.json']);
   });
   it('free refuses (5) when a live sandbox uses the slot; bad slot 2; missing store 3', async () => {
@@ -203,41 +203,41 @@ describe('uuid', () => {
     writeUuidStore(p, [1, 0, 0, 0, 0, 0, 0, 0]);
     addSandbox(p, 'acrn1', { hypervisor: 'acrn', acrnUuid: U0, pid: await live('acrn1') });
     const before = snapshot(p);
-    assert.equal(vcp(p, ['uuid', 'free', '0']).code, 5);
-    assert.equal(vcp(p, ['uuid', 'free', '8']).code, 2);
-    assert.equal(vcp(p, ['uuid', 'free', 'nope']).code, 2);
+    assert.equal((await vci(p, ['uuid', 'free', '0'])).code, 5);
+    assert.equal((await vci(p, ['uuid', 'free', '8'])).code, 2);
+    assert.equal((await vci(p, ['uuid', 'free', 'nope'])).code, 2);
     assert.deepEqual(snapshot(p), before);
-    assert.equal(vcp(p, ['uuid', 'free', '0', '--force']).code, 0);
+    assert.equal((await vci(p, ['uuid', 'free', '0', '--force'])).code, 0);
     const q = tmp();
-    assert.equal(vcp(q, ['uuid']).code, 3);
+    assert.equal((await vci(q, ['uuid'])).code, 3);
     assert.deepEqual(readdirSync(q), []);
   });
 });
 
 describe('set', () => {
-  it('replaces an item from stdin, compact, atomically, keeping the mode', () => {
+  it('replaces an item from stdin, compact, atomically, keeping the mode', async () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const f = join(p, 'run/vc/sbs/s1/hypervisor.json');
-    const r = vcp(p, ['set', 's1', 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' });
+    const r = (await vci(p, ['set', 's1', 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' }));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(f, 'utf8'), '{"PID":42}');
     assert.equal(statSync(f).mode & 0o777, 0o644);
   });
-  it('from a FILE, for a container item', () => {
+  it('from a FILE, for a container item', async () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'stopped', containers: [{ id: 'c1', pid: deadPid() }] });
     const src = join(tmp(), 'mounts.json');
     writeFileSync(src, '[{"Source":"/a","Destination":"/b"}]');
-    assert.equal(vcp(p, ['set', 's1', 'c1', 'mounts', src]).code, 0);
+    assert.equal((await vci(p, ['set', 's1', 'c1', 'mounts', src])).code, 0);
     assert.equal(readFileSync(join(p, 'run/vc/sbs/s1/c1/mounts.json'), 'utf8'), '[{"Source":"/a","Destination":"/b"}]');
   });
-  it('--state rewrites only the state, keeping every other key and its order', () => {
+  it('--state rewrites only the state, keeping every other key and its order', async () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const f = join(p, 'run/vc/sbs/s1/state.json');
     const old = JSON.parse(readFileSync(f, 'utf8'));
-    assert.equal(vcp(p, ['set', 's1', '--state', 'stopped']).code, 0);
+    assert.equal((await vci(p, ['set', 's1', '--state', 'stopped'])).code, 0);
     const now = JSON.parse(readFileSync(f, 'utf8'));
     assert.deepEqual(Object.keys(now), Object.keys(old));
     assert.deepEqual({ ...now, state: 'running' }, old);
@@ -264,13 +264,13 @@ describe('set', () => {
       [['set', 's1', '--state', 'bogus'], '', 2],
     ];
     for (const [args, input, code] of cases) {
-      const r = vcp(p, args, { input });
+      const r = (await vci(p, args, { input }));
       assert.equal(r.code, code, `${args.join(' ')} <<< ${input}: ${r.stderr}`);
       assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     }
     const h = await holdFlock(runLock(p, 's1'), 's');
     try {
-      assert.equal(vcp(p, ['set', '-n', 's1', '--state', 'stopped']).code, 4);
+      assert.equal((await vci(p, ['set', '-n', 's1', '--state', 'stopped'])).code, 4);
     } finally {
       await h.release();
     }
@@ -280,7 +280,7 @@ describe('set', () => {
   it('--force writes on a live sandbox; the lock is free afterwards', async () => {
     const p = tmp();
     addSandbox(p, 'live1', { hypervisor: 'qemu', pid: await live('live1') });
-    assert.equal(vcp(p, ['set', '--force', 'live1', '--state', 'paused']).code, 0);
+    assert.equal((await vci(p, ['set', '--force', 'live1', '--state', 'paused'])).code, 0);
     assert.equal(JSON.parse(readFileSync(join(p, 'run/vc/sbs/live1/state.json'), 'utf8')).state, 'paused');
     assert.equal(flockFree(runLock(p, 'live1')), true);
   });

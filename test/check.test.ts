@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync 
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
-import { addSandbox, deadPid, fakeHypervisor, holdFlock, runLock, scratch, sleep, snapshot, vcp, writeUuidStore } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, holdFlock, runLock, scratch, sleep, snapshot, writeUuidStore, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -55,9 +55,9 @@ describe('check', () => {
   before(async () => {
     ({ p } = await plant());
   });
-  it('finds exactly the planted problems, with evidence, and exits 6', () => {
+  it('finds exactly the planted problems, with evidence, and exits 6', async () => {
     const before = snapshot(p);
-    const r = vcp(p, ['--json', 'check']);
+    const r = (await vci(p, ['--json', 'check']));
     assert.equal(r.code, 6, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.findings.map(key).sort(), [
@@ -83,15 +83,15 @@ describe('check', () => {
     assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 7, info: 1, remaining: 10 });
     assert.deepEqual(snapshot(p), before, 'check never writes');
   });
-  it('table and one-line summary for people', () => {
-    const r = vcp(p, ['check']);
+  it('table and one-line summary for people', async () => {
+    const r = (await vci(p, ['check']));
     assert.equal(r.code, 6);
     assert.match(r.stdout, /^SEVERITY\s+CODE\s+ID\s+DETAIL/);
     assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 7 warnings, 1 info\n$/);
   });
-  it('--fix --dry-run prints the plan and changes nothing', () => {
+  it('--fix --dry-run prints the plan and changes nothing', async () => {
     const before = snapshot(p);
-    const r = vcp(p, ['--json', 'check', '--fix', '--dry-run']);
+    const r = (await vci(p, ['--json', 'check', '--fix', '--dry-run']));
     assert.equal(r.code, 6);
     const a = JSON.parse(r.stdout).actions;
     assert.deepEqual(a.filter((x: any) => x.action.startsWith('would')).map((x: any) => `${x.action} ${x.id}`).sort(), [
@@ -108,7 +108,7 @@ describe('check', () => {
     const h = await holdFlock(runLock(q, 'deadlocked'));
     const keep = ['healthy', 'acrnlive', 'stopped-ok', 'runonly', 'trunc', 'shape', 'cdead', 'deadlocked'].map((s) => [s, snapshot(join(q, 'run/vc/sbs', s)), snapshot(join(q, 'var/lib/vc/sbs', s))] as const);
     try {
-      const r = vcp(q, ['check', '--fix']);
+      const r = (await vci(q, ['check', '--fix']));
       assert.equal(r.code, 6, 'problems that need a person remain');
       assert.match(r.stdout, /^removed hypervisor-dead deadhv: /m);
       assert.match(r.stdout, /^left hypervisor-dead deadlocked: sandbox deadlocked is locked: held by pid \d+/m);
@@ -126,7 +126,7 @@ describe('check', () => {
   it('a clean store exits 0', async () => {
     const c = tmp();
     addSandbox(c, 'ok1', { state: 'stopped' });
-    const r = vcp(c, ['check']);
+    const r = (await vci(c, ['check']));
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
     rmSync(join(c, 'run'), { recursive: true });
@@ -138,14 +138,14 @@ describe('check', () => {
     const waiter = track(spawn('flock', ['-s', runLock(c, 'stuck'), 'true'], { stdio: 'ignore' }));
     try {
       await sleep(1200);
-      const j = JSON.parse(vcp(c, ['--json', 'check', '--stuck-after', '1']).stdout);
+      const j = JSON.parse((await vci(c, ['--json', 'check', '--stuck-after', '1'])).stdout);
       const held = j.findings.find((f: any) => f.code === 'lock-held-long');
       assert.ok(held, JSON.stringify(j.findings));
       assert.match(held.message, /^pid \d+ \((flock|sh|sleep)\) has held the lock \(exclusive\)/);
       const waiting = j.findings.find((f: any) => f.code === 'lock-waiter-stuck');
       assert.ok(waiting, JSON.stringify(j.findings));
       assert.match(waiting.message, new RegExp(`^pid ${waiter.pid} \\(flock\\) has waited for the lock \\(shared\\)`));
-      assert.equal(JSON.parse(vcp(c, ['--json', 'check']).stdout).findings.length, 0, 'the default threshold is 60 s');
+      assert.equal(JSON.parse((await vci(c, ['--json', 'check'])).stdout).findings.length, 0, 'the default threshold is 60 s');
     } finally {
       await h.release();
     }

@@ -234,3 +234,14 @@ describe('listing', () => {
     assert.equal(hypervisorTypeOf([]), null);
   });
 });
+
+describe('the process witness matches IDs as whole words', () => {
+  it('rd is named by sandbox-rd and /run/vc/vm/rd/, not by containerd', async () => {
+    const { namesId } = await import('../src/store/procs.js');
+    assert.equal(namesId('containerd-shim-kata-v2\0-id\0x', 'rd'), false);
+    assert.equal(namesId('qemu\0-name\0sandbox-rd', 'rd'), true);
+    assert.equal(namesId('virtiofsd\0--socket-path=/run/vc/vm/rd/vhost-fs.sock', 'rd'), true);
+    assert.equal(namesId('rd', 'rd'), true);
+    assert.equal(namesId('rdx rd1 xrd', 'rd'), false);
+  });
+});

@@ -195,8 +195,10 @@ export async function holdFlock(path: string, mode: 'x' | 's' = 'x'): Promise<{ 
   return {
     pid: child.pid!,
     child,
-    release: () =>
-      new Promise<void>((res) => {
+    // Resolves once the holder is gone and the kernel has dropped its lock (the
+    // exec'd sleep may outlive flock(1) by a moment after the group is killed).
+    release: async () => {
+      await new Promise<void>((res) => {
         if (child.exitCode !== null || child.signalCode !== null) return res();
         child.once('exit', () => res());
         try {
@@ -204,7 +206,9 @@ export async function holdFlock(path: string, mode: 'x' | 's' = 'x'): Promise<{ 
         } catch {
           res();
         }
-      }),
+      });
+      for (let i = 0; i < 200 && !flockFree(path); i++) await sleep(10);
+    },
   };
 }
 
@@ -319,4 +323,14 @@ export function oneLine(r: { code: number | null; stderr: string }, code: number
   assert.equal(r.code, code, `${what}: exit ${r.code}: ${r.stderr}`);
   assert.equal(r.stderr.split('\n').length, 2, `${what}: one line: ${JSON.stringify(r.stderr)}`);
   assert.ok(!/internal error|    at /.test(r.stderr), `${what}: no stack`);
+}
+
+/**
+ * vcstore with --prefix, in process through main(argv, io, env): the same
+ * argv -> stdout/stderr/exit code as the binary, without a node start-up.
+ * Runs that need standard input or their own environment are spawned.
+ */
+export async function vci(prefix: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  if (opts.input !== undefined || opts.env !== undefined) return vcp(prefix, args, opts);
+  return run(['--prefix', prefix, ...args]);
 }

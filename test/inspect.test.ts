@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, snapshot, vc, vcp, codes, hasProblem } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, snapshot, vc, codes, hasProblem, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -36,9 +36,9 @@ before(async () => {
 const byId = (list: any[], id: string) => list.find((s) => s.id === id);
 
 describe('ls', () => {
-  it('--json: every sandbox, stable fields, liveness per hypervisor type', () => {
+  it('--json: every sandbox, stable fields, liveness per hypervisor type', async () => {
     const before = snapshot(store);
-    const r = vcp(store, ['ls', '--json']);
+    const r = (await vci(store, ['ls', '--json']));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     const list = JSON.parse(r.stdout);
@@ -71,54 +71,54 @@ describe('ls', () => {
     assert.ok(hasProblem(byId(list, 'truncated').problems, 'corrupt-item', 'hypervisor.json'));
     assert.deepEqual(snapshot(store), before, 'ls never writes');
   });
-  it('every state is listed and --state filters', () => {
-    const q = (s: string) => vcp(store, ['ls', '-q', '--state', s]).stdout;
-    assert.equal(q('paused'), `${ACRN}\n`);
-    assert.equal(q('ready'), 'ready1\n');
-    assert.equal(q('stopped'), 'runonly\nstopped1\n');
-    assert.equal(vcp(store, ['ls', '--state', 'bogus']).code, 2);
+  it('every state is listed and --state filters', async () => {
+    const q = async (s: string) => (await vci(store, ['ls', '-q', '--state', s])).stdout;
+    assert.equal(await q('paused'), `${ACRN}\n`);
+    assert.equal(await q('ready'), 'ready1\n');
+    assert.equal(await q('stopped'), 'runonly\nstopped1\n');
+    assert.equal((await vci(store, ['ls', '--state', 'bogus'])).code, 2);
   });
-  it('-q prints IDs only; the table truncates IDs unless --no-trunc', () => {
-    const q = vcp(store, ['ls', '-q']);
+  it('-q prints IDs only; the table truncates IDs unless --no-trunc', async () => {
+    const q = (await vci(store, ['ls', '-q']));
     assert.equal(q.stdout.trim().split('\n').length, 9);
-    const t = vcp(store, ['ls']);
+    const t = (await vci(store, ['ls']));
     assert.match(t.stdout, /^ID\s+STATE\s+HYPERVISOR\s+PID\s+ALIVE\s+CONTAINERS\s+LOCK\s+PROBLEMS\n/);
     assert.ok(t.stdout.includes(LIVE.slice(0, 12) + ' '));
     assert.ok(!t.stdout.includes(LIVE));
-    assert.ok(vcp(store, ['ls', '--no-trunc']).stdout.includes(LIVE));
+    assert.ok((await vci(store, ['ls', '--no-trunc'])).stdout.includes(LIVE));
     assert.ok(!t.stdout.includes('\u001b['), 'no colour off a TTY');
   });
-  it('colour only when forced (TTY stand-in), never with NO_COLOR or --no-color', () => {
-    assert.ok(vcp(store, ['ls'], { env: { FORCE_COLOR: '1' } }).stdout.includes('\u001b['));
-    assert.ok(!vcp(store, ['ls'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout.includes('\u001b['));
-    assert.ok(!vcp(store, ['--no-color', 'ls'], { env: { FORCE_COLOR: '1' } }).stdout.includes('\u001b['));
+  it('colour only when forced (TTY stand-in), never with NO_COLOR or --no-color', async () => {
+    assert.ok((await vci(store, ['ls'], { env: { FORCE_COLOR: '1' } })).stdout.includes('\u001b['));
+    assert.ok(!(await vci(store, ['ls'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout.includes('\u001b['));
+    assert.ok(!(await vci(store, ['--no-color', 'ls'], { env: { FORCE_COLOR: '1' } })).stdout.includes('\u001b['));
   });
   it('shows a lock held by another process, without blocking', async () => {
     const h = await holdFlock(runLock(store, 'ready1'));
     try {
-      const list = JSON.parse(vcp(store, ['ls', '--json']).stdout);
+      const list = JSON.parse((await vci(store, ['ls', '--json'])).stdout);
       const s = byId(list, 'ready1');
       assert.equal(s.lock.held, true);
       assert.ok(s.lock.holders.length >= 1);
       assert.ok(['flock', 'sh', 'sleep'].includes(s.lock.holders[0].command));
-      assert.match(vcp(store, ['ls']).stdout, /ready1\s+ready\s+clh.*\d+\/(flock|sh|sleep)/);
+      assert.match((await vci(store, ['ls'])).stdout, /ready1\s+ready\s+clh.*\d+\/(flock|sh|sleep)/);
     } finally {
       await h.release();
     }
   });
-  it('empty or missing store: [] and exit 0, nothing created', () => {
+  it('empty or missing store: [] and exit 0, nothing created', async () => {
     const p = tmp();
-    const r = vcp(join(p, 'nothing'), ['ls', '--json']);
+    const r = (await vci(join(p, 'nothing'), ['ls', '--json']));
     assert.equal(r.code, 0);
     assert.equal(r.stdout, '[]\n');
     assert.equal(existsSync(join(p, 'nothing')), false);
-    assert.equal(vcp(join(p, 'nothing'), ['ls', '-q']).stdout, '');
+    assert.equal((await vci(join(p, 'nothing'), ['ls', '-q'])).stdout, '');
   });
 });
 
 describe('show', () => {
-  it('summary: paths, items, hypervisor, containers', () => {
-    const r = vcp(store, ['show', LIVE]);
+  it('summary: paths, items, hypervisor, containers', async () => {
+    const r = (await vci(store, ['show', LIVE]));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Sandbox\s+[0-9a-f]{64}\nState\s+running/);
     assert.match(r.stdout, new RegExp(`Hypervisor\\s+qemu\\s+pid ${hvPid}\\s+alive`));
@@ -126,26 +126,26 @@ describe('show', () => {
     assert.match(r.stdout, /Containers \(2\)/);
     assert.match(r.stdout, /Lock\s+free/);
   });
-  it('--json summary is one object with items', () => {
-    const j = JSON.parse(vcp(store, ['--json', 'show', LIVE]).stdout);
+  it('--json summary is one object with items', async () => {
+    const j = JSON.parse((await vci(store, ['--json', 'show', LIVE])).stdout);
     assert.equal(j.id, LIVE);
     assert.ok(j.items.some((i: any) => i.file === 'config.json' && i.root === 'config' && i.size > 0));
     assert.ok(Array.isArray(j.raw));
   });
-  it('one item by enum name, file name or short form, any case', () => {
+  it('one item by enum name, file name or short form, any case', async () => {
     for (const name of ['State', 'state.json', 'STATE', 'state']) {
-      const r = vcp(store, ['show', 'ready1', name]);
+      const r = (await vci(store, ['show', 'ready1', name]));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).state, 'ready');
     }
-    assert.equal(vcp(store, ['--json', 'show', 'ready1', 'hypervisor']).stdout, '{"PID":0,"VirtiofsdPID":0}\n');
+    assert.equal((await vci(store, ['--json', 'show', 'ready1', 'hypervisor'])).stdout, '{"PID":0,"VirtiofsdPID":0}\n');
   });
-  it('container summary and container item', () => {
+  it('container summary and container item', async () => {
     const c = hex64('c2');
-    assert.match(vcp(store, ['show', LIVE, c]).stdout, /^Container\s+[0-9a-f]{64}/);
-    assert.equal(JSON.parse(vcp(store, ['show', LIVE, c, 'process']).stdout).Pid, -1);
+    assert.match((await vci(store, ['show', LIVE, c])).stdout, /^Container\s+[0-9a-f]{64}/);
+    assert.equal(JSON.parse((await vci(store, ['show', LIVE, c, 'process'])).stdout).Pid, -1);
   });
-  it('devices.json decoded by type', () => {
+  it('devices.json decoded by type', async () => {
     writeFileSync(
       join(store, 'run/vc/sbs/stopped1/devices.json'),
       JSON.stringify([
@@ -154,37 +154,37 @@ describe('show', () => {
         { Type: 'weird', Data: {} },
       ]),
     );
-    const r = vcp(store, ['show', 'stopped1', 'devices']);
+    const r = (await vci(store, ['show', 'stopped1', 'devices']));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^block\s+b1\s+\/dev\/dm-5 -> \/dev\/vda\s+raw\s+addr 01\/02/m);
     assert.match(r.stdout, /^generic\s+g1\s+\/dev\/fuse\s+c 10:229/m);
     assert.match(r.stdout, /unknown device type/);
   });
-  it('missing sandbox, container or item exits 3 with one line', () => {
-    const a = vcp(store, ['show', 'ghost']);
+  it('missing sandbox, container or item exits 3 with one line', async () => {
+    const a = (await vci(store, ['show', 'ghost']));
     assert.equal(a.code, 3);
     assert.equal(a.stderr, 'vcstore: sandbox ghost not found\n');
     // neither a container nor an item: an unknown item, exit 2, naming the valid ones
-    const b = vcp(store, ['show', LIVE, 'ghostc']);
+    const b = (await vci(store, ['show', LIVE, 'ghostc']));
     assert.equal(b.code, 2);
     assert.equal(b.stderr.split('\n').length, 2);
     assert.match(b.stderr, /unknown item "?ghostc"?.*State/);
-    const c = vcp(store, ['show', 'cfgonly', 'network']);
+    const c = (await vci(store, ['show', 'cfgonly', 'network']));
     assert.equal(c.code, 3);
     assert.match(c.stderr, /^vcstore: Network item not found: /);
   });
-  it('a corrupt item exits 1 naming the file', () => {
-    const r = vcp(store, ['show', 'corrupt', 'state']);
+  it('a corrupt item exits 1 naming the file', async () => {
+    const r = (await vci(store, ['show', 'corrupt', 'state']));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^vcstore: .*corrupt\/state\.json: corrupt JSON/);
   });
   it('waits for the shared lock: exit 4 when a writer holds it; --no-lock reads and warns', async () => {
     const h = await holdFlock(runLock(store, 'stopped1'));
     try {
-      const r = vcp(store, ['show', '--wait', '0.2', 'stopped1', 'state']);
+      const r = (await vci(store, ['show', '--wait', '0.2', 'stopped1', 'state']));
       assert.equal(r.code, 4);
       assert.match(r.stderr, /locked after waiting 0\.2s: held by pid/);
-      const n = vcp(store, ['show', '--no-lock', 'stopped1', 'state']);
+      const n = (await vci(store, ['show', '--no-lock', 'stopped1', 'state']));
       assert.equal(n.code, 0);
       assert.match(n.stderr, /^vcstore: warning: reading without the lock/);
     } finally {
@@ -192,17 +192,17 @@ describe('show', () => {
     }
     const s = await holdFlock(runLock(store, 'stopped1'), 's');
     try {
-      assert.equal(vcp(store, ['show', '-n', 'stopped1', 'state']).code, 0, 'readers share');
-      const summary = vcp(store, ['show', '-n', 'stopped1']);
+      assert.equal((await vci(store, ['show', '-n', 'stopped1', 'state'])).code, 0, 'readers share');
+      const summary = (await vci(store, ['show', '-n', 'stopped1']));
       assert.equal(summary.code, 0, summary.stderr);
       assert.match(summary.stdout, /^Lock\s+held by pid \d+ \((flock|sh|sleep), shared\)$/m, 'another reader shows in show');
     } finally {
       await s.release();
     }
   });
-  it('bad IDs and unknown items exit 2', () => {
+  it('bad IDs and unknown items exit 2', async () => {
     for (const args of [['show', '../x'], ['show', 'a/b'], ['show', 'x'.repeat(4096)], ['show', LIVE, LIVE, 'nope']]) {
-      const r = vcp(store, args);
+      const r = (await vci(store, args));
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stderr.split('\n').length, 2);
     }
@@ -210,36 +210,36 @@ describe('show', () => {
 });
 
 describe('path', () => {
-  it('roots, sandbox, container, item; never touches the store', () => {
+  it('roots, sandbox, container, item; never touches the store', async () => {
     const p = tmp();
-    assert.equal(vcp(p, ['path']).stdout.split('\n')[1], `runtime ${p}/run/vc/sbs`);
-    assert.deepEqual(JSON.parse(vcp(p, ['--json', 'path', 's1']).stdout), {
+    assert.equal((await vci(p, ['path'])).stdout.split('\n')[1], `runtime ${p}/run/vc/sbs`);
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'path', 's1'])).stdout), {
       config: `${p}/var/lib/vc/sbs/s1`,
       runtime: `${p}/run/vc/sbs/s1`,
       vm: `${p}/run/vc/vm/s1`,
       lock: `${p}/run/vc/sbs/s1/lock`,
     });
-    assert.equal(vcp(p, ['path', 's1', 'state']).stdout, `${p}/run/vc/sbs/s1/state.json\n`);
-    assert.equal(vcp(p, ['path', 's1', 'c1', 'config']).stdout, `${p}/var/lib/vc/sbs/s1/c1/config.json\n`);
-    assert.equal(vcp(p, ['path', 's1', 'c1']).stdout, `config ${p}/var/lib/vc/sbs/s1/c1\nruntime ${p}/run/vc/sbs/s1/c1\n`);
+    assert.equal((await vci(p, ['path', 's1', 'state'])).stdout, `${p}/run/vc/sbs/s1/state.json\n`);
+    assert.equal((await vci(p, ['path', 's1', 'c1', 'config'])).stdout, `${p}/var/lib/vc/sbs/s1/c1/config.json\n`);
+    assert.equal((await vci(p, ['path', 's1', 'c1'])).stdout, `config ${p}/var/lib/vc/sbs/s1/c1\nruntime ${p}/run/vc/sbs/s1/c1\n`);
     assert.equal(vc(['path'], { env: { VCSTORE_PREFIX: p } }).stdout.split('\n')[0], `config ${p}/var/lib/vc/sbs`);
     assert.equal(existsSync(join(p, 'run')), false);
   });
 });
 
 describe('symlinked sandbox dir', () => {
-  it('is reported and never read through', () => {
+  it('is reported and never read through', async () => {
     const p = tmp();
     const outside = tmp();
     mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
     mkdirSync(join(outside, 'evil'));
     writeFileSync(join(outside, 'evil/state.json'), '{"state":"running"}');
     symlinkSync(join(outside, 'evil'), join(p, 'run/vc/sbs/evil'));
-    const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
+    const list = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
     assert.deepEqual(codes(list[0].problems), ['symlink']);
     assert.equal(list[0].problems[0].evidence.what, 'run-time root');
     assert.equal(list[0].state, null);
-    const r = vcp(p, ['show', 'evil', 'state']);
+    const r = (await vci(p, ['show', 'evil', 'state']));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /symbolic link/);
   });

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { once } from 'node:events';
-import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, snapshot, vcp } from './helpers.js';
+import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, scratch, snapshot, vcp, vci } from './helpers.js';
 import fse from 'fs-extra';
 
 const { tmp, track } = scratch();
@@ -29,8 +29,8 @@ before(async () => {
 const byId = (list: any[], id: string) => list.find((s) => s.id === id);
 
 describe('mixed store', () => {
-  it('ls tells layouts apart per sandbox and reads each', () => {
-    const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
+  it('ls tells layouts apart per sandbox and reads each', async () => {
+    const list = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
     assert.deepEqual(list.map((s: any) => [s.id, s.layout]), [
       ['legacy1', 'legacy'],
       ['p-dead', 'persist'],
@@ -52,50 +52,51 @@ describe('mixed store', () => {
     assert.deepEqual(rs.containers, []);
     assert.equal(byId(list, 'rs-live').hypervisor.alive, true);
   });
-  it('show reads persist sections and runtime-rs sections', () => {
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'hypervisor']).stdout).Pid, livePid);
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'state']).stdout).State, 'running');
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'agent']).stdout).URL, 'vsock://1234:1024');
-    assert.ok(Array.isArray(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'network']).stdout).Endpoints));
-    assert.deepEqual(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'devices']).stdout), []);
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'config']).stdout).HypervisorType, 'qemu');
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'p-live', 'c2', 'process']).stdout).Pid > 0, true);
-    assert.match(vcp(p, ['show', 'p-live']).stdout, /layout persist/);
-    assert.match(vcp(p, ['show', 'p-live', 'c2']).stdout, /^Container\s+c2/);
-    assert.equal(JSON.parse(vcp(p, ['--json', 'show', 'rs-dead', 'hypervisor']).stdout).hypervisor_type, 'qemu');
-    assert.match(vcp(p, ['show', 'rs-dead']).stdout, /Lock\s+none\n/);
-    assert.equal(vcp(p, ['show', 'p-live', 'bogus']).code, 2);
+  it('show reads persist sections and runtime-rs sections', async () => {
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'hypervisor'])).stdout).Pid, livePid);
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'state'])).stdout).State, 'running');
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'agent'])).stdout).URL, 'vsock://1234:1024');
+    assert.ok(Array.isArray(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'network'])).stdout).Endpoints));
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'devices'])).stdout), []);
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'config'])).stdout).HypervisorType, 'qemu');
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'p-live', 'c2', 'process'])).stdout).Pid > 0, true);
+    assert.match((await vci(p, ['show', 'p-live'])).stdout, /layout persist/);
+    assert.match((await vci(p, ['show', 'p-live', 'c2'])).stdout, /^Container\s+c2/);
+    assert.equal(JSON.parse((await vci(p, ['--json', 'show', 'rs-dead', 'hypervisor'])).stdout).hypervisor_type, 'qemu');
+    assert.match((await vci(p, ['show', 'rs-dead'])).stdout, /Lock\s+none\n/);
+    assert.equal((await vci(p, ['show', 'p-live', 'bogus'])).code, 2);
   });
   it('persist lock is flock(2) on the directory: seen by flock(1) both ways', async () => {
     const dir = join(p, 'run/vc/sbs/p-live');
+    // lock -- CMD hands CMD its own stdio: spawned, to read CMD's output
     const r = vcp(p, ['lock', 'p-live', '--', 'sh', '-c', `flock -n -s ${dir} true; echo $?`]);
     assert.equal(r.stdout, '1\n');
     assert.equal(flockFree(dir), true);
     const h = await holdFlock(dir);
     try {
-      const probe = vcp(p, ['lock', 'p-live']);
+      const probe = (await vci(p, ['lock', 'p-live']));
       assert.equal(probe.code, 4);
       assert.match(probe.stdout, /held by pid \d+/);
-      assert.equal(JSON.parse(vcp(p, ['ls', '--json']).stdout).find((s: any) => s.id === 'p-live').lock.held, true);
-      assert.equal(vcp(p, ['show', '-n', 'p-live', 'state']).code, 4);
+      assert.equal(JSON.parse((await vci(p, ['ls', '--json'])).stdout).find((s: any) => s.id === 'p-live').lock.held, true);
+      assert.equal((await vci(p, ['show', '-n', 'p-live', 'state'])).code, 4);
     } finally {
       await h.release();
     }
   });
-  it('runtime-rs: lock says the runtime takes none', () => {
-    const r = vcp(p, ['lock', 'rs-dead']);
+  it('runtime-rs: lock says the runtime takes none', async () => {
+    const r = (await vci(p, ['lock', 'rs-dead']));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /runtime-rs layout, whose runtime takes no lock/);
   });
-  it('set refuses runtime-rs and raw refuses every layout without raw/, with exit 2, nothing changed', () => {
+  it('set refuses runtime-rs and raw refuses every layout without raw/, with exit 2, nothing changed', async () => {
     const before = snapshot(p);
-    assert.equal(vcp(p, ['set', 'rs-dead', '--state', 'stopped']).code, 2);
-    assert.equal(vcp(p, ['raw', 'p-dead']).code, 2);
-    assert.equal(vcp(p, ['raw', 'rs-dead']).code, 2);
+    assert.equal((await vci(p, ['set', 'rs-dead', '--state', 'stopped'])).code, 2);
+    assert.equal((await vci(p, ['raw', 'p-dead'])).code, 2);
+    assert.equal((await vci(p, ['raw', 'rs-dead'])).code, 2);
     assert.deepEqual(snapshot(p), before);
   });
-  it('check: dead hypervisors in every layout, the 1.11/1.12 config shell as debris', () => {
-    const j = JSON.parse(vcp(p, ['--json', 'check']).stdout);
+  it('check: dead hypervisors in every layout, the 1.11/1.12 config shell as debris', async () => {
+    const j = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
     const keys = j.findings.map((f: any) => `${f.code} ${f.id}${f.container ? '/' + f.container : ''}`).sort();
     assert.deepEqual(keys, ['config-shell p-dead', 'container-dead p-live/c2', 'hypervisor-dead p-dead', 'hypervisor-dead rs-dead']);
   });
@@ -109,9 +110,9 @@ describe('changes on other layouts', () => {
     addPersistSandbox(q, 'pl', { pid: hv.pid! });
     addPersistSandbox(q, 'pd', { pid: deadPid(), configShell: true });
     const before = snapshot(q);
-    assert.equal(vcp(q, ['rm', 'pl']).code, 5);
+    assert.equal((await vci(q, ['rm', 'pl'])).code, 5);
     assert.deepEqual(snapshot(q), before);
-    const r = vcp(q, ['rm', 'pd']);
+    const r = (await vci(q, ['rm', 'pd']));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(q, 'run/vc/sbs/pd')), false);
     assert.equal(existsSync(join(q, 'var/lib/vc/sbs/pd')), false);
@@ -122,7 +123,7 @@ describe('changes on other layouts', () => {
     const h = await holdFlock(join(q, 'run/vc/sbs/pd'), 's');
     try {
       const before = snapshot(q);
-      assert.equal(vcp(q, ['rm', '-n', 'pd']).code, 4);
+      assert.equal((await vci(q, ['rm', '-n', 'pd'])).code, 4);
       assert.deepEqual(snapshot(q), before);
     } finally {
       await h.release();
@@ -136,11 +137,11 @@ describe('changes on other layouts', () => {
     addRuntimeRsSandbox(q, 'rl', { type: 'dragonball', pid: hv.pid! });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });
     const before = snapshot(join(q, 'run/kata/rl'));
-    const live = vcp(q, ['rm', 'rl']);
+    const live = (await vci(q, ['rm', 'rl']));
     assert.equal(live.code, 5, live.stderr);
     assert.match(live.stderr, /refusing to remove sandbox rl: its hypervisor \(dragonball, pid \d+\) is alive/);
     assert.deepEqual(snapshot(join(q, 'run/kata/rl')), before);
-    assert.equal(vcp(q, ['rm', 'rd']).code, 0);
+    assert.equal((await vci(q, ['rm', 'rd'])).code, 0);
     assert.equal(existsSync(join(q, 'run/kata/rd')), false);
   });
   it('check --fix removes dead persist and runtime-rs sandboxes and the config shell of a live one', async () => {
@@ -151,19 +152,19 @@ describe('changes on other layouts', () => {
     addPersistSandbox(q, 'pd', { pid: deadPid() });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });
     const live = snapshot(join(q, 'run/vc/sbs/pl'));
-    const r = vcp(q, ['check', '--fix']);
+    const r = (await vci(q, ['check', '--fix']));
     assert.equal(r.code, 0, r.stdout);
     assert.equal(existsSync(join(q, 'run/vc/sbs/pd')), false);
     assert.equal(existsSync(join(q, 'run/kata/rd')), false);
     assert.equal(existsSync(join(q, 'var/lib/vc/sbs/pl')), false);
     assert.deepEqual(snapshot(join(q, 'run/vc/sbs/pl')), live);
   });
-  it('the persist ACRN UUID store at /run/vc/uuid is read', () => {
+  it('the persist ACRN UUID store at /run/vc/uuid is read', async () => {
     const q = tmp();
     const U = 'dbeae168-26e4-4084-9227-622193e56325';
     fse.outputFileSync(join(q, 'run/vc/uuid/uuid.json'), JSON.stringify({ UUIDAvailability: [0, 1, 0, 0, 0, 0, 0, 0] }));
     addPersistSandbox(q, 'acrn1', { type: 'acrn', uuid: U, pid: deadPid() });
-    const j = JSON.parse(vcp(q, ['--json', 'uuid']).stdout);
+    const j = JSON.parse((await vci(q, ['--json', 'uuid'])).stdout);
     assert.equal(j.path, join(q, 'run/vc/uuid/uuid.json'));
     assert.deepEqual(j.slots[1].sandboxes, [{ id: 'acrn1', alive: false }]);
   });

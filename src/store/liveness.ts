@@ -3,6 +3,7 @@
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
 import { inInitialPidNs } from './locks.js';
+import { namesId } from './procs.js';
 
 export interface Liveness {
   pid: number | null;
@@ -67,7 +68,7 @@ export function probePid(pid: number, mark: string): Liveness {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pid, alive: false, verified: false, reused: false };
     return unknown(pid, `pid ${pid} exists but /proc/${pid}/cmdline cannot be read`);
   }
-  if (cmdline.includes(mark)) return { pid, alive: true, verified: true, reused: false };
+  if (namesId(cmdline, mark)) return { pid, alive: true, verified: true, reused: false };
   return { pid, alive: false, verified: false, reused: true };
 }
 

@@ -13,6 +13,22 @@ export interface Proc {
   role: Role;
 }
 
+const ALNUM = /[A-Za-z0-9]/;
+
+/**
+ * Does `text` name `id` as a whole word: not inside a longer run of letters
+ * and digits (`rd` is not in `containerd`, but is in `sandbox-rd` and
+ * `/run/vc/vm/rd/`)?
+ */
+export function namesId(text: string, id: string): boolean {
+  for (let i = text.indexOf(id); i >= 0; i = text.indexOf(id, i + 1)) {
+    const before = i > 0 ? text[i - 1]! : '';
+    const after = text[i + id.length] ?? '';
+    if (!ALNUM.test(before) && !ALNUM.test(after)) return true;
+  }
+  return false;
+}
+
 /** Role from the basename of argv[0] (what ps shows), or of /proc/<pid>/exe. */
 export function roleOf(name: string): Role {
   const b = name.slice(name.lastIndexOf('/') + 1);
@@ -92,7 +108,7 @@ export class ProcTable {
   naming(id: string): Proc[] {
     const out: Proc[] = [];
     for (const e of this.entries) {
-      if (!e.cmdline.includes(id)) continue;
+      if (!namesId(e.cmdline, id)) continue;
       const argv = e.cmdline.split('\0').filter((x, i, a) => x !== '' || i < a.length - 1);
       let role = roleOf(argv[0] ?? '');
       if (role === 'other') {
