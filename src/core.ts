@@ -39,3 +39,5 @@ export * from './store/layouts/persist.js';
 export * from './store/layouts/runtime-rs.js';
 export * from './store/layouts/sections.js';
 export * from './store/layouts/types.js';
+export * from './store/trash.js';
+export * from './store/holders.js';

@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { constants as osc } from 'node:os';
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { Exit, NotFoundError, StoreError } from '../store/errors.js';
+import { Exit, StoreError } from '../store/errors.js';
 import { acquire, describeHolders, lockHolders } from '../store/locks.js';
-import { lstatOrUndef } from '../store/fsutil.js';
-import { requireSandbox } from '../store/handle.js';
+import { requireLockTarget, requireSandbox } from '../store/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 
@@ -14,19 +13,7 @@ interface Opts extends WaitOpts {
 }
 
 export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
-  const h = requireSandbox(ctx.roots, sid);
-  const target = h.lock;
-  if (target === null) {
-    if (h.scan.hint.runtime === undefined && h.scan.hint.kata !== undefined)
-      // Pretending to lock would tell the operator the runtime is kept out; it is not.
-      throw new StoreError(`sandbox ${sid} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
-    if (h.scan.hint.runtime === undefined) throw new NotFoundError(`sandbox ${sid} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
-    throw new NotFoundError(`sandbox ${sid} has no lock file ${h.paths.lock}`);
-  }
-  const st = lstatOrUndef(target);
-  if (!st) throw new NotFoundError(`sandbox ${sid} has no lock file ${target}`);
-  if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);
-  if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, target);
+  const target = requireLockTarget(requireSandbox(ctx.roots, sid));
   return cmd.length ? runLocked(ctx, sid, target, cmd, o) : probe(ctx, sid, target);
 }
 

@@ -6,7 +6,8 @@
 // touches what is live, held, mounted or cannot be told.
 import { join } from 'node:path';
 import { InterruptedError, NotFoundError, VcError } from './errors.js';
-import { deleteTree, listDir, lstatOrUndef, moveToTrash } from './fsutil.js';
+import { listDir, lstatOrUndef } from './fsutil.js';
+import { deleteTree, moveToTrash } from './trash.js';
 import { withLock } from './guard.js';
 import { isValidId } from './ids.js';
 import { forEachSandbox } from './inspect.js';

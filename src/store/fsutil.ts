@@ -13,7 +13,6 @@ import {
   readdirSync,
   readSync,
   renameSync,
-  rmdirSync,
   rmSync,
   unlinkSync,
   writeSync,
@@ -22,7 +21,6 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, NotFoundError, StoreError } from './errors.js';
-import { MountTable, realish } from './mounts.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -176,7 +174,7 @@ export function listDir(path: string): Dirent[] {
 }
 
 /** Uniqueness for temp names (O_EXCL does the rest); no crypto module at start-up. */
-function randomHex(): string {
+export function randomHex(): string {
   return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 }
 const TMP_RE = /^\..+\.vcstore-(\d+)-[0-9a-f]+\.tmp$/;
@@ -267,104 +265,6 @@ function fsyncDir(dir: string): void {
   } catch {
     /* best effort: some file systems refuse fsync on a directory */
   }
-}
-
-/** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
-export const TRASH_RE = /^\.vcstore-rm-(.+)-(\d+)-([0-9a-f]{8})$/;
-
-export function trashPath(path: string): string {
-  return join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
-}
-
-/** Is this trash dir's writer another live process (a removal still under way)? */
-export function trashBusy(path: string): boolean {
-  const m = TRASH_RE.exec(basename(path));
-  if (!m) return false;
-  const pid = Number(m[2]);
-  return pid !== process.pid && pidAlive(pid);
-}
-
-/** Rename a tree to its hidden trash name, atomically: readers see it whole or gone. */
-export function moveToTrash(path: string): string {
-  const trash = trashPath(path);
-  try {
-    renameSync(path, trash);
-  } catch (e) {
-    throw fromErrno(e, path, 'remove');
-  }
-  return trash;
-}
-
-/** Paths longer than this are renamed up to the top of the tree before they are entered (PATH_MAX is 4096). */
-const DEEP = 2048;
-
-/**
- * Delete a tree without ever entering another mount: every directory is
- * checked against the mount points (bind mounts share the device) and the
- * device of the top. Nesting deeper than PATH_MAX is handled by renaming
- * deep subtrees up to the top first. A failure leaves the rest in place.
- */
-export function deleteTree(top: string, mountPoints: Set<string>): void {
-  const st = lstatOrUndef(top);
-  if (!st) return;
-  if (!st.isDirectory()) {
-    unlinkOrThrow(top);
-    return;
-  }
-  const realTop = realish(top);
-  const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
-  let moved = 0;
-  while (stack.length) {
-    const cur = stack[stack.length - 1]!;
-    if (cur.listed) {
-      stack.pop();
-      try {
-        rmdirSync(cur.path);
-      } catch (e) {
-        throw fromErrno(e, cur.path, 'remove');
-      }
-      continue;
-    }
-    cur.listed = true;
-    for (const d of listDir(cur.path)) {
-      let path = join(cur.path, d.name);
-      let real = join(cur.real, d.name);
-      if (!d.isDirectory()) {
-        unlinkOrThrow(path);
-        continue;
-      }
-      if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, path);
-      const sub = lstatOrUndef(path);
-      if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, path);
-      if (path.length > DEEP) {
-        const name = `.deep-${moved++}`;
-        try {
-          renameSync(path, join(top, name));
-        } catch (e) {
-          throw fromErrno(e, path, 'remove');
-        }
-        path = join(top, name);
-        real = join(realTop, name);
-      }
-      stack.push({ path, real, listed: false });
-    }
-  }
-}
-
-function unlinkOrThrow(path: string): void {
-  try {
-    unlinkSync(path); // never follows a symlink
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(e, path, 'remove');
-  }
-}
-
-/** Remove a tree: rename it away, then delete it mount-safely. */
-export function removeTree(path: string, mountPoints: Set<string> = new MountTable().points()): void {
-  const st = lstatOrUndef(path);
-  if (!st) return;
-  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
-  deleteTree(moveToTrash(path), mountPoints);
 }
 
 export { goJson } from './gojson.js';

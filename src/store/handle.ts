@@ -101,3 +101,24 @@ export function itemOf(h: SandboxHandle, cid: string | undefined, name: string):
   const what = cid === undefined ? `sandbox ${h.id} has no container ${quote(name)}, and it is no item` : `no item ${quote(name)}`;
   throw new UsageError(`unknown item ${quote(name)}: ${what}; items of the ${h.layout.name} layout: ${h.layout.itemNames(cid !== undefined).join(', ')}`);
 }
+
+/**
+ * The lock target of a sandbox the runtime locks: what `vcstore lock` holds.
+ * A runtime-rs sandbox (no lock), a missing run-time root or lock file, a
+ * symlinked or special lock are each refused with their own message.
+ */
+export function requireLockTarget(h: SandboxHandle): string {
+  const target = h.lock;
+  if (target === null) {
+    if (h.scan.hint.runtime === undefined && h.scan.hint.kata !== undefined)
+      // Pretending to lock would tell the operator the runtime is kept out; it is not.
+      throw new StoreError(`sandbox ${h.id} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
+    if (h.scan.hint.runtime === undefined) throw new NotFoundError(`sandbox ${h.id} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
+    throw new NotFoundError(`sandbox ${h.id} has no lock file ${h.paths.lock}`);
+  }
+  const st = lstatOrUndef(target);
+  if (!st) throw new NotFoundError(`sandbox ${h.id} has no lock file ${target}`);
+  if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);
+  if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, target);
+  return target;
+}

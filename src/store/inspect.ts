@@ -3,7 +3,7 @@
 // listing inspects one sandbox at a time and holds none of them.
 import { join } from 'node:path';
 import { NotFoundError } from './errors.js';
-import { TRASH_RE } from './fsutil.js';
+import { TRASH_RE } from './trash.js';
 import { validateId } from './ids.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from './layouts/index.js';
 import { processAgeSecs } from './liveness.js';

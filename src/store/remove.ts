@@ -7,7 +7,8 @@
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fromErrno, NotFoundError } from './errors.js';
-import { deleteTree, listDir, lstatOrUndef, moveToTrash, TRASH_RE, trashBusy } from './fsutil.js';
+import { listDir, lstatOrUndef } from './fsutil.js';
+import { deleteTree, moveToTrash, TRASH_RE, trashBusy } from './trash.js';
 import { withLock } from './guard.js';
 import { openSandbox, requireContainer } from './handle.js';
 import { inspectScanned } from './inspect.js';

@@ -2,7 +2,8 @@
 // directories are (without a stat per path), and which removals were left
 // unfinished. The layouts decide from a Scan what a sandbox is.
 import { join } from 'node:path';
-import { listDir, lstatOrUndef, TRASH_RE } from './fsutil.js';
+import { listDir, lstatOrUndef } from './fsutil.js';
+import { TRASH_RE } from './trash.js';
 import { isValidId } from './ids.js';
 import type { Roots } from './roots.js';
 

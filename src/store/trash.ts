@@ -1,0 +1,107 @@
+// Removing a tree the safe way: renamed to a hidden trash name first (so
+// readers see it whole or gone, and an interruption stays visible as an
+// unfinished removal), then deleted without ever entering another mount.
+import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fromErrno, StoreError } from './errors.js';
+import { listDir, lstatOrUndef, pidAlive, randomHex } from './fsutil.js';
+import { MountTable, realish } from './mounts.js';
+
+/** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
+export const TRASH_RE = /^\.vcstore-rm-(.+)-(\d+)-([0-9a-f]{8})$/;
+
+export function trashPath(path: string): string {
+  return join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
+}
+
+/** Is this trash dir's writer another live process (a removal still under way)? */
+export function trashBusy(path: string): boolean {
+  const m = TRASH_RE.exec(basename(path));
+  if (!m) return false;
+  const pid = Number(m[2]);
+  return pid !== process.pid && pidAlive(pid);
+}
+
+/** Rename a tree to its hidden trash name, atomically: readers see it whole or gone. */
+export function moveToTrash(path: string): string {
+  const trash = trashPath(path);
+  try {
+    renameSync(path, trash);
+  } catch (e) {
+    throw fromErrno(e, path, 'remove');
+  }
+  return trash;
+}
+
+/** Paths longer than this are renamed up to the top of the tree before they are entered (PATH_MAX is 4096). */
+const DEEP = 2048;
+
+/**
+ * Delete a tree without ever entering another mount: every directory is
+ * checked against the mount points (bind mounts share the device) and the
+ * device of the top. Nesting deeper than PATH_MAX is handled by renaming
+ * deep subtrees up to the top first. A failure leaves the rest in place.
+ */
+export function deleteTree(top: string, mountPoints: Set<string>): void {
+  const st = lstatOrUndef(top);
+  if (!st) return;
+  if (!st.isDirectory()) {
+    unlinkOrThrow(top);
+    return;
+  }
+  const realTop = realish(top);
+  const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
+  let moved = 0;
+  while (stack.length) {
+    const cur = stack[stack.length - 1]!;
+    if (cur.listed) {
+      stack.pop();
+      try {
+        rmdirSync(cur.path);
+      } catch (e) {
+        throw fromErrno(e, cur.path, 'remove');
+      }
+      continue;
+    }
+    cur.listed = true;
+    for (const d of listDir(cur.path)) {
+      let path = join(cur.path, d.name);
+      let real = join(cur.real, d.name);
+      if (!d.isDirectory()) {
+        unlinkOrThrow(path);
+        continue;
+      }
+      if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, path);
+      const sub = lstatOrUndef(path);
+      if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, path);
+      if (path.length > DEEP) {
+        const name = `.deep-${moved++}`;
+        try {
+          renameSync(path, join(top, name));
+        } catch (e) {
+          throw fromErrno(e, path, 'remove');
+        }
+        path = join(top, name);
+        real = join(realTop, name);
+      }
+      stack.push({ path, real, listed: false });
+    }
+  }
+}
+
+function unlinkOrThrow(path: string): void {
+  try {
+    unlinkSync(path); // never follows a symlink
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(e, path, 'remove');
+  }
+}
+
+/** Remove a tree: rename it away, then delete it mount-safely. */
+export function removeTree(path: string, mountPoints: Set<string> = new MountTable().points()): void {
+  const st = lstatOrUndef(path);
+  if (!st) return;
+  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
+  deleteTree(moveToTrash(path), mountPoints);
+}
+
