@@ -114,11 +114,12 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
   waitOptions(
     program
       .command('rm')
-      .description('remove sandboxes: config root, run-time root and VM dir (takes the exclusive lock)')
+      .description('remove sandboxes: config root, VM dir, shared dir and run-time root (takes the exclusive lock)')
       .argument('<sid...>', 'sandbox IDs')
       .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
       .option('--dry-run', 'print what would be removed, change nothing')
-      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)"),
+      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)")
+      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing'),
     DEFAULT_WAIT.change,
   ).action(action(() => import('./commands/rm.js')));
 

@@ -41,3 +41,5 @@ export * from './store/layouts/sections.js';
 export * from './store/layouts/types.js';
 export * from './store/trash.js';
 export * from './store/holders.js';
+export * from './store/host.js';
+export * from './store/unmount.js';

@@ -44,7 +44,8 @@ describe('ls', () => {
     const list = JSON.parse(r.stdout);
     assert.equal(list.length, 9);
     const live = byId(list, LIVE);
-    assert.deepEqual(Object.keys(live), ['id', 'state', 'layout', 'hypervisor', 'containers', 'lock', 'paths', 'problems']);
+    assert.deepEqual(Object.keys(live), ['id', 'state', 'layout', 'hypervisor', 'containers', 'lock', 'paths', 'problems', 'host']);
+    assert.deepEqual(Object.keys(live.host), ['shared', 'mounts', 'processes', 'vm']);
     assert.deepEqual(live.hypervisor, { type: 'qemu', pid: hvPid, alive: true, verified: true });
     assert.equal(live.layout, 'legacy');
     assert.equal(live.containers.length, 2);

@@ -1,8 +1,6 @@
 import type { Ctx } from '../context.js';
 import { Exit, UsageError } from '../store/errors.js';
 import { check, fix, type Finding, type FixAction } from '../store/check.js';
-import { MountTable } from '../store/mounts.js';
-import { ProcTable } from '../store/procs.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
@@ -23,12 +21,12 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   let interrupted;
   if (o.fix) {
     const signal = ctx.interruptible();
-    ({ actions, interrupted } = await fix(ctx.roots, report, { dryRun: Boolean(o.dryRun), signal, procs: new ProcTable(), mounts: new MountTable() }));
+    ({ actions, interrupted } = await fix(ctx.roots, report, { dryRun: Boolean(o.dryRun), signal, procs: report.host.procs, mounts: report.host.mounts }));
   }
 
   // Problems remain unless --fix (for real) removed every error and warning.
   const problems = report.findings.filter((f) => f.severity !== 'info');
-  const done = (actions ?? []).filter((a) => (a.action === 'removed' || a.action === 'freed') && a.paths.length > 0);
+  const done = (actions ?? []).filter((a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0));
   const fixed = new Set(done.map((a) => `${a.code}:${a.id}:${a.container ?? ''}`));
   // Removing a whole sandbox settles every finding about it.
   const gone = new Set(done.filter((a) => !a.container && a.code !== 'uuid-leaked').map((a) => a.id));
@@ -56,7 +54,9 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     ctx.out('');
     for (const a of actions) {
       const verb = a.action === 'left' ? p.warn('left') : a.action.startsWith('would') ? a.action.replace('-', ' ') : p.ok(a.action);
-      ctx.out(`${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${a.paths.length && a.action !== 'left' ? `: ${termSafe(a.paths.join(' '))}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`);
+      const um = a.unmounts?.length ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}` : '';
+      const what = [um, a.paths.length && a.action !== 'left' ? termSafe(a.paths.join(' ')) : ''].filter(Boolean).join('; ');
+      ctx.out(`${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${what ? `: ${what}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`);
     }
   }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;

@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.js';
 import { ChunkedWriter } from '../output.js';
 import { UsageError } from '../store/errors.js';
+import { HostIndex } from '../store/host.js';
 import { forEachSandbox, type SandboxInfo } from '../store/inspect.js';
 import { STATES } from '../store/items.js';
 import { sandboxJson } from '../render/json.js';
@@ -35,11 +36,16 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     const w = new ChunkedWriter(ctx.write);
     let n = 0;
     if (ctx.json) w.push('[');
-    forEachSandbox(ctx.roots, (s) => {
-      if (!keep(s)) return;
-      w.push(o.quiet && !ctx.json ? `${s.id}\n` : `${n ? ',' : ''}${JSON.stringify(sandboxJson(s))}`);
-      n++;
-    });
+    forEachSandbox(
+      ctx.roots,
+      (s) => {
+        if (!keep(s)) return;
+        w.push(o.quiet && !ctx.json ? `${s.id}\n` : `${n ? ',' : ''}${JSON.stringify(sandboxJson(s))}`);
+        n++;
+      },
+      // -q needs no host picture; JSON carries it (one mountinfo read, one /proc scan for the listing).
+      o.quiet && !ctx.json ? {} : { host: new HostIndex(ctx.roots) },
+    );
     if (ctx.json) w.push(']\n');
     w.flush();
     return 0;
@@ -60,7 +66,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
       lockCell(s),
       s.problems.length ? p.warn(s.problems.map((x) => problemTag(x, o.trunc)).join(',')) : '-',
     ]);
-  });
+  }, { host: new HostIndex(ctx.roots) });
   if (rows.length === 0) {
     ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
     return 0;

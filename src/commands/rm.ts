@@ -12,6 +12,7 @@ interface Opts extends WaitOpts {
   force?: boolean;
   dryRun?: boolean;
   container?: string;
+  unmount?: boolean;
 }
 
 interface Outcome {
@@ -22,6 +23,7 @@ interface Outcome {
   exitCode: number;
   error?: string;
   warnings?: string[];
+  unmounts?: string[];
 }
 
 export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
@@ -36,7 +38,8 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   // One read of /proc and of mountinfo for the whole command.
   const procs = new ProcTable();
   const mounts = new MountTable();
-  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts };
+  if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
+  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts, unmount: o.unmount };
   const outcomes: Outcome[] = [];
   let interrupted: InterruptedError | undefined;
   for (const sid of sids) {
@@ -66,8 +69,11 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
       continue;
     }
     for (const w of r.warnings) ctx.warn(w);
-    outcomes.push({ ...base, status: r.dryRun ? 'would-remove' : 'removed', paths: r.paths, exitCode: 0, ...(r.warnings.length ? { warnings: r.warnings } : {}) });
-    if (!ctx.json) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
+    outcomes.push({ ...base, status: r.dryRun ? 'would-remove' : 'removed', paths: r.paths, exitCode: 0, ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(r.unmounts.length ? { unmounts: r.unmounts } : {}) });
+    if (!ctx.json) {
+      if (r.unmounts.length) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would unmount' : 'unmounted'} ${termSafe(r.unmounts.join(' '))}`);
+      ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
+    }
   }
   if (interrupted) {
     const done = outcomes.filter((x) => x.status === 'removed').length;

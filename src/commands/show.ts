@@ -6,6 +6,7 @@ import { describeHolders, LockIndex, type LockReport } from '../store/locks.js';
 import { withLock } from '../store/guard.js';
 import { lstatOrUndef, readJson } from '../store/fsutil.js';
 import { parseTarget, requireContainer, requireSandbox, type SandboxHandle } from '../store/handle.js';
+import { HostIndex, type HostPicture } from '../store/host.js';
 import { inspectScanned, type SandboxInfo } from '../store/inspect.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { rawItems, type RawItem } from '../store/edit.js';
@@ -110,7 +111,7 @@ function problemLines(ctx: Ctx, s: SandboxInfo, cid?: string): string[] {
 }
 
 function showSandbox(ctx: Ctx, h: SandboxHandle): void {
-  const s = inspectScanned(h.roots, h.scan, { deep: true });
+  const s = inspectScanned(h.roots, h.scan, { deep: true, host: new HostIndex(h.roots) });
   const items = itemFiles([{ root: 'config', dir: s.paths.config }, { root: 'runtime', dir: s.paths.runtime }]);
   const raw = h.layout.raw && s.paths.runtime ? rawItems(join(s.paths.runtime, 'raw')) : [];
   if (ctx.json) {
@@ -139,7 +140,24 @@ function showSandbox(ctx: Ctx, h: SandboxHandle): void {
     ...s.containers.map((c) => `  ${c.id}  ${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
+  if (s.host) out.push('', ...hostLines(ctx, s.host));
   ctx.out(out.join('\n'));
+}
+
+/** Shown mounts before the rest is counted. */
+const MOUNTS_SHOWN = 20;
+
+function hostLines(ctx: Ctx, host: HostPicture): string[] {
+  const p = ctx.paint;
+  const size = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
+  const shared = host.shared ? `${termSafe(host.shared.path)}  (${host.shared.entries ?? '?'} entries, ${size(host.shared.size ?? 0)})` : p.dim('(none)');
+  const lines = [p.bold('Host'), `  shared   ${shared}`, `  vm       ${host.vm ? termSafe(host.vm) : p.dim('(none)')}`];
+  lines.push(`  mounts   ${host.mounts.length || p.dim('none')}`);
+  for (const m of host.mounts.slice(0, MOUNTS_SHOWN)) lines.push(`    ${termSafe(m.mountPoint)}  ${termSafe(m.fstype)} from ${termSafe(m.source)}`);
+  if (host.mounts.length > MOUNTS_SHOWN) lines.push(`    … and ${host.mounts.length - MOUNTS_SHOWN} more (vcstore --json show lists them all)`);
+  lines.push(`  processes ${host.processes.length || p.dim('none')}`);
+  for (const x of host.processes) lines.push(`    ${String(x.pid).padStart(7)}  ${x.role.padEnd(23)}  ${termSafe(x.command)}`);
+  return lines;
 }
 
 function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {

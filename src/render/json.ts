@@ -3,6 +3,7 @@
 import type { Holder } from '../store/errors.js';
 import type { SandboxInfo } from '../store/inspect.js';
 import type { Problem } from '../store/problems.js';
+import { pictureJson } from '../store/host.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };
@@ -24,6 +25,7 @@ export function sandboxJson(s: SandboxInfo) {
     lock: { held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
     problems: s.problems.map(problemJson),
+    ...(s.host ? { host: pictureJson(s.host) } : {}),
   };
 }
 

@@ -41,6 +41,16 @@ export function problemText(p: Problem): string {
       const holders = Array.isArray(e.holders) ? e.holders.map((h: { pid: number; command: string }) => `pid ${h.pid} (${s(h.command)})`).join(', ') : '';
       return `pid ${s(e.pid)} (${s(e.command)}) has waited for the lock (${s(e.mode)}) and is ${s(e.age)}s old; holders: ${holders || 'unknown'}`;
     }
+    case 'mounts-leaked':
+      if (e.shared !== undefined)
+        return `${s(e.count)} mount${e.count === 1 ? '' : 's'} below ${e.shared ? `shared dir ${s(e.shared)}` : 'the directories'} of a sandbox with no store (${s(e.mountPoints)}${Number(e.count) > 5 ? ' …' : ''})`;
+      return `${s(e.count)} mount${e.count === 1 ? '' : 's'} left by a sandbox whose hypervisor, shim and virtiofsd are gone (${s(e.mountPoints)}${Number(e.count) > 5 ? ' …' : ''})`;
+    case 'shared-dir-leaked':
+      return `shared dir ${s(e.path)} has no sandbox store and no process uses it`;
+    case 'processes-orphaned': {
+      const list = Array.isArray(e.processes) ? e.processes.map((p: { pid: number; role: string }) => `pid ${p.pid} (${s(p.role)})`).join(', ') : '';
+      return `${list} still name${Array.isArray(e.processes) && e.processes.length === 1 ? 's' : ''} a sandbox that has no store; reported, never killed`;
+    }
     case 'orphan-vm-dir':
       return `VM dir ${s(e.path)} has no sandbox store`;
     case 'orphan-vm-live':

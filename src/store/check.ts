@@ -10,7 +10,9 @@ import { listDir, lstatOrUndef } from './fsutil.js';
 import { deleteTree, moveToTrash } from './trash.js';
 import { withLock } from './guard.js';
 import { isValidId } from './ids.js';
-import { forEachSandbox } from './inspect.js';
+import { forEachSandbox, inspectScanned } from './inspect.js';
+import { HostIndex } from './host.js';
+import { unmountAll, unmountOrder } from './unmount.js';
 import { readPidFile, cmdlineMark } from './layouts/legacy.js';
 import { probePid } from './liveness.js';
 import { MountTable } from './mounts.js';
@@ -28,20 +30,25 @@ export interface Finding extends Problem {
   fixable: boolean;
 }
 
-const FIXABLE = new Set(['hypervisor-dead', 'empty-shell', 'config-shell', 'orphan-vm-dir', 'uuid-leaked', 'removal-unfinished']);
+const FIXABLE = new Set(['hypervisor-dead', 'empty-shell', 'config-shell', 'orphan-vm-dir', 'uuid-leaked', 'removal-unfinished', 'mounts-leaked', 'shared-dir-leaked']);
+/** Findings settled by removing the whole sandbox. */
+const REMOVAL = new Set(['hypervisor-dead', 'empty-shell', 'removal-unfinished']);
 
 export interface CheckReport {
   sandboxes: number;
   findings: Finding[];
   /** Sandboxes holding an ACRN UUID slot (all --fix needs to redo the UUID check). */
   acrnUsers: AcrnUser[];
+  /** The host picture it was made with: --fix acts on the same one. */
+  host: HostIndex;
 }
 
 const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXABLE.has(p.code) });
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
-export function check(roots: Roots, o: { stuckAfter: number }): CheckReport {
+export function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex }): CheckReport {
   const findings: Finding[] = [];
+  const host = o.host ?? new HostIndex(roots);
   const known = new Set<string>();
   const users: AcrnUser[] = [];
   const count = forEachSandbox(
@@ -52,8 +59,17 @@ export function check(roots: Roots, o: { stuckAfter: number }): CheckReport {
       if (u) users.push(u);
       for (const p of s.problems) findings.push(finding(s.id, p));
     },
-    { deep: true, stuckAfter: o.stuckAfter },
+    { deep: true, stuckAfter: o.stuckAfter, host },
   );
+  // What is left on the host of sandboxes that have no store at all.
+  for (const sid of host.strays(known)) {
+    const pic = host.of(sid);
+    const runtime = pic.processes.filter((p) => p.role !== 'other');
+    if (runtime.length) findings.push(finding(sid, problem('processes-orphaned', { processes: runtime.map((p) => ({ pid: p.pid, role: p.role, command: p.command })) })));
+    // Mounts a live shim or virtiofsd still serves are in use: the orphaned process is the finding.
+    if (pic.mounts.length && !runtime.length) findings.push(finding(sid, problem('mounts-leaked', { count: pic.mounts.length, mountPoints: pic.mounts.slice(0, 5).map((m) => m.mountPoint), shared: pic.shared?.path ?? null })));
+    else if (!pic.mounts.length && pic.shared && !pic.processes.length) findings.push(finding(sid, problem('shared-dir-leaked', { path: pic.shared.path })));
+  }
   for (const d of listDir(roots.vm)) {
     if (!isValidId(d.name) || known.has(d.name) || !d.isDirectory()) continue;
     const dir = join(roots.vm, d.name);
@@ -68,15 +84,17 @@ export function check(roots: Roots, o: { stuckAfter: number }): CheckReport {
   } catch (e) {
     if (!(e instanceof NotFoundError)) findings.push(finding('uuid', problem('uuid-store-bad', { detail: (e as Error).message })));
   }
-  return { sandboxes: count, findings, acrnUsers: users };
+  return { sandboxes: count, findings, acrnUsers: users, host };
 }
 
 export interface FixAction {
   code: string;
   id: string;
   container?: string;
-  action: 'removed' | 'freed' | 'would-remove' | 'would-free' | 'left';
+  action: 'removed' | 'freed' | 'unmounted' | 'would-remove' | 'would-free' | 'would-unmount' | 'left';
   paths: string[];
+  /** Mount points detached first, deepest first. */
+  unmounts?: string[];
   reason: string;
 }
 
@@ -98,26 +116,33 @@ export const yieldToSignals = () => new Promise<void>((r) => setImmediate(r));
 export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Promise<{ actions: FixAction[]; interrupted?: InterruptedError }> {
   const actions: FixAction[] = [];
   const done = new Set<string>();
-  const act = (f: Finding, action: FixAction['action'], paths: string[], reason: string) => {
+  const act = (f: Finding, action: FixAction['action'], paths: string[], reason: string, unmounts: string[] = []) => {
     const a: FixAction = { code: f.code, id: f.id, action, paths, reason };
     if (f.container) a.container = f.container;
+    if (unmounts.length) a.unmounts = unmounts;
     actions.push(a);
   };
-  const would = (real: FixAction['action']) => (o.dryRun ? (real === 'removed' ? 'would-remove' : 'would-free') : real);
+  const would = (real: 'removed' | 'freed' | 'unmounted'): FixAction['action'] => (o.dryRun ? (`would-${real === 'removed' ? 'remove' : real === 'freed' ? 'free' : 'unmount'}` as FixAction['action']) : real);
+  // A sandbox that is removed has its mounts detached by the removal itself.
+  const removing = new Set(report.findings.filter((f) => REMOVAL.has(f.code) && !f.container).map((f) => f.id));
   for (const f of report.findings) {
     if (!f.fixable || f.code === 'uuid-leaked') continue;
-    const key = f.container ? `${f.id}/${f.container}` : f.id;
-    if (done.has(key) || done.has(f.id)) continue;
+    const group = REMOVAL.has(f.code) || ((f.code === 'mounts-leaked' || f.code === 'shared-dir-leaked') && removing.has(f.id)) ? 'remove' : f.code;
+    const key = `${group}:${f.id}/${f.container ?? ''}`;
+    if (done.has(key)) continue;
     await yieldToSignals();
     if (o.signal?.aborted) return { actions, interrupted: o.signal.reason as InterruptedError };
     done.add(key);
     try {
       if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o), 'no sandbox store, hypervisor not running');
       else if (f.code === 'config-shell') act(f, would('removed'), await fixConfigShell(roots, f.id, o), 'empty config shell next to a persist sandbox');
-      else {
-        const opts = { wait: 0, dryRun: o.dryRun, signal: o.signal, procs: o.procs, mounts: o.mounts, others: 'refuse' as const };
+      else if (group !== 'remove') {
+        const r = await fixHostLeak(roots, f.id, report.host, o);
+        act(f, r.paths.length ? would('removed') : would('unmounted'), r.paths, r.store ? 'hypervisor, shim and virtiofsd are gone' : 'no sandbox store and no process names it', r.unmounts);
+      } else {
+        const opts = { wait: 0, dryRun: o.dryRun, signal: o.signal, procs: o.procs, mounts: o.mounts, others: 'refuse' as const, unmount: true };
         const r = f.container ? await removeContainer(roots, f.id, f.container, opts) : await removeSandbox(roots, f.id, opts);
-        act(f, would('removed'), r.paths, f.code === 'removal-unfinished' ? 'finished an unfinished removal' : f.code === 'empty-shell' ? 'empty shell' : 'hypervisor dead');
+        act(f, would('removed'), r.paths, f.code === 'removal-unfinished' ? 'finished an unfinished removal' : f.code === 'empty-shell' ? 'empty shell' : f.code === 'hypervisor-dead' ? 'hypervisor dead' : 'provably dead', r.unmounts);
       }
     } catch (e) {
       if (o.signal?.aborted) return { actions, interrupted: o.signal.reason as InterruptedError };
@@ -125,7 +150,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
       act(f, 'left', [], e instanceof NotFoundError ? 'already gone' : e.message);
     }
   }
-  const removed = new Set(actions.filter((a) => a.action !== 'left' && !a.container).map((a) => a.id));
+  const removed = new Set(actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id));
   try {
     const u = readUuidStore(roots, report.acrnUsers.filter((x) => !removed.has(x.id)));
     for (const slot of u.slots.filter((x) => x.leaked)) {
@@ -168,5 +193,34 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise
     refuseIfMounted(o.mounts, [h.paths.config], `config shell ${h.paths.config}`);
     if (!o.dryRun) deleteTree(moveToTrash(h.paths.config), new MountTable().points());
     return [h.paths.config];
+  });
+}
+
+/**
+ * Leaked mounts and shared dirs, when provably dead: no process at all names
+ * the sandbox, and either it has no store, or its liveness is known dead
+ * under its lock (taken without waiting). Mounts go deepest first; then the
+ * shared dir of a sandbox without a store, never entering a mount left.
+ */
+async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOptions): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
+  const h = openSandbox(roots, sid);
+  const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
+  refuseIfNamed(o.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
+  const leak = () => {
+    const pic = host.of(sid);
+    const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
+    const shared = !store && pic.shared ? [pic.shared.path] : [];
+    if (!o.dryRun) {
+      if (unmounts.length) unmountAll(unmounts);
+      for (const p of shared) deleteTree(moveToTrash(p), new MountTable().points());
+    }
+    return { store, unmounts, paths: shared };
+  };
+  if (!store) return leak();
+  return withLock(h.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    const live = inspectScanned(roots, openSandbox(roots, sid).scan).hypervisor;
+    if (live.alive !== false && !(live.alive === null && !live.unknown))
+      throw new VcError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`, 5);
+    return leak();
   });
 }

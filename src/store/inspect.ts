@@ -6,6 +6,7 @@ import { NotFoundError } from './errors.js';
 import { TRASH_RE } from './trash.js';
 import { validateId } from './ids.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from './layouts/index.js';
+import type { HostIndex, HostPicture } from './host.js';
 import { processAgeSecs } from './liveness.js';
 import { LockIndex, type LockReport } from './locks.js';
 import { problem, type Problem } from './problems.js';
@@ -29,6 +30,8 @@ export interface SandboxInfo {
   trash: string[];
   /** ACRN: the VM UUID slot this sandbox holds (not in the JSON output). */
   acrnUuid?: string;
+  /** What the sandbox has on the host beside its store, when asked for. */
+  host?: HostPicture;
   /** Everything read while inspecting, for a caller (check) that looks again. */
   readonly reads: Reader;
 }
@@ -40,6 +43,8 @@ export interface InspectOptions {
   deep?: boolean;
   /** With deep: a lock holder or waiter older than this many seconds is stuck. */
   stuckAfter?: number;
+  /** The host picture (shared dir, mounts, processes, VM dir), read once for many sandboxes. */
+  host?: HostIndex;
 }
 
 export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
@@ -73,6 +78,13 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     trash: sc.hint.trash,
   } as SandboxInfo;
   if (live.unknown) info.hypervisor.unknown = live.unknown;
+  if (o.host) {
+    const host = o.host.of(sc.sid, o.deep === true);
+    info.host = host;
+    // Leaked: mounts left while the hypervisor, shim and virtiofsd are all gone.
+    const gone = (live.alive === false || (live.alive === null && !live.unknown)) && !host.processes.some((p) => p.role !== 'other');
+    if (host.mounts.length && gone) problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
+  }
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   Object.defineProperty(info, 'reads', { value: reads, enumerable: false });
   return info;

@@ -64,7 +64,10 @@ function selfAndAncestors(): Set<number> {
 interface Entry {
   pid: number;
   cmdline: string;
+  role?: Role;
 }
+
+const RUNS = /[A-Za-z0-9]+/g;
 
 export class ProcTable {
   /** False when /proc could not be listed: nothing can be told then. */
@@ -72,6 +75,8 @@ export class ProcTable {
   /** False in a pid namespace that is not the host's: the runtime's processes are not all visible. */
   readonly hostNs: boolean;
   private readonly entries: Entry[] = [];
+  /** Every run of letters and digits in any cmdline, to the processes that hold it: one lookup per ID. */
+  private index?: Map<string, Entry[]>;
 
   constructor() {
     this.hostNs = inInitialPidNs();
@@ -104,21 +109,49 @@ export class ProcTable {
     return null;
   }
 
-  /** Every process whose arguments name `id`, with its role. */
-  naming(id: string): Proc[] {
-    const out: Proc[] = [];
-    for (const e of this.entries) {
-      if (!namesId(e.cmdline, id)) continue;
-      const argv = e.cmdline.split('\0').filter((x, i, a) => x !== '' || i < a.length - 1);
-      let role = roleOf(argv[0] ?? '');
-      if (role === 'other') {
-        try {
-          role = roleOf(readlinkSync(`/proc/${e.pid}/exe`));
-        } catch {
-          /* kernel thread or not ours to read */
+  private byRun(): Map<string, Entry[]> {
+    if (!this.index) {
+      this.index = new Map();
+      for (const e of this.entries)
+        for (const run of new Set(e.cmdline.match(RUNS) ?? [])) {
+          const list = this.index.get(run);
+          if (list) list.push(e);
+          else this.index.set(run, [e]);
         }
-      }
-      out.push({ pid: e.pid, command: argv.join(' ').slice(0, 200), role });
+    }
+    return this.index;
+  }
+
+  /**
+   * Every process whose arguments name `id` as a whole word, with its role.
+   * An ID named as a whole word starts a run of letters and digits, so only
+   * the processes holding that run are looked at: a listing of 10,000
+   * sandboxes costs one index, not 10,000 scans.
+   */
+  naming(id: string): Proc[] {
+    const first = /^[A-Za-z0-9]+/.exec(id)?.[0];
+    const candidates = first ? (this.byRun().get(first) ?? []) : this.entries;
+    return candidates.filter((e) => namesId(e.cmdline, id)).map((e) => procOf(e));
+  }
+
+  /**
+   * Sandbox IDs the runtime's own processes carry in their arguments: how a
+   * process is found whose sandbox has no store left. Paths count only under
+   * these roots (a socket in <vm>/<sid>/, <run>/<sid>/, <shared>/<sid>/); a
+   * bare ID (qemu's -name sandbox-<sid>, a shim's -id <sid>) only when
+   * `bareIds`, that is for the host's own store, not one under --prefix.
+   */
+  runtimeIds(roots: { vm: string; run: string; shared: string }, bareIds: boolean): Map<string, Proc[]> {
+    const patterns = [roots.vm, roots.run, roots.shared].map((r) => new RegExp(`${escapeRe(r)}/${ID}(?:/|\\0|$)`, 'g'));
+    if (bareIds) patterns.push(...BARE_ID_PATTERNS);
+    const out = new Map<string, Proc[]>();
+    for (const e of this.entries) {
+      const ids = new Set<string>();
+      for (const re of patterns) for (const m of e.cmdline.matchAll(re)) if (m[1]) ids.add(m[1]);
+      if (!ids.size) continue;
+      const p = procOf(e);
+      if (p.role === 'other') continue;
+      for (const id of ids) out.set(id, [...(out.get(id) ?? []), p]);
     }
     return out;
   }
@@ -128,7 +161,25 @@ export class ProcTable {
 export function splitByRole(procs: Proc[]): { runtime: Proc[]; other: Proc[] } {
   return { runtime: procs.filter((p) => p.role !== 'other'), other: procs.filter((p) => p.role === 'other') };
 }
-
 export function procText(p: Proc): string {
   return `pid ${p.pid} (${p.role === 'other' ? p.command.split(' ')[0] : p.role}: ${p.command.length > 80 ? `${p.command.slice(0, 80)}…` : p.command})`;
+}
+
+const ID = '([A-Za-z0-9][A-Za-z0-9_.-]*)';
+const BARE_ID_PATTERNS = [new RegExp(`sandbox-${ID}`, 'g'), new RegExp(`(?:^|\\0)--?id\\0${ID}`, 'g')];
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function procOf(e: Entry): Proc {
+  const argv = e.cmdline.split('\0').filter((x, i, a) => x !== '' || i < a.length - 1);
+  if (e.role === undefined) {
+    e.role = roleOf(argv[0] ?? '');
+    if (e.role === 'other') {
+      try {
+        e.role = roleOf(readlinkSync(`/proc/${e.pid}/exe`));
+      } catch {
+        /* kernel thread or not ours to read */
+      }
+    }
+  }
+  return { pid: e.pid, command: argv.join(' ').slice(0, 200), role: e.role };
 }

@@ -6,7 +6,7 @@
 // next rm or check --fix finishes it.
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fromErrno, NotFoundError } from './errors.js';
+import { fromErrno, NotFoundError, RefusedError } from './errors.js';
 import { listDir, lstatOrUndef } from './fsutil.js';
 import { deleteTree, moveToTrash, TRASH_RE, trashBusy } from './trash.js';
 import { withLock } from './guard.js';
@@ -16,7 +16,14 @@ import { MountTable } from './mounts.js';
 import type { ProcTable } from './procs.js';
 import type { Roots } from './roots.js';
 import { trashOf } from './scan.js';
+import { unmountAll, unmountOrder } from './unmount.js';
 import { refuseIfLive, refuseIfMounted, refuseIfNamed } from './witness.js';
+
+/** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
+function mountsBelow(mounts: MountTable, paths: string[]): string[] {
+  if (mounts.mounts === null) throw new RefusedError('/proc/self/mountinfo cannot be read, so mounts cannot be ruled out');
+  return unmountOrder(paths.flatMap((p) => mounts.under(p)).map((m) => m.mountPoint));
+}
 
 export interface RemoveOptions {
   force?: boolean;
@@ -27,6 +34,8 @@ export interface RemoveOptions {
   mounts: MountTable;
   /** check --fix: a non-runtime process naming the sandbox leaves it alone. */
   others?: 'refuse' | 'warn';
+  /** Unmount what lies below (deepest first, lazily) instead of refusing. */
+  unmount?: boolean;
 }
 
 export interface RemoveResult {
@@ -35,6 +44,8 @@ export interface RemoveResult {
   paths: string[];
   dryRun: boolean;
   warnings: string[];
+  /** Mount points detached first (with --unmount), deepest first. */
+  unmounts: string[];
 }
 
 /** Paths that exist; a symlink is refused unless forced (then only the link goes). */
@@ -95,10 +106,14 @@ export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions)
       if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan), 'remove');
       warnings = refuseIfNamed(o.procs, sid, whom, 'remove', o.others ?? 'warn');
     }
-    refuseIfMounted(o.mounts, [...paths, ...trash], whom);
+    const unmounts = o.unmount ? mountsBelow(o.mounts, [...paths, ...trash]) : [];
+    if (!o.unmount) refuseIfMounted(o.mounts, [...paths, ...trash], whom);
     requireWritable([...paths, ...trash]);
-    if (!o.dryRun) act(paths, trash);
-    return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings };
+    if (!o.dryRun) {
+      if (unmounts.length) unmountAll(unmounts);
+      act(paths, trash);
+    }
+    return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts };
   });
 }
 
@@ -120,7 +135,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
     refuseIfMounted(o.mounts, [...paths, ...trash], whom);
     requireWritable([...paths, ...trash]);
     if (!o.dryRun) act(paths, trash);
-    return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings };
+    return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts: [] };
   });
 }
 

@@ -21,6 +21,8 @@ export interface Roots {
   vm: string;
   /** Kata 3.x runtime-rs state: /run/kata */
   kata: string;
+  /** Shared dirs served to the guest: /run/kata-containers/shared/sandboxes */
+  shared: string;
 }
 
 export interface RootOptions {
@@ -77,5 +79,6 @@ export function resolveRoots(opts: RootOptions = {}): Roots {
     persistUuid: at('run/vc/uuid'),
     vm: at('run/vc/vm'),
     kata: at('run/kata'),
+    shared: at('run/kata-containers/shared/sandboxes'),
   };
 }

@@ -45,17 +45,17 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One readdir per root: every sandbox with what its directories are, in ID order. */
 export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
-  const dirs = { config: roots.config, runtime: roots.run, kata: roots.kata, vm: roots.vm } as const;
-  const maps = { config: kinds(roots.config), runtime: kinds(roots.run), kata: kinds(roots.kata), vm: kinds(roots.vm) };
+  const dirs = { config: roots.config, runtime: roots.run, kata: roots.kata, vm: roots.vm, shared: roots.shared } as const;
+  const maps = { config: kinds(roots.config), runtime: kinds(roots.run), kata: kinds(roots.kata), vm: kinds(roots.vm), shared: kinds(roots.shared) };
   const ids = new Set<string>();
   const trash = new Map<string, string[]>();
-  for (const key of ['config', 'runtime', 'kata', 'vm'] as const)
+  for (const key of ['config', 'runtime', 'kata', 'vm', 'shared'] as const)
     for (const [name, k] of maps[key]) {
       const t = TRASH_RE.exec(name);
       if (t && k === 'dir' && isValidId(t[1]!)) {
         ids.add(t[1]!);
         trash.set(t[1]!, [...(trash.get(t[1]!) ?? []), join(dirs[key], name)]);
-      } else if (key !== 'vm' && (k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
+      } else if (key !== 'vm' && key !== 'shared' && (k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
     }
   const pick = (m: Map<string, Kind>, id: string): Kind => {
     const k = m.get(id);
@@ -70,7 +70,7 @@ export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
 /** Unfinished removals of one sandbox, in every root. */
 export function trashOf(roots: Roots, sid: string): string[] {
   const out: string[] = [];
-  for (const root of [roots.config, roots.run, roots.kata, roots.vm])
+  for (const root of [roots.config, roots.run, roots.kata, roots.vm, roots.shared])
     for (const d of listDir(root)) {
       const t = TRASH_RE.exec(d.name);
       if (t && t[1] === sid && d.isDirectory()) out.push(join(root, d.name));

@@ -45,5 +45,5 @@ export function refuseIfMounted(mounts: MountTable, paths: string[], whom: strin
   const under = paths.flatMap((p) => mounts.under(p));
   if (!under.length) return;
   const shown = under.slice(0, 5).map((m) => m.mountPoint).join(', ');
-  throw new RefusedError(`refusing to remove ${whom}: ${under.length} mount${under.length > 1 ? 's' : ''} below it (${shown}${under.length > 5 ? ', …' : ''}); unmount first, nothing was changed`);
+  throw new RefusedError(`refusing to remove ${whom}: ${under.length} mount${under.length > 1 ? 's' : ''} below it (${shown}${under.length > 5 ? ', …' : ''}); unmount them first or use rm --unmount; nothing was changed`);
 }

@@ -169,7 +169,7 @@ export const legacy: LayoutModule = {
   inspect,
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);
-    return [p.config, p.vm, p.runtime];
+    return [p.config, p.vm, join(roots.shared, sid), p.runtime];
   },
   containerDirs(roots, sid, cid) {
     const c = containerPaths(roots, sid, cid);

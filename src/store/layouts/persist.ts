@@ -83,7 +83,7 @@ export const persist: LayoutModule = {
   inspect,
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);
-    return [p.config, p.vm, p.runtime];
+    return [p.config, p.vm, join(roots.shared, sid), p.runtime];
   },
   containerDirs: (roots, sid, cid) => [join(roots.run, sid, cid)],
   itemNames: (container) => ['state', ...Object.keys(sectionsOf(container)), 'persist'],

@@ -43,7 +43,7 @@ export const runtimeRs: LayoutModule = {
   detect: (sc, roots) => sc.hint.kata !== undefined && ((sc.hint.config === undefined && sc.hint.runtime === undefined) || lstatKataState(roots.kata, sc.sid)),
   lockTarget: () => null,
   inspect,
-  removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.kata, sid)],
+  removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.shared, sid), join(roots.kata, sid)],
   containerDirs: () => [],
   itemNames: () => ['state', ...Object.keys(RUNTIME_RS_SECTIONS), 'state.json'],
   item: (roots, sid, cid, name) => (cid === undefined ? sectionRef(join(roots.kata, sid, 'state.json'), name, RUNTIME_RS_SECTIONS, ['state.json']) : null),

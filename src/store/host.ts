@@ -1,0 +1,133 @@
+// The whole sandbox on the host, beside its store: the shared dir served to
+// the guest (/run/kata-containers/shared/sandboxes/<sid>), the mounts at or
+// below any of its directories, the processes naming it, and its VM dir.
+// Read once per command: one readdir of the shared root, one mountinfo read
+// bucketed by sandbox, one /proc scan indexed by word.
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { isValidId } from './ids.js';
+import { MountTable, type Mount } from './mounts.js';
+import { ProcTable, type Proc } from './procs.js';
+import type { Roots } from './roots.js';
+import { kinds, type Kind } from './scan.js';
+
+export interface SharedDir {
+  path: string;
+  /** Bytes and entries below it, not counting what other mounts hold (show only). */
+  size?: number;
+  entries?: number;
+}
+
+export interface HostPicture {
+  shared: SharedDir | null;
+  mounts: Mount[];
+  processes: Proc[];
+  vm: string | null;
+}
+
+const realDir = (dir: string): string => {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+};
+
+export class HostIndex {
+  readonly procs: ProcTable;
+  readonly mounts: MountTable;
+  private readonly shared: Map<string, Kind>;
+  private readonly vms: Map<string, Kind>;
+  private readonly bySid = new Map<string, Mount[]>();
+
+  constructor(
+    readonly roots: Roots,
+    o: { procs?: ProcTable; mounts?: MountTable } = {},
+  ) {
+    this.procs = o.procs ?? new ProcTable();
+    this.mounts = o.mounts ?? new MountTable();
+    this.shared = kinds(roots.shared);
+    this.vms = kinds(roots.vm);
+    // A mount belongs to the sandbox whose directory it lies in, in any root.
+    const bases = [roots.shared, roots.run, roots.config, roots.vm, roots.kata].map((r) => `${realDir(r)}/`);
+    for (const m of this.mounts.mounts ?? [])
+      for (const base of bases) {
+        if (!m.mountPoint.startsWith(base)) continue;
+        const sid = m.mountPoint.slice(base.length).split('/')[0]!;
+        if (!isValidId(sid)) continue;
+        const list = this.bySid.get(sid);
+        if (list) list.push(m);
+        else this.bySid.set(sid, [m]);
+        break;
+      }
+  }
+
+  sharedPath(sid: string): string {
+    return join(this.roots.shared, sid);
+  }
+
+  /** One sandbox's picture; `deep` also sizes the shared dir (show). */
+  of(sid: string, deep = false): HostPicture {
+    const shared = this.shared.get(sid) === 'dir' ? { path: this.sharedPath(sid), ...(deep ? sizeOf(this.sharedPath(sid), this.mounts.points()) : {}) } : null;
+    return {
+      shared,
+      mounts: this.bySid.get(sid) ?? [],
+      processes: this.procs.naming(sid),
+      vm: this.vms.get(sid) === 'dir' ? join(this.roots.vm, sid) : null,
+    };
+  }
+
+  /**
+   * IDs with something on the host (a shared dir, mounts, a runtime process
+   * naming them) but not in `known`: the leftovers of sandboxes whose store
+   * is gone. VM dirs are check's orphan-vm-dir already.
+   */
+  strays(known: Set<string>): string[] {
+    const ids = new Set<string>();
+    for (const [id, k] of this.shared) if (k === 'dir' && isValidId(id)) ids.add(id);
+    for (const id of this.bySid.keys()) ids.add(id);
+    for (const id of this.procs.runtimeIds(this.roots, this.roots.prefix === '').keys()) if (isValidId(id)) ids.add(id);
+    return [...ids].filter((id) => !known.has(id)).sort();
+  }
+}
+
+/** Size and entry count of a tree, never crossing into another mount. */
+function sizeOf(top: string, points: Set<string>): { size: number; entries: number } {
+  let size = 0;
+  let entries = 0;
+  let dev: number | undefined;
+  const stack = [realDir(top)];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      let st;
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
+      entries++;
+      dev ??= lstatSync(top).dev;
+      if (st.isDirectory()) {
+        if (!points.has(p) && st.dev === dev) stack.push(p);
+      } else size += st.size;
+    }
+  }
+  return { size, entries };
+}
+
+export function pictureJson(h: HostPicture) {
+  return {
+    shared: h.shared,
+    mounts: h.mounts.map((m) => ({ mountPoint: m.mountPoint, source: m.source, fstype: m.fstype })),
+    processes: h.processes.map((p) => ({ pid: p.pid, role: p.role, command: p.command })),
+    vm: h.vm,
+  };
+}
