@@ -32,7 +32,7 @@ const common = {
 const src = resolve('src');
 // output.ts and defaults.ts hold no classes or state: small enough to copy
 // into the CLI, so --version and --help load no core.
-const own = new Set(['cli.ts', 'core.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
+const own = new Set(['cli.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
 const shared = (file) => file.startsWith(src + '/') && !file.startsWith(`${src}/commands/`) && !own.has(file);
 
 /** Commands, vendor packages and every shared module become requires of their one bundle. */
@@ -55,7 +55,8 @@ await Promise.all([
   build({ ...common, entryPoints: commands, outdir: 'dist/cmd', outExtension: { '.js': '.cjs' }, plugins: [split('..')] }),
   build({
     ...common,
-    entryPoints: ['src/core.ts'],
+    // The core's entry is generated: every shared module, so none can be left out.
+    stdin: { contents: sharedModules().map((f) => `export * from './${f}';`).join('\n'), resolveDir: src, sourcefile: 'core-entry.ts', loader: 'ts' },
     outfile: 'dist/core.cjs',
     plugins: [{ name: 'vendor', setup: (b) => b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: `./vendor/${a.path}.cjs`, external: true })) }],
   }),
@@ -85,6 +86,20 @@ try {
   console.warn(`build: ${why}; vcstore will use flock(1)`);
 }
 if (!readdirSync(join('dist/native', target)).length) rmSync(join('dist/native', target), { recursive: true });
+
+/** Every module under src/ that the CLI and the commands share, as ./paths from src/. */
+function sharedModules() {
+  const out = [];
+  const walk = (dir) => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, d.name);
+      if (d.isDirectory()) walk(file);
+      else if (d.name.endsWith('.ts') && shared(resolve(file))) out.push(resolve(file).slice(src.length + 1).replace(/\.ts$/, '.js'));
+    }
+  };
+  walk('src');
+  return out.sort();
+}
 
 /** linux-x64-glibc and the like: what the addon is built for, as src/store/locks.ts computes it. */
 function addonTarget() {

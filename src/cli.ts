@@ -4,7 +4,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Ctx, Io } from './context.js';
 import { processIo } from './output.js';
-import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait } from './defaults.js';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait, VERSION } from './defaults.js';
+
+export { VERSION };
 
 // The core (store, render, context) is one bundle loaded only when a command
 // runs or fails: --version and --help never pay for it.
@@ -16,7 +18,6 @@ const core = async () => {
 /** Exit codes, as the core's Exit table has them (kept here so usage errors need no core). */
 const EXIT_USAGE = 2;
 
-export const VERSION = '0.1.0';
 
 const EXIT_HELP = `
 Exit status:
@@ -167,6 +168,8 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
     .option('--dry-run', 'with --fix: print the plan, change nothing')
     .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', String(DEFAULT_STUCK_AFTER))
+    .option('--format <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
     .action(action(() => import('./commands/check.js')));
 
   program

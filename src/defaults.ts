@@ -1,6 +1,9 @@
 // Option defaults and parsers the CLI wiring needs before any command runs.
 // No store code here: `vcstore --version` and `--help` load nothing else.
 
+/** The version (package.json's; a docs test keeps them equal). */
+export const VERSION = '0.1.0';
+
 /** Default lock waits in seconds, documented in --help, the man page and README. */
 export const DEFAULT_WAIT = { read: 3, change: 10 } as const;
 

@@ -1,6 +1,9 @@
 import type { Ctx } from '../context.js';
 import { Exit, UsageError } from '../store/errors.js';
-import { check, fix, type Finding, type FixAction } from '../store/check.js';
+import { readFileSync } from 'node:fs';
+import { check, fix, type CheckReport, type Finding, type FixAction } from '../store/check.js';
+import { atomicWrite } from '../store/fsutil.js';
+import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
@@ -9,12 +12,19 @@ interface Opts {
   fix?: boolean;
   dryRun?: boolean;
   stuckAfter: string;
+  format?: string;
+  textfile?: string;
 }
 
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = Number(o.stuckAfter);
   if (!Number.isFinite(stuckAfter) || stuckAfter < 0) throw new UsageError(`invalid --stuck-after ${JSON.stringify(o.stuckAfter)}`);
+  if (o.format !== undefined && ctx.json && o.format !== 'json') throw new UsageError(`--json and --format ${o.format} exclude each other`);
+  const format = o.format ?? (ctx.json ? 'json' : 'table');
+  if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid --format ${JSON.stringify(o.format)}: table, json or prometheus`);
+  if (o.textfile !== undefined || format === 'prometheus') return metrics(ctx, o, stuckAfter, format === 'prometheus');
+  if (format === 'json') ctx.json = true;
   const report = check(ctx.roots, { stuckAfter });
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
@@ -73,4 +83,37 @@ function summarize(f: Finding[]) {
     warnings: f.filter((x) => x.severity === 'warning').length,
     info: f.filter((x) => x.severity === 'info').length,
   };
+}
+
+/**
+ * check as metrics: on stdout (--format prometheus) and/or atomically into a
+ * .prom file (--textfile). A check that fails still writes its metrics, with
+ * vcstore_check_completed 0 and the last success carried over from the
+ * previous file, so a broken check shows on the graphs; then it fails as usual.
+ */
+async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): Promise<number> {
+  if (o.fix) throw new UsageError('metrics report, they do not fix: run check --fix on its own');
+  if (o.textfile !== undefined && !o.textfile.endsWith('.prom')) throw new UsageError(`--textfile ${JSON.stringify(o.textfile)}: node_exporter's textfile collector reads only *.prom files`);
+  const t0 = process.hrtime.bigint();
+  let report: CheckReport | null = null;
+  let failure: unknown;
+  try {
+    report = check(ctx.roots, { stuckAfter });
+  } catch (e) {
+    failure = e;
+  }
+  const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  let lastSuccess: number | null = report ? Math.floor(Date.now() / 1000) : null;
+  if (!report && o.textfile !== undefined) {
+    try {
+      lastSuccess = previousLastSuccess(readFileSync(o.textfile, 'utf8'));
+    } catch {
+      /* no previous file */
+    }
+  }
+  const text = prometheusText(report, { completed: report !== null, durationSeconds, lastSuccess });
+  if (o.textfile !== undefined) atomicWrite(o.textfile, text, { mode: 0o644 });
+  if (stdout) ctx.write(text);
+  if (failure) throw failure;
+  return report!.findings.some((f) => f.severity !== 'info') ? Exit.PROBLEMS : Exit.OK;
 }

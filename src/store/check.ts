@@ -14,7 +14,7 @@ import { forEachSandbox, inspectScanned } from './inspect.js';
 import { HostIndex } from './host.js';
 import { unmountAll, unmountOrder } from './unmount.js';
 import { readPidFile, cmdlineMark } from './layouts/legacy.js';
-import { probePid } from './liveness.js';
+import { probePid, processAgeSecs } from './liveness.js';
 import { MountTable } from './mounts.js';
 import { problem, type Problem } from './problems.js';
 import type { ProcTable } from './procs.js';
@@ -41,7 +41,21 @@ export interface CheckReport {
   acrnUsers: AcrnUser[];
   /** The host picture it was made with: --fix acts on the same one. */
   host: HostIndex;
+  /** Counts for fleet metrics: bounded by layouts, states, codes and slots, never by sandbox. */
+  stats: CheckStats;
 }
+
+export interface CheckStats {
+  /** "layout state" -> count; a state that is not one of the four is "other", none is "none". */
+  sandboxes: Map<string, number>;
+  locksHeld: number;
+  lockWaiters: number;
+  oldestHolderAge: number;
+  oldestWaiterAge: number;
+  uuid: { busy: number; leaked: number; free: number } | null;
+}
+
+const KNOWN_STATES = new Set(['ready', 'running', 'paused', 'stopped']);
 
 const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXABLE.has(p.code) });
 
@@ -49,12 +63,23 @@ const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXAB
 export function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex }): CheckReport {
   const findings: Finding[] = [];
   const host = o.host ?? new HostIndex(roots);
+  const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
   const known = new Set<string>();
   const users: AcrnUser[] = [];
   const count = forEachSandbox(
     roots,
     (s) => {
       known.add(s.id);
+      const key = `${s.layout} ${s.state === null ? 'none' : KNOWN_STATES.has(s.state) ? s.state : 'other'}`;
+      stats.sandboxes.set(key, (stats.sandboxes.get(key) ?? 0) + 1);
+      if (s.lock.held) stats.locksHeld++;
+      for (const h of s.lock.holders) {
+        const age = processAgeSecs(h.pid) ?? 0;
+        if (h.waiting) {
+          stats.lockWaiters++;
+          stats.oldestWaiterAge = Math.max(stats.oldestWaiterAge, age);
+        } else stats.oldestHolderAge = Math.max(stats.oldestHolderAge, age);
+      }
       const u = acrnUserOf(s);
       if (u) users.push(u);
       for (const p of s.problems) findings.push(finding(s.id, p));
@@ -80,11 +105,12 @@ export function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex })
   }
   try {
     const u = readUuidStore(roots, users);
+    stats.uuid = { busy: u.slots.filter((x) => x.busy).length, leaked: u.slots.filter((x) => x.leaked).length, free: u.slots.filter((x) => !x.busy).length };
     for (const slot of u.slots.filter((x) => x.leaked)) findings.push(finding(`slot-${slot.slot}`, problem('uuid-leaked', { path: u.path, slot: slot.slot, uuid: slot.uuid })));
   } catch (e) {
     if (!(e instanceof NotFoundError)) findings.push(finding('uuid', problem('uuid-store-bad', { detail: (e as Error).message })));
   }
-  return { sandboxes: count, findings, acrnUsers: users, host };
+  return { sandboxes: count, findings, acrnUsers: users, host, stats };
 }
 
 export interface FixAction {
