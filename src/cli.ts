@@ -48,6 +48,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     .addOption(new Option('--prefix <dir>', 'join DIR in front of every store root (like the Go VCStorePrefix)').env('VCSTORE_PREFIX'))
     .option('--json', 'machine output: one JSON document on stdout')
     .option('--no-color', 'no colour (also NO_COLOR=1; colour is only ever used on a TTY)')
+    .option('--no-progress', 'no progress line on stderr (also VCSTORE_NO_PROGRESS=1; only ever drawn on a terminal)')
     .option('--verbose', 'with --version: also print the lock backend in use (addon or flock(1)) and the target')
     .showHelpAfterError(false)
     .addHelpText('after', EXIT_HELP);
@@ -67,6 +68,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
         color: opts.color,
         env,
         io,
+        noProgress: opts.progress === false,
         command: cmd.parent && cmd.parent.name() !== 'vcstore' ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name(),
       });
       state.ctx = ctx;
@@ -219,6 +221,7 @@ export async function handleError(err: unknown, io: Io, command: string, json: b
     return EXIT_USAGE;
   }
   const { errorText, exitCodeOf } = await core();
+  state.ctx?.quiet(); // the error line starts on a clean line
   const text = errorText(err, command);
   const code = exitCodeOf(err);
   if (text === undefined) {

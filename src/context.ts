@@ -6,6 +6,7 @@ import { InterruptedError } from './store/errors.js';
 import type { Roots } from './store/roots.js';
 import { makePaint, type Paint } from './render/paint.js';
 import { errorText } from './render/errors.js';
+import { Progress } from './render/progress.js';
 
 /** Where output goes: fds 1 and 2 for the binary, buffers for in-process tests. */
 export interface Io {
@@ -39,8 +40,16 @@ export interface Ctx {
   interruptible(): AbortSignal;
   /** Extra listeners for a running child (lock -- CMD forwards signals). */
   onSignal(fn: (sig: NodeJS.Signals) => void): void;
-  /** Remove the signal handlers again (in-process runs). */
+  /** Remove the signal handlers again and clear any progress line. */
   dispose(): void;
+  /**
+   * A progress line for `total` units on stderr, or null where none may be
+   * drawn: stderr not a terminal, --json, --no-progress, VCSTORE_NO_PROGRESS,
+   * NO_COLOR or TERM=dumb.
+   */
+  progress(total: number, unit: string): Progress | null;
+  /** Clear the progress line, if one is drawn (before writing anything else). */
+  quiet(): void;
 }
 
 export interface CtxOptions {
@@ -50,6 +59,8 @@ export interface CtxOptions {
   env: NodeJS.ProcessEnv;
   io: Io;
   command: string;
+  /** --no-progress */
+  noProgress?: boolean;
 }
 
 /** Colour only on a TTY, never with NO_COLOR or --no-color; FORCE_COLOR forces it. */
@@ -63,13 +74,22 @@ export async function colorWanted(io: Io, flag: boolean | undefined, env: NodeJS
 
 export async function makeCtx(o: CtxOptions): Promise<Ctx> {
   const color = !o.json && (await colorWanted(o.io, o.color, o.env));
+  const env = o.env;
+  const progressAllowed =
+    !o.json && !o.noProgress && !(env.VCSTORE_NO_PROGRESS && env.VCSTORE_NO_PROGRESS !== '0') && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') && env.TERM !== 'dumb' && (await o.io.isTty(2));
+  let bar: Progress | null = null;
   let controller: AbortController | undefined;
   const extra: ((sig: NodeJS.Signals) => void)[] = [];
   let wrote = false;
   let handler: ((sig: NodeJS.Signals) => void) | undefined;
   const write = (text: string) => {
+    bar?.clear();
     wrote = true;
     o.io.stdout(text);
+  };
+  const stderr = (text: string) => {
+    bar?.clear();
+    o.io.stderr(text);
   };
   const ctx: Ctx = {
     roots: o.roots,
@@ -80,13 +100,13 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     out(line = '') {
       write(`${line}\n`);
     },
-    err: o.io.stderr,
+    err: stderr,
     warn(msg: string) {
-      o.io.stderr(`vcstore: warning: ${msg}\n`);
+      stderr(`vcstore: warning: ${msg}\n`);
     },
     errorText: (e) => errorText(e, o.command) ?? String((e as Error)?.message ?? e),
     fail(e) {
-      o.io.stderr(`vcstore: ${ctx.errorText(e)}\n`);
+      stderr(`vcstore: ${ctx.errorText(e)}\n`);
     },
     get wrote() {
       return wrote;
@@ -108,7 +128,16 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
       ctx.interruptible();
       extra.push(fn);
     },
+    progress(total, unit) {
+      if (!progressAllowed || ctx.json) return null;
+      bar = new Progress(o.io.stderr, total, unit);
+      return bar;
+    },
+    quiet() {
+      bar?.clear();
+    },
     dispose() {
+      bar?.clear();
       if (!handler) return;
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);

@@ -133,7 +133,7 @@ describe('the mount witness', { skip: !root && 'needs root to mount' }, () => {
 
 describe('interrupted and racing removals', () => {
   it('SIGINT during a 1,000-sandbox rm: stops within a second, says what was done, every sandbox whole or gone', async () => {
-    const p = tmp();
+    const p = tmp('vcstore-sigint-', true);
     const ids = Array.from({ length: 1000 }, (_, i) => `s${String(i).padStart(4, '0')}`);
     for (const id of ids) addSandbox(p, id, { state: 'stopped', containers: [{ id: 'c', state: 'stopped' }] });
     const child = vcAsync(['--prefix', p, 'rm', ...ids]);

@@ -2,7 +2,7 @@
 // holders in other processes. Nothing here mocks the store or the lock.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ import { Exit } from '../src/store/errors.js';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'vcstore');
 
-export function tempDir(tag = 'vcstore-test-'): string {
-  return mkdtempSync(join(tmpdir(), tag));
+export function tempDir(tag = 'vcstore-test-', ram = false): string {
+  return mkdtempSync(join(ram && existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), tag));
 }
 
 export function cleanup(dir: string): void {
@@ -26,7 +26,11 @@ export function cleanup(dir: string): void {
  * Per test file: `tmp()` makes a temp dir and `track(child)` registers a
  * process; after the file's tests the processes are killed and the dirs removed.
  */
-export function scratch(): { tmp: (tag?: string) => string; track: <T extends ChildProcess>(p: T) => T } {
+/**
+ * `tmp(tag, true)` puts a big store in RAM (/dev/shm) where there is one:
+ * this VM's disk throttles tens of thousands of small writes to seconds.
+ */
+export function scratch(): { tmp: (tag?: string, ram?: boolean) => string; track: <T extends ChildProcess>(p: T) => T } {
   const dirs: string[] = [];
   const procs: ChildProcess[] = [];
   after(() => {
@@ -34,8 +38,8 @@ export function scratch(): { tmp: (tag?: string) => string; track: <T extends Ch
     dirs.forEach(cleanup);
   });
   return {
-    tmp: (tag?: string) => {
-      const d = tempDir(tag);
+    tmp: (tag?: string, ram?: boolean) => {
+      const d = tempDir(tag, ram);
       dirs.push(d);
       return d;
     },

@@ -7,6 +7,7 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
+import type { Progress } from '../render/progress.js';
 
 interface Opts {
   fix?: boolean;
@@ -25,13 +26,34 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid --format ${JSON.stringify(o.format)}: table, json or prometheus`);
   if (o.textfile !== undefined || format === 'prometheus') return metrics(ctx, o, stuckAfter, format === 'prometheus');
   if (format === 'json') ctx.json = true;
-  const report = check(ctx.roots, { stuckAfter });
+  const signal = ctx.interruptible();
+  let bar: Progress | null | undefined;
+  const report = await check(ctx.roots, {
+    stuckAfter,
+    signal,
+    // The total is known once the roots are listed: the line starts with the first sandbox.
+    onProgress: (_done, total) => {
+      if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
+      bar?.tick();
+    },
+  });
+  ctx.quiet();
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
   let interrupted;
   if (o.fix) {
-    const signal = ctx.interruptible();
-    ({ actions, interrupted } = await fix(ctx.roots, report, { dryRun: Boolean(o.dryRun), signal, procs: report.host.procs, mounts: report.host.mounts }));
+    let fixing: Progress | null | undefined;
+    ({ actions, interrupted } = await fix(ctx.roots, report, {
+      dryRun: Boolean(o.dryRun),
+      signal,
+      procs: report.host.procs,
+      mounts: report.host.mounts,
+      onProgress: (done, total) => {
+        if (fixing === undefined) fixing = ctx.progress(total, 'fixes');
+        if (done > 0) fixing?.tick();
+      },
+    }));
+    ctx.quiet();
   }
 
   // Problems remain unless --fix (for real) removed every error and warning.
@@ -98,7 +120,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let report: CheckReport | null = null;
   let failure: unknown;
   try {
-    report = check(ctx.roots, { stuckAfter });
+    report = await check(ctx.roots, { stuckAfter, signal: ctx.interruptible() });
   } catch (e) {
     failure = e;
   }

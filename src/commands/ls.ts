@@ -2,7 +2,8 @@ import type { Ctx } from '../context.js';
 import { ChunkedWriter } from '../output.js';
 import { UsageError } from '../store/errors.js';
 import { HostIndex } from '../store/host.js';
-import { forEachSandbox, type SandboxInfo } from '../store/inspect.js';
+import { forEachSandbox, forEachSandboxAsync, type SandboxInfo } from '../store/inspect.js';
+import type { Progress } from '../render/progress.js';
 import { STATES } from '../store/items.js';
 import { sandboxJson } from '../render/json.js';
 import { problemTag } from '../render/problems.js';
@@ -53,7 +54,8 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
 
   const p = ctx.paint;
   const rows: string[][] = [];
-  forEachSandbox(ctx.roots, (s) => {
+  let bar: Progress | null | undefined;
+  await forEachSandboxAsync(ctx.roots, (s) => {
     if (!keep(s)) return;
     const hv = s.hypervisor;
     rows.push([
@@ -66,7 +68,15 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
       lockCell(s),
       s.problems.length ? p.warn(s.problems.map((x) => problemTag(x, o.trunc)).join(',')) : '-',
     ]);
-  }, { host: new HostIndex(ctx.roots) });
+  }, {
+    host: new HostIndex(ctx.roots),
+    signal: ctx.interruptible(),
+    onProgress: (_done, total) => {
+      if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
+      bar?.tick();
+    },
+  });
+  ctx.quiet();
   if (rows.length === 0) {
     ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
     return 0;

@@ -42,6 +42,7 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts, unmount: o.unmount };
   const outcomes: Outcome[] = [];
   let interrupted: InterruptedError | undefined;
+  const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;
   for (const sid of sids) {
     // The work is synchronous: give a pending SIGINT/SIGTERM its turn between sandboxes.
     await yieldToSignals();
@@ -66,6 +67,7 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
         if (absent && o.force) ctx.out(`${label(sid, o.container)}: already gone`);
         else ctx.fail(e);
       }
+      bar?.tick();
       continue;
     }
     for (const w of r.warnings) ctx.warn(w);
@@ -74,7 +76,9 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
       if (r.unmounts.length) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would unmount' : 'unmounted'} ${termSafe(r.unmounts.join(' '))}`);
       ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
     }
+    bar?.tick();
   }
+  ctx.quiet();
   if (interrupted) {
     const done = outcomes.filter((x) => x.status === 'removed').length;
     if (ctx.json) ctx.out(JSON.stringify({ outcomes, error: { code: interrupted.exitCode, message: `${interrupted.message} after ${outcomes.length} of ${sids.length}` } }));

@@ -10,7 +10,7 @@ import { listDir, lstatOrUndef } from './fsutil.js';
 import { deleteTree, moveToTrash } from './trash.js';
 import { withLock } from './guard.js';
 import { isValidId } from './ids.js';
-import { forEachSandbox, inspectScanned } from './inspect.js';
+import { forEachSandboxAsync, inspectScanned, type AsyncListing } from './inspect.js';
 import { HostIndex } from './host.js';
 import { unmountAll, unmountOrder } from './unmount.js';
 import { readPidFile, cmdlineMark } from './layouts/legacy.js';
@@ -60,13 +60,13 @@ const KNOWN_STATES = new Set(['ready', 'running', 'paused', 'stopped']);
 const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXABLE.has(p.code) });
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
-export function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex }): CheckReport {
+export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex } & AsyncListing): Promise<CheckReport> {
   const findings: Finding[] = [];
   const host = o.host ?? new HostIndex(roots);
   const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
   const known = new Set<string>();
   const users: AcrnUser[] = [];
-  const count = forEachSandbox(
+  const count = await forEachSandboxAsync(
     roots,
     (s) => {
       known.add(s.id);
@@ -84,7 +84,7 @@ export function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex })
       if (u) users.push(u);
       for (const p of s.problems) findings.push(finding(s.id, p));
     },
-    { deep: true, stuckAfter: o.stuckAfter, host },
+    { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, onProgress: o.onProgress },
   );
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
@@ -125,6 +125,8 @@ export interface FixAction {
 }
 
 export interface FixOptions {
+  /** After each fixable finding: done of total. */
+  onProgress?: (done: number, total: number) => void;
   dryRun: boolean;
   signal?: AbortSignal;
   procs: ProcTable;
@@ -151,8 +153,10 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const would = (real: 'removed' | 'freed' | 'unmounted'): FixAction['action'] => (o.dryRun ? (`would-${real === 'removed' ? 'remove' : real === 'freed' ? 'free' : 'unmount'}` as FixAction['action']) : real);
   // A sandbox that is removed has its mounts detached by the removal itself.
   const removing = new Set(report.findings.filter((f) => REMOVAL.has(f.code) && !f.container).map((f) => f.id));
-  for (const f of report.findings) {
-    if (!f.fixable || f.code === 'uuid-leaked') continue;
+  const todo = report.findings.filter((f) => f.fixable && f.code !== 'uuid-leaked');
+  let handled = 0;
+  for (const f of todo) {
+    o.onProgress?.(handled++, todo.length);
     const group = REMOVAL.has(f.code) || ((f.code === 'mounts-leaked' || f.code === 'shared-dir-leaked') && removing.has(f.id)) ? 'remove' : f.code;
     const key = `${group}:${f.id}/${f.container ?? ''}`;
     if (done.has(key)) continue;

@@ -144,3 +144,32 @@ function containerTrash(sc: Scan, paths: { config: string | null; runtime: strin
   }
   return out;
 }
+
+export interface AsyncListing {
+  /** Aborting stops the listing between two sandboxes with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called after each sandbox with how many are done of how many. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * forEachSandbox that lets the event loop run every 50 ms: SIGINT and SIGTERM
+ * are handled promptly (the work itself is synchronous), and a progress line
+ * can follow it.
+ */
+export async function forEachSandboxAsync(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions & AsyncListing = {}): Promise<number> {
+  const entries = rootListing(roots);
+  const opts = { ...o, locks: o.locks ?? new LockIndex() };
+  let yielded = Date.now();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
+    o.onProgress?.(i + 1, entries.length);
+    if (Date.now() - yielded >= 50) {
+      await new Promise<void>((r) => setImmediate(r));
+      yielded = Date.now();
+      if (o.signal?.aborted) throw o.signal.reason;
+    }
+  }
+  return entries.length;
+}
