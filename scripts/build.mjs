@@ -32,7 +32,7 @@ const common = {
 const src = resolve('src');
 // output.ts and defaults.ts hold no classes or state: small enough to copy
 // into the CLI, so --version and --help load no core.
-const own = new Set(['cli.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
+const own = new Set(['cli.ts', 'list-worker.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
 const shared = (file) => file.startsWith(src + '/') && !file.startsWith(`${src}/commands/`) && !own.has(file);
 
 /** Commands, vendor packages and every shared module become requires of their one bundle. */
@@ -52,6 +52,7 @@ for (const d of ['dist/cmd', 'dist/vendor', 'dist/bundle']) rmSync(d, { recursiv
 const commands = readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => `src/commands/${f}`);
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/vcstore.cjs', plugins: [split('.')] }),
+  build({ ...common, entryPoints: ['src/list-worker.ts'], outfile: 'dist/list-worker.cjs', plugins: [split('.')] }),
   build({ ...common, entryPoints: commands, outdir: 'dist/cmd', outExtension: { '.js': '.cjs' }, plugins: [split('..')] }),
   build({
     ...common,

@@ -19,7 +19,7 @@ describe('npm pack + npm install -g', () => {
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout)[0];
     const files: string[] = info.files.map((f: { path: string }) => f.path).sort();
-    for (const f of files) assert.match(f, /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/, f);
+    for (const f of files) assert.match(f, /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/, f);
     for (const need of ['bin/vcstore', 'dist/vcstore.cjs', 'dist/core.cjs', 'dist/cmd/ls.cjs', 'man/vcstore.1', 'README.md']) assert.ok(files.includes(need), need);
     // the addon sits in a folder named for its target, and only that target's is packed
     assert.ok(files.every((f) => !f.startsWith('dist/native/') || /^dist\/native\/linux-[a-z0-9]+-(glibc|musl)\/vcstore-flock\.node$/.test(f)), 'addon per target');

@@ -1,18 +1,43 @@
 /*
- * flock(2) for vcstore, as a Node-API addon (ABI-stable across Node majors).
- * Only non-blocking calls are made from JavaScript: a blocking wait would
- * stall the event loop and signal handling, so waits go through flock(1).
- * Returns 0 on success or the errno value.
+ * The Node-API addon of vcstore (ABI-stable across Node majors), for what
+ * Node cannot do, or cannot do without a call per syscall:
+ *   flock(fd, op)        non-blocking flock(2) only: a blocking wait would
+ *                        stall the event loop and signal handling, so waits
+ *                        go through flock(1). Returns 0 or the errno value.
+ *   readItem(path, max)  one store item: open(O_NOFOLLOW|O_NONBLOCK), fstat,
+ *                        read, close, UTF-8 check, in one call. Returns the
+ *                        text, or a negative number: -errno, -1000 not a
+ *                        regular file, -1001 over max bytes, -1002 not UTF-8.
+ *                        The caller redoes anything but success and ENOENT
+ *                        the careful way, for its exact message.
+ *   kill0(pid)           kill(pid, 0): 0 or the errno value, no exception.
+ *   listDir(path)        a directory's entries as one string, each a type
+ *                        letter (d dir, l link, f file, o other, u unknown)
+ *                        and the name, NUL-terminated; or -errno.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <string.h>
+#include <fcntl.h>
 #include <node_api.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static napi_value int_result(napi_env env, int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
 
 static napi_value do_flock(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   int32_t fd = -1, op = 0;
-  napi_value out;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
       napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &op) != napi_ok) {
     napi_throw_type_error(env, NULL, "flock(fd, op): two integers");
@@ -26,7 +51,132 @@ static napi_value do_flock(napi_env env, napi_callback_info info) {
   do {
     r = flock(fd, op);
   } while (r == -1 && errno == EINTR);
-  napi_create_int32(env, r == 0 ? 0 : errno, &out);
+  return int_result(env, r == 0 ? 0 : errno);
+}
+
+/* Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF), as TextDecoder's fatal mode. */
+static int valid_utf8(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) { i++; continue; }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (i + len > n) return 0;
+    for (size_t k = 1; k < len; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    i += len;
+  }
+  return 1;
+}
+
+static napi_value read_item(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char path[4096];
+  size_t plen = 0;
+  int64_t max = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1 ||
+      napi_get_value_int64(env, argv[1], &max) != napi_ok || max < 0) {
+    napi_throw_type_error(env, NULL, "readItem(path, maxBytes)");
+    return NULL;
+  }
+  int fd;
+  do {
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return int_result(env, -errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return int_result(env, -e); }
+  if (!S_ISREG(st.st_mode)) { close(fd); return int_result(env, -1000); }
+  if (st.st_size > max) { close(fd); return int_result(env, -1001); }
+  /* The runtime may be writing it: read up to max + 1 bytes, whatever fstat said. */
+  size_t cap = (size_t)st.st_size + 1, n = 0;
+  unsigned char *buf = malloc(cap);
+  if (!buf) { close(fd); return int_result(env, -ENOMEM); }
+  for (;;) {
+    if (n == cap) {
+      if (cap > (size_t)max) break;
+      size_t more = cap * 2 > (size_t)max + 1 ? (size_t)max + 1 : cap * 2;
+      unsigned char *b = realloc(buf, more);
+      if (!b) { free(buf); close(fd); return int_result(env, -ENOMEM); }
+      buf = b;
+      cap = more;
+    }
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { int e = errno; free(buf); close(fd); return int_result(env, -e); }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > (size_t)max) { free(buf); return int_result(env, -1001); }
+  if (!valid_utf8(buf, n)) { free(buf); return int_result(env, -1002); }
+  napi_value out;
+  napi_status s = napi_create_string_utf8(env, (const char *)buf, n, &out);
+  free(buf);
+  if (s != napi_ok) return int_result(env, -ENOMEM);
+  return out;
+}
+
+static napi_value kill0(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t pid = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &pid) != napi_ok || pid <= 0) {
+    napi_throw_type_error(env, NULL, "kill0(pid): a positive integer");
+    return NULL;
+  }
+  return int_result(env, kill((pid_t)pid, 0) == 0 ? 0 : errno);
+}
+
+static napi_value list_dir(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t plen = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1) {
+    napi_throw_type_error(env, NULL, "listDir(path)");
+    return NULL;
+  }
+  DIR *d = opendir(path);
+  if (!d) return int_result(env, -errno);
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  if (!buf) { closedir(d); return int_result(env, -ENOMEM); }
+  struct dirent *e;
+  errno = 0;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+    size_t len = strlen(e->d_name);
+    if (n + len + 2 > cap) {
+      while (n + len + 2 > cap) cap *= 2;
+      char *b = realloc(buf, cap);
+      if (!b) { free(buf); closedir(d); return int_result(env, -ENOMEM); }
+      buf = b;
+    }
+    buf[n++] = e->d_type == DT_DIR ? 'd' : e->d_type == DT_LNK ? 'l' : e->d_type == DT_REG ? 'f' : e->d_type == DT_UNKNOWN ? 'u' : 'o';
+    memcpy(buf + n, e->d_name, len);
+    n += len;
+    buf[n++] = 0;
+  }
+  int err = errno;
+  closedir(d);
+  if (err) { free(buf); return int_result(env, -err); }
+  napi_value out;
+  /* Names are bytes: latin1 keeps each one a character; the caller falls back to Node for anything not plain ASCII. */
+  napi_status s = napi_create_string_latin1(env, buf, n, &out);
+  free(buf);
+  if (s != napi_ok) return int_result(env, -ENOMEM);
   return out;
 }
 
@@ -34,5 +184,11 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "flock", NAPI_AUTO_LENGTH, do_flock, NULL, &fn);
   napi_set_named_property(env, exports, "flock", fn);
+  napi_create_function(env, "readItem", NAPI_AUTO_LENGTH, read_item, NULL, &fn);
+  napi_set_named_property(env, exports, "readItem", fn);
+  napi_create_function(env, "kill0", NAPI_AUTO_LENGTH, kill0, NULL, &fn);
+  napi_set_named_property(env, exports, "kill0", fn);
+  napi_create_function(env, "listDir", NAPI_AUTO_LENGTH, list_dir, NULL, &fn);
+  napi_set_named_property(env, exports, "listDir", fn);
   return exports;
 }

@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, NotFoundError, StoreError } from './errors.js';
+import { nativeFlock } from './locks.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -106,6 +107,12 @@ export function parseJson(buf: Buffer, path: string): unknown {
   } catch {
     throw new CorruptItemError(`${path}: not valid UTF-8`, path);
   }
+  return parseText(text, path);
+}
+
+/** Parse JSON text already known to be valid UTF-8. */
+export function parseText(text: string, path: string): unknown {
+  if (text.length === 0) throw new CorruptItemError(`${path}: empty file (a truncated write?)`, path);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -140,6 +147,13 @@ function nestingDepth(text: string): number {
 }
 
 export function readJson(path: string): unknown {
+  // Fast path: open, fstat, read, close and the UTF-8 check in one addon call.
+  // Anything but success and absence is redone the careful way below, for its
+  // exact message (a FIFO, the size limit, permission).
+  const fast = nativeFlock()?.readItem?.(path, MAX_ITEM_BYTES);
+  if (typeof fast === 'string') return parseText(fast, path);
+  if (fast === -2) throw new NotFoundError(`${path}: no such file`);
+  if (fast === -1002) throw new CorruptItemError(`${path}: not valid UTF-8`, path);
   return parseJson(readRegular(path), path);
 }
 

@@ -61,7 +61,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     if ((c.state === 'running' || c.state === 'paused') && c.alive === false) problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
   if (r.shell) problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
   if (sc.hint.trash.length) problems.push(problem('removal-unfinished', { paths: sc.hint.trash }));
-  for (const [cid, paths] of containerTrash(sc, r.paths)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
+  for (const [cid, paths] of containerTrash(sc, r.paths, o.deep === true)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
 
   const target = r.exists ? layout.lockTarget(roots, sc) : null;
   const lock = lockReport(target, o.locks);
@@ -133,9 +133,10 @@ export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void, o: In
 }
 
 /** Hidden `.vcstore-rm-<cid>-*` dirs inside the sandbox's own directories, by container. */
-function containerTrash(sc: Scan, paths: { config: string | null; runtime: string | null }): Map<string, string[]> {
+function containerTrash(sc: Scan, paths: { config: string | null; runtime: string | null }, deep: boolean): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const [dir, m] of [[paths.config, sc.cfg], [paths.runtime, sc.run]] as const) {
+  // A listing looks in the run-time root it has listed anyway; check in both roots.
+  for (const [dir, m] of [[paths.config, deep ? sc.cfg : null], [paths.runtime, sc.run]] as const) {
     if (!dir) continue;
     for (const [name, k] of m ?? []) {
       const t = TRASH_RE.exec(name);

@@ -2,7 +2,8 @@
 // anything destructive "I could not tell" must mean "no". A pid is dead only
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
-import { inInitialPidNs } from './locks.js';
+import { errnoPhrase } from './errors.js';
+import { inInitialPidNs, nativeFlock } from './locks.js';
 import { namesId } from './procs.js';
 
 export interface Liveness {
@@ -44,6 +45,18 @@ export function blindness(): string | null {
   return null;
 }
 
+/** kill(pid, 0): through the addon without an exception, else process.kill. */
+function signal0(pid: number): string {
+  const fast = pid <= 0x7fffffff ? nativeFlock()?.kill0?.(pid) : undefined;
+  if (fast !== undefined) return fast === 0 ? 'ok' : fast === 3 ? 'ESRCH' : fast === 1 ? 'EPERM' : errnoPhrase(fast);
+  try {
+    process.kill(pid, 0);
+    return 'ok';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'error';
+  }
+}
+
 const unknown = (pid: number | null, why: string): Liveness => ({ pid, alive: null, verified: false, reused: false, unknown: why });
 
 /**
@@ -54,13 +67,9 @@ const unknown = (pid: number | null, why: string): Liveness => ({ pid, alive: nu
 export function probePid(pid: number, mark: string): Liveness {
   const blind = blindness();
   if (blind) return unknown(pid, blind);
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return { pid, alive: false, verified: false, reused: false };
-    if (code !== 'EPERM') return unknown(pid, `cannot signal pid ${pid} (${code})`);
-  }
+  const k = signal0(pid);
+  if (k === 'ESRCH') return { pid, alive: false, verified: false, reused: false };
+  if (k !== 'ok' && k !== 'EPERM') return unknown(pid, `cannot signal pid ${pid} (${k})`);
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');

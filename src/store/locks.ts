@@ -73,8 +73,14 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 const EWOULDBLOCK = 11;
 
-interface NativeFlock {
+export interface NativeFlock {
   flock(fd: number, op: number): number;
+  /** One item read in one call: its text, or a negative code (see src/native/flock.c). */
+  readItem?(path: string, max: number): string | number;
+  /** kill(pid, 0) without an exception: 0 or the errno value. */
+  kill0?(pid: number): number;
+  /** A directory's entries as "<type><name>\0..." (d, l, f, o, u), or -errno. */
+  listDir?(path: string): string | number;
 }
 let native: NativeFlock | null | undefined;
 

@@ -3,6 +3,7 @@
 // unfinished. The layouts decide from a Scan what a sandbox is.
 import { join } from 'node:path';
 import { listDir, lstatOrUndef } from './fsutil.js';
+import { nativeFlock } from './locks.js';
 import { TRASH_RE } from './trash.js';
 import { isValidId } from './ids.js';
 import type { Roots } from './roots.js';
@@ -15,9 +16,25 @@ export function kindOf(d: { isDirectory(): boolean; isSymbolicLink(): boolean } 
   return d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'symlink' : 'other';
 }
 
+const KIND: Record<string, Kind> = { d: 'dir', l: 'symlink', f: 'other', o: 'other' };
+
 /** Entries of a directory by name, with their kinds (one getdents, no stat). */
 export function kinds(dir: string): Map<string, Kind> {
   const m = new Map<string, Kind>();
+  // The addon hands the whole listing back as one string: no Dirent per entry.
+  const fast = nativeFlock()?.listDir?.(dir);
+  if (typeof fast === 'string') {
+    let plain = !/[^\x20-\x7e\0]/.test(fast);
+    for (const e of fast.split('\0')) {
+      if (!e) continue;
+      if (e[0] === 'u') plain = false;
+      m.set(e.slice(1), KIND[e[0]!]);
+    }
+    // A file system that gives no types (DT_UNKNOWN), or a name that is not
+    // plain ASCII: Node's own listing decides.
+    if (plain) return m;
+    m.clear();
+  } else if (fast === -2) return m;
   for (const d of listDir(dir)) m.set(d.name, kindOf(d));
   return m;
 }
@@ -37,8 +54,8 @@ export interface Scan {
   hint: Hint;
   /** The run-time root's entries, when it is a real directory that could be listed. */
   run: Map<string, Kind> | null;
-  /** The config root's entries, likewise. */
-  cfg: Map<string, Kind> | null;
+  /** The config root's entries, likewise; listed on first use. */
+  readonly cfg: Map<string, Kind> | null;
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -94,11 +111,17 @@ export function scanSandbox(roots: Roots, sid: string, hint?: Hint): Scan {
     vm: kindOf(lstatOrUndef(join(roots.vm, sid))),
     trash: trashOf(roots, sid),
   };
+  // The config root is listed only when asked for: a listing needs the
+  // run-time root alone (one readdir per sandbox, as the runtime's own code).
+  let cfg: Map<string, Kind> | null | undefined;
   return {
     sid,
     hint: h,
-    run: h.runtime === 'dir' ? safeKinds(join(roots.run, sid)) : null,
-    cfg: h.config === 'dir' ? safeKinds(join(roots.config, sid)) : null,
+    run: h.runtime === 'dir' ? safeKinds(`${roots.run}/${sid}`) : null,
+    get cfg() {
+      if (cfg === undefined) cfg = h.config === 'dir' ? safeKinds(`${roots.config}/${sid}`) : null;
+      return cfg;
+    },
   };
 }
 

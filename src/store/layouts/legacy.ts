@@ -48,14 +48,14 @@ const PROCESS = ITEMS.find((i) => i.name === 'Process')!;
 
 function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: unknown, hvBad: boolean): { src: PidSource; markType: string | null } {
   const type = hypervisorTypeOf(hv);
-  if (hvBad) return { src: { pid: null, bad: `${join(runtime, 'hypervisor.json')} is corrupt or unreadable` }, markType: type };
+  if (hvBad) return { src: { pid: null, bad: `${`${runtime}/hypervisor.json`} is corrupt or unreadable` }, markType: type };
   if (type !== 'qemu' && hv !== undefined) return { src: { pid: asInt(field(hv, 'PID')) }, markType: type };
   // qemu keeps no pid in hypervisor.json: /run/vc/vm/<sid>/pid, or the
   // built-in proxy's agent.json ProxyPid (the cmdline check tells qemu apart
   // from a kata-proxy there).
-  const fromFile = vm ? readPidFile(join(vm, 'pid')) : undefined;
+  const fromFile = vm ? readPidFile(`${vm}/pid`) : undefined;
   if (fromFile) return { src: fromFile, markType: 'qemu' };
-  const agentPath = join(runtime, 'agent.json');
+  const agentPath = `${runtime}/agent.json`;
   const agent = reads.json(agentPath, { validate: check(AGENT, false) });
   if (agent === undefined && reads.present(agentPath)) return { src: { pid: null, bad: `${agentPath} is corrupt or unreadable` }, markType: 'qemu' };
   return { src: { pid: asInt(field(agent, 'ProxyPid')) }, markType: 'qemu' };
@@ -63,25 +63,28 @@ function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: un
 
 function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: boolean): ContainerInfo[] {
   const { roots, sc, reads } = i;
-  const { dirs, links } = containerCandidates(hasConfig ? sc.cfg : null, hasRuntime ? sc.run : null);
+  // A listing takes containers from the run-time root alone; check (deep) and
+  // a sandbox without a run-time root look at the config root too.
+  const cfgList = hasConfig && (i.deep || !hasRuntime) ? sc.cfg : null;
+  const { dirs, links } = containerCandidates(cfgList, hasRuntime ? sc.run : null);
   for (const cid of links) dirProblems(i.problems, 'symlink', join(sc.run?.get(cid) === 'symlink' ? roots.run : roots.config, sc.sid, cid), 'container dir', cid);
   const out: ContainerInfo[] = [];
   for (const cid of dirs) {
     const cp = containerPaths(roots, sc.sid, cid);
     const runDir = hasRuntime && sc.run?.get(cid) === 'dir' ? cp.runtime : null;
-    const cfgDir = hasConfig && sc.cfg?.get(cid) === 'dir' ? cp.config : null;
+    const cfgDir = cfgList?.get(cid) === 'dir' ? cp.config : null;
     let st: unknown;
     let proc: unknown;
     if (runDir) {
-      st = reads.json(join(runDir, 'state.json'), { container: cid, validate: check(STATE, true) });
-      proc = reads.json(join(runDir, 'process.json'), { container: cid, validate: check(PROCESS, true) });
+      st = reads.json(`${runDir}/state.json`, { container: cid, validate: check(STATE, true) });
+      proc = reads.json(`${runDir}/process.json`, { container: cid, validate: check(PROCESS, true) });
     }
     const isContainer =
-      (runDir !== null && (reads.present(join(runDir, 'state.json')) || reads.present(join(runDir, 'process.json')) || holdsItem(runDir))) ||
+      (runDir !== null && (reads.present(`${runDir}/state.json`) || reads.present(`${runDir}/process.json`) || holdsItem(runDir))) ||
       (cfgDir !== null && holdsItem(cfgDir));
     if (!isContainer) continue;
-    const procBad = runDir !== null && proc === undefined && reads.present(join(runDir, 'process.json'));
-    const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${join(runDir!, 'process.json')} is corrupt or unreadable` : undefined);
+    const procBad = runDir !== null && proc === undefined && reads.present(`${runDir}/process.json`);
+    const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${`${runDir}/process.json`} is corrupt or unreadable` : undefined);
     const c: ContainerInfo = { id: cid, state: stateOf(st), pid: live.pid, alive: live.alive };
     if (live.reused) c.reused = true;
     if (live.unknown) c.unknown = live.unknown;
@@ -89,7 +92,7 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     if (i.deep) {
       for (const def of ITEM_VALIDATORS) {
         const dir = def.root === 'config' ? cfgDir : runDir;
-        if (dir) reads.json(join(dir, def.file), { container: cid, validate: check(def, true), probe: true });
+        if (dir) reads.json(`${dir}/${def.file}`, { container: cid, validate: check(def, true), probe: true });
       }
     }
   }
@@ -98,7 +101,7 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
 
 /** A container directory holds at least one container item. */
 function holdsItem(dir: string): boolean {
-  for (const f of CONTAINER_FILES) if (lstatOrUndef(join(dir, f))) return true;
+  for (const f of CONTAINER_FILES) if (lstatOrUndef(`${dir}/${f}`)) return true;
   return false;
 }
 
@@ -108,7 +111,7 @@ function inspect(i: InspectInput): Inspected {
   const p = sandboxPaths(roots, sid);
   dirProblems(problems, sc.hint.config, p.config, 'config root');
   dirProblems(problems, sc.hint.runtime, p.runtime, 'run-time root');
-  const hasConfig = sc.hint.config === 'dir' && sc.cfg !== null;
+  const hasConfig = sc.hint.config === 'dir';
   const hasRuntime = sc.hint.runtime === 'dir' && sc.run !== null;
   const vm = sc.hint.vm === 'dir' ? p.vm : null;
   const exists = hasConfig || hasRuntime || sc.hint.config !== undefined || sc.hint.runtime !== undefined;
@@ -120,11 +123,11 @@ function inspect(i: InspectInput): Inspected {
   let src: PidSource = { pid: null };
   let markType: string | null = null;
   if (hasRuntime) {
-    const statePath = join(p.runtime, 'state.json');
+    const statePath = `${p.runtime}/state.json`;
     reads.json(statePath, { validate: check(STATE, false) });
     // Shown even when it is no valid state (escaped by the renderers); only a valid one counts as active.
     state = stateOf(reads.raw(statePath));
-    const hvPath = join(p.runtime, 'hypervisor.json');
+    const hvPath = `${p.runtime}/hypervisor.json`;
     hv = reads.json(hvPath, { validate: check(HV, false) });
     ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
   } else src = { pid: null, bad: hasConfig ? undefined : 'no run-time root' } as PidSource;
@@ -134,7 +137,7 @@ function inspect(i: InspectInput): Inspected {
   if (i.deep) {
     for (const def of ITEM_VALIDATORS) {
       const dir = def.root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
-      if (dir) reads.json(join(dir, def.file), { validate: check(def, false), probe: true });
+      if (dir) reads.json(`${dir}/${def.file}`, { validate: check(def, false), probe: true });
     }
   }
   const out: Inspected = {
