@@ -29,7 +29,7 @@ describe('progress in a real terminal', { skip }, () => {
   before(() => {
     store = tmp('vcstore-progress-', true);
     // A few thousand sandboxes from the bench generator: long enough (over 0.5 s) to draw.
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2000'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '6000'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
   it('check shows the count, rate and ETA, then a clean screen with the results', async () => {
@@ -37,11 +37,11 @@ describe('progress in a real terminal', { skip }, () => {
     tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '50', `${process.execPath} ${BIN} --prefix ${store} check | tail -1; echo EXIT=\${PIPESTATUS[0]}; sleep 60`);
     try {
       // stdout is a pipe here, stderr the terminal: the line is drawn on stderr only.
-      const during = await until(s, /\/2,000 sandboxes\s+[\d,]+\/s\s+ETA \d+/, 15_000);
-      assert.match(during, /^[\d,]+\/2,000 sandboxes\s+[\d,]+\/s\s+ETA \d+[smh]/m);
+      const during = await until(s, /\/6,000 sandboxes\s+[\d,]+\/s\s+ETA \d+/, 15_000);
+      assert.match(during, /^[\d,]+\/6,000 sandboxes\s+[\d,]+\/s\s+ETA \d+[smh]/m);
       const after = await until(s, /EXIT=\d/, 30_000);
-      assert.match(after, /2000 sandboxes checked: .*\nEXIT=6/);
-      assert.ok(!/ETA|\/2,000 sandboxes/.test(after), `no progress left on the screen:\n${after}`);
+      assert.match(after, /6000 sandboxes checked: .*\nEXIT=6/);
+      assert.ok(!/ETA|\/6,000 sandboxes/.test(after), `no progress left on the screen:\n${after}`);
     } finally {
       tmux('kill-session', '-t', s);
     }
@@ -70,27 +70,26 @@ describe('progress in a real terminal', { skip }, () => {
     assert.ok(!piped[0]!.includes('\r') && !piped[0]!.includes('\u001b'), 'no control characters in stdout');
   });
   it('no progress with --json, --no-progress, NO_COLOR, TERM=dumb or metrics, even on a terminal', async () => {
-    for (const [i, cmd] of [
+    const cmds = [
       `${process.execPath} ${BIN} --prefix ${store} --json check`,
       `${process.execPath} ${BIN} --prefix ${store} --no-progress check`,
       `NO_COLOR=1 ${process.execPath} ${BIN} --prefix ${store} check`,
       `TERM=dumb ${process.execPath} ${BIN} --prefix ${store} check`,
       `${process.execPath} ${BIN} --prefix ${store} check --format prometheus`,
-    ].entries()) {
-      const s = `q${i}`;
-      // stderr alone goes to the terminal; stdout is thrown away.
-      tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '50', `${cmd} > /dev/null; echo EXIT=$?; sleep 60`);
-      try {
-        // Watched well past the 0.5 s after which a progress line would be drawn.
-        let seen = '';
-        for (const t0 = Date.now(); Date.now() - t0 < 1200 && !/EXIT=/.test(seen); ) {
-          seen = screen(s);
+    ];
+    // All at once, each in its own terminal; stderr alone goes to the terminal.
+    cmds.forEach((cmd, i) => tmux('new-session', '-d', '-s', `q${i}`, '-x', '160', '-y', '50', `${cmd} > /dev/null; echo EXIT=$?; sleep 60`));
+    try {
+      // Watched well past the 0.5 s after which a progress line would be drawn.
+      for (const t0 = Date.now(); Date.now() - t0 < 1500; ) {
+        cmds.forEach((cmd, i) => {
+          const seen = screen(`q${i}`);
           assert.ok(!/ETA/.test(seen), `${cmd}: progress drawn:\n${seen}`);
-          await sleep(25);
-        }
-      } finally {
-        tmux('kill-session', '-t', s);
+        });
+        await sleep(25);
       }
+    } finally {
+      cmds.forEach((_, i) => tmux('kill-session', '-t', `q${i}`));
     }
   });
 });

@@ -32,9 +32,9 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     stuckAfter,
     signal,
     // The total is known once the roots are listed: the line starts with the first sandbox.
-    onProgress: (_done, total) => {
+    onProgress: (done, total) => {
       if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
-      bar?.tick();
+      bar?.update(done);
     },
   });
   ctx.quiet();

@@ -35,7 +35,7 @@ function workerPath(): string | URL {
 function inWorker(job: { roots: Ctx['roots']; entries: { id: string; hint: Hint }[]; mode: 'json' | 'row'; host: boolean; trunc: boolean; state?: string }): Promise<(string | string[] | null)[]> {
   return new Promise((resolve, reject) => {
     const w = new Worker(workerPath() as string, { workerData: job });
-    w.once('message', (m) => resolve(m as (string | string[] | null)[]));
+    w.on('message', (m: { result?: (string | string[] | null)[] }) => m.result && resolve(m.result));
     w.once('error', reject);
     w.once('exit', (code) => code !== 0 && reject(new Error(`listing worker exited ${code}`)));
   });

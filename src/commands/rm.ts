@@ -6,6 +6,7 @@ import { validateId } from '../store/ids.js';
 import { MountTable } from '../store/mounts.js';
 import { ProcTable } from '../store/procs.js';
 import { removeContainer, removeSandbox, type RemoveResult } from '../store/remove.js';
+import { trashIndex } from '../store/scan.js';
 import { termSafe } from '../render/safe.js';
 
 interface Opts extends WaitOpts {
@@ -39,7 +40,8 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   const procs = new ProcTable();
   const mounts = new MountTable();
   if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
-  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts, unmount: o.unmount };
+  // One read of the roots for unfinished removals, as of /proc and mountinfo.
+  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   const outcomes: Outcome[] = [];
   let interrupted: InterruptedError | undefined;
   const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;

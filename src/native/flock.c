@@ -7,10 +7,14 @@
  *   readItem(path, max)  one store item: open(O_NOFOLLOW|O_NONBLOCK), fstat,
  *                        read, close, UTF-8 check, in one call. Returns the
  *                        text, or a negative number: -errno, -1000 not a
- *                        regular file, -1001 over max bytes, -1002 not UTF-8.
+ *                        regular file, -1001 over max bytes, -1002 not UTF-8,
+ *                        -1003 [ and { nested deeper than 1000 (outside strings).
  *                        The caller redoes anything but success and ENOENT
  *                        the careful way, for its exact message.
  *   kill0(pid)           kill(pid, 0): 0 or the errno value, no exception.
+ *   removeTree(path)     delete a directory tree with openat/unlinkat, never
+ *                        entering another device: 0, or -errno (-EXDEV: a
+ *                        mount was met; the caller then stops and says so).
  *   listDir(path)        a directory's entries as one string, each a type
  *                        letter (d dir, l link, f file, o other, u unknown)
  *                        and the name, NUL-terminated; or -errno.
@@ -77,6 +81,22 @@ static int valid_utf8(const unsigned char *s, size_t n) {
   return 1;
 }
 
+/* Deeper [ / { nesting than `max`, skipping strings: what JSON.parse would recurse into. */
+static int too_deep(const unsigned char *s, size_t n, int max) {
+  int depth = 0, in_string = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = s[i];
+    if (in_string) {
+      if (c == '\\') i++;
+      else if (c == '"') in_string = 0;
+    } else if (c == '"') in_string = 1;
+    else if (c == '[' || c == '{') {
+      if (++depth > max) return 1;
+    } else if (c == ']' || c == '}') depth--;
+  }
+  return 0;
+}
+
 static napi_value read_item(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -120,6 +140,7 @@ static napi_value read_item(napi_env env, napi_callback_info info) {
   close(fd);
   if (n > (size_t)max) { free(buf); return int_result(env, -1001); }
   if (!valid_utf8(buf, n)) { free(buf); return int_result(env, -1002); }
+  if (too_deep(buf, n, 1000)) { free(buf); return int_result(env, -1003); }
   napi_value out;
   napi_status s = napi_create_string_utf8(env, (const char *)buf, n, &out);
   free(buf);
@@ -180,6 +201,61 @@ static napi_value list_dir(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Delete the tree below an open directory, never leaving its device. */
+static int rm_below(int dfd, dev_t dev, int depth) {
+  if (depth > 4096) return -ELOOP;
+  int fd2 = dup(dfd);
+  if (fd2 < 0) return -errno;
+  DIR *d = fdopendir(fd2);
+  if (!d) { int e = errno; close(fd2); return -e; }
+  struct dirent *e;
+  int rc = 0;
+  while ((e = readdir(d))) {
+    const char *n = e->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    int isdir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) { rc = -errno; break; }
+      isdir = S_ISDIR(st.st_mode);
+    }
+    if (!isdir) {
+      if (unlinkat(dirfd(d), n, 0) != 0 && errno != ENOENT) { rc = -errno; break; }
+      continue;
+    }
+    int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0) { rc = -errno; break; }
+    struct stat st;
+    if (fstat(sub, &st) != 0 || st.st_dev != dev) { close(sub); rc = -EXDEV; break; }
+    rc = rm_below(sub, dev, depth + 1);
+    close(sub);
+    if (rc != 0) break;
+    if (unlinkat(dirfd(d), n, AT_REMOVEDIR) != 0 && errno != ENOENT) { rc = -errno; break; }
+  }
+  closedir(d);
+  return rc;
+}
+
+static napi_value remove_tree(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char path[4096];
+  size_t plen = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1) {
+    napi_throw_type_error(env, NULL, "removeTree(path)");
+    return NULL;
+  }
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return int_result(env, -errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return int_result(env, -e); }
+  int rc = rm_below(fd, st.st_dev, 0);
+  close(fd);
+  if (rc == 0 && rmdir(path) != 0) rc = -errno;
+  return int_result(env, rc);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "flock", NAPI_AUTO_LENGTH, do_flock, NULL, &fn);
@@ -188,6 +264,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "readItem", fn);
   napi_create_function(env, "kill0", NAPI_AUTO_LENGTH, kill0, NULL, &fn);
   napi_set_named_property(env, exports, "kill0", fn);
+  napi_create_function(env, "removeTree", NAPI_AUTO_LENGTH, remove_tree, NULL, &fn);
+  napi_set_named_property(env, exports, "removeTree", fn);
   napi_create_function(env, "listDir", NAPI_AUTO_LENGTH, list_dir, NULL, &fn);
   napi_set_named_property(env, exports, "listDir", fn);
   return exports;

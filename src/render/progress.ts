@@ -31,7 +31,12 @@ export class Progress {
 
   /** One more unit done; draws when due. */
   tick(n = 1): void {
-    this.done += n;
+    this.update(this.done + n);
+  }
+
+  /** This many units done in all; draws when due. */
+  update(done: number): void {
+    this.done = done;
     const t = this.now();
     if (t - this.start < 500 || t - this.last < 100) return;
     this.last = t;

@@ -110,8 +110,8 @@ export function parseJson(buf: Buffer, path: string): unknown {
   return parseText(text, path);
 }
 
-/** Parse JSON text already known to be valid UTF-8. */
-export function parseText(text: string, path: string): unknown {
+/** Parse JSON text already known to be valid UTF-8 (and, with deepCheck false, not nested too deep). */
+export function parseText(text: string, path: string, deepCheck = true): unknown {
   if (text.length === 0) throw new CorruptItemError(`${path}: empty file (a truncated write?)`, path);
   let value: unknown;
   try {
@@ -120,7 +120,7 @@ export function parseText(text: string, path: string): unknown {
     const msg = (e as Error).message.split('\n')[0];
     throw new CorruptItemError(`${path}: corrupt JSON (${msg}; a truncated write?)`, path);
   }
-  if (text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH)
+  if (deepCheck && text.length > MAX_DEPTH && nestingDepth(text) > MAX_DEPTH)
     throw new CorruptItemError(`${path}: JSON nested deeper than ${MAX_DEPTH} levels: not a store item`, path);
   return value;
 }
@@ -146,12 +146,17 @@ function nestingDepth(text: string): number {
   return max;
 }
 
+/** Does readJson go through the addon (absence costs no exception)? */
+export function hasFastRead(): boolean {
+  return typeof nativeFlock()?.readItem === 'function';
+}
+
 export function readJson(path: string): unknown {
   // Fast path: open, fstat, read, close and the UTF-8 check in one addon call.
   // Anything but success and absence is redone the careful way below, for its
   // exact message (a FIFO, the size limit, permission).
   const fast = nativeFlock()?.readItem?.(path, MAX_ITEM_BYTES);
-  if (typeof fast === 'string') return parseText(fast, path);
+  if (typeof fast === 'string') return parseText(fast, path, false); // the addon checked the nesting
   if (fast === -2) throw new NotFoundError(`${path}: no such file`);
   if (fast === -1002) throw new CorruptItemError(`${path}: not valid UTF-8`, path);
   return parseJson(readRegular(path), path);

@@ -21,9 +21,10 @@ export interface SandboxHandle {
 }
 
 /** Look at a sandbox once; it may not exist. */
-export function openSandbox(roots: Roots, sid: string): SandboxHandle {
+/** `trash`: an index of unfinished removals read once for many sandboxes (scan.trashIndex). */
+export function openSandbox(roots: Roots, sid: string, trash?: Map<string, string[]>): SandboxHandle {
   validateId(sid);
-  const scan = scanSandbox(roots, sid);
+  const scan = scanSandbox(roots, sid, undefined, trash);
   const layout = layoutOf(scan, roots);
   return { roots, id: sid, layout, scan, paths: sandboxPaths(roots, sid), lock: layout.lockTarget(roots, scan) };
 }

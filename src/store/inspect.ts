@@ -45,6 +45,8 @@ export interface InspectOptions {
   stuckAfter?: number;
   /** The host picture (shared dir, mounts, processes, VM dir), read once for many sandboxes. */
   host?: HostIndex;
+  /** No lock report (a caller that holds the lock and asks only about liveness). */
+  lockless?: boolean;
 }
 
 export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
@@ -64,7 +66,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   for (const [cid, paths] of containerTrash(sc, r.paths, o.deep === true)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
 
   const target = r.exists ? layout.lockTarget(roots, sc) : null;
-  const lock = lockReport(target, o.locks);
+  const lock = o.lockless ? { held: false, holders: [], visible: true } : lockReport(target, o.locks);
   if (o.deep) lockProblems(lock, o.stuckAfter ?? Infinity, problems);
   const info: SandboxInfo = {
     id: sc.sid,
@@ -151,6 +153,8 @@ export interface AsyncListing {
   signal?: AbortSignal;
   /** Called after each sandbox with how many are done of how many. */
   onProgress?: (done: number, total: number) => void;
+  /** Only these (from rootListing), in place of the whole store. */
+  entries?: ReturnType<typeof rootListing>;
 }
 
 /**
@@ -159,7 +163,7 @@ export interface AsyncListing {
  * can follow it.
  */
 export async function forEachSandboxAsync(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions & AsyncListing = {}): Promise<number> {
-  const entries = rootListing(roots);
+  const entries = o.entries ?? rootListing(roots);
   const opts = { ...o, locks: o.locks ?? new LockIndex() };
   let yielded = Date.now();
   for (let i = 0; i < entries.length; i++) {

@@ -79,6 +79,8 @@ export interface NativeFlock {
   readItem?(path: string, max: number): string | number;
   /** kill(pid, 0) without an exception: 0 or the errno value. */
   kill0?(pid: number): number;
+  /** Delete a directory tree without leaving its device: 0 or -errno (-18 EXDEV: a mount). */
+  removeTree?(path: string): number;
   /** A directory's entries as "<type><name>\0..." (d, l, f, o, u), or -errno. */
   listDir?(path: string): string | number;
 }

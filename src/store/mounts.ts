@@ -54,7 +54,7 @@ export class MountTable {
 /** The real path of `path`'s parent joined with its own name (the path itself may be gone or a link). */
 export function realish(path: string): string {
   try {
-    return join(realpathSync(dirname(path)), basename(path));
+    return join(realpathSync.native(dirname(path)), basename(path));
   } catch {
     return path;
   }

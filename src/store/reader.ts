@@ -2,7 +2,7 @@
 // what was read stays with the inspected record, so `check` reuses the reads
 // of the listing. A bad item becomes a typed problem, never a failed listing.
 import { NotFoundError, StoreError, UsageError, VcError } from './errors.js';
-import { CorruptItemError, lstatOrUndef, readJson } from './fsutil.js';
+import { CorruptItemError, hasFastRead, lstatOrUndef, readJson } from './fsutil.js';
 import { problem, type Problem } from './problems.js';
 
 type Hit = { value: unknown } | { error: unknown };
@@ -16,8 +16,9 @@ export class Reader {
   json(path: string, o: { container?: string; validate?: (v: unknown) => void; probe?: boolean } = {}): unknown {
     let hit = this.hits.get(path);
     if (!hit) {
-      // A failed open costs more than an lstat: ask first when absence is likely.
-      if (o.probe && !lstatOrUndef(path)) return undefined;
+      // Without the addon a failed open costs an exception, more than an
+      // lstat: ask first when absence is likely. The addon reports it cheaply.
+      if (o.probe && !hasFastRead() && !lstatOrUndef(path)) return undefined;
       try {
         hit = { value: readJson(path) };
       } catch (error) {

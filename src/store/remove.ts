@@ -36,6 +36,8 @@ export interface RemoveOptions {
   others?: 'refuse' | 'warn';
   /** Unmount what lies below (deepest first, lazily) instead of refusing. */
   unmount?: boolean;
+  /** Unfinished removals read once for the whole command (scan.trashIndex). */
+  trash?: Map<string, string[]>;
 }
 
 export interface RemoveResult {
@@ -82,7 +84,7 @@ function act(paths: string[], trash: string[]): void {
       }
     } else moved.push(moveToTrash(p));
   }
-  const points = new MountTable().points(); // read after the renames: mount paths moved with them
+  const points = new MountTable(); // read after the renames: mount paths moved with them
   for (const t of [...trash, ...moved]) deleteTree(t, points);
 }
 
@@ -91,19 +93,20 @@ function act(paths: string[], trash: string[]): void {
  * holds the lock, so it goes last), and whatever an earlier removal left.
  */
 export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
-  const h = openSandbox(roots, sid);
-  const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOf(roots, sid).length > 0;
+  const h = openSandbox(roots, sid, o.trash);
+  const trashOfSid = () => (o.trash ? (o.trash.get(sid) ?? []).filter((t) => lstatOrUndef(t)) : trashOf(roots, sid));
+  const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOfSid().length > 0;
   if (!anything()) throw new NotFoundError(`sandbox ${sid} not found`);
   return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
     // Looked at again under the lock: a racing removal may have won.
-    const now = openSandbox(roots, sid);
+    const now = openSandbox(roots, sid, o.trash);
     const paths = existing(now.layout.removal(roots, sid), o.force);
-    const trash = trashOf(roots, sid).filter((t) => !trashBusy(t));
+    const trash = trashOfSid().filter((t) => !trashBusy(t));
     if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
     const whom = `sandbox ${sid}`;
     let warnings: string[] = [];
     if (!o.force) {
-      if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan), 'remove');
+      if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
       warnings = refuseIfNamed(o.procs, sid, whom, 'remove', o.others ?? 'warn');
     }
     const unmounts = o.unmount ? mountsBelow(o.mounts, [...paths, ...trash]) : [];
@@ -129,7 +132,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
     const whom = `container ${cid} of sandbox ${sid}`;
     let warnings: string[] = [];
     if (!o.force) {
-      refuseIfLive(inspectScanned(roots, now.scan), 'remove', cid);
+      refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove', cid);
       warnings = refuseIfNamed(o.procs, cid, whom, 'remove', o.others ?? 'warn');
     }
     refuseIfMounted(o.mounts, [...paths, ...trash], whom);

@@ -84,6 +84,20 @@ export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
   }));
 }
 
+/**
+ * Unfinished removals in every root, by sandbox ID: one readdir per root for
+ * a whole command (a bulk rm asks for each of its sandboxes).
+ */
+export function trashIndex(roots: Roots): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const root of [roots.config, roots.run, roots.kata, roots.vm, roots.shared])
+    for (const d of listDir(root)) {
+      const t = TRASH_RE.exec(d.name);
+      if (t && d.isDirectory()) out.set(t[1]!, [...(out.get(t[1]!) ?? []), join(root, d.name)]);
+    }
+  return out;
+}
+
 /** Unfinished removals of one sandbox, in every root. */
 export function trashOf(roots: Roots, sid: string): string[] {
   const out: string[] = [];
@@ -103,13 +117,13 @@ function safeKinds(dir: string): Map<string, Kind> | null {
   }
 }
 
-export function scanSandbox(roots: Roots, sid: string, hint?: Hint): Scan {
+export function scanSandbox(roots: Roots, sid: string, hint?: Hint, trash?: Map<string, string[]>): Scan {
   const h: Hint = hint ?? {
     config: kindOf(lstatOrUndef(join(roots.config, sid))),
     runtime: kindOf(lstatOrUndef(join(roots.run, sid))),
     kata: kindOf(lstatOrUndef(join(roots.kata, sid))),
     vm: kindOf(lstatOrUndef(join(roots.vm, sid))),
-    trash: trashOf(roots, sid),
+    trash: trash ? (trash.get(sid) ?? []) : trashOf(roots, sid),
   };
   // The config root is listed only when asked for: a listing needs the
   // run-time root alone (one readdir per sandbox, as the runtime's own code).

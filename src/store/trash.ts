@@ -4,7 +4,9 @@
 import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, StoreError } from './errors.js';
-import { listDir, lstatOrUndef, pidAlive, randomHex } from './fsutil.js';
+import { lstatOrUndef, pidAlive, randomHex } from './fsutil.js';
+import { kinds } from './scan.js';
+import { nativeFlock } from './locks.js';
 import { MountTable, realish } from './mounts.js';
 
 /** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
@@ -42,7 +44,7 @@ const DEEP = 2048;
  * device of the top. Nesting deeper than PATH_MAX is handled by renaming
  * deep subtrees up to the top first. A failure leaves the rest in place.
  */
-export function deleteTree(top: string, mountPoints: Set<string>): void {
+export function deleteTree(top: string, mounts: MountTable | Set<string>): void {
   const st = lstatOrUndef(top);
   if (!st) return;
   if (!st.isDirectory()) {
@@ -50,6 +52,18 @@ export function deleteTree(top: string, mountPoints: Set<string>): void {
     return;
   }
   const realTop = realish(top);
+  const mountPoints = mounts instanceof MountTable ? mounts.points() : mounts;
+  // A readable mountinfo with nothing below the tree: no bind mount can hide
+  // there, and the addon's walk (openat/unlinkat, any depth) stops at any
+  // other device. Otherwise every directory is compared here, in JavaScript.
+  const clear = mounts instanceof MountTable && mounts.mounts !== null && !mounts.mounts.some((m) => m.mountPoint.startsWith(`${realTop}/`));
+  if (clear) {
+    const r = nativeFlock()?.removeTree?.(top);
+    if (r === 0) return;
+    if (r === -18) throw new StoreError(`refusing to remove below ${top}: another file system is mounted there`, top);
+    // Anything else (no addon, permission, an immutable file): the careful walk, for its exact message.
+  }
+  const devCheck = !clear;
   const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
   let moved = 0;
   while (stack.length) {
@@ -64,15 +78,15 @@ export function deleteTree(top: string, mountPoints: Set<string>): void {
       continue;
     }
     cur.listed = true;
-    for (const d of listDir(cur.path)) {
-      let path = join(cur.path, d.name);
-      let real = join(cur.real, d.name);
-      if (!d.isDirectory()) {
+    for (const [name, kind] of kinds(cur.path)) {
+      let path = `${cur.path}/${name}`;
+      let real = `${cur.real}/${name}`;
+      if (kind !== 'dir') {
         unlinkOrThrow(path);
         continue;
       }
       if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, path);
-      const sub = lstatOrUndef(path);
+      const sub = devCheck ? lstatOrUndef(path) : undefined;
       if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, path);
       if (path.length > DEEP) {
         const name = `.deep-${moved++}`;
@@ -98,10 +112,10 @@ function unlinkOrThrow(path: string): void {
 }
 
 /** Remove a tree: rename it away, then delete it mount-safely. */
-export function removeTree(path: string, mountPoints: Set<string> = new MountTable().points()): void {
+export function removeTree(path: string, mounts: MountTable | Set<string> = new MountTable()): void {
   const st = lstatOrUndef(path);
   if (!st) return;
   if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
-  deleteTree(moveToTrash(path), mountPoints);
+  deleteTree(moveToTrash(path), mounts);
 }
 
