@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import type { Ctx } from '../context.js';
 import { ChunkedWriter } from '../output.js';
@@ -33,6 +32,8 @@ function workerPath(): string | URL {
  * microtask would only start after it.
  */
 function inWorker(job: { roots: Ctx['roots']; entries: { id: string; hint: Hint }[]; mode: 'json' | 'row'; host: boolean; trunc: boolean; state?: string }): Promise<(string | string[] | null)[]> {
+  // Loaded here, synchronously: an empty or small listing never pays for it.
+  const { Worker } = (process as unknown as { getBuiltinModule(id: string): typeof import('node:worker_threads') }).getBuiltinModule('node:worker_threads');
   return new Promise((resolve, reject) => {
     const w = new Worker(workerPath() as string, { workerData: job });
     w.on('message', (m: { result?: (string | string[] | null)[] }) => m.result && resolve(m.result));
@@ -52,7 +53,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const table = !o.quiet && !ctx.json;
   const entries = rootListing(ctx.roots);
   // -q needs no host picture; JSON and the table carry it (one mountinfo read, one /proc scan).
-  const host = o.quiet && !ctx.json ? undefined : new HostIndex(ctx.roots);
+  const host = (o.quiet && !ctx.json) || entries.length === 0 ? undefined : new HostIndex(ctx.roots);
   const parallel = entries.length >= PARALLEL_MIN && availableParallelism() > 1 && process.env.VCSTORE_WORKERS !== '0' && !(o.quiet && !ctx.json);
   const cut = parallel ? Math.ceil(entries.length / 2) : entries.length;
   const rest = parallel
@@ -60,7 +61,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     : Promise.resolve([]);
   rest.catch(() => {}); // awaited below; a rejection is not unhandled meanwhile
 
-  const locks = new LockIndex();
+  const locks = entries.length ? new LockIndex() : undefined;
   const signal = table ? ctx.interruptible() : undefined;
   const bar = table ? ctx.progress(entries.length, 'sandboxes') : null;
   const mine: SandboxInfo[] = [];
