@@ -38,6 +38,18 @@ static napi_value int_result(napi_env env, int32_t v) {
   return out;
 }
 
+/* The path given as the only argument, into buf; 0 (and a TypeError thrown) when it is not one. */
+static int path_arg(napi_env env, napi_callback_info info, char *buf, size_t size, const char *usage) {
+  size_t argc = 1, len = 0;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], buf, size, &len) != napi_ok || len >= size - 1) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
 static napi_value do_flock(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -160,15 +172,8 @@ static napi_value kill0(napi_env env, napi_callback_info info) {
 }
 
 static napi_value list_dir(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   char path[4096];
-  size_t plen = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1) {
-    napi_throw_type_error(env, NULL, "listDir(path)");
-    return NULL;
-  }
+  if (!path_arg(env, info, path, sizeof path, "listDir(path)")) return NULL;
   DIR *d = opendir(path);
   if (!d) return int_result(env, -errno);
   size_t cap = 4096, n = 0;
@@ -237,15 +242,8 @@ static int rm_below(int dfd, dev_t dev, int depth) {
 }
 
 static napi_value remove_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   char path[4096];
-  size_t plen = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1) {
-    napi_throw_type_error(env, NULL, "removeTree(path)");
-    return NULL;
-  }
+  if (!path_arg(env, info, path, sizeof path, "removeTree(path)")) return NULL;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return int_result(env, -errno);
   struct stat st;
