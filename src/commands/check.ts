@@ -7,6 +7,7 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
+import { ChunkedWriter } from '../output.js';
 import type { Progress } from '../render/progress.js';
 
 interface Opts {
@@ -66,13 +67,16 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const code = interrupted ? interrupted.exitCode : remaining.length ? Exit.PROBLEMS : Exit.OK;
 
   if (ctx.json) {
-    const doc: Record<string, unknown> = {
-      findings: report.findings.map((f) => ({ ...f, message: problemText(f) })),
-      summary: { sandboxes: report.sandboxes, ...counts, remaining: remaining.length },
-    };
-    if (actions) doc.actions = actions;
-    if (interrupted) doc.error = { code: interrupted.exitCode, message: interrupted.message };
-    ctx.out(JSON.stringify(doc));
+    // Written a finding at a time: the same bytes as one JSON.stringify of the
+    // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
+    const w = new ChunkedWriter(ctx.write);
+    w.push('{"findings":[');
+    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f) })}`));
+    w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length })}`);
+    if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
+    if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
+    w.push('}\n');
+    w.flush();
     if (interrupted) ctx.err(`vcstore: ${interrupted.message}: stopped after ${done.length} fixes\n`);
     return code;
   }

@@ -11,6 +11,8 @@
  *                        -1003 [ and { nested deeper than 1000 (outside strings).
  *                        The caller redoes anything but success and ENOENT
  *                        the careful way, for its exact message.
+ *   checkJson(path, max) the same read, but only validates the JSON (no
+ *                        string, no objects): its top-level kind, or a code.
  *   kill0(pid)           kill(pid, 0): 0 or the errno value, no exception.
  *   removeTree(path)     delete a directory tree with openat/unlinkat, never
  *                        entering another device: 0, or -errno (-EXDEV: a
@@ -109,6 +111,55 @@ static int too_deep(const unsigned char *s, size_t n, int max) {
   return 0;
 }
 
+/* One read buffer per thread, grown as needed and kept: a malloc per item
+ * left glibc's per-thread arenas holding tens of MiB after a check. */
+static __thread unsigned char *tbuf;
+static __thread size_t tcap;
+
+static int grow(size_t need) {
+  if (need <= tcap) return 1;
+  size_t cap = tcap ? tcap : 65536;
+  while (cap < need) cap *= 2;
+  unsigned char *b = realloc(tbuf, cap);
+  if (!b) return 0;
+  tbuf = b;
+  tcap = cap;
+  return 1;
+}
+
+/* Read a regular file (no symlink, no blocking open) of at most max bytes
+ * into this thread's buffer (valid until the next read): 0, or a negative code. */
+static int read_file(const char *path, int64_t max, unsigned char **out, size_t *out_n) {
+  int fd;
+  do {
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -errno;
+  struct stat st;
+  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return -e; }
+  if (!S_ISREG(st.st_mode)) { close(fd); return -1000; }
+  if (st.st_size > max) { close(fd); return -1001; }
+  /* The runtime may be writing it: read up to max + 1 bytes, whatever fstat said. */
+  size_t n = 0;
+  if (!grow((size_t)st.st_size + 1)) { close(fd); return -ENOMEM; }
+  for (;;) {
+    if (n == tcap) {
+      if (tcap > (size_t)max) break;
+      if (!grow(tcap * 2 > (size_t)max + 1 ? (size_t)max + 1 : tcap * 2)) { close(fd); return -ENOMEM; }
+    }
+    ssize_t r = read(fd, tbuf + n, tcap - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { int e = errno; close(fd); return -e; }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (n > (size_t)max) return -1001;
+  *out = tbuf;
+  *out_n = n;
+  return 0;
+}
+
 static napi_value read_item(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -121,41 +172,14 @@ static napi_value read_item(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "readItem(path, maxBytes)");
     return NULL;
   }
-  int fd;
-  do {
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return int_result(env, -errno);
-  struct stat st;
-  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return int_result(env, -e); }
-  if (!S_ISREG(st.st_mode)) { close(fd); return int_result(env, -1000); }
-  if (st.st_size > max) { close(fd); return int_result(env, -1001); }
-  /* The runtime may be writing it: read up to max + 1 bytes, whatever fstat said. */
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  unsigned char *buf = malloc(cap);
-  if (!buf) { close(fd); return int_result(env, -ENOMEM); }
-  for (;;) {
-    if (n == cap) {
-      if (cap > (size_t)max) break;
-      size_t more = cap * 2 > (size_t)max + 1 ? (size_t)max + 1 : cap * 2;
-      unsigned char *b = realloc(buf, more);
-      if (!b) { free(buf); close(fd); return int_result(env, -ENOMEM); }
-      buf = b;
-      cap = more;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) { int e = errno; free(buf); close(fd); return int_result(env, -e); }
-    if (r == 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  if (n > (size_t)max) { free(buf); return int_result(env, -1001); }
-  if (!valid_utf8(buf, n)) { free(buf); return int_result(env, -1002); }
-  if (too_deep(buf, n, 1000)) { free(buf); return int_result(env, -1003); }
+  unsigned char *buf = NULL;
+  size_t n = 0;
+  int rc = read_file(path, max, &buf, &n);
+  if (rc != 0) return int_result(env, rc);
+  if (!valid_utf8(buf, n)) return int_result(env, -1002);
+  if (too_deep(buf, n, 1000)) return int_result(env, -1003);
   napi_value out;
   napi_status s = napi_create_string_utf8(env, (const char *)buf, n, &out);
-  free(buf);
   if (s != napi_ok) return int_result(env, -ENOMEM);
   return out;
 }
@@ -254,12 +278,152 @@ static napi_value remove_tree(napi_env env, napi_callback_info info) {
   return int_result(env, rc);
 }
 
+/* Strict JSON as JSON.parse takes it (RFC 8259), without building anything. */
+typedef struct {
+  const unsigned char *s;
+  size_t n, i;
+  int depth;
+} json_p;
+
+static void json_ws(json_p *p) {
+  while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r')) p->i++;
+}
+
+static int json_hex(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int json_string(json_p *p) {
+  p->i++; /* the opening quote */
+  while (p->i < p->n) {
+    unsigned char c = p->s[p->i++];
+    if (c == '"') return 1;
+    if (c < 0x20) return 0;
+    if (c == '\\') {
+      if (p->i >= p->n) return 0;
+      unsigned char e = p->s[p->i++];
+      if (e == 'u') {
+        if (p->i + 4 > p->n) return 0;
+        for (int k = 0; k < 4; k++)
+          if (!json_hex(p->s[p->i++])) return 0;
+      } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
+        return 0;
+    }
+  }
+  return 0;
+}
+
+static int json_digits(json_p *p) {
+  size_t start = p->i;
+  while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') p->i++;
+  return p->i > start;
+}
+
+static int json_number(json_p *p) {
+  if (p->s[p->i] == '-') p->i++;
+  if (p->i >= p->n) return 0;
+  if (p->s[p->i] == '0') p->i++;
+  else if (!json_digits(p)) return 0;
+  if (p->i < p->n && p->s[p->i] == '.') {
+    p->i++;
+    if (!json_digits(p)) return 0;
+  }
+  if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+    p->i++;
+    if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-')) p->i++;
+    if (!json_digits(p)) return 0;
+  }
+  return 1;
+}
+
+static int json_word(json_p *p, const char *w) {
+  size_t len = strlen(w);
+  if (p->i + len > p->n || memcmp(p->s + p->i, w, len) != 0) return 0;
+  p->i += len;
+  return 1;
+}
+
+/* 1 object, 2 array, 3 null, 4 another value; 0 invalid; -1 nested deeper than 1000. */
+static int json_value(json_p *p) {
+  json_ws(p);
+  if (p->i >= p->n) return 0;
+  unsigned char c = p->s[p->i];
+  if (c == '{' || c == '[') {
+    unsigned char close = c == '{' ? '}' : ']';
+    if (++p->depth > 1000) return -1;
+    p->i++;
+    json_ws(p);
+    if (p->i < p->n && p->s[p->i] == close) {
+      p->i++;
+      p->depth--;
+      return c == '{' ? 1 : 2;
+    }
+    for (;;) {
+      if (c == '{') {
+        json_ws(p);
+        if (p->i >= p->n || p->s[p->i] != '"' || !json_string(p)) return 0;
+        json_ws(p);
+        if (p->i >= p->n || p->s[p->i++] != ':') return 0;
+      }
+      int v = json_value(p);
+      if (v <= 0) return v;
+      json_ws(p);
+      if (p->i >= p->n) return 0;
+      unsigned char d = p->s[p->i++];
+      if (d == close) break;
+      if (d != ',') return 0;
+    }
+    p->depth--;
+    return c == '{' ? 1 : 2;
+  }
+  if (c == '"') return json_string(p) ? 4 : 0;
+  if (c == 't') return json_word(p, "true") ? 4 : 0;
+  if (c == 'f') return json_word(p, "false") ? 4 : 0;
+  if (c == 'n') return json_word(p, "null") ? 3 : 0;
+  if (c == '-' || (c >= '0' && c <= '9')) return json_number(p) ? 4 : 0;
+  return 0;
+}
+
+/* The kind of a whole document: 1..4 as above, 0 invalid, -1 too deep. */
+static int json_document(const unsigned char *s, size_t n) {
+  json_p p = {s, n, 0, 0};
+  int v = json_value(&p);
+  if (v <= 0) return v;
+  json_ws(&p);
+  return p.i == p.n ? v : 0;
+}
+
+/* checkJson(path, max): like readItem, but only the kind of the document:
+ * 1 object, 2 array, 3 null, 4 another value, or the negative codes of
+ * readItem, -1004 not valid JSON. */
+static napi_value check_json(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char path[4096];
+  size_t plen = 0;
+  int64_t max = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
+      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1 ||
+      napi_get_value_int64(env, argv[1], &max) != napi_ok || max < 0) {
+    napi_throw_type_error(env, NULL, "checkJson(path, maxBytes)");
+    return NULL;
+  }
+  unsigned char *buf = NULL;
+  size_t n = 0;
+  int rc = read_file(path, max, &buf, &n);
+  if (rc != 0) return int_result(env, rc);
+  int kind = valid_utf8(buf, n) ? json_document(buf, n) : -1002;
+  return int_result(env, kind > 0 ? kind : kind == 0 ? -1004 : kind == -1 ? -1003 : kind);
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "flock", NAPI_AUTO_LENGTH, do_flock, NULL, &fn);
   napi_set_named_property(env, exports, "flock", fn);
   napi_create_function(env, "readItem", NAPI_AUTO_LENGTH, read_item, NULL, &fn);
   napi_set_named_property(env, exports, "readItem", fn);
+  napi_create_function(env, "checkJson", NAPI_AUTO_LENGTH, check_json, NULL, &fn);
+  napi_set_named_property(env, exports, "checkJson", fn);
   napi_create_function(env, "kill0", NAPI_AUTO_LENGTH, kill0, NULL, &fn);
   napi_set_named_property(env, exports, "kill0", fn);
   napi_create_function(env, "removeTree", NAPI_AUTO_LENGTH, remove_tree, NULL, &fn);

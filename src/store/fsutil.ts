@@ -146,6 +146,23 @@ function nestingDepth(text: string): number {
   return max;
 }
 
+export type JsonKind = 'object' | 'array' | 'null' | 'value';
+const KINDS: Record<number, JsonKind> = { 1: 'object', 2: 'array', 3: 'null', 4: 'value' };
+const kindOfValue = (v: unknown): JsonKind => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : 'value');
+
+/**
+ * What kind of JSON document an item holds, without building it: for a
+ * check whose value is never used (config.json, 7 to 50 KB each). The addon
+ * validates; anything it rejects is parsed here for the exact error (or, if
+ * JSON.parse takes it after all, its kind).
+ */
+export function jsonKind(path: string): JsonKind {
+  const fast = nativeFlock()?.checkJson?.(path, MAX_ITEM_BYTES);
+  if (fast !== undefined && fast > 0) return KINDS[fast]!;
+  if (fast === -2) throw new NotFoundError(`${path}: no such file`);
+  return kindOfValue(readJson(path));
+}
+
 /** Does readJson go through the addon (absence costs no exception)? */
 export function hasFastRead(): boolean {
   return typeof nativeFlock()?.readItem === 'function';

@@ -77,6 +77,8 @@ export interface NativeFlock {
   flock(fd: number, op: number): number;
   /** One item read in one call: its text, or a negative code (see src/native/flock.c). */
   readItem?(path: string, max: number): string | number;
+  /** Only validate an item's JSON: 1 object, 2 array, 3 null, 4 another value, or a negative code. */
+  checkJson?(path: string, max: number): number;
   /** kill(pid, 0) without an exception: 0 or the errno value. */
   kill0?(pid: number): number;
   /** Delete a directory tree without leaving its device: 0 or -errno (-18 EXDEV: a mount). */

@@ -2,7 +2,7 @@
 // what was read stays with the inspected record, so `check` reuses the reads
 // of the listing. A bad item becomes a typed problem, never a failed listing.
 import { NotFoundError, StoreError, UsageError, VcError } from './errors.js';
-import { CorruptItemError, hasFastRead, lstatOrUndef, readJson } from './fsutil.js';
+import { CorruptItemError, hasFastRead, jsonKind, lstatOrUndef, readJson, type JsonKind } from './fsutil.js';
 import { problem, type Problem } from './problems.js';
 
 type Hit = { value: unknown } | { error: unknown };
@@ -41,6 +41,25 @@ export class Reader {
       }
     }
     return hit.value;
+  }
+
+  /**
+   * Only check an item whose value nobody needs: valid JSON of the `need`ed
+   * kind, else the same problem json() would report. Not kept.
+   */
+  check(path: string, need: JsonKind, message: string, o: { container?: string } = {}): void {
+    if (this.hits.has(path)) {
+      this.json(path, { ...o, validate: (v) => {
+        if ((need === 'object') !== (v !== null && typeof v === 'object' && !Array.isArray(v))) throw new UsageError(message);
+      } });
+      return;
+    }
+    try {
+      if (jsonKind(path) !== need) this.once(path, problem('bad-shape', { path, detail: message.replace(/^invalid /, '') }, opt(o.container)));
+    } catch (e) {
+      if (e instanceof NotFoundError) return;
+      this.report(path, e, o.container);
+    }
   }
 
   /** The parsed value whatever its shape (undefined when absent or unparsable): for showing, never for deciding. */

@@ -92,11 +92,17 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     if (i.deep) {
       for (const def of ITEM_VALIDATORS) {
         const dir = def.root === 'config' ? cfgDir : runDir;
-        if (dir) reads.json(`${dir}/${def.file}`, { container: cid, validate: check(def, true), probe: true });
+        if (dir) deepItem(reads, `${dir}/${def.file}`, def, true, cid);
       }
     }
   }
   return out;
+}
+
+/** check's look at an item: config.json is only validated (its value is never used), the rest parsed. */
+function deepItem(reads: Reader, path: string, def: ItemDef, container: boolean, cid?: string): void {
+  if (def.name === 'Configuration') reads.check(path, 'object', 'invalid Configuration item: must be a JSON object', cid === undefined ? {} : { container: cid });
+  else reads.json(path, { ...(cid === undefined ? {} : { container: cid }), validate: check(def, container), probe: true });
 }
 
 /** A container directory holds at least one container item. */
@@ -137,7 +143,7 @@ function inspect(i: InspectInput): Inspected {
   if (i.deep) {
     for (const def of ITEM_VALIDATORS) {
       const dir = def.root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
-      if (dir) reads.json(`${dir}/${def.file}`, { validate: check(def, false), probe: true });
+      if (dir) deepItem(reads, `${dir}/${def.file}`, def, false);
     }
   }
   const out: Inspected = {
