@@ -42,6 +42,18 @@ describe('npm pack + npm install -g', () => {
     assert.equal(table.status, 6, table.stderr);
     assert.match(table.stdout, /^SEVERITY\s+CODE/);
 
+    // A store large enough for ls and check to use their worker threads: the
+    // installed layout must find dist/list-worker.cjs and dist/core.cjs.
+    const big = tmp('vcstore-pack-big-', true);
+    const gen = spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', big, '2100'], { encoding: 'utf8' });
+    assert.equal(gen.status, 0, gen.stderr);
+    const bigLs = spawnSync(bin, ['--prefix', big, 'ls', '--json'], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+    assert.equal(bigLs.status, 0, bigLs.stderr);
+    assert.equal(JSON.parse(bigLs.stdout).length, 2100);
+    const bigCheck = spawnSync(bin, ['--prefix', big, 'check', '--json'], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+    assert.equal(bigCheck.status, 6, bigCheck.stderr);
+    assert.equal(JSON.parse(bigCheck.stdout).summary.sandboxes, 2100);
+
     const manDir = join(prefix, 'share', 'man', 'man1');
     assert.ok(readdirSync(manDir).includes('vcstore.1'), 'man page linked');
     const man = spawnSync('man', ['-M', join(prefix, 'share', 'man'), '-P', 'cat', 'vcstore'], { encoding: 'utf8', env: { ...env, MANWIDTH: '80' } });
