@@ -3,7 +3,7 @@
 // `exec` runs the real vcstore on local stores.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addSandbox, BIN, deadPid, ROOT, scratch, vc } from './helpers.js';
@@ -87,5 +87,26 @@ esac
     assert.deepEqual(j.summary, { nodes: 2, clean: 1, withProblems: 1, failed: 0, errors: 1, warnings: 0, info: 0 });
     assert.deepEqual(j.nodes.map((n: any) => [n.node, n.exit]), [['node-a', 0], ['node-b', 6]]);
     assert.equal(j.nodes[1].report.findings[0].code, 'hypervisor-dead');
+  });
+});
+
+describe('a worker thread that cannot start', () => {
+  it('ls and check warn once and finish on one thread, with the same output', () => {
+    // The built CLI without dist/list-worker.cjs: a broken or partial install.
+    const app = tmp('vcstore-noworker-');
+    for (const d of ['vcstore.cjs', 'core.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    mkdirSync(join(app, 'bin'));
+    cpSync(BIN, join(app, 'bin/vcstore'));
+    const store = tmp('vcstore-noworker-store-', true);
+    assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
+    const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    for (const args of [['ls', '--json'], ['check', '--json']]) {
+      const broken = run(join(app, 'bin/vcstore'), args);
+      const whole = run(BIN, args);
+      assert.equal(broken.status, whole.status, broken.stderr);
+      assert.equal(broken.stdout, whole.stdout, `${args.join(' ')}: the same output`);
+      assert.equal(broken.stderr.split('\n').filter(Boolean).length, 1, broken.stderr);
+      assert.match(broken.stderr, /^vcstore: warning: (the listing worker|a check worker) failed \(Cannot find module .*list-worker\.cjs/);
+    }
   });
 });

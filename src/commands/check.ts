@@ -32,6 +32,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const report = await check(ctx.roots, {
     stuckAfter,
     signal,
+    onWorkerFailure: workerWarning(ctx),
     // The total is known once the roots are listed: the line starts with the first sandbox.
     onProgress: (done, total) => {
       if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
@@ -124,7 +125,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let report: CheckReport | null = null;
   let failure: unknown;
   try {
-    report = await check(ctx.roots, { stuckAfter, signal: ctx.interruptible() });
+    report = await check(ctx.roots, { stuckAfter, signal: ctx.interruptible(), onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;
   }
@@ -142,4 +143,13 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   if (stdout) ctx.write(text);
   if (failure) throw failure;
   return report!.findings.some((f) => f.severity !== 'info') ? Exit.PROBLEMS : Exit.OK;
+}
+
+/** One warning however many workers fail: their halves are checked on this thread. */
+function workerWarning(ctx: Ctx): (e: Error) => void {
+  let said = false;
+  return (e) => {
+    if (!said) ctx.warn(`a check worker failed (${e.message.split('\n')[0]}); checking on this thread instead`);
+    said = true;
+  };
 }

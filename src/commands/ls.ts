@@ -87,7 +87,18 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
       }
     }
   }
-  const theirs = await rest;
+  // A worker that could not start or failed: warn, and list its half here.
+  let theirs = await rest.catch((e: Error) => {
+    ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`);
+    return null;
+  });
+  if (theirs === null) {
+    theirs = [];
+    for (const e of entries.slice(cut)) {
+      const s = inspectScanned(ctx.roots, scanSandbox(ctx.roots, e.id, e.hint), { locks, host });
+      if (keep(s)) theirs.push(ctx.json ? JSON.stringify(sandboxJson(s)) : rowFields(s, o.trunc));
+    }
+  }
   if (ctx.json) {
     for (const t of theirs) if (typeof t === 'string') emitJson(t);
     w.push(']\n');

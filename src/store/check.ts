@@ -114,7 +114,7 @@ function checkInWorker(job: object, signal?: AbortSignal, onProgress?: (done: nu
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
-export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex } & AsyncListing): Promise<CheckReport> {
+export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIndex; onWorkerFailure?: (e: Error) => void } & AsyncListing): Promise<CheckReport> {
   const findings: Finding[] = [];
   const host = o.host ?? new HostIndex(roots);
   const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
@@ -149,9 +149,22 @@ export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIn
       done[k] = n;
       o.onProgress?.(done[0]! + done[1]!, entries.length);
     };
-    const parts = [checkInWorker(job(entries.slice(0, half)), o.signal, tell(0)), checkInWorker(job(entries.slice(half)), o.signal, tell(1))];
+    const slices = [entries.slice(0, half), entries.slice(half)];
+    const parts = [checkInWorker(job(slices[0]!), o.signal, tell(0)), checkInWorker(job(slices[1]!), o.signal, tell(1))];
     parts.forEach((p) => p.catch(() => {}));
-    for (const part of parts) for (const c of await part) add(c);
+    for (let k = 0; k < 2; k++) {
+      let got: Checked[] | null;
+      try {
+        got = await parts[k]!;
+      } catch (e) {
+        if (o.signal?.aborted) throw o.signal.reason;
+        // A worker that could not start or failed: its half is checked here (and said so).
+        o.onWorkerFailure?.(e as Error);
+        got = null;
+      }
+      if (got) got.forEach(add);
+      else await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries: slices[k] });
+    }
     o.onProgress?.(entries.length, entries.length);
   } else
     await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries, onProgress: o.onProgress });
