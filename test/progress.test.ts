@@ -2,7 +2,7 @@
 // pseudo-terminal and capture-pane reads the screen. Through pipes, stdout
 // is byte for byte what it is without progress, and stderr has none of it.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -59,13 +59,14 @@ describe('progress in a real terminal', { skip }, () => {
       tmux('kill-session', '-t', s);
     }
   });
-  it('through pipes: stdout byte for byte as without progress, no progress bytes on stderr', () => {
+  it('through pipes: stdout byte for byte as without progress, no progress bytes on stderr', async () => {
     const out = join(tmp(), 'o');
-    const run = (env: string) => spawnSync('sh', ['-c', `${env} ${process.execPath} ${BIN} --prefix ${store} check > ${out}.1 2> ${out}.2`]);
-    run('');
-    const piped = [readFileSync(`${out}.1`), readFileSync(`${out}.2`)];
-    run('VCSTORE_NO_PROGRESS=1');
-    assert.ok(piped[0]!.equals(readFileSync(`${out}.1`)), 'stdout identical');
+    // Both at once: each takes a second or two on this store.
+    const run = (env: string, tag: string) =>
+      new Promise<void>((res) => spawn('sh', ['-c', `${env} ${process.execPath} ${BIN} --prefix ${store} check > ${out}.${tag}.1 2> ${out}.${tag}.2`]).on('close', () => res()));
+    await Promise.all([run('', 'a'), run('VCSTORE_NO_PROGRESS=1', 'b')]);
+    const piped = [readFileSync(`${out}.a.1`), readFileSync(`${out}.a.2`)];
+    assert.ok(piped[0]!.equals(readFileSync(`${out}.b.1`)), 'stdout identical');
     assert.equal(piped[1]!.length, 0, `stderr empty: ${piped[1]}`);
     assert.ok(!piped[0]!.includes('\r') && !piped[0]!.includes('\u001b'), 'no control characters in stdout');
   });
