@@ -5,26 +5,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { HostIndex } from './store/host.js';
 import { inspectScanned } from './store/inspect.js';
 import { LockIndex } from './store/locks.js';
-import type { Roots } from './store/roots.js';
-import { scanSandbox, type Hint } from './store/scan.js';
+import { scanSandbox } from './store/scan.js';
+import type { ListJob } from './store/workers.js';
 import { sandboxJson } from './render/json.js';
 import { rowFields } from './render/rows.js';
 import { checked, type Checked } from './store/check.js';
 
-interface Job {
-  roots: Roots;
-  entries: { id: string; hint: Hint }[];
-  mode: 'json' | 'row' | 'check';
-  host: boolean;
-  trunc: boolean;
-  state?: string;
-  /** check: a lock holder or waiter older than this many seconds is stuck. */
-  stuckAfter?: number;
-}
-
-const job = workerData as Job;
+const job = workerData as ListJob;
 const locks = new LockIndex();
-const host = job.host ? new HostIndex(job.roots) : undefined;
+const host = job.host ? HostIndex.from(job.roots, job.host) : undefined;
 const out: (string | string[] | Checked | null)[] = [];
 const deep = job.mode === 'check';
 let i = 0;
@@ -36,7 +25,7 @@ for (const e of job.entries) {
     const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), { locks, host, deep, ...(deep ? { stuckAfter: job.stuckAfter } : {}) });
     const keep = !job.state || (job.state === 'none' ? s.state === null : s.state === job.state);
     if (deep) item = checked(s);
-    else if (keep) item = job.mode === 'json' ? JSON.stringify(sandboxJson(s)) : rowFields(s, job.trunc);
+    else if (keep) item = job.mode === 'json' ? JSON.stringify(sandboxJson(s)) : rowFields(s, job.trunc === true);
   } catch {
     item = null; // gone meanwhile: the main thread's listing would have skipped it too
   }

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
 import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/errors.js';
-import { yieldToSignals } from '../store/check.js';
+import { yieldToSignals } from '../store/workers.js';
 import { validateId } from '../store/ids.js';
 import { MountTable } from '../store/mounts.js';
 import { ProcTable } from '../store/procs.js';

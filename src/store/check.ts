@@ -4,9 +4,7 @@
 // adds only the store-wide ones (orphan VM dirs, the UUID store). Looking
 // takes no lock; fixing takes each sandbox's lock without waiting and never
 // touches what is live, held, mounted or cannot be told.
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { InterruptedError, NotFoundError, VcError } from './errors.js';
 import { listDir, lstatOrUndef } from './fsutil.js';
 import { deleteTree, moveToTrash } from './trash.js';
@@ -14,6 +12,7 @@ import { withLock } from './guard.js';
 import { isValidId } from './ids.js';
 import { forEachSandboxAsync, inspectScanned, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { rootListing } from './scan.js';
+import { parallelListing, runListWorker, yieldToSignals, type ListJob } from './workers.js';
 import { HostIndex } from './host.js';
 import { unmountAll, unmountOrder } from './unmount.js';
 import { readPidFile, cmdlineMark } from './layouts/legacy.js';
@@ -65,9 +64,6 @@ const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXAB
 /** Young generation of a check worker, in MiB. */
 const YOUNG_MB = Number(process.env.VCSTORE_WORKER_YOUNG_MB) || 6;
 
-/** Sandboxes from which a second core checks half of them. */
-const PARALLEL_MIN = 2000;
-
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
 export interface Checked {
   id: string;
@@ -89,28 +85,6 @@ export function checked(s: SandboxInfo): Checked {
     lockHeld: s.lock.held,
     holders: s.lock.holders.map((h) => ({ waiting: h.waiting, age: processAgeSecs(h.pid) ?? 0 })),
   };
-}
-
-function workerPath(): string | URL {
-  return typeof __filename === 'string' ? join(dirname(__filename), 'list-worker.cjs') : new URL('../list-worker.js', import.meta.url);
-}
-
-/** Check `entries` in a worker thread, created before this returns (the caller's half is synchronous between yields). */
-function checkInWorker(job: object, signal?: AbortSignal, onProgress?: (done: number) => void): Promise<Checked[]> {
-  return new Promise((resolve, reject) => {
-    // A small young generation: the worker streams 5,000 config.json through
-    // it, and a large one only costs resident memory (measured: BENCHMARKS.md).
-    const w = new Worker(workerPath() as string, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
-    const stop = () => void w.terminate();
-    signal?.addEventListener('abort', stop, { once: true });
-    w.on('message', (m: { progress?: number; result?: (Checked | null)[] }) => {
-      if (m.progress !== undefined) return onProgress?.(m.progress);
-      signal?.removeEventListener('abort', stop);
-      resolve(m.result!.filter((x): x is Checked => x !== null));
-    });
-    w.once('error', reject);
-    w.once('exit', (code) => code !== 0 && reject(signal?.aborted ? signal.reason : new Error(`check worker exited ${code}`)));
-  });
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -140,20 +114,22 @@ export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIn
   // order: measured faster than one thread and smaller than this thread
   // taking a half itself (its own young generation is Node's default).
   const entries = rootListing(roots);
-  const parallel = entries.length >= PARALLEL_MIN && availableParallelism() > 1 && process.env.VCSTORE_WORKERS !== '0';
-  if (parallel) {
+  if (parallelListing(entries.length)) {
     const half = Math.ceil(entries.length / 2);
-    const job = (slice: typeof entries) => ({ roots, entries: slice, mode: 'check', host: true, trunc: false, stuckAfter: o.stuckAfter });
+    const job = (slice: typeof entries): ListJob => ({ roots, entries: slice, mode: 'check', host: host.snapshot(), stuckAfter: o.stuckAfter });
     const done = [0, 0];
     const tell = (k: number) => (n: number) => {
       done[k] = n;
       o.onProgress?.(done[0]! + done[1]!, entries.length);
     };
     const slices = [entries.slice(0, half), entries.slice(half)];
-    const parts = [checkInWorker(job(slices[0]!), o.signal, tell(0)), checkInWorker(job(slices[1]!), o.signal, tell(1))];
+    // A small young generation: each worker streams thousands of config.json
+    // through it, and a large one only costs resident memory (BENCHMARKS.md).
+    const inWorker = (k: number) => runListWorker<Checked>(job(slices[k]!), { signal: o.signal, onProgress: tell(k), youngMb: YOUNG_MB });
+    const parts = [inWorker(0), inWorker(1)];
     parts.forEach((p) => p.catch(() => {}));
     for (let k = 0; k < 2; k++) {
-      let got: Checked[] | null;
+      let got: (Checked | null)[] | null;
       try {
         got = await parts[k]!;
       } catch (e) {
@@ -162,7 +138,7 @@ export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIn
         o.onWorkerFailure?.(e as Error);
         got = null;
       }
-      if (got) got.forEach(add);
+      if (got) for (const c of got) if (c) add(c);
       else await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries: slices[k] });
     }
     o.onProgress?.(entries.length, entries.length);
@@ -215,9 +191,6 @@ export interface FixOptions {
   procs: ProcTable;
   mounts: MountTable;
 }
-
-/** Let a pending SIGINT/SIGTERM be delivered: the work in between is synchronous. */
-export const yieldToSignals = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Remove what is provably safe: dead sandboxes, empty shells, orphan VM

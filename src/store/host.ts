@@ -7,7 +7,7 @@ import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidId } from './ids.js';
 import { MountTable, type Mount } from './mounts.js';
-import { ProcTable, type Proc } from './procs.js';
+import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
 import type { Roots } from './roots.js';
 import { kinds, type Kind } from './scan.js';
 
@@ -27,11 +27,16 @@ export interface HostPicture {
 
 const realDir = (dir: string): string => {
   try {
-    return realpathSync(dir);
+    return realpathSync.native(dir);
   } catch {
     return dir;
   }
 };
+
+export interface HostSnapshot {
+  procs: ProcSnapshot;
+  mounts: Mount[] | null;
+}
 
 export class HostIndex {
   readonly procs: ProcTable;
@@ -60,6 +65,16 @@ export class HostIndex {
         else this.bySid.set(sid, [m]);
         break;
       }
+  }
+
+  /** The /proc and mountinfo reads behind this picture, for a worker thread to share. */
+  snapshot(): HostSnapshot {
+    return { procs: this.procs.snapshot(), mounts: this.mounts.mounts };
+  }
+
+  /** A picture from another thread's reads: the same processes and mounts, not read again. */
+  static from(roots: Roots, snap: HostSnapshot): HostIndex {
+    return new HostIndex(roots, { procs: new ProcTable(snap.procs), mounts: new MountTable(undefined, snap.mounts) });
   }
 
   sharedPath(sid: string): string {

@@ -13,6 +13,7 @@ import { problem, type Problem } from './problems.js';
 import { Reader } from './reader.js';
 import type { Roots } from './roots.js';
 import { rootListing, scanSandbox, type Scan } from './scan.js';
+import { yieldToSignals } from './workers.js';
 
 export type { ContainerInfo } from './layouts/index.js';
 
@@ -164,14 +165,14 @@ export interface AsyncListing {
  */
 export async function forEachSandboxAsync(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions & AsyncListing = {}): Promise<number> {
   const entries = o.entries ?? rootListing(roots);
-  const opts = { ...o, locks: o.locks ?? new LockIndex() };
+  const opts = { ...o, locks: o.locks ?? (entries.length ? new LockIndex() : undefined) };
   let yielded = Date.now();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i]!;
     fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
     o.onProgress?.(i + 1, entries.length);
     if (Date.now() - yielded >= 50) {
-      await new Promise<void>((r) => setImmediate(r));
+      await yieldToSignals();
       yielded = Date.now();
       if (o.signal?.aborted) throw o.signal.reason;
     }

@@ -26,7 +26,12 @@ export function parseMountinfo(text: string): Mount[] {
 export class MountTable {
   /** Null when mountinfo cannot be read: then nothing may be removed. */
   readonly mounts: Mount[] | null;
-  constructor(text?: string) {
+  /** `text`: mountinfo's text; `parsed`: mounts another table read (a worker thread's copy). */
+  constructor(text?: string, parsed?: Mount[] | null) {
+    if (parsed !== undefined) {
+      this.mounts = parsed;
+      return;
+    }
     let t = text;
     if (t === undefined) {
       try {

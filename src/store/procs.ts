@@ -61,7 +61,7 @@ function selfAndAncestors(): Set<number> {
   return out;
 }
 
-interface Entry {
+export interface Entry {
   pid: number;
   cmdline: string;
   role?: Role;
@@ -69,16 +69,33 @@ interface Entry {
 
 const RUNS = /[A-Za-z0-9]+/g;
 
+export interface ProcSnapshot {
+  readable: boolean;
+  hostNs: boolean;
+  entries: Entry[];
+}
+
 export class ProcTable {
   /** False when /proc could not be listed: nothing can be told then. */
   readonly readable: boolean;
   /** False in a pid namespace that is not the host's: the runtime's processes are not all visible. */
   readonly hostNs: boolean;
   private readonly entries: Entry[] = [];
+
+  /** What this table read, for a worker thread to use instead of reading /proc again. */
+  snapshot(): ProcSnapshot {
+    return { readable: this.readable, hostNs: this.hostNs, entries: this.entries };
+  }
   /** Every run of letters and digits in any cmdline, to the processes that hold it: one lookup per ID. */
   private index?: Map<string, Entry[]>;
 
-  constructor() {
+  constructor(from?: ProcSnapshot) {
+    if (from) {
+      this.readable = from.readable;
+      this.hostNs = from.hostNs;
+      this.entries = from.entries;
+      return;
+    }
     this.hostNs = inInitialPidNs();
     let names: string[];
     try {
