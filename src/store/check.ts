@@ -138,8 +138,9 @@ export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIn
         o.onWorkerFailure?.(e as Error);
         got = null;
       }
-      if (got) for (const c of got) if (c) add(c);
-      else await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries: slices[k] });
+      if (got) {
+        for (const c of got) if (c) add(c);
+      } else await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries: slices[k] });
     }
     o.onProgress?.(entries.length, entries.length);
   } else
