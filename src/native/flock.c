@@ -160,18 +160,23 @@ static int read_file(const char *path, int64_t max, unsigned char **out, size_t 
   return 0;
 }
 
-static napi_value read_item(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+/* (path, maxBytes) arguments into buf and *max; 0 (and a TypeError thrown) when they are not. */
+static int path_max_args(napi_env env, napi_callback_info info, char *buf, size_t size, int64_t *max, const char *usage) {
+  size_t argc = 2, len = 0;
   napi_value argv[2];
-  char path[4096];
-  size_t plen = 0;
-  int64_t max = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1 ||
-      napi_get_value_int64(env, argv[1], &max) != napi_ok || max < 0) {
-    napi_throw_type_error(env, NULL, "readItem(path, maxBytes)");
-    return NULL;
+      napi_get_value_string_utf8(env, argv[0], buf, size, &len) != napi_ok || len >= size - 1 ||
+      napi_get_value_int64(env, argv[1], max) != napi_ok || *max < 0) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
   }
+  return 1;
+}
+
+static napi_value read_item(napi_env env, napi_callback_info info) {
+  char path[4096];
+  int64_t max = 0;
+  if (!path_max_args(env, info, path, sizeof path, &max, "readItem(path, maxBytes)")) return NULL;
   unsigned char *buf = NULL;
   size_t n = 0;
   int rc = read_file(path, max, &buf, &n);
@@ -397,17 +402,9 @@ static int json_document(const unsigned char *s, size_t n) {
  * 1 object, 2 array, 3 null, 4 another value, or the negative codes of
  * readItem, -1004 not valid JSON. */
 static napi_value check_json(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   char path[4096];
-  size_t plen = 0;
   int64_t max = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen) != napi_ok || plen >= sizeof path - 1 ||
-      napi_get_value_int64(env, argv[1], &max) != napi_ok || max < 0) {
-    napi_throw_type_error(env, NULL, "checkJson(path, maxBytes)");
-    return NULL;
-  }
+  if (!path_max_args(env, info, path, sizeof path, &max, "checkJson(path, maxBytes)")) return NULL;
   unsigned char *buf = NULL;
   size_t n = 0;
   int rc = read_file(path, max, &buf, &n);

@@ -6,17 +6,17 @@
 // touches what is live, held, mounted or cannot be told.
 import { join } from 'node:path';
 import { InterruptedError, NotFoundError, VcError } from './errors.js';
-import { listDir, lstatOrUndef } from './fsutil.js';
-import { deleteTree, moveToTrash } from './trash.js';
+import { lstatOrUndef } from './fsutil.js';
+import { removeTree } from './trash.js';
 import { withLock } from './guard.js';
-import { isValidId } from './ids.js';
+import { STATES } from './items.js';
 import { forEachSandboxAsync, inspectScanned, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { rootListing } from './scan.js';
 import { parallelListing, runListWorker, yieldToSignals, type ListJob } from './workers.js';
 import { HostIndex } from './host.js';
 import { unmountAll, unmountOrder } from './unmount.js';
 import { readPidFile, cmdlineMark } from './layouts/legacy.js';
-import { probePid, processAgeSecs } from './liveness.js';
+import { probePid, processAgeSecs, provablyDead } from './liveness.js';
 import { MountTable } from './mounts.js';
 import { problem, type Problem } from './problems.js';
 import type { ProcTable } from './procs.js';
@@ -57,7 +57,7 @@ export interface CheckStats {
   uuid: { busy: number; leaked: number; free: number } | null;
 }
 
-const KNOWN_STATES = new Set(['ready', 'running', 'paused', 'stopped']);
+const KNOWN_STATES = new Set<string>(STATES);
 
 const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXABLE.has(p.code) });
 
@@ -155,13 +155,13 @@ export async function check(roots: Roots, o: { stuckAfter: number; host?: HostIn
     if (pic.mounts.length && !runtime.length) findings.push(finding(sid, problem('mounts-leaked', { count: pic.mounts.length, mountPoints: pic.mounts.slice(0, 5).map((m) => m.mountPoint), shared: pic.shared?.path ?? null })));
     else if (!pic.mounts.length && pic.shared && !pic.processes.length) findings.push(finding(sid, problem('shared-dir-leaked', { path: pic.shared.path })));
   }
-  for (const d of listDir(roots.vm)) {
-    if (!isValidId(d.name) || known.has(d.name) || !d.isDirectory()) continue;
-    const dir = join(roots.vm, d.name);
+  for (const sid of host.vmIds()) {
+    if (known.has(sid)) continue;
+    const dir = join(roots.vm, sid);
     const src = readPidFile(join(dir, 'pid'));
-    const live = src?.pid ? probePid(src.pid, cmdlineMark('qemu', d.name)) : undefined;
-    if (live?.alive !== false && live !== undefined) findings.push(finding(d.name, problem('orphan-vm-live', { path: dir, pid: live.pid, ...(live.unknown ? { why: live.unknown } : {}) })));
-    else findings.push(finding(d.name, problem('orphan-vm-dir', { path: dir })));
+    const live = src?.pid ? probePid(src.pid, cmdlineMark('qemu', sid)) : undefined;
+    if (live?.alive !== false && live !== undefined) findings.push(finding(sid, problem('orphan-vm-live', { path: dir, pid: live.pid, ...(live.unknown ? { why: live.unknown } : {}) })));
+    else findings.push(finding(sid, problem('orphan-vm-dir', { path: dir })));
   }
   try {
     const u = readUuidStore(roots, users);
@@ -269,7 +269,7 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
   if (!st.isDirectory()) throw new VcError(`${dir} is not a directory (a symbolic link?)`, 1);
   refuseIfNamed(o.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
   refuseIfMounted(o.mounts, [dir], `VM dir ${dir}`);
-  if (!o.dryRun) deleteTree(moveToTrash(dir), new MountTable());
+  if (!o.dryRun) removeTree(dir);
   return [dir];
 }
 
@@ -278,7 +278,7 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise
   return withLock(h.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
     if (!lstatOrUndef(h.paths.config)?.isDirectory()) throw new NotFoundError('gone');
     refuseIfMounted(o.mounts, [h.paths.config], `config shell ${h.paths.config}`);
-    if (!o.dryRun) deleteTree(moveToTrash(h.paths.config), new MountTable());
+    if (!o.dryRun) removeTree(h.paths.config);
     return [h.paths.config];
   });
 }
@@ -299,14 +299,14 @@ async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOpt
     const shared = !store && pic.shared ? [pic.shared.path] : [];
     if (!o.dryRun) {
       if (unmounts.length) unmountAll(unmounts);
-      for (const p of shared) deleteTree(moveToTrash(p), new MountTable());
+      for (const p of shared) removeTree(p);
     }
     return { store, unmounts, paths: shared };
   };
   if (!store) return leak();
   return withLock(h.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
-    const live = inspectScanned(roots, openSandbox(roots, sid).scan).hypervisor;
-    if (live.alive !== false && !(live.alive === null && !live.unknown))
+    const live = inspectScanned(roots, openSandbox(roots, sid).scan, { lockless: true }).hypervisor;
+    if (!provablyDead(live))
       throw new VcError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`, 5);
     return leak();
   });

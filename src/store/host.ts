@@ -77,6 +77,11 @@ export class HostIndex {
     return new HostIndex(roots, { procs: new ProcTable(snap.procs), mounts: new MountTable(undefined, snap.mounts) });
   }
 
+  /** Sandbox IDs with a VM dir (a real directory), from the one listing of the VM root. */
+  vmIds(): string[] {
+    return [...this.vms].filter(([id, k]) => k === 'dir' && isValidId(id)).map(([id]) => id);
+  }
+
   sharedPath(sid: string): string {
     return join(this.roots.shared, sid);
   }

@@ -7,7 +7,7 @@ import { TRASH_RE } from './trash.js';
 import { validateId } from './ids.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from './layouts/index.js';
 import type { HostIndex, HostPicture } from './host.js';
-import { processAgeSecs } from './liveness.js';
+import { processAgeSecs, provablyDead } from './liveness.js';
 import { LockIndex, type LockReport } from './locks.js';
 import { problem, type Problem } from './problems.js';
 import { Reader } from './reader.js';
@@ -27,14 +27,10 @@ export interface SandboxInfo {
   lock: LockReport & { path: string | null };
   paths: { config: string | null; runtime: string | null; vm: string | null; lock: string | null };
   problems: Problem[];
-  /** Hidden dirs of an unfinished removal of this sandbox. */
-  trash: string[];
   /** ACRN: the VM UUID slot this sandbox holds (not in the JSON output). */
   acrnUuid?: string;
   /** What the sandbox has on the host beside its store, when asked for. */
   host?: HostPicture;
-  /** Everything read while inspecting, for a caller (check) that looks again. */
-  readonly reads: Reader;
 }
 
 export interface InspectOptions {
@@ -78,18 +74,16 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     lock: { ...lock, path: target },
     paths: { ...r.paths, lock: target },
     problems,
-    trash: sc.hint.trash,
-  } as SandboxInfo;
+  };
   if (live.unknown) info.hypervisor.unknown = live.unknown;
   if (o.host) {
     const host = o.host.of(sc.sid, o.deep === true);
     info.host = host;
     // Leaked: mounts left while the hypervisor, shim and virtiofsd are all gone.
-    const gone = (live.alive === false || (live.alive === null && !live.unknown)) && !host.processes.some((p) => p.role !== 'other');
+    const gone = provablyDead(live) && !host.processes.some((p) => p.role !== 'other');
     if (host.mounts.length && gone) problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
   }
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
-  Object.defineProperty(info, 'reads', { value: reads, enumerable: false });
   return info;
 }
 

@@ -81,6 +81,9 @@ export function probePid(pid: number, mark: string): Liveness {
   return { pid, alive: false, verified: false, reused: true };
 }
 
+/** Dead for sure: a pid provably gone or reused, or no process to ask about (no pid, nothing unknown). */
+export const provablyDead = (l: { alive: boolean | null; unknown?: string }): boolean => l.alive === false || (l.alive === null && !l.unknown);
+
 const ACTIVE = new Set(['ready', 'running', 'paused']);
 export const isActive = (state: string | null): boolean => state !== null && ACTIVE.has(state);
 

@@ -1,6 +1,6 @@
-// One reader per sandbox: every item is read and parsed at most once, and
-// what was read stays with the inspected record, so `check` reuses the reads
-// of the listing. A bad item becomes a typed problem, never a failed listing.
+// One reader per sandbox inspection: every item is read and parsed at most
+// once, whether the listing's part of the inspection or check's deeper part
+// asks for it. A bad item becomes a typed problem, never a failed listing.
 import { NotFoundError, StoreError, UsageError, VcError } from './errors.js';
 import { CorruptItemError, hasFastRead, jsonKind, lstatOrUndef, readJson, type JsonKind } from './fsutil.js';
 import { problem, type Problem } from './problems.js';

@@ -7,6 +7,8 @@ import { NotFoundError } from '../errors.js';
 import { field } from '../gojson.js';
 import { problem, type Problem } from '../problems.js';
 import type { Kind } from '../scan.js';
+import type { Liveness } from '../liveness.js';
+import type { ContainerInfo } from './types.js';
 
 /** A store directory that is a symlink or not a directory: a problem, never followed. */
 export function dirProblems(problems: Problem[], kind: Kind, path: string, what: string, container?: string): void {
@@ -47,6 +49,14 @@ export function isShell(dir: string | null): boolean {
   if (names.some((n) => n !== 'lock' && n !== 'raw')) return false;
   const raw = join(dir, 'raw');
   return !lstatOrUndef(raw) || listDir(raw).length === 0;
+}
+
+/** A container's record from its state and its process's liveness. */
+export function containerInfo(id: string, state: string | null, live: Liveness): ContainerInfo {
+  const c: ContainerInfo = { id, state, pid: live.pid, alive: live.alive };
+  if (live.reused) c.reused = true;
+  if (live.unknown) c.unknown = live.unknown;
+  return c;
 }
 
 export function stateOf(doc: unknown): string | null {

@@ -9,7 +9,7 @@ import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from 
 import { containerPaths, itemPath, sandboxPaths } from '../paths.js';
 import type { Reader } from '../reader.js';
 import { containerCandidates, type Scan } from '../scan.js';
-import { configMissing, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
+import { configMissing, containerInfo, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
 
 /** Hypervisor type from the shape of hypervisor.json (cheap: no 8–50 KB config.json read). */
@@ -85,10 +85,7 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     if (!isContainer) continue;
     const procBad = runDir !== null && proc === undefined && reads.present(`${runDir}/process.json`);
     const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${`${runDir}/process.json`} is corrupt or unreadable` : undefined);
-    const c: ContainerInfo = { id: cid, state: stateOf(st), pid: live.pid, alive: live.alive };
-    if (live.reused) c.reused = true;
-    if (live.unknown) c.unknown = live.unknown;
-    out.push(c);
+    out.push(containerInfo(cid, stateOf(st), live));
     if (i.deep) {
       for (const def of ITEM_VALIDATORS) {
         const dir = def.root === 'config' ? cfgDir : runDir;

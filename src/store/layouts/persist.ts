@@ -6,7 +6,7 @@ import { asInt, field, goJson, isObject, isSlice } from '../gojson.js';
 import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../liveness.js';
 import { sandboxPaths } from '../paths.js';
 import { containerCandidates } from '../scan.js';
-import { dirProblems, isShell, readCurrent } from './common.js';
+import { containerInfo, dirProblems, isShell, readCurrent } from './common.js';
 import { cmdlineMark, readPidFile } from './legacy.js';
 import { readSection, replaceSection, sectionRef, sectionValue, type Sections } from './sections.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
@@ -54,10 +54,7 @@ function inspect(i: InspectInput): Inspected {
     const cdoc = reads.json(cfile, { container: cid, validate: (d) => validateDoc(d, true) });
     const cs = field(cdoc, 'State');
     const l = containerLiveness(asInt(field(field(cdoc, 'Process'), 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
-    const c: ContainerInfo = { id: cid, state: typeof cs === 'string' ? cs : null, pid: l.pid, alive: l.alive };
-    if (l.reused) c.reused = true;
-    if (l.unknown) c.unknown = l.unknown;
-    containers.push(c);
+    containers.push(containerInfo(cid, typeof cs === 'string' ? cs : null, l));
   }
   const out: Inspected = {
     exists: real || sc.hint.runtime !== undefined,
