@@ -223,3 +223,52 @@ describe('an empty prefix', () => {
     assert.equal(JSON.parse(j.stdout).error.code, 2);
   });
 });
+
+describe('every other refusal leaves the store as it was', () => {
+  it('set and raw refuse a 1.x sandbox whose run-time root has no lock file (exit 1)', () => {
+    const p = tmp();
+    addSandbox(p, 'nl', { state: 'stopped' });
+    rmSync(join(p, 'run/vc/sbs/nl/lock'));
+    const before = snapshot(p);
+    const s = vcp(p, ['set', 'nl', '--state', 'ready']);
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /has no lock file, so the runtime could not be kept out/);
+    assert.equal(vcp(p, ['raw', 'nl', 'x']).code, 1);
+    assert.deepEqual(snapshot(p), before);
+  });
+  it('set refuses while a runtime process names the sandbox (exit 5); --force overrides', async () => {
+    const p = tmp();
+    addSandbox(p, 'sp1', { state: 'stopped' });
+    await runtimeProcess('kata-shim', ['-container', 'sp1']);
+    const before = snapshot(p);
+    const r = vcp(p, ['set', 'sp1', '--state', 'ready']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /runtime process pid \d+ \(kata-shim: /);
+    assert.deepEqual(snapshot(p), before);
+    assert.equal(vcp(p, ['set', '--force', 'sp1', '--state', 'ready']).code, 0);
+  });
+  it('rm refuses a shared dir that is a symbolic link (exit 1) and never touches its target', () => {
+    const p = tmp();
+    const outside = tmp();
+    writeFileSync(join(outside, 'precious'), 'x');
+    addSandbox(p, 'ls1', { state: 'stopped' });
+    mkdirSync(join(p, 'run/kata-containers/shared/sandboxes'), { recursive: true });
+    symlinkSync(outside, join(p, 'run/kata-containers/shared/sandboxes/ls1'));
+    const before = snapshot(p);
+    const r = vcp(p, ['rm', 'ls1']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /shared\/sandboxes\/ls1: it is a symbolic link/);
+    assert.deepEqual(snapshot(p), before);
+    assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'x');
+  });
+  it('uuid free refuses a slot whose sandbox cannot be told dead (exit 5)', () => {
+    const p = tmp();
+    addSandbox(p, 'au', { state: 'running', hypervisor: 'acrn', acrnUuid: 'dbeae168-26e4-4084-9227-622193e56325', pid: 0 });
+    writeUuidStore(p, [0, 1, 0, 0, 0, 0, 0, 0]);
+    const before = snapshot(p);
+    const r = vcp(p, ['uuid', 'free', '1']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /sandbox au uses it and is not provably dead/);
+    assert.deepEqual(snapshot(p), before);
+  });
+});

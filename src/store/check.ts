@@ -5,7 +5,7 @@
 // takes no lock; fixing takes each sandbox's lock without waiting and never
 // touches what is live, held, mounted or cannot be told.
 import { join } from 'node:path';
-import { InterruptedError, NotFoundError, VcError } from './errors.js';
+import { InterruptedError, NotFoundError, RefusedError, VcError } from './errors.js';
 import { lstatOrUndef } from './fsutil.js';
 import { removeTree } from './trash.js';
 import { withLock } from './guard.js';
@@ -293,6 +293,8 @@ async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOpt
   const h = openSandbox(roots, sid);
   const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
   refuseIfNamed(o.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
+  // Without mountinfo, which mounts there are cannot be told: nothing is touched.
+  if (o.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
   const leak = () => {
     const pic = host.of(sid);
     const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
