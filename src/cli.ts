@@ -11,7 +11,7 @@ export { VERSION };
 // The core (store, render, context) is one bundle loaded only when a command
 // runs or fails: --version and --help never pay for it.
 const core = async () => {
-  const [{ makeCtx }, errors, { resolveRoots }, render] = await Promise.all([import('./context.js'), import('./store/errors.js'), import('./store/roots.js'), import('./render/errors.js')]);
+  const [{ makeCtx }, errors, { resolveRoots }, render] = await Promise.all([import('./context.js'), import('./store/fs/errors.js'), import('./store/fs/roots.js'), import('./render/errors.js')]);
   return { makeCtx, resolveRoots, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
 };
 
@@ -245,7 +245,7 @@ export async function main(argv: string[], io: Io = processIo, env: NodeJS.Proce
   const state: RunState = { code: 0 };
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
   if (args.includes('--verbose') && (args.includes('--version') || args.includes('-V'))) {
-    const { lockBackend, addonTarget } = await import('./store/locks.js');
+    const { lockBackend, addonTarget } = await import('./store/host/locks.js');
     io.stdout(`${VERSION}\nlock backend: ${lockBackend()}\ntarget: ${addonTarget()}, node ${process.version}\n`);
     return 0;
   }

@@ -2,14 +2,14 @@
 // sandbox rendered (the JSON text, or a table row's plain fields), in order.
 // ls starts one on a second core for large stores: see src/commands/ls.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HostIndex } from './store/host.js';
-import { inspectScanned } from './store/inspect.js';
-import { LockIndex } from './store/locks.js';
-import { scanSandbox } from './store/scan.js';
-import type { ListJob } from './store/workers.js';
+import { HostIndex } from './store/host/picture.js';
+import { inspectScanned } from './store/inspect/inspect.js';
+import { LockIndex } from './store/host/locks.js';
+import { scanSandbox } from './store/read/scan.js';
+import type { ListJob } from './store/inspect/listing.js';
 import { sandboxJson } from './render/json.js';
 import { rowFields } from './render/rows.js';
-import { checked, type Checked } from './store/check.js';
+import { checked, type Checked } from './store/inspect/check.js';
 
 const job = workerData as ListJob;
 const locks = new LockIndex();

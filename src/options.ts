@@ -1,5 +1,5 @@
 // Option values shared by the commands: lock waits.
-import { UsageError } from './store/errors.js';
+import { UsageError } from './store/fs/errors.js';
 
 export { DEFAULT_STUCK_AFTER, DEFAULT_WAIT } from './defaults.js';
 

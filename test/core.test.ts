@@ -4,16 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { UsageError, NotFoundError, StoreError } from '../src/store/errors.js';
-import { isValidId, validateId } from '../src/store/ids.js';
-import { ITEMS, resolveItem } from '../src/store/items.js';
-import { isRootless, resolveRoots } from '../src/store/roots.js';
-import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, cleanStaleTemps } from '../src/store/fsutil.js';
-import { removeTree } from '../src/store/trash.js';
-import { devInoKey, readProcLocks } from '../src/store/locks.js';
+import { UsageError, NotFoundError, StoreError } from '../src/store/fs/errors.js';
+import { isValidId, validateId } from '../src/store/fs/ids.js';
+import { ITEMS, resolveItem } from '../src/store/layouts/items.js';
+import { isRootless, resolveRoots } from '../src/store/fs/roots.js';
+import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, cleanStaleTemps } from '../src/store/fs/read.js';
+import { removeTree } from '../src/store/ops/trash.js';
+import { devInoKey, readProcLocks } from '../src/store/host/locks.js';
 import { hypervisorTypeOf } from '../src/store/layouts/legacy.js';
-import { itemPath } from '../src/store/paths.js';
-import { rootListing } from '../src/store/scan.js';
+import { itemPath } from '../src/store/fs/paths.js';
+import { rootListing } from '../src/store/read/scan.js';
 import { addSandbox, hex64, scratch, snapshot } from './helpers.js';
 
 const { tmp } = scratch();
@@ -238,7 +238,7 @@ describe('listing', () => {
 
 describe('the process witness matches IDs as whole words', () => {
   it('rd is named by sandbox-rd and /run/vc/vm/rd/, not by containerd', async () => {
-    const { namesId } = await import('../src/store/procs.js');
+    const { namesId } = await import('../src/store/host/procs.js');
     assert.equal(namesId('containerd-shim-kata-v2\0-id\0x', 'rd'), false);
     assert.equal(namesId('qemu\0-name\0sandbox-rd', 'rd'), true);
     assert.equal(namesId('virtiofsd\0--socket-path=/run/vc/vm/rd/vhost-fs.sock', 'rd'), true);

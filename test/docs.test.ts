@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../src/cli.js';
-import { CODES } from '../src/store/problems.js';
+import { CODES } from '../src/store/read/problems.js';
 import { ROOT, vc } from './helpers.js';
 
 const man = readFileSync(join(ROOT, 'man/vcstore.1'), 'utf8');

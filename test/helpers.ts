@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fse from 'fs-extra';
 import { after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Exit } from '../src/store/errors.js';
+import { Exit } from '../src/store/fs/errors.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'vcstore');

@@ -7,13 +7,13 @@ import { chmodSync, chownSync, cpSync, mkdirSync, readdirSync, symlinkSync, writ
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CorruptItemError, parseJson } from '../src/store/fsutil.js';
-import { UsageError } from '../src/store/errors.js';
-import { isValidId } from '../src/store/ids.js';
-import { ITEMS, resolveItem } from '../src/store/items.js';
-import { validateItemValue } from '../src/store/items.js';
-import { resolveRoots } from '../src/store/roots.js';
-import { sandboxPaths } from '../src/store/paths.js';
+import { CorruptItemError, parseJson } from '../src/store/fs/read.js';
+import { UsageError } from '../src/store/fs/errors.js';
+import { isValidId } from '../src/store/fs/ids.js';
+import { ITEMS, resolveItem } from '../src/store/layouts/items.js';
+import { validateItemValue } from '../src/store/layouts/items.js';
+import { resolveRoots } from '../src/store/fs/roots.js';
+import { sandboxPaths } from '../src/store/fs/paths.js';
 import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp, hasProblem, DOCUMENTED_EXITS, oneLine } from './helpers.js';
 
 const { tmp } = scratch();

@@ -3,8 +3,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BusyError, NotFoundError } from '../src/store/errors.js';
-import { acquire, addonTarget, InterruptedError, lockHolders, nativeFlock } from '../src/store/locks.js';
+import { BusyError, NotFoundError } from '../src/store/fs/errors.js';
+import { acquire, addonTarget, InterruptedError, lockHolders, nativeFlock } from '../src/store/host/locks.js';
 import { addSandbox, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vc, vcAsync, vcp } from './helpers.js';
 
 const { tmp } = scratch();

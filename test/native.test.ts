@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { addonTarget, nativeFlock } from '../src/store/locks.js';
+import { addonTarget, nativeFlock } from '../src/store/host/locks.js';
 import { ROOT, scratch } from './helpers.js';
 
 const { tmp } = scratch();

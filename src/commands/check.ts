@@ -1,8 +1,8 @@
 import type { Ctx } from '../context.js';
-import { Exit, UsageError } from '../store/errors.js';
+import { Exit, UsageError } from '../store/fs/errors.js';
 import { readFileSync } from 'node:fs';
-import { check, fix, type CheckReport, type Finding, type FixAction } from '../store/check.js';
-import { atomicWrite } from '../store/fsutil.js';
+import { check, fix, type CheckReport, type Finding, type FixAction } from '../store/inspect/check.js';
+import { atomicWrite } from '../store/fs/read.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';

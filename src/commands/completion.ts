@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { UsageError } from '../store/errors.js';
-import { ITEMS } from '../store/items.js';
+import { UsageError } from '../store/fs/errors.js';
+import { ITEMS } from '../store/layouts/items.js';
 
 // Generated from the commander program itself, so completion cannot drift
 // from the commands. Sandbox IDs come from `vcstore ls -q` at completion

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { constants as osc } from 'node:os';
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { Exit, StoreError } from '../store/errors.js';
-import { acquire, describeHolders, lockHolders } from '../store/locks.js';
-import { requireLockTarget, requireSandbox } from '../store/handle.js';
+import { Exit, StoreError } from '../store/fs/errors.js';
+import { acquire, describeHolders, lockHolders } from '../store/host/locks.js';
+import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 

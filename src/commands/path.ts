@@ -1,9 +1,9 @@
 import type { Ctx } from '../context.js';
-import { UsageError } from '../store/errors.js';
-import { itemOf, openSandbox, parseTarget } from '../store/handle.js';
-import { isValidId, validateId } from '../store/ids.js';
+import { UsageError } from '../store/fs/errors.js';
+import { itemOf, openSandbox, parseTarget } from '../store/inspect/handle.js';
+import { isValidId, validateId } from '../store/fs/ids.js';
 import type { ItemRef } from '../store/layouts/index.js';
-import { containerPaths, sandboxPaths } from '../store/paths.js';
+import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
 
 // Path arithmetic: prints where things are (or would be). Reads only what
 // the one target parser needs to tell `SID CID` from `SID ITEM`.

@@ -1,8 +1,8 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { withLock } from '../store/guard.js';
-import { requireSandbox } from '../store/handle.js';
-import { createRaw, rawDir, rawItems } from '../store/edit.js';
+import { withLock } from '../store/host/guard.js';
+import { requireSandbox } from '../store/inspect/handle.js';
+import { createRaw, rawDir, rawItems } from '../store/ops/edit.js';
 import { termSafe } from '../render/safe.js';
 
 interface Opts extends WaitOpts {

@@ -1,12 +1,12 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/errors.js';
-import { yieldToSignals } from '../store/workers.js';
-import { validateId } from '../store/ids.js';
-import { MountTable } from '../store/mounts.js';
-import { ProcTable } from '../store/procs.js';
-import { removeContainer, removeSandbox, type RemoveResult } from '../store/remove.js';
-import { trashIndex } from '../store/scan.js';
+import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
+import { yieldToSignals } from '../store/inspect/listing.js';
+import { validateId } from '../store/fs/ids.js';
+import { MountTable } from '../store/host/mounts.js';
+import { ProcTable } from '../store/host/procs.js';
+import { removeContainer, removeSandbox, type RemoveResult } from '../store/ops/remove.js';
+import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
 interface Opts extends WaitOpts {

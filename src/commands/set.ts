@@ -1,11 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { fromErrno, UsageError } from '../store/errors.js';
-import { MAX_ITEM_BYTES } from '../store/fsutil.js';
-import { itemOf, parseTarget, requireSandbox } from '../store/handle.js';
-import { setItem } from '../store/edit.js';
-import { ProcTable } from '../store/procs.js';
+import { fromErrno, UsageError } from '../store/fs/errors.js';
+import { MAX_ITEM_BYTES } from '../store/fs/read.js';
+import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js';
+import { setItem } from '../store/ops/edit.js';
+import { ProcTable } from '../store/host/procs.js';
 
 interface Opts extends WaitOpts {
   force?: boolean;

@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.js';
 import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { freeUuidSlot, parseSlot, readUuidStore } from '../store/uuid.js';
+import { freeUuidSlot, parseSlot, readUuidStore } from '../store/inspect/uuid.js';
 import { table } from '../render/table.js';
 
 export async function run(ctx: Ctx): Promise<number> {

@@ -1,9 +1,9 @@
 // JSON renderers: the stable shapes scripts parse. Kept apart from the core
 // types so an internal rename cannot change the output.
-import type { Holder } from '../store/errors.js';
-import type { SandboxInfo } from '../store/inspect.js';
-import type { Problem } from '../store/problems.js';
-import { pictureJson } from '../store/host.js';
+import type { Holder } from '../store/fs/errors.js';
+import type { SandboxInfo } from '../store/inspect/inspect.js';
+import type { Problem } from '../store/read/problems.js';
+import { pictureJson } from '../store/host/picture.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };

@@ -1,5 +1,5 @@
 // Problem records as text: the only place their wording lives.
-import type { Problem } from '../store/problems.js';
+import type { Problem } from '../store/read/problems.js';
 import { termSafe } from './safe.js';
 
 const s = (v: unknown): string => termSafe(typeof v === 'string' ? v : v === null || v === undefined ? '?' : Array.isArray(v) ? v.join(' ') : String(v));

@@ -2,8 +2,8 @@
 // textfile collector. Labels are bounded (layout, state, code, severity,
 // slot status): never a sandbox ID, so a fleet's series count does not grow
 // with its pods.
-import type { CheckReport } from '../store/check.js';
-import { CODES, type Code } from '../store/problems.js';
+import type { CheckReport } from '../store/inspect/check.js';
+import { CODES, type Code } from '../store/read/problems.js';
 import { VERSION } from '../defaults.js';
 
 export interface RunFacts {

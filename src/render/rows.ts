@@ -1,6 +1,6 @@
 // One sandbox as the plain (uncoloured, terminal-safe) fields of an ls table
 // row; colour is added by the caller. Shared by ls and its worker thread.
-import type { SandboxInfo } from '../store/inspect.js';
+import type { SandboxInfo } from '../store/inspect/inspect.js';
 import { problemTag } from './problems.js';
 import { termSafe } from './safe.js';
 

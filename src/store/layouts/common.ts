@@ -2,12 +2,12 @@
 // shells, the state field, reading an item's current value for a rewrite.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptItemError, listDir, lstatOrUndef, readJson } from '../fsutil.js';
-import { NotFoundError } from '../errors.js';
-import { field } from '../gojson.js';
-import { problem, type Problem } from '../problems.js';
-import type { Kind } from '../scan.js';
-import type { Liveness } from '../liveness.js';
+import { CorruptItemError, listDir, lstatOrUndef, readJson } from '../fs/read.js';
+import { NotFoundError } from '../fs/errors.js';
+import { field } from '../fs/gojson.js';
+import { problem, type Problem } from '../read/problems.js';
+import type { Kind } from '../read/scan.js';
+import type { Liveness } from '../host/liveness.js';
 import type { ContainerInfo } from './types.js';
 
 /** A store directory that is a symlink or not a directory: a problem, never followed. */

@@ -1,7 +1,7 @@
 // The dispatcher: one Scan decides a sandbox's layout, and the layout module
 // does the rest. Adding a layout means adding a module here.
-import type { Roots } from '../roots.js';
-import type { Scan } from '../scan.js';
+import type { Roots } from '../fs/roots.js';
+import type { Scan } from '../read/scan.js';
 import { legacy } from './legacy.js';
 import { persist } from './persist.js';
 import { runtimeRs } from './runtime-rs.js';

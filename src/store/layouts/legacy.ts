@@ -1,14 +1,14 @@
 // Kata 1.x up to 1.10 (virtcontainers/store): one JSON file per item, config
 // under /var/lib/vc/sbs, run-time state and the `lock` file under /run/vc/sbs.
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { lstatOrUndef, readJson, readRegular } from '../fsutil.js';
-import { asInt, field, goJson } from '../gojson.js';
-import { CONTAINER_FILES, ITEMS, resolveItemOrNull, validateItemValue, type ItemDef } from '../items.js';
-import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../liveness.js';
-import { containerPaths, itemPath, sandboxPaths } from '../paths.js';
-import type { Reader } from '../reader.js';
-import { containerCandidates, type Scan } from '../scan.js';
+import { UsageError } from '../fs/errors.js';
+import { lstatOrUndef, readJson, readRegular } from '../fs/read.js';
+import { asInt, field, goJson } from '../fs/gojson.js';
+import { CONTAINER_FILES, ITEMS, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
+import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../host/liveness.js';
+import { containerPaths, itemPath, sandboxPaths } from '../fs/paths.js';
+import type { Reader } from '../read/reader.js';
+import { containerCandidates, type Scan } from '../read/scan.js';
 import { configMissing, containerInfo, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
 

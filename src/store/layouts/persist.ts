@@ -1,11 +1,11 @@
 // Kata 1.11+ and 2.x (virtcontainers/persist/fs): one persist.json per
 // sandbox and container under /run/vc/sbs, flock on the sandbox directory.
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { asInt, field, goJson, isObject, isSlice } from '../gojson.js';
-import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../liveness.js';
-import { sandboxPaths } from '../paths.js';
-import { containerCandidates } from '../scan.js';
+import { UsageError } from '../fs/errors.js';
+import { asInt, field, goJson, isObject, isSlice } from '../fs/gojson.js';
+import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../host/liveness.js';
+import { sandboxPaths } from '../fs/paths.js';
+import { containerCandidates } from '../read/scan.js';
 import { containerInfo, dirProblems, isShell, readCurrent } from './common.js';
 import { cmdlineMark, readPidFile } from './legacy.js';
 import { readSection, replaceSection, sectionRef, sectionValue, type Sections } from './sections.js';

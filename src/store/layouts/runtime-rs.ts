@@ -2,11 +2,11 @@
 // no per-container files, no lock. Read-only: the runtime takes no lock, so
 // vcstore cannot keep it out while writing.
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { lstatOrUndef } from '../fsutil.js';
-import { asInt, field } from '../gojson.js';
-import { hypervisorLiveness } from '../liveness.js';
-import { sandboxPaths } from '../paths.js';
+import { UsageError } from '../fs/errors.js';
+import { lstatOrUndef } from '../fs/read.js';
+import { asInt, field } from '../fs/gojson.js';
+import { hypervisorLiveness } from '../host/liveness.js';
+import { sandboxPaths } from '../fs/paths.js';
 import { dirProblems } from './common.js';
 import { cmdlineMark } from './legacy.js';
 import { readSection, sectionRef, type Sections } from './sections.js';

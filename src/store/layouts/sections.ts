@@ -1,9 +1,9 @@
 // Layouts that keep a whole sandbox (or container) in one JSON document:
 // their items are the document's top-level sections, plus `state` (the
 // document without its big sections) and the whole document itself.
-import { UsageError } from '../errors.js';
-import { readJson } from '../fsutil.js';
-import { field, isObject } from '../gojson.js';
+import { UsageError } from '../fs/errors.js';
+import { readJson } from '../fs/read.js';
+import { field, isObject } from '../fs/gojson.js';
 import type { ItemRef } from './types.js';
 
 /** Item name to section key, per kind of document. */

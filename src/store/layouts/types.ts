@@ -1,12 +1,12 @@
 // What every layout module provides to the rest of vcstore. The dispatcher
 // (layouts/index.ts) picks the module from one Scan; nothing outside
 // src/store/layouts/ asks which layout a sandbox is in.
-import type { ItemDef } from '../items.js';
-import type { Liveness } from '../liveness.js';
-import type { Problem } from '../problems.js';
-import type { Reader } from '../reader.js';
-import type { Roots } from '../roots.js';
-import type { Scan } from '../scan.js';
+import type { ItemDef } from './items.js';
+import type { Liveness } from '../host/liveness.js';
+import type { Problem } from '../read/problems.js';
+import type { Reader } from '../read/reader.js';
+import type { Roots } from '../fs/roots.js';
+import type { Scan } from '../read/scan.js';
 
 export type LayoutName = 'legacy' | 'persist' | 'runtime-rs';
 

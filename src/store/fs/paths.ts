@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { validateId } from './ids.js';
-import type { ItemDef } from './items.js';
+import type { ItemDef } from '../layouts/items.js';
 import type { Roots } from './roots.js';
 
 export interface SandboxPaths {

@@ -3,11 +3,11 @@
 // unfinished removal), then deleted without ever entering another mount.
 import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fromErrno, StoreError } from './errors.js';
-import { lstatOrUndef, pidAlive, randomHex } from './fsutil.js';
-import { kinds } from './scan.js';
-import { nativeFlock } from './locks.js';
-import { MountTable, realish } from './mounts.js';
+import { fromErrno, StoreError } from '../fs/errors.js';
+import { lstatOrUndef, pidAlive, randomHex } from '../fs/read.js';
+import { kinds } from '../read/scan.js';
+import { nativeFlock } from '../host/locks.js';
+import { MountTable, realish } from '../host/mounts.js';
 
 /** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
 export const TRASH_RE = /^\.vcstore-rm-(.+)-(\d+)-([0-9a-f]{8})$/;

@@ -2,7 +2,7 @@
 // MNT_DETACH), through util-linux umount(8). Runs only after every other
 // precondition holds; what it could not unmount is named in the error.
 import { spawnSync } from 'node:child_process';
-import { StoreError } from './errors.js';
+import { StoreError } from '../fs/errors.js';
 import { MountTable } from './mounts.js';
 
 const depth = (p: string) => p.split('/').length;

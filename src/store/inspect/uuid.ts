@@ -2,12 +2,12 @@
 // uuid.json. A slot leaked by a crashed sandbox stays busy for ever, and
 // after 8 leaks no ACRN VM starts.
 import { join } from 'node:path';
-import { NotFoundError, RefusedError, StoreError, UsageError } from './errors.js';
-import { atomicWrite, lstatOrUndef, readJson } from './fsutil.js';
-import { field, goJson } from './gojson.js';
+import { NotFoundError, RefusedError, StoreError, UsageError } from '../fs/errors.js';
+import { atomicWrite, lstatOrUndef, readJson } from '../fs/read.js';
+import { field, goJson } from '../fs/gojson.js';
 import { forEachSandbox, type SandboxInfo } from './inspect.js';
-import { withLock } from './guard.js';
-import type { Roots } from './roots.js';
+import { withLock } from '../host/guard.js';
+import type { Roots } from '../fs/roots.js';
 
 export const ACRN_UUIDS = [
   'a7ada506-1ab0-4b6b-a0da-e513ca9b8c2f',

@@ -3,9 +3,9 @@
 // synchronous work. One place for ls and check.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostSnapshot } from './host.js';
-import type { Roots } from './roots.js';
-import type { Hint } from './scan.js';
+import type { HostSnapshot } from '../host/picture.js';
+import type { Roots } from '../fs/roots.js';
+import type { Hint } from '../read/scan.js';
 
 /** From this many sandboxes on, a second core takes half (a worker's start-up costs ~35 ms). */
 const PARALLEL_MIN = 2000;

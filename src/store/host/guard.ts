@@ -2,7 +2,7 @@
 // readers take it shared, writers exclusive. The lock is always released,
 // whatever the operation throws, and aborting a wait leaves nothing behind.
 import { acquire, type HeldLock, type LockMode } from './locks.js';
-import { NotFoundError } from './errors.js';
+import { NotFoundError } from '../fs/errors.js';
 
 export interface GuardOptions {
   mode: LockMode;

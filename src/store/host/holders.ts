@@ -2,7 +2,7 @@
 // device and inode, then the real holders from /proc/<pid>/fdinfo. Never
 // takes a lock, never creates a file. See README "Locking".
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import type { Holder } from './errors.js';
+import type { Holder } from '../fs/errors.js';
 
 export function describeHolders(holders: Holder[], visible: boolean): string {
   if (holders.length === 0)

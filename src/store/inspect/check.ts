@@ -5,26 +5,26 @@
 // takes no lock; fixing takes each sandbox's lock without waiting and never
 // touches what is live, held, mounted or cannot be told.
 import { join } from 'node:path';
-import { InterruptedError, NotFoundError, RefusedError, VcError } from './errors.js';
-import { lstatOrUndef } from './fsutil.js';
-import { removeTree } from './trash.js';
-import { withLock } from './guard.js';
-import { STATES } from './items.js';
+import { InterruptedError, NotFoundError, RefusedError, VcError } from '../fs/errors.js';
+import { lstatOrUndef } from '../fs/read.js';
+import { removeTree } from '../ops/trash.js';
+import { withLock } from '../host/guard.js';
+import { STATES } from '../layouts/items.js';
 import { forEachSandboxAsync, inspectScanned, type AsyncListing, type SandboxInfo } from './inspect.js';
-import { rootListing } from './scan.js';
-import { parallelListing, runListWorker, yieldToSignals, type ListJob } from './workers.js';
-import { HostIndex } from './host.js';
-import { unmountAll, unmountOrder } from './unmount.js';
-import { readPidFile, cmdlineMark } from './layouts/legacy.js';
-import { probePid, processAgeSecs, provablyDead } from './liveness.js';
-import { MountTable } from './mounts.js';
-import { problem, type Problem } from './problems.js';
-import type { ProcTable } from './procs.js';
+import { rootListing } from '../read/scan.js';
+import { parallelListing, runListWorker, yieldToSignals, type ListJob } from './listing.js';
+import { HostIndex } from '../host/picture.js';
+import { unmountAll, unmountOrder } from '../host/unmount.js';
+import { readPidFile, cmdlineMark } from '../layouts/legacy.js';
+import { probePid, processAgeSecs, provablyDead } from '../host/liveness.js';
+import { MountTable } from '../host/mounts.js';
+import { problem, type Problem } from '../read/problems.js';
+import type { ProcTable } from '../host/procs.js';
 import { openSandbox } from './handle.js';
-import { removeContainer, removeSandbox } from './remove.js';
-import type { Roots } from './roots.js';
+import { removeContainer, removeSandbox } from '../ops/remove.js';
+import type { Roots } from '../fs/roots.js';
 import { acrnUserOf, freeUuidSlot, readUuidStore, type AcrnUser } from './uuid.js';
-import { refuseIfMounted, refuseIfNamed } from './witness.js';
+import { refuseIfMounted, refuseIfNamed } from '../ops/witness.js';
 
 export interface Finding extends Problem {
   /** Sandbox ID, or `slot-N` / `uuid` for the UUID store. */

@@ -2,20 +2,20 @@
 // lock state, unfinished removals and every problem as a typed record. A
 // listing inspects one sandbox at a time and holds none of them.
 import { join } from 'node:path';
-import { NotFoundError } from './errors.js';
-import { TRASH_RE } from './trash.js';
-import { validateId } from './ids.js';
-import { layoutOf, type ContainerInfo, type LayoutName } from './layouts/index.js';
-import type { HostIndex, HostPicture } from './host.js';
-import { processAgeSecs, provablyDead } from './liveness.js';
-import { LockIndex, type LockReport } from './locks.js';
-import { problem, type Problem } from './problems.js';
-import { Reader } from './reader.js';
-import type { Roots } from './roots.js';
-import { rootListing, scanSandbox, type Scan } from './scan.js';
-import { yieldToSignals } from './workers.js';
+import { NotFoundError } from '../fs/errors.js';
+import { TRASH_RE } from '../ops/trash.js';
+import { validateId } from '../fs/ids.js';
+import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
+import type { HostIndex, HostPicture } from '../host/picture.js';
+import { processAgeSecs, provablyDead } from '../host/liveness.js';
+import { LockIndex, type LockReport } from '../host/locks.js';
+import { problem, type Problem } from '../read/problems.js';
+import { Reader } from '../read/reader.js';
+import type { Roots } from '../fs/roots.js';
+import { rootListing, scanSandbox, type Scan } from '../read/scan.js';
+import { yieldToSignals } from './listing.js';
 
-export type { ContainerInfo } from './layouts/index.js';
+export type { ContainerInfo } from '../layouts/index.js';
 
 export interface SandboxInfo {
   id: string;

@@ -5,11 +5,11 @@
 // bucketed by sandbox, one /proc scan indexed by word.
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { isValidId } from './ids.js';
+import { isValidId } from '../fs/ids.js';
 import { MountTable, type Mount } from './mounts.js';
 import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
-import type { Roots } from './roots.js';
-import { kinds, type Kind } from './scan.js';
+import type { Roots } from '../fs/roots.js';
+import { kinds, type Kind } from '../read/scan.js';
 
 export interface SharedDir {
   path: string;

@@ -2,11 +2,11 @@
 // directories are (without a stat per path), and which removals were left
 // unfinished. The layouts decide from a Scan what a sandbox is.
 import { join } from 'node:path';
-import { listDir, lstatOrUndef } from './fsutil.js';
-import { nativeFlock } from './locks.js';
-import { TRASH_RE } from './trash.js';
-import { isValidId } from './ids.js';
-import type { Roots } from './roots.js';
+import { listDir, lstatOrUndef } from '../fs/read.js';
+import { nativeFlock } from '../host/locks.js';
+import { TRASH_RE } from '../ops/trash.js';
+import { isValidId } from '../fs/ids.js';
+import type { Roots } from '../fs/roots.js';
 
 /** What a directory entry is, from readdir or lstat; undefined when absent. */
 export type Kind = 'dir' | 'symlink' | 'other' | undefined;

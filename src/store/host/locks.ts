@@ -9,11 +9,11 @@ import { closeSync, constants as C, existsSync, fstatSync, openSync } from 'node
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BusyError, errnoPhrase, fromErrno, NotFoundError, StoreError } from './errors.js';
+import { BusyError, errnoPhrase, fromErrno, NotFoundError, StoreError } from '../fs/errors.js';
 import { describeHolders, lockHolders } from './holders.js';
 
 export { describeHolders, devInoKey, inInitialPidNs, LockIndex, lockHolders, readProcLocks, type LockReport } from './holders.js';
-export { InterruptedError } from './errors.js';
+export { InterruptedError } from '../fs/errors.js';
 
 export type LockMode = 'exclusive' | 'shared';
 

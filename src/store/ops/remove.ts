@@ -6,17 +6,17 @@
 // next rm or check --fix finishes it.
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fromErrno, NotFoundError, RefusedError } from './errors.js';
-import { listDir, lstatOrUndef } from './fsutil.js';
+import { fromErrno, NotFoundError, RefusedError } from '../fs/errors.js';
+import { listDir, lstatOrUndef } from '../fs/read.js';
 import { deleteTree, moveToTrash, TRASH_RE, trashBusy } from './trash.js';
-import { withLock } from './guard.js';
-import { openSandbox, requireContainer } from './handle.js';
-import { inspectScanned } from './inspect.js';
-import { MountTable } from './mounts.js';
-import type { ProcTable } from './procs.js';
-import type { Roots } from './roots.js';
-import { trashOf } from './scan.js';
-import { unmountAll, unmountOrder } from './unmount.js';
+import { withLock } from '../host/guard.js';
+import { openSandbox, requireContainer } from '../inspect/handle.js';
+import { inspectScanned } from '../inspect/inspect.js';
+import { MountTable } from '../host/mounts.js';
+import type { ProcTable } from '../host/procs.js';
+import type { Roots } from '../fs/roots.js';
+import { trashOf } from '../read/scan.js';
+import { unmountAll, unmountOrder } from '../host/unmount.js';
 import { refuseIfLive, refuseIfMounted, refuseIfNamed } from './witness.js';
 
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */

@@ -2,7 +2,7 @@
 // anything destructive "I could not tell" must mean "no". A pid is dead only
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
-import { errnoPhrase } from './errors.js';
+import { errnoPhrase } from '../fs/errors.js';
 import { inInitialPidNs, nativeFlock } from './locks.js';
 import { namesId } from './procs.js';
 

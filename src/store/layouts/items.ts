@@ -1,8 +1,8 @@
 // The store's items, as virtcontainers/store names them: enum value, file
 // name, and which root the file lives in.
-import { UsageError } from './errors.js';
-import { quote } from './ids.js';
-import { field, isObject, isSlice } from './gojson.js';
+import { UsageError } from '../fs/errors.js';
+import { quote } from '../fs/ids.js';
+import { field, isObject, isSlice } from '../fs/gojson.js';
 
 export type RootKind = 'config' | 'run' | 'uuid';
 

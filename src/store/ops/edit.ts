@@ -4,15 +4,15 @@
 // the runtime's own format.
 import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromErrno, StoreError, UsageError } from './errors.js';
-import { atomicWrite, lstatOrUndef, parseJson, storeDir } from './fsutil.js';
-import { withLock } from './guard.js';
-import { requireContainer, type SandboxHandle } from './handle.js';
-import { validateId } from './ids.js';
-import { inspectScanned } from './inspect.js';
-import { STATES } from './items.js';
-import type { ItemRef } from './layouts/index.js';
-import type { ProcTable } from './procs.js';
+import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
+import { atomicWrite, lstatOrUndef, parseJson, storeDir } from '../fs/read.js';
+import { withLock } from '../host/guard.js';
+import { requireContainer, type SandboxHandle } from '../inspect/handle.js';
+import { validateId } from '../fs/ids.js';
+import { inspectScanned } from '../inspect/inspect.js';
+import { STATES } from '../layouts/items.js';
+import type { ItemRef } from '../layouts/index.js';
+import type { ProcTable } from '../host/procs.js';
 import { refuseIfLive, refuseIfNamed } from './witness.js';
 
 export interface EditOptions {

@@ -1,8 +1,8 @@
 // One reader per sandbox inspection: every item is read and parsed at most
 // once, whether the listing's part of the inspection or check's deeper part
 // asks for it. A bad item becomes a typed problem, never a failed listing.
-import { NotFoundError, StoreError, UsageError, VcError } from './errors.js';
-import { CorruptItemError, hasFastRead, jsonKind, lstatOrUndef, readJson, type JsonKind } from './fsutil.js';
+import { NotFoundError, StoreError, UsageError, VcError } from '../fs/errors.js';
+import { CorruptItemError, hasFastRead, jsonKind, lstatOrUndef, readJson, type JsonKind } from '../fs/read.js';
 import { problem, type Problem } from './problems.js';
 
 type Hit = { value: unknown } | { error: unknown };

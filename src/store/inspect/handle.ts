@@ -2,13 +2,13 @@
 // resolved handle (ID, layout, paths, lock target) flows downwards. One
 // target parser serves show, set, path and raw.
 import { join } from 'node:path';
-import { NotFoundError, StoreError, UsageError } from './errors.js';
-import { lstatOrUndef } from './fsutil.js';
-import { isValidId, quote, validateId } from './ids.js';
-import { layoutOf, type ItemRef, type LayoutModule } from './layouts/index.js';
-import { sandboxPaths, type SandboxPaths } from './paths.js';
-import type { Roots } from './roots.js';
-import { scanSandbox, type Scan } from './scan.js';
+import { NotFoundError, StoreError, UsageError } from '../fs/errors.js';
+import { lstatOrUndef } from '../fs/read.js';
+import { isValidId, quote, validateId } from '../fs/ids.js';
+import { layoutOf, type ItemRef, type LayoutModule } from '../layouts/index.js';
+import { sandboxPaths, type SandboxPaths } from '../fs/paths.js';
+import type { Roots } from '../fs/roots.js';
+import { scanSandbox, type Scan } from '../read/scan.js';
 
 export interface SandboxHandle {
   roots: Roots;

@@ -3,10 +3,10 @@
 // name the sandbox, and the mounts below what would be removed. For all of
 // them, "cannot tell" means "no"; --force overrides liveness and processes,
 // never mounts.
-import { RefusedError } from './errors.js';
-import type { SandboxInfo } from './inspect.js';
-import type { MountTable } from './mounts.js';
-import { procText, splitByRole, type ProcTable } from './procs.js';
+import { RefusedError } from '../fs/errors.js';
+import type { SandboxInfo } from '../inspect/inspect.js';
+import type { MountTable } from '../host/mounts.js';
+import { procText, splitByRole, type ProcTable } from '../host/procs.js';
 
 /** Refuse (exit 5) when the hypervisor or a container process is alive, or whether it is cannot be told. */
 export function refuseIfLive(info: SandboxInfo, what: string, cid?: string): void {

@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromErrno, NotFoundError, StoreError } from './errors.js';
-import { nativeFlock } from './locks.js';
+import { nativeFlock } from '../host/locks.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
