@@ -25,14 +25,14 @@ const common = {
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // locks.ts finds its addon through __filename in the bundle, import.meta.url under tsc.
+  // fs/addon.ts finds its addon through __filename in the bundle, import.meta.url under tsc.
   logOverride: { 'empty-import-meta': 'silent' },
 };
 
 const src = resolve('src');
 // output.ts and defaults.ts hold no classes or state: small enough to copy
 // into the CLI, so --version and --help load no core.
-const own = new Set(['cli.ts', 'list-worker.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
+const own = new Set(['cli.ts', 'program.ts', 'list-worker.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
 const shared = (file) => file.startsWith(src + '/') && !file.startsWith(`${src}/commands/`) && !own.has(file);
 
 /** Commands, vendor packages and every shared module become requires of their one bundle. */
@@ -74,10 +74,10 @@ const target = addonTarget();
 rmSync('dist/native', { recursive: true, force: true });
 mkdirSync(join('dist/native', target), { recursive: true });
 const include = createRequire(import.meta.url)('node-api-headers').include_dir;
-const out = join('dist/native', target, 'vcstore-flock.node');
+const out = join('dist/native', target, 'vcstore.node');
 try {
   if (!existsSync(join(include, 'node_api.h'))) throw new Error(`no node_api.h in ${include}`);
-  execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', `-I${include}`, 'src/native/flock.c', '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', `-I${include}`, 'src/native/addon.c', '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
 } catch (e) {
   const why = `flock addon not built (${String(e.message).split('\n')[0]})`;
   if (process.env.CI === 'true' || process.env.VCSTORE_REQUIRE_ADDON === '1') {
@@ -102,7 +102,7 @@ function sharedModules() {
   return out.sort();
 }
 
-/** linux-x64-glibc and the like: what the addon is built for, as src/store/locks.ts computes it. */
+/** linux-x64-glibc and the like: what the addon is built for, as src/store/fs/addon.ts computes it. */
 function addonTarget() {
   const glibc = process.report?.getReport?.().header?.glibcVersionRuntime;
   return `${process.platform}-${process.arch}-${glibc ? 'glibc' : 'musl'}`;

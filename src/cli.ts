@@ -1,184 +1,91 @@
-// The command layer's wiring: commander setup in one place, every command
-// loaded lazily from src/commands/<name>.ts, and the one error handler that
-// maps errors to a line on stderr and an exit code.
-import { Command, CommanderError, Option } from 'commander';
+// The command layer's wiring: the declarations of src/program.ts, each
+// command loaded lazily from src/commands/<name>.ts, the environment read
+// once into the context, and the one error handler that maps errors to a
+// line on stderr and an exit code.
+import { CommanderError, type Command } from '@commander-js/extra-typings';
 import type { Ctx, Io } from './context.js';
 import { processIo } from './output.js';
-import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, parseWait, VERSION } from './defaults.js';
+import { EXIT_TEXT, VERSION } from './defaults.js';
+import * as decl from './program.js';
 
 export { VERSION };
 
 // The core (store, render, context) is one bundle loaded only when a command
 // runs or fails: --version and --help never pay for it.
 const core = async () => {
-  const [{ makeCtx }, errors, { resolveRoots }, render] = await Promise.all([import('./context.js'), import('./store/fs/errors.js'), import('./store/fs/roots.js'), import('./render/errors.js')]);
-  return { makeCtx, resolveRoots, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
+  const [{ makeCtx }, errors, { resolveRoots }, render, { useAddon }] = await Promise.all([
+    import('./context.js'),
+    import('./store/fs/errors.js'),
+    import('./store/fs/roots.js'),
+    import('./render/errors.js'),
+    import('./store/fs/addon.js'),
+  ]);
+  return { makeCtx, resolveRoots, useAddon, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
 };
 
 /** Exit codes, as the core's Exit table has them (kept here so usage errors need no core). */
 const EXIT_USAGE = 2;
 
-
 const EXIT_HELP = `
 Exit status:
-  0  success
-  1  failure (I/O error, corrupt item, refusing a symlink or special file)
-  2  usage error or invalid ID
-  3  not found (sandbox, container, item)
-  4  busy: the lock is held, or the wait ran out
-  5  refused: a live sandbox, liveness that cannot be told, a runtime process
-     naming it, or mounts below it (--force overrides all but mounts)
-  6  check found problems
-  130/143  interrupted by SIGINT/SIGTERM (lock -- CMD exits with CMD's status)`;
+${Object.entries(EXIT_TEXT)
+  .map(([c, t]) => `  ${c.padEnd(7)}  ${t}`)
+  .join('\n')}`;
 
-function waitOptions(cmd: Command, dflt: number, what = 'the sandbox lock'): Command {
-  return cmd
-    .addOption(new Option('-w, --wait <secs>', `seconds to wait for ${what} ("inf": no limit; default ${dflt})`).argParser(parseWait))
-    .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
+/** A command's run, checked against its declaration: its arguments, its options, then the command. */
+type Run<Args extends unknown[], Opts> = (ctx: Ctx, ...args: [...Args, Opts, Command<Args, any, any>]) => Promise<number | void>;
+
+/** What the wiring reads from the environment, once: the switches the core is given. */
+export function settingsFrom(env: NodeJS.ProcessEnv) {
+  return {
+    workers: env.VCSTORE_WORKERS !== '0',
+    youngMb: Number(env.VCSTORE_WORKER_YOUNG_MB) || 6,
+    addon: env.VCSTORE_ADDON !== '0',
+  };
 }
 
-type Loader = () => Promise<{ run: (ctx: Ctx, ...args: any[]) => Promise<number | void> }>;
+export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env, state: RunState = { code: 0 }) {
+  const program = decl.programOf().addHelpText('after', EXIT_HELP);
 
-export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env, state: RunState = { code: 0 }): Command {
-  const program = new Command('vcstore');
-  program
-    .description('Inspect and repair the sandbox stores of Kata Containers (/var/lib/vc/sbs, /run/vc/sbs).')
-    .version(VERSION, '-V, --version', 'print the version and exit')
-    .helpOption('-h, --help', 'show help')
-    .addOption(new Option('--prefix <dir>', 'join DIR in front of every store root (like the Go VCStorePrefix)').env('VCSTORE_PREFIX'))
-    .option('--json', 'machine output: one JSON document on stdout')
-    .option('--no-color', 'no colour (also NO_COLOR=1; colour is only ever used on a TTY)')
-    .option('--no-progress', 'no progress line on stderr (also VCSTORE_NO_PROGRESS=1; only ever drawn on a terminal)')
-    .option('--verbose', 'with --version: also print the lock backend in use (addon or flock(1)) and the target')
-    .showHelpAfterError(false)
-    .addHelpText('after', EXIT_HELP);
-
-  const action =
-    (load: Loader) =>
-    async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      const opts = cmd.optsWithGlobals();
-      const { makeCtx, resolveRoots, UsageError } = await core();
+  const wire = <Args extends unknown[], Opts extends Record<string, unknown>>(cmd: Command<Args, Opts, any>, load: () => Promise<NoInfer<Run<Args, Opts>>>) =>
+    cmd.action(async (...args) => {
+      const self = args[args.length - 1] as unknown as Command<Args, Opts, any>;
+      const opts = self.optsWithGlobals() as { prefix?: string; json?: boolean; color?: boolean; progress?: boolean };
+      const { makeCtx, resolveRoots, useAddon, UsageError } = await core();
       // An empty prefix would silently mean the host's real store: an unset
       // variable in a cleanup script must not get there.
       if (opts.prefix === '') throw new UsageError('empty --prefix (or VCSTORE_PREFIX=): give a directory, or leave it unset for the host store');
+      const settings = settingsFrom(env);
+      useAddon(settings.addon);
+      const parent = self.parent;
       const ctx = await makeCtx({
         roots: resolveRoots({ prefix: opts.prefix, env }),
+        settings,
         json: Boolean(opts.json),
         color: opts.color,
         env,
         io,
         noProgress: opts.progress === false,
-        command: cmd.parent && cmd.parent.name() !== 'vcstore' ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name(),
+        command: parent && parent.name() !== 'vcstore' ? `${parent.name()} ${self.name()}` : self.name(),
       });
       state.ctx = ctx;
-      const mod = await load();
-      const code = await mod.run(ctx, ...args.slice(0, -2), cmd.opts(), cmd);
+      const run = await load();
+      const code = await run(ctx, ...(args as unknown as [...Args, Opts, Command<Args, any, any>]));
       if (typeof code === 'number') state.code = code;
-    };
+    });
 
-  program
-    .command('ls')
-    .description('list sandboxes with state, hypervisor liveness, containers and lock holders (never blocks, never writes)')
-    .option('-q, --quiet', 'print sandbox IDs only, one per line')
-    .option('--state <state>', 'only sandboxes in this state (ready, running, paused, stopped, or "none")')
-    .option('--no-trunc', 'do not truncate IDs to 12 characters')
-    .action(action(() => import('./commands/ls.js')));
-
-  waitOptions(
-    program
-      .command('show')
-      .description('summary of a sandbox or container, or one item as JSON (takes the shared lock)')
-      .argument('<sid>', 'sandbox ID')
-      .argument('[cid]', 'container ID')
-      .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
-      .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)'),
-    DEFAULT_WAIT.read,
-  ).action(action(() => import('./commands/show.js')));
-
-  program
-    .command('path')
-    .description('print the store roots, or the paths of a sandbox, container or item')
-    .argument('[sid]', 'sandbox ID')
-    .argument('[cid]', 'container ID')
-    .argument('[item]', 'item name')
-    .action(action(() => import('./commands/path.js')));
-
-  waitOptions(
-    program
-      .command('lock')
-      .description('report who holds a sandbox lock, or run CMD while holding it')
-      .argument('<sid>', 'sandbox ID')
-      .argument('[cmd...]', 'command to run under the lock (after --); it inherits the lock as fd 3')
-      .option('-s, --shared', 'take the shared lock (as readers do) instead of the exclusive one'),
-    DEFAULT_WAIT.change,
-  ).action(action(() => import('./commands/lock.js')));
-
-  waitOptions(
-    program
-      .command('rm')
-      .description('remove sandboxes: config root, VM dir, shared dir and run-time root (takes the exclusive lock)')
-      .argument('<sid...>', 'sandbox IDs')
-      .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
-      .option('--dry-run', 'print what would be removed, change nothing')
-      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)")
-      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing'),
-    DEFAULT_WAIT.change,
-  ).action(action(() => import('./commands/rm.js')));
-
-  waitOptions(
-    program
-      .command('raw')
-      .description('create a raw item under raw/ and print its file:// URL, or list raw items')
-      .argument('<sid>', 'sandbox ID')
-      .argument('[name]', 'item name (default: raw-<random>, created 0600)')
-      .option('-c, --container <cid>', "use the container's raw/ directory")
-      .option('-l, --list', 'list raw items with their sizes'),
-    DEFAULT_WAIT.change,
-  ).action(action(() => import('./commands/raw.js')));
-
-  const uuid = program
-    .command('uuid')
-    .description('show the 8 ACRN VM UUID slots: busy, free, the sandbox using each, leaked ones')
-    .action(action(() => import('./commands/uuid.js')));
-  waitOptions(
-    uuid
-      .command('free')
-      .description('mark an ACRN UUID slot free (atomically, under the UUID store lock)')
-      .argument('<slot>', 'slot number 0-7, or the slot\'s UUID')
-      .option('-f, --force', 'free it even if a live sandbox uses it')
-      .option('--dry-run', 'say what would change, change nothing'),
-    DEFAULT_WAIT.change,
-    'the UUID store lock',
-  ).action(action(async () => ({ run: (await import('./commands/uuid.js')).free })));
-
-  waitOptions(
-    program
-      .command('set')
-      .description('replace one item with JSON from FILE or standard input, or rewrite the state (exclusive lock)')
-      .argument('<sid>', 'sandbox ID')
-      .argument('[args...]', '[CID] ITEM [FILE|-]')
-      .option('--state <state>', "rewrite only state.json's state: ready, running, paused or stopped")
-      .option('-f, --force', 'write even if the hypervisor is alive')
-      .option('--dry-run', 'validate and say what would be written, change nothing'),
-    DEFAULT_WAIT.change,
-  ).action(action(() => import('./commands/set.js')));
-
-  program
-    .command('check')
-    .description('find leaked and stuck state in one pass; exit 6 when problems are found')
-    .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
-    .option('--dry-run', 'with --fix: print the plan, change nothing')
-    .option('--stuck-after <secs>', 'report a lock holder or waiter older than this as stuck', String(DEFAULT_STUCK_AFTER))
-    .option('--format <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
-    .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
-    .action(action(() => import('./commands/check.js')));
-
-  program
-    .command('completion')
-    .description('print a shell completion script (commands, options, sandbox IDs from the store)')
-    .argument('<shell>', 'bash or zsh')
-    .action(action(() => import('./commands/completion.js')));
+  wire(decl.ls(program), async () => (await import('./commands/ls.js')).run);
+  wire(decl.show(program), async () => (await import('./commands/show.js')).run);
+  wire(decl.path(program), async () => (await import('./commands/path.js')).run);
+  wire(decl.lock(program), async () => (await import('./commands/lock.js')).run);
+  wire(decl.rm(program), async () => (await import('./commands/rm.js')).run);
+  wire(decl.raw(program), async () => (await import('./commands/raw.js')).run);
+  const uuid = decl.uuid(program);
+  wire(uuid, async () => (await import('./commands/uuid.js')).run);
+  wire(decl.uuidFree(uuid), async () => (await import('./commands/uuid.js')).free);
+  wire(decl.set(program), async () => (await import('./commands/set.js')).run);
+  wire(decl.check(program), async () => (await import('./commands/check.js')).run);
+  wire(decl.completion(program), async () => (await import('./commands/completion.js')).run);
 
   const output = {
     writeOut: (str: string) => io.stdout(str),
@@ -190,12 +97,11 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
   };
   program.exitOverride();
   program.configureOutput(output);
-  const walk = (c: Command) => {
+  const walk = (c: Command<any[], any, any> | decl.Program) => {
     for (const sub of c.commands) {
       sub.exitOverride();
       sub.configureOutput(output);
-      sub.addHelpText('after', EXIT_HELP);
-      walk(sub);
+      walk(sub as Command<any[], any, any>);
     }
   };
   walk(program);
@@ -233,7 +139,7 @@ export async function handleError(err: unknown, io: Io, command: string, json: b
 }
 
 /** The command word(s) of argv, for messages ("uuid free", "ls"). */
-function commandName(program: Command, argv: string[]): string {
+function commandName(program: decl.Program, argv: string[]): string {
   const names = new Set(program.commands.map((c) => c.name()));
   const i = argv.findIndex((a, j) => j >= 2 && names.has(a));
   if (i < 0) return '';
@@ -245,7 +151,8 @@ export async function main(argv: string[], io: Io = processIo, env: NodeJS.Proce
   const state: RunState = { code: 0 };
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
   if (args.includes('--verbose') && (args.includes('--version') || args.includes('-V'))) {
-    const { lockBackend, addonTarget } = await import('./store/host/locks.js');
+    const { lockBackend, addonTarget, useAddon } = await import('./store/fs/addon.js');
+    useAddon(settingsFrom(env).addon);
     io.stdout(`${VERSION}\nlock backend: ${lockBackend()}\ntarget: ${addonTarget()}, node ${process.version}\n`);
     return 0;
   }

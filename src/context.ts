@@ -4,6 +4,7 @@
 // SIGHUP abort a lock wait or stop bulk work between two sandboxes).
 import { InterruptedError } from './store/fs/errors.js';
 import type { Roots } from './store/fs/roots.js';
+import type { ListingSettings } from './store/inspect/listing.js';
 import { makePaint, type Paint } from './render/paint.js';
 import { errorText } from './render/errors.js';
 import { Progress } from './render/progress.js';
@@ -18,6 +19,8 @@ export interface Io {
 
 export interface Ctx {
   roots: Roots;
+  /** What the wiring read from the environment for listings (workers, the addon). */
+  settings: ListingSettings;
   json: boolean;
   /** The command word(s), for messages ("uuid free"). */
   command: string;
@@ -54,6 +57,7 @@ export interface Ctx {
 
 export interface CtxOptions {
   roots: Roots;
+  settings: ListingSettings;
   json: boolean;
   color: boolean | undefined;
   env: NodeJS.ProcessEnv;
@@ -93,6 +97,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
   };
   const ctx: Ctx = {
     roots: o.roots,
+    settings: o.settings,
     json: o.json,
     command: o.command,
     paint: await makePaint(color),

@@ -8,7 +8,9 @@ import { UsageError, NotFoundError, StoreError } from '../src/store/fs/errors.js
 import { isValidId, validateId } from '../src/store/fs/ids.js';
 import { ITEMS, resolveItem } from '../src/store/layouts/items.js';
 import { isRootless, resolveRoots } from '../src/store/fs/roots.js';
-import { atomicWrite, goJson, CorruptItemError, readJson, readRegular, cleanStaleTemps } from '../src/store/fs/read.js';
+import { CorruptItemError, readJson, readRegular } from '../src/store/fs/read.js';
+import { atomicWrite, cleanStaleTemps } from '../src/store/fs/write.js';
+import { goJson } from '../src/store/fs/gojson.js';
 import { removeTree } from '../src/store/ops/trash.js';
 import { devInoKey, readProcLocks } from '../src/store/host/locks.js';
 import { hypervisorTypeOf } from '../src/store/layouts/legacy.js';

@@ -1,11 +1,13 @@
 // Locks against real flock(2) holders in other processes.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/fs/errors.js';
-import { acquire, addonTarget, InterruptedError, lockHolders, nativeFlock } from '../src/store/host/locks.js';
-import { addSandbox, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vc, vcAsync, vcp } from './helpers.js';
+import { acquire, InterruptedError, lockHolders } from '../src/store/host/locks.js';
+import { addon as nativeFlock, addonTarget } from '../src/store/fs/addon.js';
+import { addSandbox, BIN, collect, flockFree, holdFlock, ROOT, runLock, scratch, sleep, snapshot, vc, vcAsync, vcp } from './helpers.js';
 
 const { tmp } = scratch();
 const store = (...sids: string[]) => {
@@ -106,7 +108,7 @@ describe('core locking', () => {
 });
 
 for (const mode of ['native', 'helper'] as const) {
-const env = mode === 'helper' ? { VCSTORE_FLOCK: 'helper' } : {};
+const env = mode === 'helper' ? { VCSTORE_ADDON: '0' } : {};
 describe(`vcstore lock (${mode} flock)`, () => {
   it('probe: free exits 0 and takes nothing', () => {
     const p = store('s1');
@@ -132,10 +134,10 @@ describe(`vcstore lock (${mode} flock)`, () => {
       await h.release();
     }
   });
-  it('probe with /proc/locks missing says it cannot tell (exit 1)', () => {
+  it('probe from another pid namespace, where /proc/locks hides the host, says it cannot tell (exit 1)', { skip: process.getuid?.() !== 0 && 'needs root for unshare --pid' }, () => {
     const p = store('s1');
-    const r = vcp(p, ['lock', 's1'], { env: { ...env, VCSTORE_PROC_LOCKS: '/nonexistent' } });
-    assert.equal(r.code, 1);
+    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, 'lock', 's1'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+    assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /unknown/);
   });
   it('runs CMD under the lock: flock -n from outside cannot enter; exit status is CMD\'s', () => {
@@ -226,15 +228,15 @@ describe(`vcstore lock (${mode} flock)`, () => {
 
 describe('flock implementation', () => {
   // Under CI the addon must be there: a build that silently fell back to flock(1) fails here.
-  const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore-flock.node'));
+  const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore.node'));
   it('this build uses the in-process flock(2) addon (flock(1) only for waits)', { skip: built || process.env.CI === 'true' ? false : 'addon not built (no C compiler)' }, () => {
-    assert.ok(built, `dist/native/${addonTarget()}/vcstore-flock.node`);
+    assert.ok(built, `dist/native/${addonTarget()}/vcstore.node`);
     assert.ok(nativeFlock());
   });
   it('vcstore --version --verbose names the lock backend in use', () => {
     const native = vc(['--version', '--verbose']);
     assert.equal(native.code, 0);
-    assert.match(native.stdout, built ? /^\d+\.\d+\.\d+\nlock backend: flock\(2\) through the Node-API addon .*linux-[a-z0-9]+-(glibc|musl)\/vcstore-flock\.node/ : /lock backend: util-linux flock\(1\)/);
-    assert.match(vc(['--version', '--verbose'], { env: { VCSTORE_FLOCK: 'helper' } }).stdout, /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_FLOCK=helper\)/);
+    assert.match(native.stdout, built ? /^\d+\.\d+\.\d+\nlock backend: flock\(2\) through the Node-API addon .*linux-[a-z0-9]+-(glibc|musl)\/vcstore\.node/ : /lock backend: util-linux flock\(1\)/);
+    assert.match(vc(['--version', '--verbose'], { env: { VCSTORE_ADDON: '0' } }).stdout, /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_ADDON=0/);
   });
 });

@@ -7,11 +7,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { addonTarget, nativeFlock } from '../src/store/host/locks.js';
+import { addon as nativeFlock, addonTarget } from '../src/store/fs/addon.js';
 import { ROOT, scratch } from './helpers.js';
 
 const { tmp } = scratch();
-const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore-flock.node'));
+const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore.node'));
 const skip = built || process.env.CI === 'true' ? false : 'addon not built';
 const kind = (v: unknown) => (v === null ? 3 : Array.isArray(v) ? 2 : typeof v === 'object' ? 1 : 4);
 

@@ -1,8 +1,11 @@
 import type { Ctx } from '../context.js';
+import type { check as declared, OptsOf } from '../program.js';
+import { DEFAULT_STUCK_AFTER } from '../defaults.js';
 import { Exit, UsageError } from '../store/fs/errors.js';
-import { readFileSync } from 'node:fs';
-import { check, fix, type CheckReport, type Finding, type FixAction } from '../store/inspect/check.js';
-import { atomicWrite } from '../store/fs/read.js';
+import { readTextIfAny } from '../store/fs/read.js';
+import { atomicWrite } from '../store/fs/write.js';
+import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
+import { fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
@@ -10,18 +13,12 @@ import { table } from '../render/table.js';
 import { ChunkedWriter } from '../output.js';
 import type { Progress } from '../render/progress.js';
 
-interface Opts {
-  fix?: boolean;
-  dryRun?: boolean;
-  stuckAfter: string;
-  format?: string;
-  textfile?: string;
-}
+
+type Opts = OptsOf<typeof declared>;
 
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
-  const stuckAfter = Number(o.stuckAfter);
-  if (!Number.isFinite(stuckAfter) || stuckAfter < 0) throw new UsageError(`invalid --stuck-after ${JSON.stringify(o.stuckAfter)}`);
+  const stuckAfter = o.stuckAfter ?? DEFAULT_STUCK_AFTER;
   if (o.format !== undefined && ctx.json && o.format !== 'json') throw new UsageError(`--json and --format ${o.format} exclude each other`);
   const format = o.format ?? (ctx.json ? 'json' : 'table');
   if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid --format ${JSON.stringify(o.format)}: table, json or prometheus`);
@@ -31,6 +28,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   let bar: Progress | null | undefined;
   const report = await check(ctx.roots, {
     stuckAfter,
+    settings: ctx.settings,
     signal,
     onWorkerFailure: workerWarning(ctx),
     // The total is known once the roots are listed: the line starts with the first sandbox.
@@ -125,18 +123,15 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let report: CheckReport | null = null;
   let failure: unknown;
   try {
-    report = await check(ctx.roots, { stuckAfter, signal: ctx.interruptible(), onWorkerFailure: workerWarning(ctx) });
+    report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal: ctx.interruptible(), onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;
   }
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let lastSuccess: number | null = report ? Math.floor(Date.now() / 1000) : null;
   if (!report && o.textfile !== undefined) {
-    try {
-      lastSuccess = previousLastSuccess(readFileSync(o.textfile, 'utf8'));
-    } catch {
-      /* no previous file */
-    }
+    const previous = readTextIfAny(o.textfile);
+    if (previous !== null) lastSuccess = previousLastSuccess(previous);
   }
   const text = prometheusText(report, { completed: report !== null, durationSeconds, lastSuccess });
   if (o.textfile !== undefined) atomicWrite(o.textfile, text, { mode: 0o644 });

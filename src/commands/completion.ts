@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Ctx } from '../context.js';
 import { UsageError } from '../store/fs/errors.js';
 import { ITEMS } from '../store/layouts/items.js';
@@ -13,10 +13,21 @@ interface Spec {
   subcommands: string[];
 }
 
-function specs(program: Command): { global: string[]; commands: Spec[] } {
-  const flags = (c: Command) => c.options.flatMap((o) => [o.short, o.long].filter((x): x is string => Boolean(x)));
+/** Every flag that takes a value (`--wait SECS`), from commander's own declarations. */
+function valueFlags(program: CommandUnknownOpts): string[] {
+  const out = new Set<string>();
+  const walk = (c: CommandUnknownOpts) => {
+    for (const o of c.options) if (o.required || o.optional) for (const f of [o.short, o.long]) if (f && f !== '--prefix') out.add(f);
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  return [...out].sort();
+}
+
+function specs(program: CommandUnknownOpts): { global: string[]; commands: Spec[]; values: string } {
+  const flags = (c: CommandUnknownOpts) => c.options.flatMap((o) => [o.short, o.long].filter((x): x is string => Boolean(x)));
   const commands: Spec[] = [];
-  const walk = (c: Command, prefix: string) => {
+  const walk = (c: CommandUnknownOpts, prefix: string) => {
     for (const sub of c.commands) {
       if (sub.name() === 'help') continue;
       const name = prefix ? `${prefix} ${sub.name()}` : sub.name();
@@ -25,13 +36,13 @@ function specs(program: Command): { global: string[]; commands: Spec[] } {
     }
   };
   walk(program, '');
-  return { global: [...flags(program)], commands };
+  return { global: [...flags(program)], commands, values: valueFlags(program).join('|') };
 }
 
 const ID_COMMANDS = ['show', 'lock', 'rm', 'raw', 'set', 'path'];
 const ITEM_WORDS = [...new Set(ITEMS.flatMap((i) => [i.name, i.file]))].join(' ');
 
-function bash(program: Command): string {
+function bash(program: CommandUnknownOpts): string {
   const s = specs(program);
   const top = s.commands.filter((c) => !c.name.includes(' ')).map((c) => c.name);
   const cases = s.commands
@@ -55,7 +66,7 @@ _vcstore() {
     case "$w" in
       --prefix) prefix="\${COMP_WORDS[i+1]}"; ((i++)) ;;
       --prefix=*) prefix="\${w#--prefix=}" ;;
-      --wait|-w|--state|--container|-c|--stuck-after) ((i++)) ;;
+      ${s.values}) ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd="$w"; elif [ "$cmd" = uuid ] && [ -z "$sub" ] && [ "$npos" -eq 0 ]; then sub="$w"; else ((npos++)); fi ;;
     esac
@@ -63,7 +74,7 @@ _vcstore() {
   case "$prev" in
     --prefix) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "ready running paused stopped none" -- "$cur")); return ;;
-    --wait|-w|--stuck-after|--container|-c) return ;;
+    ${s.values.split('|').filter((f) => f !== '--state').join('|')}) return ;;
   esac
   if [ -z "$cmd" ]; then
     COMPREPLY=($(compgen -W "${top.join(' ')} ${s.global.join(' ')}" -- "$cur"))
@@ -93,7 +104,7 @@ complete -F _vcstore vcstore
 `;
 }
 
-function zsh(program: Command): string {
+function zsh(program: CommandUnknownOpts): string {
   const s = specs(program);
   const top = s.commands.filter((c) => !c.name.includes(' '));
   return `#compdef vcstore
@@ -106,7 +117,7 @@ _vcstore() {
     case "$w" in
       --prefix) prefix="\${words[i+1]}"; ((i++)) ;;
       --prefix=*) prefix="\${w#--prefix=}" ;;
-      --wait|-w|--state|--container|-c|--stuck-after) ((i++)) ;;
+      ${s.values}) ((i++)) ;;
       -*) ;;
       *) if [[ -z "$cmd" ]]; then cmd="$w"; elif [[ "$cmd" == uuid && -z "$sub" && $npos -eq 0 ]]; then sub="$w"; else ((npos++)); fi ;;
     esac
@@ -114,7 +125,7 @@ _vcstore() {
   case "\${words[CURRENT-1]}" in
     --prefix) _files -/; return ;;
     --state) compadd ready running paused stopped none; return ;;
-    --wait|-w|--stuck-after|--container|-c) return ;;
+    ${s.values.split('|').filter((f) => f !== '--state').join('|')}) return ;;
   esac
   if [[ -z "$cmd" ]]; then
     if [[ "$PREFIX" == -* ]]; then compadd -- ${s.global.join(' ')}; return; fi
@@ -142,8 +153,9 @@ compdef _vcstore vcstore
 `;
 }
 
-export async function run(ctx: Ctx, shell: string, _o: unknown, cmd: Command): Promise<number> {
-  const program = cmd.parent!;
+export async function run(ctx: Ctx, shell: string, _o: unknown, cmd: CommandUnknownOpts): Promise<number> {
+  const program = cmd.parent;
+  if (!program) throw new UsageError('completion needs the program it belongs to');
   if (shell === 'bash') ctx.write(bash(program));
   else if (shell === 'zsh') ctx.write(zsh(program));
   else throw new UsageError(`unknown shell ${JSON.stringify(shell)}: bash or zsh`);

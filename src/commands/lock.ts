@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
 import { constants as osc } from 'node:os';
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import type { lock, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit, StoreError } from '../store/fs/errors.js';
 import { acquire, describeHolders, lockHolders } from '../store/host/locks.js';
 import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 
-interface Opts extends WaitOpts {
-  shared?: boolean;
-}
+
+type Opts = OptsOf<typeof lock>;
 
 export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
   const target = requireLockTarget(requireSandbox(ctx.roots, sid));

@@ -1,14 +1,13 @@
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import type { raw, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { withLock } from '../store/host/guard.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { createRaw, rawDir, rawItems } from '../store/ops/edit.js';
 import { termSafe } from '../render/safe.js';
 
-interface Opts extends WaitOpts {
-  container?: string;
-  list?: boolean;
-}
+
+type Opts = OptsOf<typeof raw>;
 
 export async function run(ctx: Ctx, sid: string, name: string | undefined, o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import type { rm, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { yieldToSignals } from '../store/inspect/listing.js';
 import { validateId } from '../store/fs/ids.js';
@@ -9,12 +10,8 @@ import { removeContainer, removeSandbox, type RemoveResult } from '../store/ops/
 import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
-interface Opts extends WaitOpts {
-  force?: boolean;
-  dryRun?: boolean;
-  container?: string;
-  unmount?: boolean;
-}
+
+type Opts = OptsOf<typeof rm>;
 
 interface Outcome {
   id: string;

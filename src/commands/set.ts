@@ -1,17 +1,15 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import type { set, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { fromErrno, UsageError } from '../store/fs/errors.js';
 import { MAX_ITEM_BYTES } from '../store/fs/read.js';
 import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js';
 import { setItem } from '../store/ops/edit.js';
 import { ProcTable } from '../store/host/procs.js';
 
-interface Opts extends WaitOpts {
-  force?: boolean;
-  state?: string;
-  dryRun?: boolean;
-}
+
+type Opts = OptsOf<typeof set>;
 
 /**
  * set SID [CID] ITEM [FILE|-]   or   set SID [CID] [state] --state STATE

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
+import type { show, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { NotFoundError } from '../store/fs/errors.js';
 import { describeHolders, LockIndex, type LockReport } from '../store/host/locks.js';
 import { withLock } from '../store/host/guard.js';
@@ -15,9 +16,8 @@ import { problemJson, prettyJson, sandboxJson } from '../render/json.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 
-interface Opts extends WaitOpts {
-  lock: boolean;
-}
+
+type Opts = OptsOf<typeof show>;
 
 export async function run(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
   const h = requireSandbox(ctx.roots, sid);

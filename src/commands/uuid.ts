@@ -1,6 +1,8 @@
 import type { Ctx } from '../context.js';
-import { DEFAULT_WAIT, waitOf, type WaitOpts } from '../options.js';
-import { freeUuidSlot, parseSlot, readUuidStore } from '../store/inspect/uuid.js';
+import type { uuidFree, OptsOf } from '../program.js';
+import { DEFAULT_WAIT, waitOf } from '../options.js';
+import { parseSlot, readUuidStore } from '../store/inspect/uuid.js';
+import { freeUuidSlot } from '../store/ops/uuid.js';
 import { table } from '../render/table.js';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -20,12 +22,8 @@ export async function run(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-interface FreeOpts extends WaitOpts {
-  force?: boolean;
-  dryRun?: boolean;
-}
 
-export async function free(ctx: Ctx, slotArg: string, o: FreeOpts): Promise<number> {
+export async function free(ctx: Ctx, slotArg: string, o: OptsOf<typeof uuidFree>): Promise<number> {
   const slot = parseSlot(slotArg);
   const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });
   if (ctx.json) ctx.out(JSON.stringify(r));

@@ -10,6 +10,9 @@ export const Exit = {
   BUSY: 4,
   REFUSED: 5,
   PROBLEMS: 6,
+  /** lock SID -- CMD: CMD cannot be run / was not found (the shells' convention). */
+  COMMAND_NOT_EXECUTABLE: 126,
+  COMMAND_NOT_FOUND: 127,
 } as const;
 export type ExitCode = (typeof Exit)[keyof typeof Exit];
 
@@ -83,18 +86,36 @@ export class RefusedError extends VcError {
   }
 }
 
+/** What a StoreError knows besides its message, set once by its constructor. */
+export interface StoreErrorFacts {
+  path?: string | undefined;
+  /** EACCES/EPERM: the handler says which command needs root. */
+  permission?: boolean;
+  /** The path was a symbolic link that was not followed. */
+  symlink?: boolean;
+  /** The errno name behind it, when there was one. */
+  errno?: string | undefined;
+}
+
 /** I/O failure, a corrupt item, a symlink or special file where an item should be. */
 export class StoreError extends VcError {
   readonly path: string | undefined;
-  /** Set for EACCES/EPERM: the handler says which command needs root. */
-  permission = false;
-  /** Set when the path was a symbolic link that was not followed. */
-  symlink = false;
-  /** The errno name behind it, when there was one. */
-  errno: string | undefined;
-  constructor(message: string, path?: string) {
+  readonly permission: boolean;
+  readonly symlink: boolean;
+  readonly errno: string | undefined;
+  constructor(message: string, facts: StoreErrorFacts = {}) {
     super(message, Exit.FAILURE);
-    this.path = path;
+    this.path = facts.path;
+    this.permission = facts.permission ?? false;
+    this.symlink = facts.symlink ?? false;
+    this.errno = facts.errno;
+  }
+}
+
+/** `lock SID -- CMD` could not start CMD: 127 when it is not found, 126 when it cannot be run (the shells' convention). */
+export class CommandStartError extends VcError {
+  constructor(message: string, reason: 'not-found' | 'not-executable') {
+    super(message, reason === 'not-found' ? Exit.COMMAND_NOT_FOUND : Exit.COMMAND_NOT_EXECUTABLE);
   }
 }
 
@@ -128,6 +149,7 @@ const PHRASES: Record<string, string> = {
   ENXIO: 'no such device or address',
   ENODEV: 'no such device',
   EOPNOTSUPP: 'operation not supported',
+  ERR_INVALID_ARG_VALUE: 'the path holds a NUL byte',
   ENOTSUP: 'operation not supported',
 };
 
@@ -151,11 +173,12 @@ export function fromErrno(err: unknown, path: string | undefined, doing: string)
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const where = path ?? (typeof e?.path === 'string' ? e.path : undefined);
-  if (code === undefined) return new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${String(e?.message ?? err).split('\n')[0]}`, where);
+  if (code === undefined) return new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${String(e?.message ?? err).split('\n')[0]}`, { path: where });
   if (code === 'ENOENT') return new NotFoundError(`${where ?? 'file'}: no such file or directory`);
-  const out = new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${errnoPhrase(code)}`, where);
-  out.errno = code;
-  if (code === 'EACCES' || code === 'EPERM') out.permission = true;
-  if (code === 'ELOOP') out.symlink = true;
-  return out;
+  return new StoreError(`cannot ${doing}${where ? ` ${where}` : ''}: ${errnoPhrase(code)}`, {
+    path: where,
+    errno: code,
+    permission: code === 'EACCES' || code === 'EPERM',
+    symlink: code === 'ELOOP',
+  });
 }

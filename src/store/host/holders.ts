@@ -24,7 +24,7 @@ export function readProcLocks(text?: string | null): Map<string, ProcLock[]> | n
   let src = text;
   if (src === undefined) {
     try {
-      src = readFileSync(process.env.VCSTORE_PROC_LOCKS || '/proc/locks', 'utf8');
+      src = readFileSync('/proc/locks', 'utf8');
     } catch {
       return null;
     }

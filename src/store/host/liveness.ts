@@ -2,8 +2,10 @@
 // anything destructive "I could not tell" must mean "no". A pid is dead only
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
-import { errnoPhrase } from '../fs/errors.js';
-import { inInitialPidNs, nativeFlock } from './locks.js';
+import { errnoPhrase, NotFoundError } from '../fs/errors.js';
+import { readRegular } from '../fs/read.js';
+import { addon, ERRNO } from '../fs/addon.js';
+import { inInitialPidNs } from './holders.js';
 import { namesId } from './procs.js';
 
 export interface Liveness {
@@ -47,8 +49,8 @@ export function blindness(): string | null {
 
 /** kill(pid, 0): through the addon without an exception, else process.kill. */
 function signal0(pid: number): string {
-  const fast = pid <= 0x7fffffff ? nativeFlock()?.kill0?.(pid) : undefined;
-  if (fast !== undefined) return fast === 0 ? 'ok' : fast === 3 ? 'ESRCH' : fast === 1 ? 'EPERM' : errnoPhrase(fast);
+  const fast = pid <= 0x7fffffff ? addon()?.kill0(pid) : undefined;
+  if (fast !== undefined) return fast === 0 ? 'ok' : fast === ERRNO.ESRCH ? 'ESRCH' : fast === ERRNO.EPERM ? 'EPERM' : errnoPhrase(fast);
   try {
     process.kill(pid, 0);
     return 'ok';
@@ -121,4 +123,20 @@ export function processAgeSecs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** qemu and acrn run with `-name sandbox-<sid>`; the others carry the sid in socket paths. */
+export const cmdlineMark = (type: string | null, sid: string): string => (type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
+
+/** /run/vc/vm/<sid>/pid: a pid, or why it cannot be used; undefined when there is none. */
+export function readPidFile(path: string): PidSource | undefined {
+  let text: string;
+  try {
+    text = readRegular(path, 64).toString('latin1').trim();
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    return { pid: null, bad: `${path} cannot be read` };
+  }
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? { pid: n } : { pid: null, bad: `${path} is corrupt` };
 }

@@ -5,10 +5,8 @@
 // belongs to the open file description, so our fd holds the lock after the
 // helper exits; closing it releases it, and the kernel does if we die.
 // See README "Locking".
-import { closeSync, constants as C, existsSync, fstatSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, constants as C, fstatSync, openSync } from 'node:fs';
+import { addon, ERRNO, LOCK } from '../fs/addon.js';
 import { BusyError, errnoPhrase, fromErrno, NotFoundError, StoreError } from '../fs/errors.js';
 import { describeHolders, lockHolders } from './holders.js';
 
@@ -49,7 +47,7 @@ export function openLockTarget(path: string): number {
   const st = fstatSync(fd);
   if (!st.isFile() && !st.isDirectory()) {
     closeSync(fd);
-    throw new StoreError(`refusing to lock ${path}: not a regular file or directory`, path);
+    throw new StoreError(`refusing to lock ${path}: not a regular file or directory`, { path });
   }
   return fd;
 }
@@ -60,74 +58,6 @@ export function flockArgs(mode: LockMode, wait: number): string[] {
   else if (Number.isFinite(wait)) args.push('-w', String(wait));
   args.push('-E', String(FLOCK_BUSY), '3');
   return args;
-}
-
-// ---------------------------------------------------------------------------
-// The fast path: flock(2) in process through a small Node-API addon shipped
-// prebuilt in dist/native. It only ever tries without blocking; a wait (and
-// any host where the addon does not load) goes through flock(1), which can be
-// cancelled. VCSTORE_FLOCK=helper forces flock(1) for every lock.
-
-const LOCK_SH = 1;
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const EWOULDBLOCK = 11;
-
-export interface NativeFlock {
-  flock(fd: number, op: number): number;
-  /** One item read in one call: its text, or a negative code (see src/native/flock.c). */
-  readItem?(path: string, max: number): string | number;
-  /** Only validate an item's JSON: 1 object, 2 array, 3 null, 4 another value, or a negative code. */
-  checkJson?(path: string, max: number): number;
-  /** kill(pid, 0) without an exception: 0 or the errno value. */
-  kill0?(pid: number): number;
-  /** Delete a directory tree without leaving its device: 0 or -errno (-18 EXDEV: a mount). */
-  removeTree?(path: string): number;
-  /** A directory's entries as "<type><name>\0..." (d, l, f, o, u), or -errno. */
-  listDir?(path: string): string | number;
-}
-let native: NativeFlock | null | undefined;
-
-function here(): string {
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-}
-
-/** The target an addon is built for: linux-x64-glibc and the like (scripts/build.mjs uses the same rule). */
-export function addonTarget(): string {
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return `${process.platform}-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}`;
-}
-
-/** Which lock backend this process uses, for `vcstore --version --verbose`. */
-export function lockBackend(): string {
-  const n = nativeFlock();
-  if (n) return `flock(2) through the Node-API addon ${addonPath}; waits through util-linux flock(1)`;
-  if (process.env.VCSTORE_FLOCK === 'helper') return 'util-linux flock(1) for every lock (VCSTORE_FLOCK=helper)';
-  return `util-linux flock(1) for every lock (no addon for ${addonTarget()})`;
-}
-
-let addonPath: string | undefined;
-
-export function nativeFlock(): NativeFlock | null {
-  if (native !== undefined) return native;
-  native = null;
-  if (process.env.VCSTORE_FLOCK === 'helper') return native;
-  // dist/core.cjs and dist/src/store/*.js both find dist/native/<target>/,
-  // and only the addon built for this platform is ever loaded.
-  const target = addonTarget();
-  let dir = dirname(here());
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-    const file = join(dir, 'native', target, 'vcstore-flock.node');
-    if (!existsSync(file)) continue;
-    try {
-      native = createRequire(here())(file) as NativeFlock;
-      addonPath = file;
-    } catch {
-      /* cannot load here: flock(1) it is */
-    }
-    break;
-  }
-  return native;
 }
 
 /** Take flock(2) on `path`. Rejects with BusyError (exit 4) naming the holders. */
@@ -142,13 +72,15 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
   };
   try {
     if (opts.signal?.aborted) throw opts.signal.reason;
-    const fast = nativeFlock();
+    // The addon only ever tries without blocking; a wait (and any host where
+    // it does not load) goes through flock(1), which can be cancelled.
+    const fast = addon();
     let code: number | undefined;
     if (fast) {
-      const r = fast.flock(fd, (opts.mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
+      const r = fast.flock(fd, (opts.mode === 'shared' ? LOCK.SH : LOCK.EX) | LOCK.NB);
       if (r === 0) code = 0;
-      else if (r === EWOULDBLOCK && opts.wait <= 0) code = FLOCK_BUSY;
-      else if (r !== EWOULDBLOCK) throw new StoreError(`cannot lock ${path}: ${errnoPhrase(r)}`, path);
+      else if (r === ERRNO.EWOULDBLOCK && opts.wait <= 0) code = FLOCK_BUSY;
+      else if (r !== ERRNO.EWOULDBLOCK) throw new StoreError(`cannot lock ${path}: ${errnoPhrase(r)}`, { path });
     }
     if (code === undefined) code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
     if (code === FLOCK_BUSY) {
@@ -158,7 +90,7 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
       const waited = opts.wait > 0 ? ` after waiting ${opts.wait}s` : '';
       throw new BusyError(`${what} is locked${waited}: ${who}`, holders.holders);
     }
-    if (code !== 0) throw new StoreError(`flock(1) failed on ${path} (exit ${code})`, path);
+    if (code !== 0) throw new StoreError(`flock(1) failed on ${path} (exit ${code})`, { path });
   } catch (e) {
     close();
     throw e;

@@ -9,7 +9,7 @@ import { isValidId } from '../fs/ids.js';
 import { MountTable, type Mount } from './mounts.js';
 import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
 import type { Roots } from '../fs/roots.js';
-import { kinds, type Kind } from '../read/scan.js';
+import { kinds, type Kind } from '../fs/dirs.js';
 
 export interface SharedDir {
   path: string;

@@ -2,7 +2,7 @@
 // runtime process (hypervisor, virtiofsd, proxy, shim) names which sandbox.
 // vcstore itself and its ancestors (sudo, the shell, xargs) never count.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { inInitialPidNs } from './locks.js';
+import { inInitialPidNs } from './holders.js';
 
 export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'containerd-shim-kata-v2' | 'other';
 

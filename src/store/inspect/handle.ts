@@ -30,9 +30,7 @@ export function openSandbox(roots: Roots, sid: string, trash?: Map<string, strin
 }
 
 const linkError = (path: string, what: string) => {
-  const e = new StoreError(`refusing ${path}: the ${what} is a symbolic link, and vcstore never reads through one`, path);
-  e.symlink = true;
-  return e;
+  return new StoreError(`refusing ${path}: the ${what} is a symbolic link, and vcstore never reads through one`, { path, symlink: true });
 };
 
 /**
@@ -47,7 +45,7 @@ export function requireSandbox(roots: Roots, sid: string): SandboxHandle {
   if (config === 'symlink') throw linkError(h.paths.config, 'config root');
   if (kata === 'symlink') throw linkError(join(roots.kata, sid), 'runtime-rs dir');
   for (const [k, p] of [[runtime, h.paths.runtime], [config, h.paths.config]] as const)
-    if (k === 'other') throw new StoreError(`refusing ${p}: not a directory`, p);
+    if (k === 'other') throw new StoreError(`refusing ${p}: not a directory`, { path: p });
   return h;
 }
 
@@ -119,7 +117,7 @@ export function requireLockTarget(h: SandboxHandle): string {
   }
   const st = lstatOrUndef(target);
   if (!st) throw new NotFoundError(`sandbox ${h.id} has no lock file ${target}`);
-  if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, target);
-  if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, target);
+  if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, { path: target });
+  if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, { path: target });
   return target;
 }

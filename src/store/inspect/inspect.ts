@@ -1,10 +1,7 @@
 // A whole sandbox, inspected: its layout's findings, liveness, containers,
 // lock state, unfinished removals and every problem as a typed record. A
 // listing inspects one sandbox at a time and holds none of them.
-import { join } from 'node:path';
 import { NotFoundError } from '../fs/errors.js';
-import { TRASH_RE } from '../ops/trash.js';
-import { validateId } from '../fs/ids.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
 import { processAgeSecs, provablyDead } from '../host/liveness.js';
@@ -12,7 +9,7 @@ import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
 import { Reader } from '../read/reader.js';
 import type { Roots } from '../fs/roots.js';
-import { rootListing, scanSandbox, type Scan } from '../read/scan.js';
+import { rootListing, scanSandbox, trashIn, type Scan } from '../read/scan.js';
 import { yieldToSignals } from './listing.js';
 
 export type { ContainerInfo } from '../layouts/index.js';
@@ -113,11 +110,6 @@ function lockProblems(lock: LockReport, stuckAfter: number, problems: Problem[])
   }
 }
 
-export function inspectSandbox(roots: Roots, sid: string, o: InspectOptions = {}): SandboxInfo {
-  validateId(sid);
-  return inspectScanned(roots, scanSandbox(roots, sid), o);
-}
-
 /**
  * Inspect sandboxes one at a time, in ID order, holding none of them: a
  * listing of 10,000 sandboxes streams in constant memory.
@@ -133,13 +125,8 @@ export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void, o: In
 function containerTrash(sc: Scan, paths: { config: string | null; runtime: string | null }, deep: boolean): Map<string, string[]> {
   const out = new Map<string, string[]>();
   // A listing looks in the run-time root it has listed anyway; check in both roots.
-  for (const [dir, m] of [[paths.config, deep ? sc.cfg : null], [paths.runtime, sc.run]] as const) {
-    if (!dir) continue;
-    for (const [name, k] of m ?? []) {
-      const t = TRASH_RE.exec(name);
-      if (t && k === 'dir') out.set(t[1]!, [...(out.get(t[1]!) ?? []), join(dir, name)]);
-    }
-  }
+  if (paths.config && deep) trashIn(paths.config, sc.cfg, out);
+  if (paths.runtime) trashIn(paths.runtime, sc.run, out);
   return out;
 }
 

@@ -10,9 +10,19 @@ import type { Hint } from '../read/scan.js';
 /** From this many sandboxes on, a second core takes half (a worker's start-up costs ~35 ms). */
 const PARALLEL_MIN = 2000;
 
-/** Should a listing of `count` sandboxes use worker threads? VCSTORE_WORKERS=0 says never. */
-export function parallelListing(count: number): boolean {
-  if (count < PARALLEL_MIN || process.env.VCSTORE_WORKERS === '0') return false;
+/** What the wiring read from the environment for listings: worker threads or not, and their young generation. */
+export interface ListingSettings {
+  /** VCSTORE_WORKERS=0 keeps every listing on one thread. */
+  workers: boolean;
+  /** A check worker's young generation, in MiB (VCSTORE_WORKER_YOUNG_MB; default 6). */
+  youngMb: number;
+  /** The addon's fast paths, as the main thread has them (a worker loads its own). */
+  addon: boolean;
+}
+
+/** Should a listing of `count` sandboxes use worker threads? */
+export function parallelListing(count: number, s: ListingSettings): boolean {
+  if (count < PARALLEL_MIN || !s.workers) return false;
   return os().availableParallelism() > 1;
 }
 
@@ -22,20 +32,19 @@ export const yieldToSignals = () => new Promise<void>((r) => setImmediate(r));
 export interface ListJob {
   roots: Roots;
   entries: { id: string; hint: Hint }[];
-  mode: 'json' | 'row' | 'check';
+  /** list: each sandbox's record (ls); check: check's summary of it. */
+  mode: 'list' | 'check';
   /** The host picture's reads (/proc, mountinfo), shared rather than read again; none: no host picture. */
   host?: HostSnapshot;
-  trunc?: boolean;
-  state?: string;
   /** check: a lock holder or waiter older than this many seconds is stuck. */
   stuckAfter?: number;
+  /** The addon on or off, as on the main thread. */
+  addon: boolean;
 }
 
 // Built-in modules loaded only when a worker is started: an empty or small
 // listing, and every other command, never pay for them.
-type Builtins = { getBuiltinModule(id: 'node:worker_threads'): typeof import('node:worker_threads'); getBuiltinModule(id: 'node:os'): typeof import('node:os') };
-const builtin = process as unknown as Builtins;
-const os = () => builtin.getBuiltinModule('node:os');
+const os = () => process.getBuiltinModule('node:os');
 
 function workerPath(): string {
   // dist/core.cjs, and dist/src/store/workers.js under tsc, both beside or below the worker.
@@ -49,7 +58,7 @@ function workerPath(): string {
  * only afterwards. Aborting terminates it.
  */
 export function runListWorker<T>(job: ListJob, o: { signal?: AbortSignal; onProgress?: (done: number) => void; youngMb?: number } = {}): Promise<(T | null)[]> {
-  const { Worker } = builtin.getBuiltinModule('node:worker_threads');
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   return new Promise((resolve, reject) => {
     const w = new Worker(workerPath(), { workerData: job, ...(o.youngMb ? { resourceLimits: { maxYoungGenerationSizeMb: o.youngMb } } : {}) });
     const stop = () => void w.terminate();

@@ -2,7 +2,8 @@
 // shells, the state field, reading an item's current value for a rewrite.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptItemError, listDir, lstatOrUndef, readJson } from '../fs/read.js';
+import { listDir } from '../fs/dirs.js';
+import { CorruptItemError, lstatOrUndef, readJson } from '../fs/read.js';
 import { NotFoundError } from '../fs/errors.js';
 import { field } from '../fs/gojson.js';
 import { problem, type Problem } from '../read/problems.js';

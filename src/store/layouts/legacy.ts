@@ -2,10 +2,10 @@
 // under /var/lib/vc/sbs, run-time state and the `lock` file under /run/vc/sbs.
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
-import { lstatOrUndef, readJson, readRegular } from '../fs/read.js';
+import { lstatOrUndef, readJson } from '../fs/read.js';
 import { asInt, field, goJson } from '../fs/gojson.js';
 import { CONTAINER_FILES, ITEMS, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
-import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../host/liveness.js';
+import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { containerPaths, itemPath, sandboxPaths } from '../fs/paths.js';
 import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
@@ -21,22 +21,6 @@ export function hypervisorTypeOf(hv: unknown): string | null {
   if (k.has('pid') && k.has('virtiofsdpid')) return 'clh';
   if (k.has('pid')) return 'firecracker';
   return null;
-}
-
-/** qemu and acrn run with `-name sandbox-<sid>`; the others carry the sid in socket paths. */
-export const cmdlineMark = (type: string | null, sid: string): string => (type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
-
-/** /run/vc/vm/<sid>/pid: a pid, or why it cannot be used. */
-export function readPidFile(path: string): PidSource | undefined {
-  let text: string;
-  try {
-    text = readRegular(path, 64).toString('latin1').trim();
-  } catch (e) {
-    if ((e as Error).name === 'NotFoundError') return undefined;
-    return { pid: null, bad: `${path} cannot be read` };
-  }
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? { pid: n } : { pid: null, bad: `${path} is corrupt` };
 }
 
 const ITEM_VALIDATORS = ITEMS.filter((i) => i.root !== 'uuid' && i.name !== 'Lock' && i.name !== 'DeviceIDs');

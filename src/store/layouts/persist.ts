@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { asInt, field, goJson, isObject, isSlice } from '../fs/gojson.js';
-import { containerLiveness, hypervisorLiveness, isActive, type PidSource } from '../host/liveness.js';
+import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { sandboxPaths } from '../fs/paths.js';
 import { containerCandidates } from '../read/scan.js';
 import { containerInfo, dirProblems, isShell, readCurrent } from './common.js';
-import { cmdlineMark, readPidFile } from './legacy.js';
+
 import { readSection, replaceSection, sectionRef, sectionValue, type Sections } from './sections.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
 

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
 import { asInt, field } from '../fs/gojson.js';
-import { hypervisorLiveness } from '../host/liveness.js';
+import { cmdlineMark, hypervisorLiveness } from '../host/liveness.js';
 import { sandboxPaths } from '../fs/paths.js';
 import { dirProblems } from './common.js';
-import { cmdlineMark } from './legacy.js';
+
 import { readSection, sectionRef, type Sections } from './sections.js';
 import type { Inspected, InspectInput, LayoutModule } from './types.js';
 

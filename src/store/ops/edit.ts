@@ -5,7 +5,8 @@
 import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
-import { atomicWrite, lstatOrUndef, parseJson, storeDir } from '../fs/read.js';
+import { lstatOrUndef, parseJson, storeDir } from '../fs/read.js';
+import { atomicWrite } from '../fs/write.js';
 import { withLock } from '../host/guard.js';
 import { requireContainer, type SandboxHandle } from '../inspect/handle.js';
 import { validateId } from '../fs/ids.js';
@@ -93,7 +94,7 @@ export async function createRaw(h: SandboxHandle, name: string | undefined, cid:
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
           if (name === undefined) continue;
-          if (!lstatOrUndef(path)?.isFile()) throw new StoreError(`refusing raw item ${path}: exists and is not a regular file`, path);
+          if (!lstatOrUndef(path)?.isFile()) throw new StoreError(`refusing raw item ${path}: exists and is not a regular file`, { path: path });
           return { path, url: `file://${path}`, created: false };
         }
         throw fromErrno(e, path, 'create');

@@ -5,17 +5,18 @@
 // removal that stops half-way stays listed as removal-unfinished, and the
 // next rm or check --fix finishes it.
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fromErrno, NotFoundError, RefusedError } from '../fs/errors.js';
-import { listDir, lstatOrUndef } from '../fs/read.js';
-import { deleteTree, moveToTrash, TRASH_RE, trashBusy } from './trash.js';
+import { kinds } from '../fs/dirs.js';
+import { lstatOrUndef } from '../fs/read.js';
+import { deleteTree, moveToTrash, trashBusy } from './trash.js';
 import { withLock } from '../host/guard.js';
 import { openSandbox, requireContainer } from '../inspect/handle.js';
 import { inspectScanned } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
 import type { ProcTable } from '../host/procs.js';
 import type { Roots } from '../fs/roots.js';
-import { trashOf } from '../read/scan.js';
+import { trashIn, trashIndex } from '../read/scan.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
 import { refuseIfLive, refuseIfMounted, refuseIfNamed } from './witness.js';
 
@@ -94,7 +95,7 @@ function act(paths: string[], trash: string[]): void {
  */
 export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
   const h = openSandbox(roots, sid, o.trash);
-  const trashOfSid = () => (o.trash ? (o.trash.get(sid) ?? []).filter((t) => lstatOrUndef(t)) : trashOf(roots, sid));
+  const trashOfSid = () => ((o.trash ?? trashIndex(roots)).get(sid) ?? []).filter((t) => lstatOrUndef(t));
   const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOfSid().length > 0;
   if (!anything()) throw new NotFoundError(`sandbox ${sid} not found`);
   return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
@@ -145,11 +146,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
 
 /** Unfinished removals of a container, inside its sandbox's directories. */
 export function containerTrash(p: { config: string; runtime: string }, cid: string): string[] {
-  const out: string[] = [];
-  for (const dir of [p.config, p.runtime])
-    for (const d of lstatOrUndef(dir)?.isDirectory() ? listDir(dir) : []) {
-      const t = TRASH_RE.exec(d.name);
-      if (t && t[1] === cid && d.isDirectory()) out.push(join(dir, d.name));
-    }
-  return out;
+  const out = new Map<string, string[]>();
+  for (const dir of [p.config, p.runtime]) if (lstatOrUndef(dir)?.isDirectory()) trashIn(dir, kinds(dir), out);
+  return out.get(cid) ?? [];
 }

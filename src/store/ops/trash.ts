@@ -3,30 +3,22 @@
 // unfinished removal), then deleted without ever entering another mount.
 import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { addon, CODE } from '../fs/addon.js';
+import { kinds } from '../fs/dirs.js';
 import { fromErrno, StoreError } from '../fs/errors.js';
-import { lstatOrUndef, pidAlive, randomHex } from '../fs/read.js';
-import { kinds } from '../read/scan.js';
-import { nativeFlock } from '../host/locks.js';
+import { TRASH_RE, trashName, writerAlive } from '../fs/names.js';
+import { lstatOrUndef } from '../fs/read.js';
 import { MountTable, realish } from '../host/mounts.js';
-
-/** Hidden name of a tree being removed: `.vcstore-rm-<name>-<pid>-<hex>`, listed as an unfinished removal of <name>. */
-export const TRASH_RE = /^\.vcstore-rm-(.+)-(\d+)-([0-9a-f]{8})$/;
-
-export function trashPath(path: string): string {
-  return join(dirname(path), `.vcstore-rm-${basename(path)}-${process.pid}-${randomHex()}`);
-}
 
 /** Is this trash dir's writer another live process (a removal still under way)? */
 export function trashBusy(path: string): boolean {
   const m = TRASH_RE.exec(basename(path));
-  if (!m) return false;
-  const pid = Number(m[2]);
-  return pid !== process.pid && pidAlive(pid);
+  return m !== null && writerAlive(Number(m[2]));
 }
 
 /** Rename a tree to its hidden trash name, atomically: readers see it whole or gone. */
 export function moveToTrash(path: string): string {
-  const trash = trashPath(path);
+  const trash = join(dirname(path), trashName(basename(path)));
   try {
     renameSync(path, trash);
   } catch (e) {
@@ -58,9 +50,9 @@ export function deleteTree(top: string, mounts: MountTable | Set<string>): void 
   // other device. Otherwise every directory is compared here, in JavaScript.
   const clear = mounts instanceof MountTable && mounts.mounts !== null && !mounts.mounts.some((m) => m.mountPoint.startsWith(`${realTop}/`));
   if (clear) {
-    const r = nativeFlock()?.removeTree?.(top);
+    const r = addon()?.removeTree(top);
     if (r === 0) return;
-    if (r === -18) throw new StoreError(`refusing to remove below ${top}: another file system is mounted there`, top);
+    if (r === CODE.EXDEV) throw new StoreError(`refusing to remove below ${top}: another file system is mounted there`, { path: top });
     // Anything else (no addon, permission, an immutable file): the careful walk, for its exact message.
   }
   const devCheck = !clear;
@@ -85,9 +77,9 @@ export function deleteTree(top: string, mounts: MountTable | Set<string>): void 
         unlinkOrThrow(path);
         continue;
       }
-      if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, path);
+      if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, { path });
       const sub = devCheck ? lstatOrUndef(path) : undefined;
-      if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, path);
+      if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, { path });
       if (path.length > DEEP) {
         const name = `.deep-${moved++}`;
         try {
@@ -115,7 +107,7 @@ function unlinkOrThrow(path: string): void {
 export function removeTree(path: string, mounts: MountTable | Set<string> = new MountTable()): void {
   const st = lstatOrUndef(path);
   if (!st) return;
-  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, path);
+  if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, { path, symlink: true });
   deleteTree(moveToTrash(path), mounts);
 }
 

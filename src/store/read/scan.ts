@@ -2,42 +2,13 @@
 // directories are (without a stat per path), and which removals were left
 // unfinished. The layouts decide from a Scan what a sandbox is.
 import { join } from 'node:path';
-import { listDir, lstatOrUndef } from '../fs/read.js';
-import { nativeFlock } from '../host/locks.js';
-import { TRASH_RE } from '../ops/trash.js';
+import { kinds, kindOf, type Kind } from '../fs/dirs.js';
 import { isValidId } from '../fs/ids.js';
+import { trashOwnerId } from '../fs/names.js';
+import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
 
-/** What a directory entry is, from readdir or lstat; undefined when absent. */
-export type Kind = 'dir' | 'symlink' | 'other' | undefined;
-
-export function kindOf(d: { isDirectory(): boolean; isSymbolicLink(): boolean } | undefined): Kind {
-  if (!d) return undefined;
-  return d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'symlink' : 'other';
-}
-
-const KIND: Record<string, Kind> = { d: 'dir', l: 'symlink', f: 'other', o: 'other' };
-
-/** Entries of a directory by name, with their kinds (one getdents, no stat). */
-export function kinds(dir: string): Map<string, Kind> {
-  const m = new Map<string, Kind>();
-  // The addon hands the whole listing back as one string: no Dirent per entry.
-  const fast = nativeFlock()?.listDir?.(dir);
-  if (typeof fast === 'string') {
-    let plain = !/[^\x20-\x7e\0]/.test(fast);
-    for (const e of fast.split('\0')) {
-      if (!e) continue;
-      if (e[0] === 'u') plain = false;
-      m.set(e.slice(1), KIND[e[0]!]);
-    }
-    // A file system that gives no types (DT_UNKNOWN), or a name that is not
-    // plain ASCII: Node's own listing decides.
-    if (plain) return m;
-    m.clear();
-  } else if (fast === -2) return m;
-  for (const d of listDir(dir)) m.set(d.name, kindOf(d));
-  return m;
-}
+export type { Kind } from '../fs/dirs.js';
 
 export interface Hint {
   config: Kind;
@@ -60,20 +31,34 @@ export interface Scan {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The roots a removal may leave trash in, as the Scan calls them. */
+const TRASH_ROOTS = ['config', 'runtime', 'kata', 'vm', 'shared'] as const;
+const rootDirs = (roots: Roots) => ({ config: roots.config, runtime: roots.run, kata: roots.kata, vm: roots.vm, shared: roots.shared });
+
+/**
+ * Unfinished removals among a directory's entries, by the ID they belong to:
+ * the one place trash names are recognised in a listing.
+ */
+export function trashIn(dir: string, entries: Map<string, Kind> | null, into = new Map<string, string[]>()): Map<string, string[]> {
+  for (const [name, k] of entries ?? []) {
+    const id = k === 'dir' ? trashOwnerId(name) : null;
+    if (id === null || !isValidId(id)) continue;
+    const list = into.get(id);
+    if (list) list.push(join(dir, name));
+    else into.set(id, [join(dir, name)]);
+  }
+  return into;
+}
+
 /** One readdir per root: every sandbox with what its directories are, in ID order. */
 export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
-  const dirs = { config: roots.config, runtime: roots.run, kata: roots.kata, vm: roots.vm, shared: roots.shared } as const;
+  const dirs = rootDirs(roots);
   const maps = { config: kinds(roots.config), runtime: kinds(roots.run), kata: kinds(roots.kata), vm: kinds(roots.vm), shared: kinds(roots.shared) };
-  const ids = new Set<string>();
   const trash = new Map<string, string[]>();
-  for (const key of ['config', 'runtime', 'kata', 'vm', 'shared'] as const)
-    for (const [name, k] of maps[key]) {
-      const t = TRASH_RE.exec(name);
-      if (t && k === 'dir' && isValidId(t[1]!)) {
-        ids.add(t[1]!);
-        trash.set(t[1]!, [...(trash.get(t[1]!) ?? []), join(dirs[key], name)]);
-      } else if (key !== 'vm' && key !== 'shared' && (k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
-    }
+  for (const key of TRASH_ROOTS) trashIn(dirs[key], maps[key], trash);
+  const ids = new Set<string>(trash.keys());
+  for (const key of ['config', 'runtime', 'kata'] as const)
+    for (const [name, k] of maps[key]) if ((k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
   const pick = (m: Map<string, Kind>, id: string): Kind => {
     const k = m.get(id);
     return k === 'dir' || k === 'symlink' ? k : undefined;
@@ -84,28 +69,11 @@ export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
   }));
 }
 
-/**
- * Unfinished removals in every root, by sandbox ID: one readdir per root for
- * a whole command (a bulk rm asks for each of its sandboxes).
- */
+/** Unfinished removals in every root, by sandbox ID: one readdir per root for a whole command. */
 export function trashIndex(roots: Roots): Map<string, string[]> {
+  const dirs = rootDirs(roots);
   const out = new Map<string, string[]>();
-  for (const root of [roots.config, roots.run, roots.kata, roots.vm, roots.shared])
-    for (const d of listDir(root)) {
-      const t = TRASH_RE.exec(d.name);
-      if (t && d.isDirectory()) out.set(t[1]!, [...(out.get(t[1]!) ?? []), join(root, d.name)]);
-    }
-  return out;
-}
-
-/** Unfinished removals of one sandbox, in every root. */
-export function trashOf(roots: Roots, sid: string): string[] {
-  const out: string[] = [];
-  for (const root of [roots.config, roots.run, roots.kata, roots.vm, roots.shared])
-    for (const d of listDir(root)) {
-      const t = TRASH_RE.exec(d.name);
-      if (t && t[1] === sid && d.isDirectory()) out.push(join(root, d.name));
-    }
+  for (const key of TRASH_ROOTS) trashIn(dirs[key], kinds(dirs[key]), out);
   return out;
 }
 
@@ -123,7 +91,7 @@ export function scanSandbox(roots: Roots, sid: string, hint?: Hint, trash?: Map<
     runtime: kindOf(lstatOrUndef(join(roots.run, sid))),
     kata: kindOf(lstatOrUndef(join(roots.kata, sid))),
     vm: kindOf(lstatOrUndef(join(roots.vm, sid))),
-    trash: trash ? (trash.get(sid) ?? []) : trashOf(roots, sid),
+    trash: (trash ?? trashIndex(roots)).get(sid) ?? [],
   };
   // The config root is listed only when asked for: a listing needs the
   // run-time root alone (one readdir per sandbox, as the runtime's own code).

@@ -9,6 +9,7 @@
  *                        text, or a negative number: -errno, -1000 not a
  *                        regular file, -1001 over max bytes, -1002 not UTF-8,
  *                        -1003 [ and { nested deeper than 1000 (outside strings).
+ *                        -1005 a path with a NUL byte or longer than PATH_MAX.
  *                        The caller redoes anything but success and ENOENT
  *                        the careful way, for its exact message.
  *   checkJson(path, max) the same read, but only validates the JSON (no
@@ -40,16 +41,37 @@ static napi_value int_result(napi_env env, int32_t v) {
   return out;
 }
 
-/* The path given as the only argument, into buf; 0 (and a TypeError thrown) when it is not one. */
-static int path_arg(napi_env env, napi_callback_info info, char *buf, size_t size, const char *usage) {
-  size_t argc = 1, len = 0;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_string_utf8(env, argv[0], buf, size, &len) != napi_ok || len >= size - 1) {
+/* A path that the careful JavaScript twin must judge: a NUL byte inside it
+ * (Node's fs rejects those; C would silently cut the path there), or too long
+ * for PATH_MAX (the kernel says ENAMETOOLONG, the twin says "path too long"). */
+#define BAD_PATH (-1005)
+
+/* A string argument into buf: 1, BAD_PATH (see above), or 0 with a TypeError thrown. */
+static int string_path(napi_env env, napi_value v, char *buf, size_t size, const char *usage) {
+  size_t len = 0, full = 0;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string || napi_get_value_string_utf8(env, v, NULL, 0, &full) != napi_ok) {
     napi_throw_type_error(env, NULL, usage);
     return 0;
   }
+  if (full >= size) return BAD_PATH;
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  if (strlen(buf) != len) return BAD_PATH;
   return 1;
+}
+
+/* The path given as the only argument, into buf: 1, BAD_PATH, or 0 (a TypeError thrown). */
+static int path_arg(napi_env env, napi_callback_info info, char *buf, size_t size, const char *usage) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return string_path(env, argv[0], buf, size, usage);
 }
 
 static napi_value do_flock(napi_env env, napi_callback_info info) {
@@ -111,25 +133,43 @@ static int too_deep(const unsigned char *s, size_t n, int max) {
   return 0;
 }
 
-/* One read buffer per thread, grown as needed and kept: a malloc per item
- * left glibc's per-thread arenas holding tens of MiB after a check. */
-static __thread unsigned char *tbuf;
-static __thread size_t tcap;
+/* One read buffer per Node environment (the main thread, each worker),
+ * grown as needed and kept: a malloc per item left glibc's per-thread arenas
+ * holding tens of MiB after a check. Freed when its environment ends. */
+typedef struct {
+  unsigned char *buf;
+  size_t cap;
+} read_buf;
 
-static int grow(size_t need) {
-  if (need <= tcap) return 1;
-  size_t cap = tcap ? tcap : 65536;
+static void free_read_buf(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  read_buf *b = data;
+  free(b->buf);
+  free(b);
+}
+
+static read_buf *buffer_of(napi_env env) {
+  void *data = NULL;
+  if (napi_get_instance_data(env, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static int grow(read_buf *rb, size_t need) {
+  if (need <= rb->cap) return 1;
+  size_t cap = rb->cap ? rb->cap : 65536;
   while (cap < need) cap *= 2;
-  unsigned char *b = realloc(tbuf, cap);
+  unsigned char *b = realloc(rb->buf, cap);
   if (!b) return 0;
-  tbuf = b;
-  tcap = cap;
+  rb->buf = b;
+  rb->cap = cap;
   return 1;
 }
 
 /* Read a regular file (no symlink, no blocking open) of at most max bytes
  * into this thread's buffer (valid until the next read): 0, or a negative code. */
-static int read_file(const char *path, int64_t max, unsigned char **out, size_t *out_n) {
+static int read_file(read_buf *rb, const char *path, int64_t max, unsigned char **out, size_t *out_n) {
+  if (!rb) return -ENOMEM;
   int fd;
   do {
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -141,13 +181,13 @@ static int read_file(const char *path, int64_t max, unsigned char **out, size_t 
   if (st.st_size > max) { close(fd); return -1001; }
   /* The runtime may be writing it: read up to max + 1 bytes, whatever fstat said. */
   size_t n = 0;
-  if (!grow((size_t)st.st_size + 1)) { close(fd); return -ENOMEM; }
+  if (!grow(rb, (size_t)st.st_size + 1)) { close(fd); return -ENOMEM; }
   for (;;) {
-    if (n == tcap) {
-      if (tcap > (size_t)max) break;
-      if (!grow(tcap * 2 > (size_t)max + 1 ? (size_t)max + 1 : tcap * 2)) { close(fd); return -ENOMEM; }
+    if (n == rb->cap) {
+      if (rb->cap > (size_t)max) break;
+      if (!grow(rb, rb->cap * 2 > (size_t)max + 1 ? (size_t)max + 1 : rb->cap * 2)) { close(fd); return -ENOMEM; }
     }
-    ssize_t r = read(fd, tbuf + n, tcap - n);
+    ssize_t r = read(fd, rb->buf + n, rb->cap - n);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) { int e = errno; close(fd); return -e; }
     if (r == 0) break;
@@ -155,31 +195,31 @@ static int read_file(const char *path, int64_t max, unsigned char **out, size_t 
   }
   close(fd);
   if (n > (size_t)max) return -1001;
-  *out = tbuf;
+  *out = rb->buf;
   *out_n = n;
   return 0;
 }
 
-/* (path, maxBytes) arguments into buf and *max; 0 (and a TypeError thrown) when they are not. */
+/* (path, maxBytes) arguments into buf and *max: 1, BAD_PATH, or 0 (a TypeError thrown). */
 static int path_max_args(napi_env env, napi_callback_info info, char *buf, size_t size, int64_t *max, const char *usage) {
-  size_t argc = 2, len = 0;
+  size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
-      napi_get_value_string_utf8(env, argv[0], buf, size, &len) != napi_ok || len >= size - 1 ||
       napi_get_value_int64(env, argv[1], max) != napi_ok || *max < 0) {
     napi_throw_type_error(env, NULL, usage);
     return 0;
   }
-  return 1;
+  return string_path(env, argv[0], buf, size, usage);
 }
 
 static napi_value read_item(napi_env env, napi_callback_info info) {
   char path[4096];
   int64_t max = 0;
-  if (!path_max_args(env, info, path, sizeof path, &max, "readItem(path, maxBytes)")) return NULL;
+  int ok = path_max_args(env, info, path, sizeof path, &max, "readItem(path, maxBytes)");
+  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
   unsigned char *buf = NULL;
   size_t n = 0;
-  int rc = read_file(path, max, &buf, &n);
+  int rc = read_file(buffer_of(env), path, max, &buf, &n);
   if (rc != 0) return int_result(env, rc);
   if (!valid_utf8(buf, n)) return int_result(env, -1002);
   if (too_deep(buf, n, 1000)) return int_result(env, -1003);
@@ -202,7 +242,8 @@ static napi_value kill0(napi_env env, napi_callback_info info) {
 
 static napi_value list_dir(napi_env env, napi_callback_info info) {
   char path[4096];
-  if (!path_arg(env, info, path, sizeof path, "listDir(path)")) return NULL;
+  int ok = path_arg(env, info, path, sizeof path, "listDir(path)");
+  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
   DIR *d = opendir(path);
   if (!d) return int_result(env, -errno);
   size_t cap = 4096, n = 0;
@@ -260,7 +301,8 @@ static int rm_below(int dfd, dev_t dev, int depth) {
     int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) { rc = -errno; break; }
     struct stat st;
-    if (fstat(sub, &st) != 0 || st.st_dev != dev) { close(sub); rc = -EXDEV; break; }
+    if (fstat(sub, &st) != 0) { rc = -errno; close(sub); break; }
+    if (st.st_dev != dev) { close(sub); rc = -EXDEV; break; }
     rc = rm_below(sub, dev, depth + 1);
     close(sub);
     if (rc != 0) break;
@@ -272,7 +314,8 @@ static int rm_below(int dfd, dev_t dev, int depth) {
 
 static napi_value remove_tree(napi_env env, napi_callback_info info) {
   char path[4096];
-  if (!path_arg(env, info, path, sizeof path, "removeTree(path)")) return NULL;
+  int ok = path_arg(env, info, path, sizeof path, "removeTree(path)");
+  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return int_result(env, -errno);
   struct stat st;
@@ -404,16 +447,23 @@ static int json_document(const unsigned char *s, size_t n) {
 static napi_value check_json(napi_env env, napi_callback_info info) {
   char path[4096];
   int64_t max = 0;
-  if (!path_max_args(env, info, path, sizeof path, &max, "checkJson(path, maxBytes)")) return NULL;
+  int ok = path_max_args(env, info, path, sizeof path, &max, "checkJson(path, maxBytes)");
+  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
   unsigned char *buf = NULL;
   size_t n = 0;
-  int rc = read_file(path, max, &buf, &n);
+  int rc = read_file(buffer_of(env), path, max, &buf, &n);
   if (rc != 0) return int_result(env, rc);
   int kind = valid_utf8(buf, n) ? json_document(buf, n) : -1002;
   return int_result(env, kind > 0 ? kind : kind == 0 ? -1004 : kind == -1 ? -1003 : kind);
 }
 
 NAPI_MODULE_INIT() {
+  read_buf *rb = calloc(1, sizeof *rb);
+  if (!rb || napi_set_instance_data(env, rb, free_read_buf, NULL) != napi_ok) {
+    free(rb);
+    napi_throw_error(env, NULL, "vcstore addon: out of memory");
+    return NULL;
+  }
   napi_value fn;
   napi_create_function(env, "flock", NAPI_AUTO_LENGTH, do_flock, NULL, &fn);
   napi_set_named_property(env, exports, "flock", fn);

@@ -1,0 +1,166 @@
+// Every command's declaration: its arguments, options and exit codes, in one
+// place the wiring loads at start-up (no core, no command code). Option types
+// follow from these declarations (@commander-js/extra-typings), and each
+// command's `run` is checked against them where src/cli.ts wires it.
+import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, EXIT_TEXT, parseWait, VERSION } from './defaults.js';
+
+/** The exit codes a command can return, as its --help lists them. */
+export function exitHelp(codes: readonly (keyof typeof EXIT_TEXT)[]): string {
+  return `\nExit status:\n${codes.map((c) => `  ${String(c).padEnd(7)}  ${EXIT_TEXT[c]}`).join('\n')}`;
+}
+
+function waitOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>, dflt: number, what = 'the sandbox lock') {
+  return cmd
+    .addOption(new Option('-w, --wait <secs>', `seconds to wait for ${what} ("inf": no limit; default ${dflt})`).argParser(parseWait))
+    .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
+}
+
+export function programOf() {
+  return new Command('vcstore')
+    .description(
+      'Inspect and repair the sandbox stores of Kata Containers: 1.x (/var/lib/vc/sbs, /run/vc/sbs), the persist layout of 1.11 to 3.x (/run/vc/sbs/<sid>/persist.json) and runtime-rs (/run/kata).',
+    )
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--prefix <dir>', 'join DIR in front of every store root (like the Go VCStorePrefix)').env('VCSTORE_PREFIX'))
+    .option('--json', 'machine output: one JSON document on stdout')
+    .option('--no-color', 'no colour (also NO_COLOR=1; colour is only ever used on a TTY)')
+    .option('--no-progress', 'no progress line on stderr (also VCSTORE_NO_PROGRESS=1; only ever drawn on a terminal)')
+    .option('--verbose', 'with --version: also print the lock backend in use (addon or flock(1)) and the target')
+    .showHelpAfterError(false);
+}
+
+export type Program = ReturnType<typeof programOf>;
+
+export const ls = (p: Program) =>
+  p
+    .command('ls')
+    .description('list sandboxes with state, hypervisor liveness, containers and lock holders (never blocks, never writes)')
+    .option('-q, --quiet', 'print sandbox IDs only, one per line')
+    .option('--state <state>', 'only sandboxes in this state (ready, running, paused, stopped, or "none")')
+    .option('--no-trunc', 'do not truncate IDs to 12 characters')
+    .addHelpText('after', exitHelp([0, 1, 2, 3, 130]));
+
+export const show = (p: Program) =>
+  waitOptions(
+    p
+      .command('show')
+      .description('summary of a sandbox or container, or one item as JSON (takes the shared lock)')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[cid]', 'container ID')
+      .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
+      .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)'),
+    DEFAULT_WAIT.read,
+  ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 130]));
+
+export const path = (p: Program) =>
+  p
+    .command('path')
+    .description('print the store roots, or the paths of a sandbox, container or item')
+    .argument('[sid]', 'sandbox ID')
+    .argument('[cid]', 'container ID')
+    .argument('[item]', 'item name')
+    .addHelpText('after', exitHelp([0, 1, 2]));
+
+export const lock = (p: Program) =>
+  waitOptions(
+    p
+      .command('lock')
+      .description('report who holds a sandbox lock, or run CMD while holding it')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[cmd...]', 'command to run under the lock (after --); it inherits the lock as fd 3')
+      .option('-s, --shared', 'take the shared lock (as readers do) instead of the exclusive one'),
+    DEFAULT_WAIT.change,
+  ).addHelpText('after', `${exitHelp([0, 1, 2, 3, 4, 126, 127, 130])}\n  with CMD: CMD's own exit status once it ran`);
+
+export const rm = (p: Program) =>
+  waitOptions(
+    p
+      .command('rm')
+      .description('remove sandboxes: config root, VM dir, shared dir and run-time root (takes the exclusive lock)')
+      .argument('<sid...>', 'sandbox IDs')
+      .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
+      .option('--dry-run', 'print what would be removed, change nothing')
+      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)")
+      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing'),
+    DEFAULT_WAIT.change,
+  ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
+
+export const raw = (p: Program) =>
+  waitOptions(
+    p
+      .command('raw')
+      .description('create a raw item under raw/ and print its file:// URL, or list raw items')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[name]', 'item name (default: raw-<random>, created 0600)')
+      .option('-c, --container <cid>', "use the container's raw/ directory")
+      .option('-l, --list', 'list raw items with their sizes'),
+    DEFAULT_WAIT.change,
+  ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 130]));
+
+export const uuid = (p: Program) =>
+  p
+    .command('uuid')
+    .description('show the 8 ACRN VM UUID slots: busy, free, the sandbox using each, leaked ones')
+    .addHelpText('after', exitHelp([0, 1, 3]));
+
+export const uuidFree = (u: ReturnType<typeof uuid>) =>
+  waitOptions(
+    u
+      .command('free')
+      .description('mark an ACRN UUID slot free (atomically, under the UUID store lock)')
+      .argument('<slot>', "slot number 0-7, or the slot's UUID")
+      .option('-f, --force', 'free it even if a live sandbox uses it')
+      .option('--dry-run', 'say what would change, change nothing'),
+    DEFAULT_WAIT.change,
+    'the UUID store lock',
+  ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
+
+export const set = (p: Program) =>
+  waitOptions(
+    p
+      .command('set')
+      .description('replace one item with JSON from FILE or standard input, or rewrite the state (exclusive lock)')
+      .argument('<sid>', 'sandbox ID')
+      .argument('[args...]', '[CID] ITEM [FILE|-]')
+      .option('--state <state>', "rewrite only the state: ready, running, paused or stopped")
+      .option('-f, --force', 'write even if the hypervisor is alive')
+      .option('--dry-run', 'validate and say what would be written, change nothing'),
+    DEFAULT_WAIT.change,
+  ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
+
+export const check = (p: Program) =>
+  p
+    .command('check')
+    .description('find leaked and stuck state in one pass; exit 6 when problems are found')
+    .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
+    .option('--dry-run', 'with --fix: print the plan, change nothing')
+    .addOption(
+      new Option('--stuck-after <secs>', `report a lock holder or waiter older than this as stuck (default ${DEFAULT_STUCK_AFTER})`).argParser(
+        parseSeconds('--stuck-after'),
+      ),
+    )
+    .option('--format <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
+    .addHelpText('after', exitHelp([0, 1, 2, 6, 130]));
+
+export const completion = (p: Program) =>
+  p
+    .command('completion')
+    .description('print a shell completion script (commands, options, sandbox IDs from the store)')
+    .argument('<shell>', 'bash or zsh')
+    .addHelpText('after', exitHelp([0, 2]));
+
+/** SECS >= 0 for an option; anything else is a usage error (exit 2). */
+function parseSeconds(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw Object.assign(new Error(`invalid ${flag} ${JSON.stringify(value)}: seconds >= 0`), { code: 'commander.invalidArgument' });
+    return n;
+  };
+}
+
+/** Options of a declared command, as its `run` receives them. */
+export type OptsOf<F extends (...a: any[]) => Command<any[], any, any>> = ReturnType<ReturnType<F>['opts']>;

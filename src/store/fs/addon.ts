@@ -1,0 +1,93 @@
+// The Node-API addon (src/native/addon.c): loading it, and the codes its
+// calls return, by name. Every call has a careful JavaScript twin that the
+// caller falls back to for anything but success and absence, so a message
+// stays exact, and on hosts where the addon does not load. The wiring can
+// turn every fast path off (VCSTORE_ADDON=0): then flock(1) takes every lock.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's negative results that are not -errno. */
+export const CODE = {
+  ENOENT: -2,
+  EXDEV: -18,
+  NOT_REGULAR: -1000,
+  TOO_BIG: -1001,
+  NOT_UTF8: -1002,
+  TOO_DEEP: -1003,
+  NOT_JSON: -1004,
+  /** The path holds a NUL byte, or does not fit PATH_MAX: the careful twin says which. */
+  BAD_PATH: -1005,
+} as const;
+
+/** Linux errno values the addon's flock and kill0 return. */
+export const ERRNO = { EPERM: 1, ESRCH: 3, EWOULDBLOCK: 11 } as const;
+
+/** flock(2) operations. */
+export const LOCK = { SH: 1, EX: 2, NB: 4, UN: 8 } as const;
+
+export interface Addon {
+  /** Non-blocking flock(2) (or LOCK_UN): 0 or the errno value. */
+  flock(fd: number, op: number): number;
+  /** One item read in one call: its text, or a negative code. */
+  readItem(path: string, max: number): string | number;
+  /** Only validate an item's JSON: 1 object, 2 array, 3 null, 4 another value, or a negative code. */
+  checkJson(path: string, max: number): number;
+  /** kill(pid, 0) without an exception: 0 or the errno value. */
+  kill0(pid: number): number;
+  /** Delete a directory tree without leaving its device: 0 or a negative code (CODE.EXDEV: a mount). */
+  removeTree(path: string): number;
+  /** A directory's entries as "<type><name>\0..." (d, l, f, o, u), or a negative code. */
+  listDir(path: string): string | number;
+}
+
+let loaded: Addon | null | undefined;
+let enabled = true;
+let file: string | undefined;
+
+/** The wiring's switch (VCSTORE_ADDON=0 turns every fast path off); takes effect for the next call. */
+export function useAddon(on: boolean): void {
+  if (on !== enabled) loaded = undefined;
+  enabled = on;
+}
+
+function here(): string {
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/** The target an addon is built for: linux-x64-glibc and the like (scripts/build.mjs uses the same rule). */
+export function addonTarget(): string {
+  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+  return `${process.platform}-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}`;
+}
+
+/** The addon, or null when it is turned off or not built for this host. */
+export function addon(): Addon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (!enabled) return loaded;
+  // dist/core.cjs and dist/src/store/fs/*.js both find dist/native/<target>/,
+  // and only the addon built for this platform is ever loaded.
+  const target = addonTarget();
+  let dir = dirname(here());
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const f = join(dir, 'native', target, 'vcstore.node');
+    if (!existsSync(f)) continue;
+    try {
+      loaded = createRequire(here())(f) as Addon;
+      file = f;
+    } catch {
+      /* cannot load here: the careful paths it is */
+    }
+    break;
+  }
+  return loaded;
+}
+
+/** Which lock backend this process uses, for `vcstore --version --verbose`. */
+export function lockBackend(): string {
+  if (addon()) return `flock(2) through the Node-API addon ${file}; waits through util-linux flock(1)`;
+  if (!enabled) return 'util-linux flock(1) for every lock (VCSTORE_ADDON=0: every fast path off)';
+  return `util-linux flock(1) for every lock (no addon for ${addonTarget()})`;
+}
