@@ -99,7 +99,11 @@ async function main(): Promise<void> {
       const [c, , lsJson, ls, check] = measure(
         [
           { name: `C baseline (${n})`, cmd: [baseline, prefix] },
-          { name: `find|xargs cat state.json (${n})`, cmd: [`find ${join(prefix, 'run/vc/sbs')} -name state.json -print0 | xargs -0 cat > /dev/null`], shell: true },
+          {
+            name: `find|xargs cat state.json (${n})`,
+            cmd: [`find ${join(prefix, 'run/vc/sbs')} -name state.json -print0 | xargs -0 cat > /dev/null`],
+            shell: true,
+          },
           { name: `vcstore ls --json (${n})`, cmd: vc(prefix, 'ls', '--json') },
           { name: `vcstore ls (${n})`, cmd: vc(prefix, 'ls') },
           { name: `vcstore check --json (${n})`, cmd: vc(prefix, 'check', '--json') },
@@ -149,7 +153,9 @@ async function main(): Promise<void> {
       '',
       `| ${'target'.padEnd(tw)} | measured | limit | met |`,
       `|${'-'.repeat(tw + 2)}|---------:|------:|-----|`,
-      ...targets.map((t) => `| ${t.what.padEnd(tw)} | ${(t.got.toFixed(2) + t.unit).padStart(8)} | ${(t.max + t.unit).padStart(5)} | ${t.got <= t.max ? 'yes' : 'NO'} |`),
+      ...targets.map(
+        (t) => `| ${t.what.padEnd(tw)} | ${(t.got.toFixed(2) + t.unit).padStart(8)} | ${(t.max + t.unit).padStart(5)} | ${t.got <= t.max ? 'yes' : 'NO'} |`,
+      ),
       '',
       ...[...perSandbox].map(([n, ms]) => `ls --json per-sandbox cost at ${n}: ${(ms * 1000).toFixed(1)} µs`),
     ];

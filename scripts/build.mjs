@@ -49,7 +49,9 @@ const split = (dist) => ({
 });
 
 for (const d of ['dist/cmd', 'dist/vendor', 'dist/bundle']) rmSync(d, { recursive: true, force: true });
-const commands = readdirSync('src/commands').filter((f) => f.endsWith('.ts')).map((f) => `src/commands/${f}`);
+const commands = readdirSync('src/commands')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `src/commands/${f}`);
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/vcstore.cjs', plugins: [split('.')] }),
   build({ ...common, entryPoints: ['src/list-worker.ts'], outfile: 'dist/list-worker.cjs', plugins: [split('.')] }),
@@ -57,7 +59,14 @@ await Promise.all([
   build({
     ...common,
     // The core's entry is generated: every shared module, so none can be left out.
-    stdin: { contents: sharedModules().map((f) => `export * from './${f}';`).join('\n'), resolveDir: src, sourcefile: 'core-entry.ts', loader: 'ts' },
+    stdin: {
+      contents: sharedModules()
+        .map((f) => `export * from './${f}';`)
+        .join('\n'),
+      resolveDir: src,
+      sourcefile: 'core-entry.ts',
+      loader: 'ts',
+    },
     outfile: 'dist/core.cjs',
     plugins: [{ name: 'vendor', setup: (b) => b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: `./vendor/${a.path}.cjs`, external: true })) }],
   }),
@@ -77,7 +86,9 @@ const include = createRequire(import.meta.url)('node-api-headers').include_dir;
 const out = join('dist/native', target, 'vcstore.node');
 try {
   if (!existsSync(join(include, 'node_api.h'))) throw new Error(`no node_api.h in ${include}`);
-  execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', `-I${include}`, 'src/native/addon.c', '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', `-I${include}`, 'src/native/addon.c', '-o', out], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 } catch (e) {
   const why = `flock addon not built (${String(e.message).split('\n')[0]})`;
   if (process.env.CI === 'true' || process.env.VCSTORE_REQUIRE_ADDON === '1') {
@@ -95,7 +106,12 @@ function sharedModules() {
     for (const d of readdirSync(dir, { withFileTypes: true })) {
       const file = join(dir, d.name);
       if (d.isDirectory()) walk(file);
-      else if (d.name.endsWith('.ts') && shared(resolve(file))) out.push(resolve(file).slice(src.length + 1).replace(/\.ts$/, '.js'));
+      else if (d.name.endsWith('.ts') && shared(resolve(file)))
+        out.push(
+          resolve(file)
+            .slice(src.length + 1)
+            .replace(/\.ts$/, '.js'),
+        );
     }
   };
   walk('src');

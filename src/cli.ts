@@ -132,9 +132,12 @@ export async function handleError(err: unknown, io: Io, command: string, json: b
   const code = exitCodeOf(err);
   if (text === undefined) {
     const e = err as Error;
-    io.stderr(`vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`);
+    io.stderr(
+      `vcstore: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in vcstore; please report it with the command you ran.\n`,
+    );
   } else io.stderr(`vcstore: ${text}\n`);
-  if (json && !state.ctx?.wrote) io.stdout(`${JSON.stringify({ error: { code, message: text ?? `internal error: ${(err as Error)?.message ?? String(err)}` } })}\n`);
+  if (json && !state.ctx?.wrote)
+    io.stdout(`${JSON.stringify({ error: { code, message: text ?? `internal error: ${(err as Error)?.message ?? String(err)}` } })}\n`);
   return code;
 }
 

@@ -80,7 +80,12 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
   const color = !o.json && (await colorWanted(o.io, o.color, o.env));
   const env = o.env;
   const progressAllowed =
-    !o.json && !o.noProgress && !(env.VCSTORE_NO_PROGRESS && env.VCSTORE_NO_PROGRESS !== '0') && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') && env.TERM !== 'dumb' && (await o.io.isTty(2));
+    !o.json &&
+    !o.noProgress &&
+    !(env.VCSTORE_NO_PROGRESS && env.VCSTORE_NO_PROGRESS !== '0') &&
+    !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') &&
+    env.TERM !== 'dumb' &&
+    (await o.io.isTty(2));
   let bar: Progress | null = null;
   let controller: AbortController | undefined;
   const extra: ((sig: NodeJS.Signals) => void)[] = [];

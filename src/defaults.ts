@@ -32,6 +32,7 @@ export function parseWait(value: string): number {
   if (value === 'inf' || value === 'infinity' || value === 'forever') return Infinity;
   const n = Number(value);
   // commander reports an error with this code as a usage error (exit 2); no commander import needed.
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds >= 0, or "inf"`), { code: 'commander.invalidArgument' });
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds >= 0, or "inf"`), { code: 'commander.invalidArgument' });
   return n;
 }

@@ -124,7 +124,7 @@ export const set = (p: Program) =>
       .description('replace one item with JSON from FILE or standard input, or rewrite the state (exclusive lock)')
       .argument('<sid>', 'sandbox ID')
       .argument('[args...]', '[CID] ITEM [FILE|-]')
-      .option('--state <state>', "rewrite only the state: ready, running, paused or stopped")
+      .option('--state <state>', 'rewrite only the state: ready, running, paused or stopped')
       .option('-f, --force', 'write even if the hypervisor is alive')
       .option('--dry-run', 'validate and say what would be written, change nothing'),
     DEFAULT_WAIT.change,

@@ -20,7 +20,7 @@ describe('rm', () => {
     addSandbox(p, 's1', { hypervisor: 'qemu', pid: deadPid() });
     addSandbox(p, 'keep');
     const keep = snapshot(join(p, 'run/vc/sbs/keep'));
-    const r = (await vci(p, ['rm', 's1']));
+    const r = await vci(p, ['rm', 's1']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `sandbox s1: removed ${p}/var/lib/vc/sbs/s1 ${p}/run/vc/vm/s1 ${p}/run/vc/sbs/s1\n`);
     for (const d of ['var/lib/vc/sbs/s1', 'run/vc/sbs/s1', 'run/vc/vm/s1']) assert.equal(existsSync(join(p, d)), false, d);
@@ -31,7 +31,7 @@ describe('rm', () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'stopped' });
     const before = snapshot(p);
-    const r = (await vci(p, ['rm', '--dry-run', 's1']));
+    const r = await vci(p, ['rm', '--dry-run', 's1']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^sandbox s1: would remove /);
     assert.deepEqual(snapshot(p), before);
@@ -40,7 +40,7 @@ describe('rm', () => {
     const p = tmp();
     addSandbox(p, 's1', { hypervisor: 'qemu', pid: await live('s1') });
     const before = snapshot(p);
-    const r = (await vci(p, ['rm', 's1']));
+    const r = await vci(p, ['rm', 's1']);
     assert.equal(r.code, 5);
     assert.match(r.stderr, /^vcstore: refusing to remove sandbox s1: its hypervisor \(qemu, pid \d+\) is alive/);
     assert.deepEqual(snapshot(p), before);
@@ -53,7 +53,7 @@ describe('rm', () => {
     const h = await holdFlock(runLock(p, 's1'));
     try {
       const before = snapshot(p);
-      const r = (await vci(p, ['rm', '--wait', '0.2', 's1']));
+      const r = await vci(p, ['rm', '--wait', '0.2', 's1']);
       assert.equal(r.code, 4);
       assert.match(r.stderr, /sandbox s1 is locked after waiting 0\.2s: held by pid \d+ \((flock|sh|sleep), exclusive\)/);
       assert.deepEqual(snapshot(p), before);
@@ -65,20 +65,26 @@ describe('rm', () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'stopped' });
     assert.equal((await vci(p, ['rm', 'ghost'])).code, 3);
-    const f = (await vci(p, ['rm', '-f', 'ghost']));
+    const f = await vci(p, ['rm', '-f', 'ghost']);
     assert.equal(f.code, 0);
     assert.equal(f.stdout, 'sandbox ghost: already gone\n');
-    const m = (await vci(p, ['--json', 'rm', 's1', 'ghost']));
+    const m = await vci(p, ['--json', 'rm', 's1', 'ghost']);
     assert.equal(m.code, 3);
     const j = JSON.parse(m.stdout);
-    assert.deepEqual(j.map((x: any) => [x.id, x.status, x.exitCode]), [['s1', 'removed', 0], ['ghost', 'absent', 3]]);
+    assert.deepEqual(
+      j.map((x: any) => [x.id, x.status, x.exitCode]),
+      [
+        ['s1', 'removed', 0],
+        ['ghost', 'absent', 3],
+      ],
+    );
   });
   it('bad IDs: exit 2 before anything is touched', async () => {
     const p = tmp();
     addSandbox(p, 's1');
     const before = snapshot(p);
     for (const bad of ['../s1', '/etc', '.', 'a\nb']) {
-      const r = (await vci(p, ['rm', '-f', 's1', bad]));
+      const r = await vci(p, ['rm', '-f', 's1', bad]);
       assert.equal(r.code, 2, bad);
     }
     assert.deepEqual(snapshot(p), before);
@@ -91,11 +97,11 @@ describe('rm', () => {
     symlinkSync(outside, join(p, 'run/vc/sbs/evil'));
     const before = snapshot(p);
     const out = snapshot(outside);
-    const r = (await vci(p, ['rm', 'evil']));
+    const r = await vci(p, ['rm', 'evil']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /symbolic link/);
     assert.deepEqual(snapshot(p), before);
-    const f = (await vci(p, ['rm', '--force', 'evil']));
+    const f = await vci(p, ['rm', '--force', 'evil']);
     assert.equal(f.code, 0, f.stderr);
     assert.equal(existsSync(join(p, 'run/vc/sbs/evil')), false);
     assert.deepEqual(snapshot(outside), out, 'the target is untouched');
@@ -112,7 +118,7 @@ describe('rm', () => {
   it('--container removes one container under the sandbox lock', async () => {
     const p = tmp();
     addSandbox(p, 's1', { containers: [{ id: 's1' }, { id: 'c2', pid: deadPid() }] });
-    const r = (await vci(p, ['rm', 's1', '--container', 'c2']));
+    const r = await vci(p, ['rm', 's1', '--container', 'c2']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(p, 'run/vc/sbs/s1/c2')), false);
     assert.equal(existsSync(join(p, 'var/lib/vc/sbs/s1/c2')), false);
@@ -122,8 +128,8 @@ describe('rm', () => {
   });
   it('never creates a store', async () => {
     const p = tmp();
-    (await vci(p, ['rm', 'ghost']));
-    (await vci(p, ['rm', '-f', 'ghost']));
+    await vci(p, ['rm', 'ghost']);
+    await vci(p, ['rm', '-f', 'ghost']);
     assert.deepEqual(readdirSync(p), []);
   });
 });
@@ -132,13 +138,13 @@ describe('raw', () => {
   it('creates raw-<random> 0600 and named items 0644, prints file:// URLs', async () => {
     const p = tmp();
     addSandbox(p, 's1');
-    const r = (await vci(p, ['raw', 's1']));
+    const r = await vci(p, ['raw', 's1']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^file://${p}/run/vc/sbs/s1/raw/raw-\\d+\\n$`));
     const f = r.stdout.trim().slice('file://'.length);
     assert.equal(statSync(f).mode & 0o777, 0o600);
     assert.equal(statSync(f).size, 0);
-    const n = (await vci(p, ['raw', 's1', 'disk0']));
+    const n = await vci(p, ['raw', 's1', 'disk0']);
     assert.equal(n.stdout, `file://${p}/run/vc/sbs/s1/raw/disk0\n`);
     assert.equal(statSync(join(p, 'run/vc/sbs/s1/raw/disk0')).mode & 0o777, 0o644);
   });
@@ -155,7 +161,9 @@ describe('raw', () => {
     writeFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'abc');
     assert.equal((await vci(p, ['raw', 's1', '--list'])).stdout, `disk0\t3\tfile://${p}/run/vc/sbs/s1/raw/disk0\n`);
     assert.equal((await vci(p, ['raw', 's1', 'x', '--container', 'c1'])).stdout, `file://${p}/run/vc/sbs/s1/c1/raw/x\n`);
-    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', 's1', '-l', '-c', 'c1'])).stdout), [{ name: 'x', size: 0, url: `file://${p}/run/vc/sbs/s1/c1/raw/x` }]);
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', 's1', '-l', '-c', 'c1'])).stdout), [
+      { name: 'x', size: 0, url: `file://${p}/run/vc/sbs/s1/c1/raw/x` },
+    ]);
   });
   it('refusals: bad name 2, missing sandbox 3, busy 4, raw/x symlink 1; nothing changed', async () => {
     const p = tmp();
@@ -219,7 +227,7 @@ describe('set', () => {
     const p = tmp();
     addSandbox(p, 's1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const f = join(p, 'run/vc/sbs/s1/hypervisor.json');
-    const r = (await vci(p, ['set', 's1', 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' }));
+    const r = await vci(p, ['set', 's1', 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(f, 'utf8'), '{"PID":42}');
     assert.equal(statSync(f).mode & 0o777, 0o644);
@@ -264,7 +272,7 @@ describe('set', () => {
       [['set', 's1', '--state', 'bogus'], '', 2],
     ];
     for (const [args, input, code] of cases) {
-      const r = (await vci(p, args, { input }));
+      const r = await vci(p, args, { input });
       assert.equal(r.code, code, `${args.join(' ')} <<< ${input}: ${r.stderr}`);
       assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     }

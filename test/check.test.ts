@@ -57,7 +57,7 @@ describe('check', () => {
   });
   it('finds exactly the planted problems, with evidence, and exits 6', async () => {
     const before = snapshot(p);
-    const r = (await vci(p, ['--json', 'check']));
+    const r = await vci(p, ['--json', 'check']);
     assert.equal(r.code, 6, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.findings.map(key).sort(), [
@@ -84,36 +84,40 @@ describe('check', () => {
     assert.deepEqual(snapshot(p), before, 'check never writes');
   });
   it('table and one-line summary for people', async () => {
-    const r = (await vci(p, ['check']));
+    const r = await vci(p, ['check']);
     assert.equal(r.code, 6);
     assert.match(r.stdout, /^SEVERITY\s+CODE\s+ID\s+DETAIL/);
     assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 7 warnings, 1 info\n$/);
   });
   it('--fix --dry-run prints the plan and changes nothing', async () => {
     const before = snapshot(p);
-    const r = (await vci(p, ['--json', 'check', '--fix', '--dry-run']));
+    const r = await vci(p, ['--json', 'check', '--fix', '--dry-run']);
     assert.equal(r.code, 6);
     const a = JSON.parse(r.stdout).actions;
-    assert.deepEqual(a.filter((x: any) => x.action.startsWith('would')).map((x: any) => `${x.action} ${x.id}`).sort(), [
-      'would-free slot-3',
-      'would-remove deadhv',
-      'would-remove orphan',
-      'would-remove shell',
-    ]);
+    assert.deepEqual(
+      a
+        .filter((x: any) => x.action.startsWith('would'))
+        .map((x: any) => `${x.action} ${x.id}`)
+        .sort(),
+      ['would-free slot-3', 'would-remove deadhv', 'would-remove orphan', 'would-remove shell'],
+    );
     assert.deepEqual(snapshot(p), before);
   });
   it('--fix removes exactly the safe ones; healthy and live stay byte for byte; a held lock is left', async () => {
     const { p: q } = await plant();
     addSandbox(q, 'deadlocked', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const h = await holdFlock(runLock(q, 'deadlocked'));
-    const keep = ['healthy', 'acrnlive', 'stopped-ok', 'runonly', 'trunc', 'shape', 'cdead', 'deadlocked'].map((s) => [s, snapshot(join(q, 'run/vc/sbs', s)), snapshot(join(q, 'var/lib/vc/sbs', s))] as const);
+    const keep = ['healthy', 'acrnlive', 'stopped-ok', 'runonly', 'trunc', 'shape', 'cdead', 'deadlocked'].map(
+      (s) => [s, snapshot(join(q, 'run/vc/sbs', s)), snapshot(join(q, 'var/lib/vc/sbs', s))] as const,
+    );
     try {
-      const r = (await vci(q, ['check', '--fix']));
+      const r = await vci(q, ['check', '--fix']);
       assert.equal(r.code, 6, 'problems that need a person remain');
       assert.match(r.stdout, /^removed hypervisor-dead deadhv: /m);
       assert.match(r.stdout, /^left hypervisor-dead deadlocked: sandbox deadlocked is locked: held by pid \d+/m);
       assert.match(r.stdout, /^freed uuid-leaked slot-3/m);
-      for (const gone of ['run/vc/sbs/deadhv', 'var/lib/vc/sbs/deadhv', 'var/lib/vc/sbs/shell', 'run/vc/vm/orphan']) assert.equal(existsSync(join(q, gone)), false, gone);
+      for (const gone of ['run/vc/sbs/deadhv', 'var/lib/vc/sbs/deadhv', 'var/lib/vc/sbs/shell', 'run/vc/vm/orphan'])
+        assert.equal(existsSync(join(q, gone)), false, gone);
       for (const [s, run, cfg] of keep) {
         assert.deepEqual(snapshot(join(q, 'run/vc/sbs', s)), run, s);
         assert.deepEqual(snapshot(join(q, 'var/lib/vc/sbs', s)), cfg, s);
@@ -126,7 +130,7 @@ describe('check', () => {
   it('a clean store exits 0', async () => {
     const c = tmp();
     addSandbox(c, 'ok1', { state: 'stopped' });
-    const r = (await vci(c, ['check']));
+    const r = await vci(c, ['check']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
     rmSync(join(c, 'run'), { recursive: true });

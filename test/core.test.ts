@@ -111,7 +111,10 @@ describe('safe reads', () => {
     ];
     for (const [name, body] of cases) {
       writeFileSync(join(d, name), body);
-      assert.throws(() => readJson(join(d, name)), (e: unknown) => e instanceof CorruptItemError && (e as Error).message.includes(name));
+      assert.throws(
+        () => readJson(join(d, name)),
+        (e: unknown) => e instanceof CorruptItemError && (e as Error).message.includes(name),
+      );
     }
   });
   it('refuses symlinks, directories and FIFOs without hanging', () => {

@@ -37,7 +37,10 @@ describe('unknown liveness is not dead', () => {
     }
     assert.deepEqual(snapshot(p), before);
     const ls = JSON.parse(vcp(p, ['ls', '--json']).stdout);
-    assert.deepEqual(ls.map((s: any) => s.hypervisor.alive), [null, null]);
+    assert.deepEqual(
+      ls.map((s: any) => s.hypervisor.alive),
+      [null, null],
+    );
     assert.match(vcp(p, ['ls']).stdout, /\n\S+\s+running\s+\S+\s+\S+\s+\?\s/);
     assert.equal(vcp(p, ['rm', '--force', 'c1']).code, 0, '--force overrides');
   });
@@ -46,24 +49,29 @@ describe('unknown liveness is not dead', () => {
     addSandbox(p, 's1', { state: 'stopped' });
     assert.equal(vcp(p, ['rm', 's1']).code, 0);
   });
-  it('in another pid namespace every liveness is unknown: ls says ?, rm and check --fix refuse', { skip: !root && 'needs root for unshare --pid' }, async () => {
-    const p = tmp();
-    const hv = track(fakeHypervisor('live1'));
-    await once(hv, 'spawn');
-    addSandbox(p, 'live1', { state: 'running', hypervisor: 'qemu', pid: hv.pid! });
-    const before = snapshot(p);
-    const ns = (args: string[]) => spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, ...args], { encoding: 'utf8' });
-    const ls = ns(['ls', '--json']);
-    assert.equal(ls.status, 0, ls.stderr);
-    const s = JSON.parse(ls.stdout)[0];
-    assert.equal(s.hypervisor.alive, null);
-    assert.match(s.hypervisor.unknown, /another pid namespace/);
-    const rm = ns(['rm', 'live1']);
-    assert.equal(rm.status, 5, rm.stderr);
-    const fix = ns(['--json', 'check', '--fix', '--dry-run']);
-    assert.ok(!JSON.parse(fix.stdout).actions.some((a: any) => a.id === 'live1' && a.action !== 'left'));
-    assert.deepEqual(snapshot(p), before);
-  });
+  it(
+    'in another pid namespace every liveness is unknown: ls says ?, rm and check --fix refuse',
+    { skip: !root && 'needs root for unshare --pid' },
+    async () => {
+      const p = tmp();
+      const hv = track(fakeHypervisor('live1'));
+      await once(hv, 'spawn');
+      addSandbox(p, 'live1', { state: 'running', hypervisor: 'qemu', pid: hv.pid! });
+      const before = snapshot(p);
+      const ns = (args: string[]) =>
+        spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, ...args], { encoding: 'utf8' });
+      const ls = ns(['ls', '--json']);
+      assert.equal(ls.status, 0, ls.stderr);
+      const s = JSON.parse(ls.stdout)[0];
+      assert.equal(s.hypervisor.alive, null);
+      assert.match(s.hypervisor.unknown, /another pid namespace/);
+      const rm = ns(['rm', 'live1']);
+      assert.equal(rm.status, 5, rm.stderr);
+      const fix = ns(['--json', 'check', '--fix', '--dry-run']);
+      assert.ok(!JSON.parse(fix.stdout).actions.some((a: any) => a.id === 'live1' && a.action !== 'left'));
+      assert.deepEqual(snapshot(p), before);
+    },
+  );
 });
 
 describe('the process witness', () => {
@@ -80,7 +88,12 @@ describe('the process witness', () => {
     assert.deepEqual(snapshot(p), before);
     assert.equal(vcp(p, ['rm', '--force', 'sb1']).code, 0);
   });
-  for (const [name, args] of [['qemu-system-x86_64', ['-name', 'sandbox-x1']], ['virtiofsd', ['--socket-path=/run/vc/vm/x1/vhost-fs.sock']], ['kata-proxy', ['-listen-socket', 'unix:///run/vc/sbs/x1/proxy.sock']], ['kata-shim', ['-container', 'x1']]] as const) {
+  for (const [name, args] of [
+    ['qemu-system-x86_64', ['-name', 'sandbox-x1']],
+    ['virtiofsd', ['--socket-path=/run/vc/vm/x1/vhost-fs.sock']],
+    ['kata-proxy', ['-listen-socket', 'unix:///run/vc/sbs/x1/proxy.sock']],
+    ['kata-shim', ['-container', 'x1']],
+  ] as const) {
     it(`role ${name} makes the sandbox live`, async () => {
       const p = tmp();
       addSandbox(p, 'x1', { state: 'stopped' });
@@ -182,7 +195,13 @@ describe('interrupted and racing removals', () => {
       const loser = outs.find((o) => o.status !== 'removed');
       assert.equal(loser.status, 'absent');
       assert.deepEqual(loser.paths, []);
-      assert.equal(rs.map((r) => r.code).sort().join(), force ? '0,0' : '0,3');
+      assert.equal(
+        rs
+          .map((r) => r.code)
+          .sort()
+          .join(),
+        force ? '0,0' : '0,3',
+      );
     }
   });
   it('a multi-ID rm exits with the most severe failure: 1 outranks 3', () => {

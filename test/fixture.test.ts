@@ -20,7 +20,10 @@ describe('Go-written fixture', () => {
     const before = snapshot(p);
     const list = JSON.parse(vcp(p, ['ls', '--json']).stdout);
     assert.equal(list.length, 4);
-    assert.equal(list.reduce((n: number, s: any) => n + s.containers.length, 0), 8);
+    assert.equal(
+      list.reduce((n: number, s: any) => n + s.containers.length, 0),
+      8,
+    );
     assert.deepEqual(list.map((s: any) => s.state).sort(), ['paused', 'ready', 'running', 'stopped']);
     assert.deepEqual(list.map((s: any) => s.hypervisor.type).sort(), ['acrn', 'firecracker', 'qemu', 'qemu']);
     for (const s of list) assert.ok(!s.problems.some((x: string) => /corrupt|unreadable|bad-shape/.test(x)), s.problems.join());

@@ -127,7 +127,16 @@ export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}):
     fse.mkdirpSync(join(cfg, 'raw'));
     fse.outputFileSync(
       join(cfg, 'config.json'),
-      compact({ ID: sid, Hostname: sid.slice(0, 12), HypervisorType: hv, AgentType: 'kata', ProxyType: 'kataBuiltInProxy', ShimType: 'kataShim', Containers: containers.map((c) => ({ ID: c.id })), Annotations: {} }),
+      compact({
+        ID: sid,
+        Hostname: sid.slice(0, 12),
+        HypervisorType: hv,
+        AgentType: 'kata',
+        ProxyType: 'kataBuiltInProxy',
+        ShimType: 'kataShim',
+        Containers: containers.map((c) => ({ ID: c.id })),
+        Annotations: {},
+      }),
     );
     for (const c of containers) {
       fse.outputFileSync(join(cfg, c.id, 'lock'), '');
@@ -140,7 +149,13 @@ export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}):
     fse.mkdirpSync(join(run, 'raw'));
     fse.outputFileSync(
       join(run, 'state.json'),
-      compact({ state: spec.state ?? 'running', blockIndex: 1, guestMemoryBlockSize: 128, guestMemoryHotplugProbe: false, cgroupPath: `/kubepods/kata_${sid}` }),
+      compact({
+        state: spec.state ?? 'running',
+        blockIndex: 1,
+        guestMemoryBlockSize: 128,
+        guestMemoryHotplugProbe: false,
+        cgroupPath: `/kubepods/kata_${sid}`,
+      }),
     );
     const pid = spec.pid ?? 0;
     let hvJson: unknown;
@@ -265,7 +280,15 @@ export function addPersistSandbox(
     SandboxContainer: sid,
     CgroupPath: `/kata_${sid}`,
     Devices: [],
-    HypervisorState: { Pid: spec.pid ?? 0, Type: spec.type ?? 'qemu', UUID: spec.uuid ?? '', Bridges: [], HotpluggedVCPUs: [], HotpluggedMemory: 0, VirtiofsdPid: 0 },
+    HypervisorState: {
+      Pid: spec.pid ?? 0,
+      Type: spec.type ?? 'qemu',
+      UUID: spec.uuid ?? '',
+      Bridges: [],
+      HotpluggedVCPUs: [],
+      HotpluggedMemory: 0,
+      VirtiofsdPid: 0,
+    },
     AgentState: { URL: `vsock://1234:1024` },
     Network: { NetworkID: '/var/run/netns/cni-1', NetworkCreated: false, Endpoints: [] },
     Config: { HypervisorType: spec.type ?? 'qemu' },
@@ -288,7 +311,15 @@ export function addRuntimeRsSandbox(prefix: string, sid: string, spec: { type?: 
   const dir = join(prefix, 'run/kata', sid);
   fse.outputFileSync(
     join(dir, 'state.json'),
-    JSON.stringify({ sandbox_type: 'virt_container', hypervisor: { hypervisor_type: spec.type ?? 'qemu', pid: spec.pid ?? 0, id: sid, run_dir: dir }, resource: { cgroups: {} } }, null, 2),
+    JSON.stringify(
+      {
+        sandbox_type: 'virt_container',
+        hypervisor: { hypervisor_type: spec.type ?? 'qemu', pid: spec.pid ?? 0, id: sid, run_dir: dir },
+        resource: { cgroups: {} },
+      },
+      null,
+      2,
+    ),
   );
 }
 
@@ -313,7 +344,13 @@ export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 /** Unpack a runtime-written fixture from ../shared/fixtures (or test/fixtures) into a temp dir. */
 export function unpackFixture(name: string, into: string): void {
   const candidates = [join(ROOT, '..', 'shared', 'fixtures', name), join(ROOT, 'test', 'fixtures', name)];
-  const file = candidates.find((f) => { try { return lstatSync(f).isFile(); } catch { return false; } });
+  const file = candidates.find((f) => {
+    try {
+      return lstatSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
   if (!file) throw new Error(`fixture ${name} not found in ${candidates.join(' or ')}`);
   const r = spawnSync('tar', ['xzf', file, '-C', into]);
   if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);

@@ -14,11 +14,11 @@ describe('terminal-safe output', () => {
     addSandbox(p, 's1', { state: 'stopped' });
     const evil = 'run\nning\u001b[31mX';
     writeFileSync(join(p, 'run/vc/sbs/s1/state.json'), JSON.stringify({ state: evil }));
-    const ls = (await vci(p, ['ls']));
+    const ls = await vci(p, ['ls']);
     assert.equal(ls.stdout.split('\n').filter(Boolean).length, 2, 'no fake table row');
     assert.ok(!ls.stdout.includes('\u001b'), 'no ESC reaches the terminal');
     assert.match(ls.stdout, /run\\nning\\x1b\[31mX/);
-    const show = (await vci(p, ['show', 's1']));
+    const show = await vci(p, ['show', 's1']);
     assert.ok(!show.stdout.includes('\u001b'));
     assert.match(show.stdout, /State\s+run\\nning\\x1b/);
     assert.equal(JSON.parse((await vci(p, ['ls', '--json'])).stdout)[0].state, evil);
@@ -44,7 +44,7 @@ describe('--json on failure', () => {
       [['nosuchcommand'], 2],
     ];
     for (const [args, code] of cases) {
-      const r = (await vci(p, ['--json', ...args]));
+      const r = await vci(p, ['--json', ...args]);
       assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
       const doc = JSON.parse(r.stdout);
       assert.equal(doc.error.code, code, args.join(' '));
@@ -53,7 +53,7 @@ describe('--json on failure', () => {
       assert.ok(!/E[A-Z]+: |errno \d/.test(r.stderr), `no raw Node error: ${r.stderr}`);
     }
     // rm keeps its own document and marks each failure in it
-    const rm = (await vci(p, ['--json', 'rm', 'ghost']));
+    const rm = await vci(p, ['--json', 'rm', 'ghost']);
     assert.equal(rm.code, 3);
     assert.equal(JSON.parse(rm.stdout)[0].status, 'absent');
   });
@@ -65,7 +65,7 @@ describe('bounded input', () => {
     addSandbox(p, 's1', { state: 'stopped' });
     const before = snapshot(p);
     const big = `{"state":"stopped","x":"${'a'.repeat(17 * 1024 * 1024)}"}`;
-    const r = (await vci(p, ['set', 's1', 'state', '-'], { input: big }));
+    const r = await vci(p, ['set', 's1', 'state', '-'], { input: big });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /standard input is over the 16777216-byte limit/);
     const f = join(tmp(), 'big.json');
@@ -91,7 +91,7 @@ describe('no reading through a symlink at any level', () => {
     mkdirSync(join(outside, 'c9'));
     writeFileSync(join(outside, 'c9/state.json'), '{"state":"running"}');
     symlinkSync(join(outside, 'c9'), join(p, 'run/vc/sbs/s1/c9'));
-    const r = (await vci(p, ['show', 's1', 'c9', 'state']));
+    const r = await vci(p, ['show', 's1', 'c9', 'state']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /c9: the container dir is a symbolic link/);
     const j = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
@@ -106,7 +106,13 @@ describe('no reading through a symlink at any level', () => {
     rmSync(join(p, 'run/vc/sbs/s1/raw'), { recursive: true });
     mkdirSync(join(p, 'run/vc/sbs/s1/raw/subdir'), { recursive: true });
     writeFileSync(join(p, 'run/vc/sbs/s1/raw/item'), '');
-    assert.deepEqual(JSON.parse((await vci(p, ['ls', '--json'])).stdout)[0].containers.map((c: any) => c.id), ['s1']);
-    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', '--list', 's1'])).stdout).map((i: any) => i.name), ['item']);
+    assert.deepEqual(
+      JSON.parse((await vci(p, ['ls', '--json'])).stdout)[0].containers.map((c: any) => c.id),
+      ['s1'],
+    );
+    assert.deepEqual(
+      JSON.parse((await vci(p, ['--json', 'raw', '--list', 's1'])).stdout).map((i: any) => i.name),
+      ['item'],
+    );
   });
 });

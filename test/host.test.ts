@@ -41,7 +41,10 @@ function tmpfs(at: string): void {
   assert.equal(r.status, 0, r.stderr);
   mounted.push(at);
 }
-const mountsUnder = (dir: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(`${dir}/`)).length;
+const mountsUnder = (dir: string) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.split(' ')[4]?.startsWith(`${dir}/`)).length;
 
 /** A live process with argv[0] `name` (what ps shows) and these arguments. */
 async function proc(name: string, args: string[]): Promise<number> {
@@ -103,7 +106,9 @@ describe('leaked mounts and shared dirs', { skip: !root && 'needs root to mount'
     assert.equal(show.host.shared.path, sharedOf(p, 'dead1'));
     assert.ok(show.host.shared.entries >= 4);
     const c = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
-    const keys = about(c.findings, ['dead1', 'gone1', 'empty1']).map((f: any) => `${f.code} ${f.id}`).sort();
+    const keys = about(c.findings, ['dead1', 'gone1', 'empty1'])
+      .map((f: any) => `${f.code} ${f.id}`)
+      .sort();
     assert.deepEqual(keys, ['hypervisor-dead dead1', 'mounts-leaked dead1', 'mounts-leaked gone1', 'shared-dir-leaked empty1']);
     const before = snapshot(join(p, 'var'));
     const plan = JSON.parse((await vci(p, ['--json', 'check', '--fix', '--dry-run'])).stdout);
@@ -114,7 +119,11 @@ describe('leaked mounts and shared dirs', { skip: !root && 'needs root to mount'
     assert.equal(mountsUnder(base), 6, 'dry run unmounts nothing');
     assert.deepEqual(snapshot(join(p, 'var')), before);
     const r = await vci(p, ['--json', 'check', '--fix']);
-    assert.deepEqual(about(JSON.parse(r.stdout).actions, ['dead1', 'gone1', 'empty1']).filter((a: any) => a.action === 'left'), [], r.stdout);
+    assert.deepEqual(
+      about(JSON.parse(r.stdout).actions, ['dead1', 'gone1', 'empty1']).filter((a: any) => a.action === 'left'),
+      [],
+      r.stdout,
+    );
     assert.equal(mountsUnder(base), 0);
     for (const sid of ['dead1', 'gone1', 'empty1']) assert.equal(existsSync(sharedOf(p, sid)), false, sid);
     assert.equal(existsSync(join(p, 'run/vc/sbs/dead1')), false);
@@ -134,7 +143,10 @@ describe('leaked mounts and shared dirs', { skip: !root && 'needs root to mount'
     const c = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
     const orphan = about(c.findings, ['orph1']).find((f: any) => f.code === 'processes-orphaned');
     assert.ok(orphan, JSON.stringify(c.findings));
-    assert.deepEqual(orphan.evidence.processes.map((x: any) => [x.pid, x.role]), [[shim, 'containerd-shim-kata-v2']]);
+    assert.deepEqual(
+      orphan.evidence.processes.map((x: any) => [x.pid, x.role]),
+      [[shim, 'containerd-shim-kata-v2']],
+    );
     assert.ok(!about(c.findings, ['live1', 'orph1']).some((f: any) => f.code === 'mounts-leaked'), 'a live virtiofsd or shim: not a leak');
     const r = await vci(p, ['check', '--fix']);
     assert.equal(r.code, 6);
@@ -170,7 +182,10 @@ describe('leaked mounts and shared dirs', { skip: !root && 'needs root to mount'
     assert.equal(about(c.findings, ['leak1']).find((f: any) => f.code === 'mounts-leaked').evidence.count, 1000);
     const r = await vci(p, ['--json', 'check', '--fix']);
     const a = about(JSON.parse(r.stdout).actions, ['leak1']);
-    assert.deepEqual(a.map((x: any) => [x.action, x.unmounts.length]), [['removed', 1000]]);
+    assert.deepEqual(
+      a.map((x: any) => [x.action, x.unmounts.length]),
+      [['removed', 1000]],
+    );
     assert.equal(mountsUnder(base), 0);
     assert.equal(existsSync(sharedOf(p, 'leak1')), false);
   });

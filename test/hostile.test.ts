@@ -18,7 +18,6 @@ import { addSandbox, deadPid, ROOT, scratch, snapshot, vcp, hasProblem, DOCUMENT
 
 const { tmp } = scratch();
 
-
 describe('properties (fast-check)', () => {
   const roots = resolveRoots({ prefix: '/store', env: {} });
   it('any string is refused as an ID or names a path directly under its root', () => {
@@ -82,8 +81,20 @@ describe('hostile IDs and names, end to end', () => {
     addSandbox(p, 's1', { hypervisor: 'firecracker', pid: deadPid() });
     const before = snapshot(p);
     for (const id of bad) {
-      for (const args of [['show', id], ['rm', '-f', id], ['lock', id], ['raw', id], ['set', id, '--state', 'stopped'], ['path', id], ['show', 's1', id, 'state'], ['raw', 's1', id]]) {
-        const r = vcp(p, args.map((a) => (a === '-rf' ? a : a)));
+      for (const args of [
+        ['show', id],
+        ['rm', '-f', id],
+        ['lock', id],
+        ['raw', id],
+        ['set', id, '--state', 'stopped'],
+        ['path', id],
+        ['show', 's1', id, 'state'],
+        ['raw', 's1', id],
+      ]) {
+        const r = vcp(
+          p,
+          args.map((a) => (a === '-rf' ? a : a)),
+        );
         if (id === '-rf') {
           assert.ok(r.code === 2, `${args.join(' ')}: ${r.code}`); // an unknown option: still a usage error
           continue;
@@ -180,7 +191,15 @@ describe('hostile store contents', () => {
     mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
     symlinkSync(join(outside, 'run/vc/sbs/victim'), join(p, 'run/vc/sbs/evil'));
     const out = snapshot(outside);
-    for (const args of [['show', 'evil'], ['show', 'evil', 'state'], ['lock', 'evil', '--', 'true'], ['set', 'evil', '--state', 'stopped'], ['raw', 'evil'], ['rm', 'evil'], ['check', '--fix']]) {
+    for (const args of [
+      ['show', 'evil'],
+      ['show', 'evil', 'state'],
+      ['lock', 'evil', '--', 'true'],
+      ['set', 'evil', '--state', 'stopped'],
+      ['raw', 'evil'],
+      ['rm', 'evil'],
+      ['check', '--fix'],
+    ]) {
       const r = vcp(p, args);
       assert.ok(r.code !== null && DOCUMENTED_EXITS.has(r.code), `${args.join(' ')}: ${r.code} ${r.stderr}`);
       assert.ok(!/internal error/.test(r.stderr), r.stderr);
@@ -207,7 +226,13 @@ describe('non-root', { skip: process.getuid?.() !== 0 ? 'needs root to set up a 
     for (const d of ['vcstore.cjs', 'core.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
     spawnSync('chmod', ['-R', 'a+rX', app]);
     const asNobody = (args: string[]) => {
-      const r = spawnSync(process.execPath, [join(app, 'bin', 'vcstore'), '--prefix', p, ...args], { encoding: 'utf8', uid: 65534, gid: 65534, cwd: '/', env: { PATH: process.env.PATH } });
+      const r = spawnSync(process.execPath, [join(app, 'bin', 'vcstore'), '--prefix', p, ...args], {
+        encoding: 'utf8',
+        uid: 65534,
+        gid: 65534,
+        cwd: '/',
+        env: { PATH: process.env.PATH },
+      });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     const ls = asNobody(['ls']);

@@ -20,7 +20,15 @@ before(async () => {
   track(hv);
   hvPid = hv.pid!;
   await once(hv, 'spawn');
-  addSandbox(store, LIVE, { state: 'running', hypervisor: 'qemu', pid: hvPid, containers: [{ id: LIVE, state: 'running', pid: -1 }, { id: hex64('c2'), state: 'running', pid: -1 }] });
+  addSandbox(store, LIVE, {
+    state: 'running',
+    hypervisor: 'qemu',
+    pid: hvPid,
+    containers: [
+      { id: LIVE, state: 'running', pid: -1 },
+      { id: hex64('c2'), state: 'running', pid: -1 },
+    ],
+  });
   addSandbox(store, DEAD, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
   addSandbox(store, ACRN, { state: 'paused', hypervisor: 'acrn', pid: 1 });
   addSandbox(store, 'ready1', { state: 'ready', hypervisor: 'clh' });
@@ -38,7 +46,7 @@ const byId = (list: any[], id: string) => list.find((s) => s.id === id);
 describe('ls', () => {
   it('--json: every sandbox, stable fields, liveness per hypervisor type', async () => {
     const before = snapshot(store);
-    const r = (await vci(store, ['ls', '--json']));
+    const r = await vci(store, ['ls', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     const list = JSON.parse(r.stdout);
@@ -80,9 +88,9 @@ describe('ls', () => {
     assert.equal((await vci(store, ['ls', '--state', 'bogus'])).code, 2);
   });
   it('-q prints IDs only; the table truncates IDs unless --no-trunc', async () => {
-    const q = (await vci(store, ['ls', '-q']));
+    const q = await vci(store, ['ls', '-q']);
     assert.equal(q.stdout.trim().split('\n').length, 9);
-    const t = (await vci(store, ['ls']));
+    const t = await vci(store, ['ls']);
     assert.match(t.stdout, /^ID\s+STATE\s+HYPERVISOR\s+PID\s+ALIVE\s+CONTAINERS\s+LOCK\s+PROBLEMS\n/);
     assert.ok(t.stdout.includes(LIVE.slice(0, 12) + ' '));
     assert.ok(!t.stdout.includes(LIVE));
@@ -109,7 +117,7 @@ describe('ls', () => {
   });
   it('empty or missing store: [] and exit 0, nothing created', async () => {
     const p = tmp();
-    const r = (await vci(join(p, 'nothing'), ['ls', '--json']));
+    const r = await vci(join(p, 'nothing'), ['ls', '--json']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, '[]\n');
     assert.equal(existsSync(join(p, 'nothing')), false);
@@ -119,7 +127,7 @@ describe('ls', () => {
 
 describe('show', () => {
   it('summary: paths, items, hypervisor, containers', async () => {
-    const r = (await vci(store, ['show', LIVE]));
+    const r = await vci(store, ['show', LIVE]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Sandbox\s+[0-9a-f]{64}\nState\s+running/);
     assert.match(r.stdout, new RegExp(`Hypervisor\\s+qemu\\s+pid ${hvPid}\\s+alive`));
@@ -135,7 +143,7 @@ describe('show', () => {
   });
   it('one item by enum name, file name or short form, any case', async () => {
     for (const name of ['State', 'state.json', 'STATE', 'state']) {
-      const r = (await vci(store, ['show', 'ready1', name]));
+      const r = await vci(store, ['show', 'ready1', name]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).state, 'ready');
     }
@@ -150,42 +158,51 @@ describe('show', () => {
     writeFileSync(
       join(store, 'run/vc/sbs/stopped1/devices.json'),
       JSON.stringify([
-        { Type: 'block', Data: { ID: 'b1', DeviceInfo: { HostPath: '/dev/dm-5' }, RefCount: 1, AttachCount: 1, BlockDrive: { VirtPath: '/dev/vda', Format: 'raw', PCIAddr: '01/02' } } },
+        {
+          Type: 'block',
+          Data: {
+            ID: 'b1',
+            DeviceInfo: { HostPath: '/dev/dm-5' },
+            RefCount: 1,
+            AttachCount: 1,
+            BlockDrive: { VirtPath: '/dev/vda', Format: 'raw', PCIAddr: '01/02' },
+          },
+        },
         { Type: 'generic', Data: { ID: 'g1', DeviceInfo: { HostPath: '/dev/fuse', DevType: 'c', Major: 10, Minor: 229 } } },
         { Type: 'weird', Data: {} },
       ]),
     );
-    const r = (await vci(store, ['show', 'stopped1', 'devices']));
+    const r = await vci(store, ['show', 'stopped1', 'devices']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^block\s+b1\s+\/dev\/dm-5 -> \/dev\/vda\s+raw\s+addr 01\/02/m);
     assert.match(r.stdout, /^generic\s+g1\s+\/dev\/fuse\s+c 10:229/m);
     assert.match(r.stdout, /unknown device type/);
   });
   it('missing sandbox, container or item exits 3 with one line', async () => {
-    const a = (await vci(store, ['show', 'ghost']));
+    const a = await vci(store, ['show', 'ghost']);
     assert.equal(a.code, 3);
     assert.equal(a.stderr, 'vcstore: sandbox ghost not found\n');
     // neither a container nor an item: an unknown item, exit 2, naming the valid ones
-    const b = (await vci(store, ['show', LIVE, 'ghostc']));
+    const b = await vci(store, ['show', LIVE, 'ghostc']);
     assert.equal(b.code, 2);
     assert.equal(b.stderr.split('\n').length, 2);
     assert.match(b.stderr, /unknown item "?ghostc"?.*State/);
-    const c = (await vci(store, ['show', 'cfgonly', 'network']));
+    const c = await vci(store, ['show', 'cfgonly', 'network']);
     assert.equal(c.code, 3);
     assert.match(c.stderr, /^vcstore: Network item not found: /);
   });
   it('a corrupt item exits 1 naming the file', async () => {
-    const r = (await vci(store, ['show', 'corrupt', 'state']));
+    const r = await vci(store, ['show', 'corrupt', 'state']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^vcstore: .*corrupt\/state\.json: corrupt JSON/);
   });
   it('waits for the shared lock: exit 4 when a writer holds it; --no-lock reads and warns', async () => {
     const h = await holdFlock(runLock(store, 'stopped1'));
     try {
-      const r = (await vci(store, ['show', '--wait', '0.2', 'stopped1', 'state']));
+      const r = await vci(store, ['show', '--wait', '0.2', 'stopped1', 'state']);
       assert.equal(r.code, 4);
       assert.match(r.stderr, /locked after waiting 0\.2s: held by pid/);
-      const n = (await vci(store, ['show', '--no-lock', 'stopped1', 'state']));
+      const n = await vci(store, ['show', '--no-lock', 'stopped1', 'state']);
       assert.equal(n.code, 0);
       assert.match(n.stderr, /^vcstore: warning: reading without the lock/);
     } finally {
@@ -194,7 +211,7 @@ describe('show', () => {
     const s = await holdFlock(runLock(store, 'stopped1'), 's');
     try {
       assert.equal((await vci(store, ['show', '-n', 'stopped1', 'state'])).code, 0, 'readers share');
-      const summary = (await vci(store, ['show', '-n', 'stopped1']));
+      const summary = await vci(store, ['show', '-n', 'stopped1']);
       assert.equal(summary.code, 0, summary.stderr);
       assert.match(summary.stdout, /^Lock\s+held by pid \d+ \((flock|sh|sleep), shared\)$/m, 'another reader shows in show');
     } finally {
@@ -202,8 +219,13 @@ describe('show', () => {
     }
   });
   it('bad IDs and unknown items exit 2', async () => {
-    for (const args of [['show', '../x'], ['show', 'a/b'], ['show', 'x'.repeat(4096)], ['show', LIVE, LIVE, 'nope']]) {
-      const r = (await vci(store, args));
+    for (const args of [
+      ['show', '../x'],
+      ['show', 'a/b'],
+      ['show', 'x'.repeat(4096)],
+      ['show', LIVE, LIVE, 'nope'],
+    ]) {
+      const r = await vci(store, args);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(r.stderr.split('\n').length, 2);
     }
@@ -240,7 +262,7 @@ describe('symlinked sandbox dir', () => {
     assert.deepEqual(codes(list[0].problems), ['symlink']);
     assert.equal(list[0].problems[0].evidence.what, 'run-time root');
     assert.equal(list[0].state, null);
-    const r = (await vci(p, ['show', 'evil', 'state']));
+    const r = await vci(p, ['show', 'evil', 'state']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /symbolic link/);
   });

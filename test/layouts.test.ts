@@ -31,17 +31,29 @@ const byId = (list: any[], id: string) => list.find((s) => s.id === id);
 describe('mixed store', () => {
   it('ls tells layouts apart per sandbox and reads each', async () => {
     const list = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
-    assert.deepEqual(list.map((s: any) => [s.id, s.layout]), [
-      ['legacy1', 'legacy'],
-      ['p-dead', 'persist'],
-      ['p-live', 'persist'],
-      ['rs-dead', 'runtime-rs'],
-      ['rs-live', 'runtime-rs'],
-    ]);
+    assert.deepEqual(
+      list.map((s: any) => [s.id, s.layout]),
+      [
+        ['legacy1', 'legacy'],
+        ['p-dead', 'persist'],
+        ['p-live', 'persist'],
+        ['rs-dead', 'runtime-rs'],
+        ['rs-live', 'runtime-rs'],
+      ],
+    );
     const live = byId(list, 'p-live');
     assert.deepEqual(live.hypervisor, { type: 'qemu', pid: livePid, alive: true, verified: true });
-    assert.deepEqual(live.containers.map((c: any) => [c.id, c.state]), [['c2', 'running'], ['p-live', 'running']]);
-    assert.deepEqual(live.problems.map((x: any) => [x.code, x.container]), [['container-dead', 'c2']]);
+    assert.deepEqual(
+      live.containers.map((c: any) => [c.id, c.state]),
+      [
+        ['c2', 'running'],
+        ['p-live', 'running'],
+      ],
+    );
+    assert.deepEqual(
+      live.problems.map((x: any) => [x.code, x.container]),
+      [['container-dead', 'c2']],
+    );
     assert.equal(live.paths.lock, join(p, 'run/vc/sbs/p-live'), 'persist locks the directory');
     assert.equal(byId(list, 'p-dead').hypervisor.type, 'clh');
     assert.ok(byId(list, 'p-dead').problems.some((x: any) => x.code === 'hypervisor-dead'));
@@ -74,7 +86,7 @@ describe('mixed store', () => {
     assert.equal(flockFree(dir), true);
     const h = await holdFlock(dir);
     try {
-      const probe = (await vci(p, ['lock', 'p-live']));
+      const probe = await vci(p, ['lock', 'p-live']);
       assert.equal(probe.code, 4);
       assert.match(probe.stdout, /held by pid \d+/);
       assert.equal(JSON.parse((await vci(p, ['ls', '--json'])).stdout).find((s: any) => s.id === 'p-live').lock.held, true);
@@ -84,7 +96,7 @@ describe('mixed store', () => {
     }
   });
   it('runtime-rs: lock says the runtime takes none', async () => {
-    const r = (await vci(p, ['lock', 'rs-dead']));
+    const r = await vci(p, ['lock', 'rs-dead']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /runtime-rs layout, whose runtime takes no lock/);
   });
@@ -112,7 +124,7 @@ describe('changes on other layouts', () => {
     const before = snapshot(q);
     assert.equal((await vci(q, ['rm', 'pl'])).code, 5);
     assert.deepEqual(snapshot(q), before);
-    const r = (await vci(q, ['rm', 'pd']));
+    const r = await vci(q, ['rm', 'pd']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(q, 'run/vc/sbs/pd')), false);
     assert.equal(existsSync(join(q, 'var/lib/vc/sbs/pd')), false);
@@ -137,7 +149,7 @@ describe('changes on other layouts', () => {
     addRuntimeRsSandbox(q, 'rl', { type: 'dragonball', pid: hv.pid! });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });
     const before = snapshot(join(q, 'run/kata/rl'));
-    const live = (await vci(q, ['rm', 'rl']));
+    const live = await vci(q, ['rm', 'rl']);
     assert.equal(live.code, 5, live.stderr);
     assert.match(live.stderr, /refusing to remove sandbox rl: its hypervisor \(dragonball, pid \d+\) is alive/);
     assert.deepEqual(snapshot(join(q, 'run/kata/rl')), before);
@@ -152,7 +164,7 @@ describe('changes on other layouts', () => {
     addPersistSandbox(q, 'pd', { pid: deadPid() });
     addRuntimeRsSandbox(q, 'rd', { pid: deadPid() });
     const live = snapshot(join(q, 'run/vc/sbs/pl'));
-    const r = (await vci(q, ['check', '--fix']));
+    const r = await vci(q, ['check', '--fix']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(existsSync(join(q, 'run/vc/sbs/pd')), false);
     assert.equal(existsSync(join(q, 'run/kata/rd')), false);

@@ -38,7 +38,10 @@ describe('core locking', () => {
       await assert.rejects(acquire(runLock(p, 's1'), { mode: 'shared', wait: 0, label: 'sandbox s1' }), (e: unknown) => {
         assert.ok(e instanceof BusyError);
         assert.equal(e.exitCode, 4);
-        assert.ok(e.holders.some((x) => x.command === 'sleep' || x.command === 'flock'), JSON.stringify(e.holders));
+        assert.ok(
+          e.holders.some((x) => x.command === 'sleep' || x.command === 'flock'),
+          JSON.stringify(e.holders),
+        );
         assert.match(e.message, /sandbox s1 is locked: held by pid \d+/);
         return true;
       });
@@ -108,135 +111,154 @@ describe('core locking', () => {
 });
 
 for (const mode of ['native', 'helper'] as const) {
-const env = mode === 'helper' ? { VCSTORE_ADDON: '0' } : {};
-describe(`vcstore lock (${mode} flock)`, () => {
-  it('probe: free exits 0 and takes nothing', () => {
-    const p = store('s1');
-    const before = snapshot(p);
-    const r = vcp(p, ['lock', 's1'], { env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'sandbox s1: free\n');
-    assert.deepEqual(snapshot(p), before);
-  });
-  it('probe: held exits 4 and names the holder; --json', async () => {
-    const p = store('s1');
-    const h = await holdFlock(runLock(p, 's1'));
-    try {
+  const env = mode === 'helper' ? { VCSTORE_ADDON: '0' } : {};
+  describe(`vcstore lock (${mode} flock)`, () => {
+    it('probe: free exits 0 and takes nothing', () => {
+      const p = store('s1');
+      const before = snapshot(p);
       const r = vcp(p, ['lock', 's1'], { env });
-      assert.equal(r.code, 4);
-      assert.match(r.stdout, /^sandbox s1: locked, held by pid \d+ \((flock|sh|sleep), exclusive\)/);
-      const j = JSON.parse(vcp(p, ['--json', 'lock', 's1'], { env }).stdout);
-      assert.equal(j.held, true);
-      assert.equal(j.visible, true);
-      assert.ok(j.holders.length >= 1);
-      assert.deepEqual(Object.keys(j.holders[0]).sort(), ['command', 'mode', 'pid', 'waiting']);
-    } finally {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'sandbox s1: free\n');
+      assert.deepEqual(snapshot(p), before);
+    });
+    it('probe: held exits 4 and names the holder; --json', async () => {
+      const p = store('s1');
+      const h = await holdFlock(runLock(p, 's1'));
+      try {
+        const r = vcp(p, ['lock', 's1'], { env });
+        assert.equal(r.code, 4);
+        assert.match(r.stdout, /^sandbox s1: locked, held by pid \d+ \((flock|sh|sleep), exclusive\)/);
+        const j = JSON.parse(vcp(p, ['--json', 'lock', 's1'], { env }).stdout);
+        assert.equal(j.held, true);
+        assert.equal(j.visible, true);
+        assert.ok(j.holders.length >= 1);
+        assert.deepEqual(Object.keys(j.holders[0]).sort(), ['command', 'mode', 'pid', 'waiting']);
+      } finally {
+        await h.release();
+      }
+    });
+    it(
+      'probe from another pid namespace, where /proc/locks hides the host, says it cannot tell (exit 1)',
+      { skip: process.getuid?.() !== 0 && 'needs root for unshare --pid' },
+      () => {
+        const p = store('s1');
+        const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, 'lock', 's1'], {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, ...env },
+        });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stdout, /unknown/);
+      },
+    );
+    it("runs CMD under the lock: flock -n from outside cannot enter; exit status is CMD's", () => {
+      const p = store('s1');
+      const lk = runLock(p, 's1');
+      const r = vcp(p, ['lock', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo inner=$?; exit 7`], { env });
+      assert.equal(r.code, 7, r.stderr);
+      assert.equal(r.stdout, 'inner=1\n');
+      assert.equal(flockFree(lk), true);
+    });
+    it('--shared lets readers in, keeps writers out', () => {
+      const p = store('s1');
+      const lk = runLock(p, 's1');
+      const r = vcp(p, ['lock', '--shared', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo s=$?; flock -n -x ${lk} true; echo x=$?`], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 's=0\nx=1\n');
+    });
+    it('busy: exit 4 after --wait, naming the holder; CMD never runs', async () => {
+      const p = store('s1');
+      const h = await holdFlock(runLock(p, 's1'));
+      try {
+        const r = vcp(p, ['lock', '--wait', '0.2', 's1', '--', 'sh', '-c', 'echo ran'], { env });
+        assert.equal(r.code, 4);
+        assert.equal(r.stdout, '');
+        assert.match(r.stderr, /^vcstore: sandbox s1 is locked after waiting 0\.2s: held by pid \d+/);
+        assert.equal(r.stderr.trim().split('\n').length, 1);
+        const n = vcp(p, ['lock', '-n', 's1', '--', 'true'], { env });
+        assert.equal(n.code, 4);
+      } finally {
+        await h.release();
+      }
+    });
+    it('the lock outlives a killed vcstore while CMD runs', async () => {
+      const p = store('s1');
+      const lk = runLock(p, 's1');
+      const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 1'], env);
+      await new Promise<void>((res) => child.stdout!.once('data', () => res()));
+      child.kill('SIGKILL');
+      await sleep(100);
+      assert.equal(flockFree(lk), false, 'CMD still holds the lock');
+      await sleep(1200);
+      assert.equal(flockFree(lk), true, 'released when CMD exits');
+    });
+    it('SIGTERM while waiting: exits 143, nothing held, nothing left', async () => {
+      const p = store('s1');
+      const h = await holdFlock(runLock(p, 's1'));
+      const before = snapshot(p);
+      const child = vcAsync(['--prefix', p, 'lock', '--wait', 'inf', 's1', '--', 'true'], env);
+      const done = collect(child);
+      await sleep(400);
+      child.kill('SIGTERM');
+      const r = await done;
+      assert.equal(r.code, 143, r.stderr);
+      assert.match(r.stderr, /interrupted by SIGTERM/);
       await h.release();
-    }
+      assert.equal(flockFree(runLock(p, 's1')), true);
+      assert.deepEqual(snapshot(p), before);
+    });
+    it('SIGTERM while CMD runs: forwarded to CMD, lock released', async () => {
+      const p = store('s1');
+      // CMD execs the sleep: the forwarded SIGTERM reaches it (no orphan holding the pipe open).
+      const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; exec sleep 30'], env);
+      const done = collect(child);
+      await new Promise<void>((res) => child.stdout!.once('data', () => res()));
+      child.kill('SIGTERM');
+      const r = await done;
+      assert.equal(r.code, 143);
+      assert.equal(flockFree(runLock(p, 's1')), true);
+    });
+    it('missing sandbox exits 3 and creates nothing; bad ID exits 2', () => {
+      const p = store();
+      const r = vcp(p, ['lock', 'ghost', '--', 'true'], { env });
+      assert.equal(r.code, 3);
+      assert.equal(r.stderr, 'vcstore: sandbox ghost not found\n');
+      assert.deepEqual(readdirSync(p), []);
+      const b = vcp(p, ['lock', '../etc'], { env });
+      assert.equal(b.code, 2);
+      assert.equal(existsSync(join(p, 'run')), false);
+    });
+    it('command not found exits 127 and releases', () => {
+      const p = store('s1');
+      const r = vcp(p, ['lock', 's1', '--', 'no-such-command-xyz'], { env });
+      assert.equal(r.code, 127);
+      assert.equal(flockFree(runLock(p, 's1')), true);
+    });
   });
-  it('probe from another pid namespace, where /proc/locks hides the host, says it cannot tell (exit 1)', { skip: process.getuid?.() !== 0 && 'needs root for unshare --pid' }, () => {
-    const p = store('s1');
-    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, 'lock', 's1'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-    assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stdout, /unknown/);
-  });
-  it('runs CMD under the lock: flock -n from outside cannot enter; exit status is CMD\'s', () => {
-    const p = store('s1');
-    const lk = runLock(p, 's1');
-    const r = vcp(p, ['lock', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo inner=$?; exit 7`], { env });
-    assert.equal(r.code, 7, r.stderr);
-    assert.equal(r.stdout, 'inner=1\n');
-    assert.equal(flockFree(lk), true);
-  });
-  it('--shared lets readers in, keeps writers out', () => {
-    const p = store('s1');
-    const lk = runLock(p, 's1');
-    const r = vcp(p, ['lock', '--shared', 's1', '--', 'sh', '-c', `flock -n -s ${lk} true; echo s=$?; flock -n -x ${lk} true; echo x=$?`], { env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 's=0\nx=1\n');
-  });
-  it('busy: exit 4 after --wait, naming the holder; CMD never runs', async () => {
-    const p = store('s1');
-    const h = await holdFlock(runLock(p, 's1'));
-    try {
-      const r = vcp(p, ['lock', '--wait', '0.2', 's1', '--', 'sh', '-c', 'echo ran'], { env });
-      assert.equal(r.code, 4);
-      assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^vcstore: sandbox s1 is locked after waiting 0\.2s: held by pid \d+/);
-      assert.equal(r.stderr.trim().split('\n').length, 1);
-      const n = vcp(p, ['lock', '-n', 's1', '--', 'true'], { env });
-      assert.equal(n.code, 4);
-    } finally {
-      await h.release();
-    }
-  });
-  it('the lock outlives a killed vcstore while CMD runs', async () => {
-    const p = store('s1');
-    const lk = runLock(p, 's1');
-    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; sleep 1'], env);
-    await new Promise<void>((res) => child.stdout!.once('data', () => res()));
-    child.kill('SIGKILL');
-    await sleep(100);
-    assert.equal(flockFree(lk), false, 'CMD still holds the lock');
-    await sleep(1200);
-    assert.equal(flockFree(lk), true, 'released when CMD exits');
-  });
-  it('SIGTERM while waiting: exits 143, nothing held, nothing left', async () => {
-    const p = store('s1');
-    const h = await holdFlock(runLock(p, 's1'));
-    const before = snapshot(p);
-    const child = vcAsync(['--prefix', p, 'lock', '--wait', 'inf', 's1', '--', 'true'], env);
-    const done = collect(child);
-    await sleep(400);
-    child.kill('SIGTERM');
-    const r = await done;
-    assert.equal(r.code, 143, r.stderr);
-    assert.match(r.stderr, /interrupted by SIGTERM/);
-    await h.release();
-    assert.equal(flockFree(runLock(p, 's1')), true);
-    assert.deepEqual(snapshot(p), before);
-  });
-  it('SIGTERM while CMD runs: forwarded to CMD, lock released', async () => {
-    const p = store('s1');
-    // CMD execs the sleep: the forwarded SIGTERM reaches it (no orphan holding the pipe open).
-    const child = vcAsync(['--prefix', p, 'lock', 's1', '--', 'sh', '-c', 'echo go; exec sleep 30'], env);
-    const done = collect(child);
-    await new Promise<void>((res) => child.stdout!.once('data', () => res()));
-    child.kill('SIGTERM');
-    const r = await done;
-    assert.equal(r.code, 143);
-    assert.equal(flockFree(runLock(p, 's1')), true);
-  });
-  it('missing sandbox exits 3 and creates nothing; bad ID exits 2', () => {
-    const p = store();
-    const r = vcp(p, ['lock', 'ghost', '--', 'true'], { env });
-    assert.equal(r.code, 3);
-    assert.equal(r.stderr, 'vcstore: sandbox ghost not found\n');
-    assert.deepEqual(readdirSync(p), []);
-    const b = vcp(p, ['lock', '../etc'], { env });
-    assert.equal(b.code, 2);
-    assert.equal(existsSync(join(p, 'run')), false);
-  });
-  it('command not found exits 127 and releases', () => {
-    const p = store('s1');
-    const r = vcp(p, ['lock', 's1', '--', 'no-such-command-xyz'], { env });
-    assert.equal(r.code, 127);
-    assert.equal(flockFree(runLock(p, 's1')), true);
-  });
-});
 }
 
 describe('flock implementation', () => {
   // Under CI the addon must be there: a build that silently fell back to flock(1) fails here.
   const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore.node'));
-  it('this build uses the in-process flock(2) addon (flock(1) only for waits)', { skip: built || process.env.CI === 'true' ? false : 'addon not built (no C compiler)' }, () => {
-    assert.ok(built, `dist/native/${addonTarget()}/vcstore.node`);
-    assert.ok(nativeFlock());
-  });
+  it(
+    'this build uses the in-process flock(2) addon (flock(1) only for waits)',
+    { skip: built || process.env.CI === 'true' ? false : 'addon not built (no C compiler)' },
+    () => {
+      assert.ok(built, `dist/native/${addonTarget()}/vcstore.node`);
+      assert.ok(nativeFlock());
+    },
+  );
   it('vcstore --version --verbose names the lock backend in use', () => {
     const native = vc(['--version', '--verbose']);
     assert.equal(native.code, 0);
-    assert.match(native.stdout, built ? /^\d+\.\d+\.\d+\nlock backend: flock\(2\) through the Node-API addon .*linux-[a-z0-9]+-(glibc|musl)\/vcstore\.node/ : /lock backend: util-linux flock\(1\)/);
-    assert.match(vc(['--version', '--verbose'], { env: { VCSTORE_ADDON: '0' } }).stdout, /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_ADDON=0/);
+    assert.match(
+      native.stdout,
+      built
+        ? /^\d+\.\d+\.\d+\nlock backend: flock\(2\) through the Node-API addon .*linux-[a-z0-9]+-(glibc|musl)\/vcstore\.node/
+        : /lock backend: util-linux flock\(1\)/,
+    );
+    assert.match(
+      vc(['--version', '--verbose'], { env: { VCSTORE_ADDON: '0' } }).stdout,
+      /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_ADDON=0/,
+    );
   });
 });

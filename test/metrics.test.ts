@@ -15,7 +15,12 @@ import { addSandbox, deadPid, ROOT, scratch, vcp, writeUuidStore } from './helpe
 
 const { tmp, track } = scratch();
 const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
-const skip = process.env.CI === 'true' ? false : !have('prometheus-node-exporter') || !have('promtool') ? 'node_exporter or promtool not installed (.ci/run installs them)' : false;
+const skip =
+  process.env.CI === 'true'
+    ? false
+    : !have('prometheus-node-exporter') || !have('promtool')
+      ? 'node_exporter or promtool not installed (.ci/run installs them)'
+      : false;
 
 async function freePort(): Promise<number> {
   const srv = createServer().listen(0, '127.0.0.1');
@@ -61,7 +66,13 @@ describe('Prometheus metrics through node_exporter', { skip }, () => {
     mkdirSync(join(p, 'run/vc/vm/orphan1'), { recursive: true });
     writeUuidStore(p, [1, 1, 1, 1, 1, 1, 1, 0]);
     port = await freePort();
-    exporter = track(spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`], { stdio: 'ignore' }));
+    exporter = track(
+      spawn(
+        'prometheus-node-exporter',
+        [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`],
+        { stdio: 'ignore' },
+      ),
+    );
     for (let i = 0; i < 100; i++) {
       try {
         await scrape(port);
@@ -84,10 +95,18 @@ describe('Prometheus metrics through node_exporter', { skip }, () => {
     assert.equal(got.get('vcstore_check_completed'), 1);
     assert.equal(got.get('vcstore_sandboxes_checked'), j.summary.sandboxes);
     const byCode = new Map<string, number>();
-    for (const f of j.findings) byCode.set(`vcstore_findings{code="${f.code}",severity="${f.severity}"}`, (byCode.get(`vcstore_findings{code="${f.code}",severity="${f.severity}"}`) ?? 0) + 1);
+    for (const f of j.findings)
+      byCode.set(
+        `vcstore_findings{code="${f.code}",severity="${f.severity}"}`,
+        (byCode.get(`vcstore_findings{code="${f.code}",severity="${f.severity}"}`) ?? 0) + 1,
+      );
     for (const [k, v] of byCode) assert.equal(got.get(k), v, k);
     const findings = [...got].filter(([k]) => k.startsWith('vcstore_findings{'));
-    assert.equal(findings.reduce((n, [, v]) => n + v, 0), j.findings.length, 'no finding counted twice or missed');
+    assert.equal(
+      findings.reduce((n, [, v]) => n + v, 0),
+      j.findings.length,
+      'no finding counted twice or missed',
+    );
     assert.equal(got.get('vcstore_sandboxes{layout="legacy",state="running"}'), 1);
     assert.equal(got.get('vcstore_sandboxes{layout="legacy",state="none"}'), 1);
     assert.equal(got.get('vcstore_acrn_uuid_slots{status="free"}'), 1);

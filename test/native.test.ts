@@ -30,11 +30,65 @@ describe('addon fast paths', { skip }, () => {
       const got = addon.checkJson!(f, 1 << 24);
       if (got > 0) assert.equal(got, want, `checkJson ${got}, JSON.parse ${want}: ${JSON.stringify(text)}`);
     };
-    fc.assert(fc.property(fc.json(), (j) => judge(j)), { numRuns: 1500 });
-    fc.assert(fc.property(fc.json(), fc.nat(), (j, k) => judge(j.slice(0, k % (j.length + 1)))), { numRuns: 1500 });
-    const unit = fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '0', '1', '-', '.', 'e', '+', ' ', 't', 'r', 'u', 'n', 'l', 'f', 'a', 's', '\\', 'x', '\n', '\u0001');
-    fc.assert(fc.property(fc.string({ unit, maxLength: 20 }), (t) => judge(t)), { numRuns: 6000 });
-    for (const t of ['', '01', '1.', '-', '1e+', '"\\x"', '"\\u12"', '{"a":1,}', '[1,]', 'nul', '"a\u0001"', '1 2', '-0', '"\\uD800"', '\ufeff{}', '[[]]'.repeat(3)]) judge(t);
+    fc.assert(
+      fc.property(fc.json(), (j) => judge(j)),
+      { numRuns: 1500 },
+    );
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), (j, k) => judge(j.slice(0, k % (j.length + 1)))),
+      { numRuns: 1500 },
+    );
+    const unit = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      ':',
+      ',',
+      '0',
+      '1',
+      '-',
+      '.',
+      'e',
+      '+',
+      ' ',
+      't',
+      'r',
+      'u',
+      'n',
+      'l',
+      'f',
+      'a',
+      's',
+      '\\',
+      'x',
+      '\n',
+      '\u0001',
+    );
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 20 }), (t) => judge(t)),
+      { numRuns: 6000 },
+    );
+    for (const t of [
+      '',
+      '01',
+      '1.',
+      '-',
+      '1e+',
+      '"\\x"',
+      '"\\u12"',
+      '{"a":1,}',
+      '[1,]',
+      'nul',
+      '"a\u0001"',
+      '1 2',
+      '-0',
+      '"\\uD800"',
+      '\ufeff{}',
+      '[[]]'.repeat(3),
+    ])
+      judge(t);
   });
   it('readItem returns exactly what the file holds, or a code', () => {
     const addon = nativeFlock()!;

@@ -13,16 +13,28 @@ const { tmp } = scratch();
 describe('npm pack + npm install -g', () => {
   it('installs a working vcstore and man page with no network and no build', () => {
     const work = tmp('vcstore-pack-');
-    const npmEnv = { ...process.env, npm_config_cache: join(work, 'cache'), npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+    const npmEnv = {
+      ...process.env,
+      npm_config_cache: join(work, 'cache'),
+      npm_config_offline: 'true',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+    };
     // The build already ran (npm test builds first); --ignore-scripts keeps pack from rebuilding.
     const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', env: npmEnv });
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout)[0];
     const files: string[] = info.files.map((f: { path: string }) => f.path).sort();
-    for (const f of files) assert.match(f, /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/, f);
-    for (const need of ['bin/vcstore', 'dist/vcstore.cjs', 'dist/core.cjs', 'dist/cmd/ls.cjs', 'man/vcstore.1', 'README.md']) assert.ok(files.includes(need), need);
+    for (const f of files)
+      assert.match(f, /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/, f);
+    for (const need of ['bin/vcstore', 'dist/vcstore.cjs', 'dist/core.cjs', 'dist/cmd/ls.cjs', 'man/vcstore.1', 'README.md'])
+      assert.ok(files.includes(need), need);
     // the addon sits in a folder named for its target, and only that target's is packed
-    assert.ok(files.every((f) => !f.startsWith('dist/native/') || /^dist\/native\/linux-[a-z0-9]+-(glibc|musl)\/vcstore\.node$/.test(f)), 'addon per target');
+    assert.ok(
+      files.every((f) => !f.startsWith('dist/native/') || /^dist\/native\/linux-[a-z0-9]+-(glibc|musl)\/vcstore\.node$/.test(f)),
+      'addon per target',
+    );
     assert.ok(!files.some((f) => f.startsWith('dist/src/') || f.startsWith('dist/test/') || f.startsWith('src/')), 'no sources or tests');
 
     const prefix = join(work, 'prefix');

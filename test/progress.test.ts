@@ -34,7 +34,17 @@ describe('progress in a real terminal', { skip }, () => {
   });
   it('check shows the count, rate and ETA, then a clean screen with the results', async () => {
     const s = 'p1';
-    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '50', `${process.execPath} ${BIN} --prefix ${store} check | tail -1; echo EXIT=\${PIPESTATUS[0]}; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      s,
+      '-x',
+      '160',
+      '-y',
+      '50',
+      `${process.execPath} ${BIN} --prefix ${store} check | tail -1; echo EXIT=\${PIPESTATUS[0]}; sleep 60`,
+    );
     try {
       // stdout is a pipe here, stderr the terminal: the line is drawn on stderr only.
       const during = await until(s, /\/6,000 sandboxes\s+[\d,]+\/s\s+ETA \d+/, 15_000);
@@ -63,7 +73,9 @@ describe('progress in a real terminal', { skip }, () => {
     const out = join(tmp(), 'o');
     // Both at once: each takes a second or two on this store.
     const run = (env: string, tag: string) =>
-      new Promise<void>((res) => spawn('sh', ['-c', `${env} ${process.execPath} ${BIN} --prefix ${store} check > ${out}.${tag}.1 2> ${out}.${tag}.2`]).on('close', () => res()));
+      new Promise<void>((res) =>
+        spawn('sh', ['-c', `${env} ${process.execPath} ${BIN} --prefix ${store} check > ${out}.${tag}.1 2> ${out}.${tag}.2`]).on('close', () => res()),
+      );
     await Promise.all([run('', 'a'), run('VCSTORE_NO_PROGRESS=1', 'b')]);
     const piped = [readFileSync(`${out}.a.1`), readFileSync(`${out}.a.2`)];
     assert.ok(piped[0]!.equals(readFileSync(`${out}.b.1`)), 'stdout identical');
@@ -82,7 +94,7 @@ describe('progress in a real terminal', { skip }, () => {
     cmds.forEach((cmd, i) => tmux('new-session', '-d', '-s', `q${i}`, '-x', '160', '-y', '50', `${cmd} > /dev/null; echo EXIT=$?; sleep 60`));
     try {
       // Watched well past the 0.5 s after which a progress line would be drawn.
-      for (const t0 = Date.now(); Date.now() - t0 < 1500; ) {
+      for (const t0 = Date.now(); Date.now() - t0 < 1500;) {
         cmds.forEach((cmd, i) => {
           const seen = screen(`q${i}`);
           assert.ok(!/ETA/.test(seen), `${cmd}: progress drawn:\n${seen}`);

@@ -6,7 +6,6 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addSandbox, BIN, collect, deadPid, DOCUMENTED_EXITS, ROOT, sleep, writeUuidStore } from './helpers.js';
 
-
 function vcRaw(args: string[], input?: string) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
   child.stdin!.on('error', () => {}); // the child may be killed before it reads
@@ -89,9 +88,15 @@ export async function crashUuid(prefix: string, kills: number): Promise<{ killed
  * `workers` processes run ls, show, rm, lock and set at random on `count`
  * sandboxes while a runtime stand-in takes flock(2) on them.
  */
-export async function concurrency(prefix: string, count: number, workers: number, opsPerWorker: number): Promise<{ ops: number; takes: number; removed: number }> {
+export async function concurrency(
+  prefix: string,
+  count: number,
+  workers: number,
+  opsPerWorker: number,
+): Promise<{ ops: number; takes: number; removed: number }> {
   const sids = Array.from({ length: count }, (_, i) => `sb${String(i).padStart(4, '0')}`);
-  for (const sid of sids) addSandbox(prefix, sid, { state: 'running', hypervisor: 'firecracker', pid: deadPid(), containers: [{ id: sid }, { id: `${sid}c` }] });
+  for (const sid of sids)
+    addSandbox(prefix, sid, { state: 'running', hypervisor: 'firecracker', pid: deadPid(), containers: [{ id: sid }, { id: `${sid}c` }] });
   const seconds = 3 + opsPerWorker * 0.25;
   const runtime = spawn('python3', [join(ROOT, 'test/runtime-sim.py'), prefix, String(seconds), ...sids], { stdio: ['ignore', 'pipe', 'pipe'] });
   const runtimeDone = collect(runtime);
@@ -102,7 +107,15 @@ export async function concurrency(prefix: string, count: number, workers: number
       const sid = pick();
       const op = Math.floor(Math.random() * 5);
       const args =
-        op === 0 ? ['ls', '--json'] : op === 1 ? ['show', '--wait', '2', sid] : op === 2 ? ['rm', '--wait', '2', sid] : op === 3 ? ['lock', '--wait', '2', sid, '--', 'true'] : ['set', '--wait', '2', sid, '--state', Math.random() < 0.5 ? 'paused' : 'running'];
+        op === 0
+          ? ['ls', '--json']
+          : op === 1
+            ? ['show', '--wait', '2', sid]
+            : op === 2
+              ? ['rm', '--wait', '2', sid]
+              : op === 3
+                ? ['lock', '--wait', '2', sid, '--', 'true']
+                : ['set', '--wait', '2', sid, '--state', Math.random() < 0.5 ? 'paused' : 'running'];
       const r = await collect(vcRaw(['--prefix', prefix, ...args]));
       ops++;
       assert.ok(r.code !== null && DOCUMENTED_EXITS.has(r.code), `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
@@ -123,6 +136,11 @@ export async function concurrency(prefix: string, count: number, workers: number
     assert.ok(whole || gone, `${sid} is half there: ${parts}`);
     if (gone) removed++;
   }
-  for (const d of ['var/lib/vc/sbs', 'run/vc/sbs']) assert.deepEqual(readdirSync(join(prefix, d)).filter((n) => n.startsWith('.')), [], `trash left in ${d}`);
+  for (const d of ['var/lib/vc/sbs', 'run/vc/sbs'])
+    assert.deepEqual(
+      readdirSync(join(prefix, d)).filter((n) => n.startsWith('.')),
+      [],
+      `trash left in ${d}`,
+    );
   return { ops, takes: sim.takes, removed };
 }

@@ -26,7 +26,9 @@ const summary = (name: string): Summary[] => {
 
 /** One live process whose arguments name every sandbox and container (as qemu's -name sandbox-<sid> and a shim's -container <cid> do). */
 async function liveFor(ids: string[]): Promise<number> {
-  const child = track(spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', ...ids.flatMap((id) => ['-name', `sandbox-${id}`])], { stdio: 'ignore' }));
+  const child = track(
+    spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', ...ids.flatMap((id) => ['-name', `sandbox-${id}`])], { stdio: 'ignore' }),
+  );
   await once(child, 'spawn');
   return child.pid!;
 }
@@ -60,7 +62,10 @@ describe('Kata 1.x store written by the runtime (12 sandboxes x 2 containers)', 
   it('check reports nothing at all and exits 0', async () => {
     const r = await run(['--prefix', p, '--json', 'check']);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`), []);
+    assert.deepEqual(
+      doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`),
+      [],
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(doc.summary.sandboxes, 12);
   });
@@ -75,7 +80,10 @@ describe('Kata 1.x store written by the runtime (12 sandboxes x 2 containers)', 
       alive: s.hypervisor.alive,
       problems: s.problems,
     }));
-    assert.deepEqual(got, sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), alive: true, problems: [] })));
+    assert.deepEqual(
+      got,
+      sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), alive: true, problems: [] })),
+    );
   });
   it('set writes back every item byte for byte', async () => {
     const src = tmp();
@@ -114,14 +122,22 @@ describe('persist store written by the runtime (6 sandboxes x 2 containers)', ()
     const pid = await liveFor(want.flatMap((s) => [s.id, ...s.containers.map((c) => c.id)]));
     const run = join(p, 'run/vc/sbs');
     for (const sid of readdirSync(run)) {
-      const files = [join(run, sid, 'persist.json'), ...readdirSync(join(run, sid)).filter((n) => !n.endsWith('.json')).map((c) => join(run, sid, c, 'persist.json'))];
+      const files = [
+        join(run, sid, 'persist.json'),
+        ...readdirSync(join(run, sid))
+          .filter((n) => !n.endsWith('.json'))
+          .map((c) => join(run, sid, c, 'persist.json')),
+      ];
       for (const f of files) writeFileSync(f, readFileSync(f, 'utf8').replace(/"Pid":\d+/g, `"Pid":${pid}`));
     }
   });
   it('check reports nothing at all and exits 0', async () => {
     const r = await run(['--prefix', p, '--json', 'check']);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`), []);
+    assert.deepEqual(
+      doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`),
+      [],
+    );
     assert.equal(r.code, 0, r.stderr);
   });
   it('ls --json matches the summary exactly', async () => {
@@ -133,7 +149,10 @@ describe('persist store written by the runtime (6 sandboxes x 2 containers)', ()
       layout: s.layout,
       problems: s.problems,
     }));
-    assert.deepEqual(got, sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), layout: 'persist', problems: [] })));
+    assert.deepEqual(
+      got,
+      sortById(want).map((s) => ({ ...s, containers: sortById(s.containers), layout: 'persist', problems: [] })),
+    );
   });
   it('set writes back the whole document and every section byte for byte', async () => {
     const src = tmp();

@@ -81,11 +81,20 @@ esac
     );
     chmodSync(join(bin, 'kubectl'), 0o755);
     symlinkSync(BIN, join(bin, 'vcstore'));
-    const r = spawnSync('bash', [join(ROOT, 'examples/kubernetes/gather.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const r = spawnSync('bash', [join(ROOT, 'examples/kubernetes/gather.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
     assert.equal(r.status, 6, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.summary, { nodes: 2, clean: 1, withProblems: 1, failed: 0, errors: 1, warnings: 0, info: 0 });
-    assert.deepEqual(j.nodes.map((n: any) => [n.node, n.exit]), [['node-a', 0], ['node-b', 6]]);
+    assert.deepEqual(
+      j.nodes.map((n: any) => [n.node, n.exit]),
+      [
+        ['node-a', 0],
+        ['node-b', 6],
+      ],
+    );
     assert.equal(j.nodes[1].report.findings[0].code, 'hypervisor-dead');
   });
 });
@@ -100,7 +109,10 @@ describe('a worker thread that cannot start', () => {
     const store = tmp('vcstore-noworker-store-', true);
     assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
     const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    for (const args of [['ls', '--json'], ['check', '--json']]) {
+    for (const args of [
+      ['ls', '--json'],
+      ['check', '--json'],
+    ]) {
       const broken = run(join(app, 'bin/vcstore'), args);
       const whole = run(BIN, args);
       assert.equal(broken.status, whole.status, broken.stderr);

@@ -13,7 +13,6 @@ import { table } from '../render/table.js';
 import { ChunkedWriter } from '../output.js';
 import type { Progress } from '../render/progress.js';
 
-
 type Opts = OptsOf<typeof declared>;
 
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
@@ -58,7 +57,9 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
 
   // Problems remain unless --fix (for real) removed every error and warning.
   const problems = report.findings.filter((f) => f.severity !== 'info');
-  const done = (actions ?? []).filter((a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0));
+  const done = (actions ?? []).filter(
+    (a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0),
+  );
   const fixed = new Set(done.map((a) => `${a.code}:${a.id}:${a.container ?? ''}`));
   // Removing a whole sandbox settles every finding about it.
   const gone = new Set(done.filter((a) => !a.container && a.code !== 'uuid-leaked').map((a) => a.id));
@@ -82,16 +83,25 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const p = ctx.paint;
   if (report.findings.length) {
     const sev = (s: Finding['severity']) => (s === 'error' ? p.bad(s) : s === 'warning' ? p.warn(s) : p.dim(s));
-    const rows = report.findings.map((f) => [sev(f.severity), f.code, f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12), problemText(f)]);
+    const rows = report.findings.map((f) => [
+      sev(f.severity),
+      f.code,
+      f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12),
+      problemText(f),
+    ]);
     ctx.out(await table(['SEVERITY', 'CODE', 'ID', 'DETAIL'], rows, p));
   }
   if (actions?.length) {
     ctx.out('');
     for (const a of actions) {
       const verb = a.action === 'left' ? p.warn('left') : a.action.startsWith('would') ? a.action.replace('-', ' ') : p.ok(a.action);
-      const um = a.unmounts?.length ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}` : '';
+      const um = a.unmounts?.length
+        ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}`
+        : '';
       const what = [um, a.paths.length && a.action !== 'left' ? termSafe(a.paths.join(' ')) : ''].filter(Boolean).join('; ');
-      ctx.out(`${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${what ? `: ${what}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`);
+      ctx.out(
+        `${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${what ? `: ${what}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`,
+      );
     }
   }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
@@ -118,7 +128,8 @@ function summarize(f: Finding[]) {
  */
 async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): Promise<number> {
   if (o.fix) throw new UsageError('metrics report, they do not fix: run check --fix on its own');
-  if (o.textfile !== undefined && !o.textfile.endsWith('.prom')) throw new UsageError(`--textfile ${JSON.stringify(o.textfile)}: node_exporter's textfile collector reads only *.prom files`);
+  if (o.textfile !== undefined && !o.textfile.endsWith('.prom'))
+    throw new UsageError(`--textfile ${JSON.stringify(o.textfile)}: node_exporter's textfile collector reads only *.prom files`);
   const t0 = process.hrtime.bigint();
   let report: CheckReport | null = null;
   let failure: unknown;

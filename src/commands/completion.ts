@@ -74,7 +74,10 @@ _vcstore() {
   case "$prev" in
     --prefix) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "ready running paused stopped none" -- "$cur")); return ;;
-    ${s.values.split('|').filter((f) => f !== '--state').join('|')}) return ;;
+    ${s.values
+      .split('|')
+      .filter((f) => f !== '--state')
+      .join('|')}) return ;;
   esac
   if [ -z "$cmd" ]; then
     COMPREPLY=($(compgen -W "${top.join(' ')} ${s.global.join(' ')}" -- "$cur"))
@@ -125,7 +128,10 @@ _vcstore() {
   case "\${words[CURRENT-1]}" in
     --prefix) _files -/; return ;;
     --state) compadd ready running paused stopped none; return ;;
-    ${s.values.split('|').filter((f) => f !== '--state').join('|')}) return ;;
+    ${s.values
+      .split('|')
+      .filter((f) => f !== '--state')
+      .join('|')}) return ;;
   esac
   if [[ -z "$cmd" ]]; then
     if [[ "$PREFIX" == -* ]]; then compadd -- ${s.global.join(' ')}; return; fi

@@ -9,7 +9,6 @@ import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 
-
 type Opts = OptsOf<typeof lock>;
 
 export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {

@@ -12,7 +12,6 @@ import { sandboxJson } from '../render/json.js';
 import { rowFields } from '../render/rows.js';
 import { columns } from '../render/table.js';
 
-
 // Sandboxes are inspected and written one at a time (JSON and -q stream), so
 // a listing of 10,000 sandboxes runs in constant memory; from PARALLEL_MIN on,
 // a worker thread lists the second half while this thread lists the first,
@@ -30,7 +29,13 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const parallel = !(o.quiet && !ctx.json) && parallelListing(entries.length, ctx.settings);
   const cut = parallel ? Math.ceil(entries.length / 2) : entries.length;
   const rest = parallel
-    ? runListWorker<SandboxInfo>({ roots: ctx.roots, entries: entries.slice(cut), mode: 'list', ...(host ? { host: host.snapshot() } : {}), addon: ctx.settings.addon })
+    ? runListWorker<SandboxInfo>({
+        roots: ctx.roots,
+        entries: entries.slice(cut),
+        mode: 'list',
+        ...(host ? { host: host.snapshot() } : {}),
+        addon: ctx.settings.addon,
+      })
     : Promise.resolve([]);
   rest.catch(() => {}); // awaited below; a rejection is not unhandled meanwhile
 
@@ -74,16 +79,18 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (!table) return 0;
   ctx.quiet();
   const p = ctx.paint;
-  const cells = rows.map((s) => rowFields(s, o.trunc)).map((f) => [
-    f[0]!,
-    p.state(f[1] === '' ? null : f[1]!),
-    f[2]!,
-    f[3]!,
-    f[4] === 'yes' ? p.ok('yes') : f[4] === 'no' ? p.bad('no') : f[4] === '?' ? p.warn('?') : f[4]!,
-    f[5]!,
-    f[6]!,
-    f[7] === '-' ? '-' : p.warn(f[7]!),
-  ]);
+  const cells = rows
+    .map((s) => rowFields(s, o.trunc))
+    .map((f) => [
+      f[0]!,
+      p.state(f[1] === '' ? null : f[1]!),
+      f[2]!,
+      f[3]!,
+      f[4] === 'yes' ? p.ok('yes') : f[4] === 'no' ? p.bad('no') : f[4] === '?' ? p.warn('?') : f[4]!,
+      f[5]!,
+      f[6]!,
+      f[7] === '-' ? '-' : p.warn(f[7]!),
+    ]);
   if (cells.length === 0) {
     ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
     return 0;

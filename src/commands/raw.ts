@@ -6,7 +6,6 @@ import { requireSandbox } from '../store/inspect/handle.js';
 import { createRaw, rawDir, rawItems } from '../store/ops/edit.js';
 import { termSafe } from '../render/safe.js';
 
-
 type Opts = OptsOf<typeof raw>;
 
 export async function run(ctx: Ctx, sid: string, name: string | undefined, o: Opts): Promise<number> {

@@ -10,7 +10,6 @@ import { removeContainer, removeSandbox, type RemoveResult } from '../store/ops/
 import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
-
 type Opts = OptsOf<typeof rm>;
 
 interface Outcome {
@@ -70,7 +69,14 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
       continue;
     }
     for (const w of r.warnings) ctx.warn(w);
-    outcomes.push({ ...base, status: r.dryRun ? 'would-remove' : 'removed', paths: r.paths, exitCode: 0, ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(r.unmounts.length ? { unmounts: r.unmounts } : {}) });
+    outcomes.push({
+      ...base,
+      status: r.dryRun ? 'would-remove' : 'removed',
+      paths: r.paths,
+      exitCode: 0,
+      ...(r.warnings.length ? { warnings: r.warnings } : {}),
+      ...(r.unmounts.length ? { unmounts: r.unmounts } : {}),
+    });
     if (!ctx.json) {
       if (r.unmounts.length) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would unmount' : 'unmounted'} ${termSafe(r.unmounts.join(' '))}`);
       ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
@@ -80,7 +86,10 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   ctx.quiet();
   if (interrupted) {
     const done = outcomes.filter((x) => x.status === 'removed').length;
-    if (ctx.json) ctx.out(JSON.stringify({ outcomes, error: { code: interrupted.exitCode, message: `${interrupted.message} after ${outcomes.length} of ${sids.length}` } }));
+    if (ctx.json)
+      ctx.out(
+        JSON.stringify({ outcomes, error: { code: interrupted.exitCode, message: `${interrupted.message} after ${outcomes.length} of ${sids.length}` } }),
+      );
     ctx.err(`vcstore: ${interrupted.message}: ${done} removed, ${sids.length - outcomes.length} not started; every sandbox is whole or gone\n`);
     return interrupted.exitCode;
   }

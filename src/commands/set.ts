@@ -8,7 +8,6 @@ import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js'
 import { setItem } from '../store/ops/edit.js';
 import { ProcTable } from '../store/host/procs.js';
 
-
 type Opts = OptsOf<typeof set>;
 
 /**

@@ -16,7 +16,6 @@ import { problemJson, prettyJson, sandboxJson } from '../render/json.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 
-
 type Opts = OptsOf<typeof show>;
 
 export async function run(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
@@ -66,7 +65,18 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
   ctx.out(prettyJson(value, ctx.paint));
 }
 
-const ITEM_FILES = ['config.json', 'state.json', 'network.json', 'hypervisor.json', 'agent.json', 'process.json', 'mounts.json', 'devices.json', 'persist.json', 'lock'];
+const ITEM_FILES = [
+  'config.json',
+  'state.json',
+  'network.json',
+  'hypervisor.json',
+  'agent.json',
+  'process.json',
+  'mounts.json',
+  'devices.json',
+  'persist.json',
+  'lock',
+];
 
 interface ItemFile {
   root: 'config' | 'runtime';
@@ -112,7 +122,10 @@ function problemLines(ctx: Ctx, s: SandboxInfo, cid?: string): string[] {
 
 function showSandbox(ctx: Ctx, h: SandboxHandle): void {
   const s = inspectScanned(h.roots, h.scan, { deep: true, host: new HostIndex(h.roots) });
-  const items = itemFiles([{ root: 'config', dir: s.paths.config }, { root: 'runtime', dir: s.paths.runtime }]);
+  const items = itemFiles([
+    { root: 'config', dir: s.paths.config },
+    { root: 'runtime', dir: s.paths.runtime },
+  ]);
   const raw = h.layout.raw && s.paths.runtime ? rawItems(join(s.paths.runtime, 'raw')) : [];
   if (ctx.json) {
     ctx.out(JSON.stringify({ ...sandboxJson(s), items, raw }));
@@ -137,7 +150,9 @@ function showSandbox(ctx: Ctx, h: SandboxHandle): void {
     ...itemLines(ctx, items),
     '',
     p.bold(`Containers (${s.containers.length})`),
-    ...s.containers.map((c) => `  ${c.id}  ${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`),
+    ...s.containers.map(
+      (c) => `  ${c.id}  ${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
+    ),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
   if (s.host) out.push('', ...hostLines(ctx, s.host));
@@ -167,11 +182,26 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
   if (!c) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
   const cfg = dirs.find((d) => d.startsWith(h.paths.config + '/')) ?? null;
   const rt = dirs.find((d) => d.startsWith(h.paths.runtime + '/')) ?? null;
-  const items = itemFiles([{ root: 'config', dir: cfg }, { root: 'runtime', dir: rt }]);
+  const items = itemFiles([
+    { root: 'config', dir: cfg },
+    { root: 'runtime', dir: rt },
+  ]);
   const raw = h.layout.raw && rt ? rawItems(join(rt, 'raw')) : [];
   const problems = s.problems.filter((x) => x.container === cid);
   if (ctx.json) {
-    ctx.out(JSON.stringify({ id: c.id, sandbox: h.id, state: c.state, pid: c.pid, alive: c.alive, paths: { config: cfg, runtime: rt }, items, raw, problems: problems.map(problemJson) }));
+    ctx.out(
+      JSON.stringify({
+        id: c.id,
+        sandbox: h.id,
+        state: c.state,
+        pid: c.pid,
+        alive: c.alive,
+        paths: { config: cfg, runtime: rt },
+        items,
+        raw,
+        problems: problems.map(problemJson),
+      }),
+    );
     return;
   }
   const p = ctx.paint;

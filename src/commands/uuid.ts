@@ -22,7 +22,6 @@ export async function run(ctx: Ctx): Promise<number> {
   return 0;
 }
 
-
 export async function free(ctx: Ctx, slotArg: string, o: OptsOf<typeof uuidFree>): Promise<number> {
   const slot = parseSlot(slotArg);
   const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });

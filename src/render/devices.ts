@@ -11,7 +11,10 @@ function str(v: unknown): string {
 export function decodeDevices(value: unknown, container: boolean): string[] {
   if (!Array.isArray(value)) return ['(devices.json is not a list: the runtime cannot load it)'];
   if (container) {
-    return value.map((d) => `device ${str(field(d, 'ID'))}  ${str(field(d, 'ContainerPath'))}  mode ${Number(field(d, 'FileMode') ?? 0).toString(8)}  uid ${str(field(d, 'UID'))} gid ${str(field(d, 'GID'))}`);
+    return value.map(
+      (d) =>
+        `device ${str(field(d, 'ID'))}  ${str(field(d, 'ContainerPath'))}  mode ${Number(field(d, 'FileMode') ?? 0).toString(8)}  uid ${str(field(d, 'UID'))} gid ${str(field(d, 'GID'))}`,
+    );
   }
   return value.map((d) => {
     const type = field(d, 'Type');

@@ -10,7 +10,9 @@ export function holderJson(h: Holder) {
 }
 
 export function problemJson(p: Problem) {
-  return p.container === undefined ? { code: p.code, severity: p.severity, evidence: p.evidence } : { code: p.code, severity: p.severity, container: p.container, evidence: p.evidence };
+  return p.container === undefined
+    ? { code: p.code, severity: p.severity, evidence: p.evidence }
+    : { code: p.code, severity: p.severity, container: p.container, evidence: p.evidence };
 }
 
 export function sandboxJson(s: SandboxInfo) {
@@ -21,7 +23,9 @@ export function sandboxJson(s: SandboxInfo) {
     state: s.state,
     layout: s.layout,
     hypervisor: hv,
-    containers: s.containers.map((c) => (c.unknown ? { id: c.id, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown } : { id: c.id, state: c.state, pid: c.pid, alive: c.alive })),
+    containers: s.containers.map((c) =>
+      c.unknown ? { id: c.id, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown } : { id: c.id, state: c.state, pid: c.pid, alive: c.alive },
+    ),
     lock: { held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
     problems: s.problems.map(problemJson),
@@ -30,7 +34,10 @@ export function sandboxJson(s: SandboxInfo) {
 }
 
 /** Pretty JSON with optional colour (keys, strings, numbers). JSON.stringify escapes every control character. */
-export function prettyJson(value: unknown, paint: { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string }): string {
+export function prettyJson(
+  value: unknown,
+  paint: { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string },
+): string {
   const text = JSON.stringify(value, null, 2) ?? 'null';
   if (!paint.on) return text;
   return text.replace(

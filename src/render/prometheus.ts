@@ -22,7 +22,9 @@ class Writer {
   metric(name: string, help: string, samples: [Record<string, string>, number][]): void {
     this.out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [labels, value] of samples) {
-      const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(',');
+      const l = Object.entries(labels)
+        .map(([k, v]) => `${k}="${esc(v)}"`)
+        .join(',');
       this.out.push(`${name}${l ? `{${l}}` : ''} ${num(value)}`);
     }
   }
@@ -36,7 +38,8 @@ export function prometheusText(report: CheckReport | null, run: RunFacts): strin
   const w = new Writer();
   w.metric('vcstore_check_completed', 'Whether the last vcstore check ran to the end (1) or failed (0).', [[{}, run.completed ? 1 : 0]]);
   w.metric('vcstore_check_duration_seconds', 'How long the last vcstore check took.', [[{}, run.durationSeconds]]);
-  if (run.lastSuccess !== null) w.metric('vcstore_check_last_success_timestamp_seconds', 'Unix time of the last vcstore check that completed.', [[{}, run.lastSuccess]]);
+  if (run.lastSuccess !== null)
+    w.metric('vcstore_check_last_success_timestamp_seconds', 'Unix time of the last vcstore check that completed.', [[{}, run.lastSuccess]]);
   w.metric('vcstore_build_info', 'vcstore version, always 1.', [[{ version: VERSION }, 1]]);
   if (!report) return w.toString();
 
@@ -72,7 +75,9 @@ export function prometheusText(report: CheckReport | null, run: RunFacts): strin
       [{ status: 'leaked' }, s.uuid.leaked],
     ]);
   const leakedMounts = report.findings.filter((f) => f.code === 'mounts-leaked').reduce((n, f) => n + Number(f.evidence.count ?? 0), 0);
-  const orphans = report.findings.filter((f) => f.code === 'processes-orphaned').reduce((n, f) => n + (Array.isArray(f.evidence.processes) ? f.evidence.processes.length : 0), 0);
+  const orphans = report.findings
+    .filter((f) => f.code === 'processes-orphaned')
+    .reduce((n, f) => n + (Array.isArray(f.evidence.processes) ? f.evidence.processes.length : 0), 0);
   w.metric('vcstore_mounts_leaked', 'Mounts left below sandboxes whose hypervisor, shim and virtiofsd are gone.', [[{}, leakedMounts]]);
   w.metric('vcstore_processes_orphaned', 'Runtime processes naming a sandbox that has no store.', [[{}, orphans]]);
   w.metric('vcstore_sandboxes_checked', 'Sandboxes the last check looked at.', [[{}, report.sandboxes]]);

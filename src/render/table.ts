@@ -17,10 +17,21 @@ export function visibleWidth(s: string): number {
 }
 
 const BORDERLESS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '',
 };
 
 export async function table(head: string[], rows: string[][], paint: Paint): Promise<string> {
@@ -57,7 +68,12 @@ export function columns(head: string[], rows: string[][], paint: Paint): string 
     for (let i = 0; i < cells.length; i++) out += i === cells.length - 1 ? cells[i] : cells[i]! + ' '.repeat(widths[i]! + PAD - w[i]!);
     return out.trimEnd();
   };
-  const out = [line(head.map((h) => paint.bold(h)), head.map((h) => visibleWidth(h)))];
+  const out = [
+    line(
+      head.map((h) => paint.bold(h)),
+      head.map((h) => visibleWidth(h)),
+    ),
+  ];
   for (let r = 0; r < rows.length; r++) out.push(line(rows[r]!, rowWidths[r]!));
   return out.join('\n');
 }

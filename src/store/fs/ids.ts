@@ -19,11 +19,7 @@ export function isValidId(id: string): boolean {
 
 export function validateId(id: unknown, what = 'sandbox ID'): string {
   if (typeof id !== 'string' || id.length === 0) throw new UsageError(`invalid ${what}: empty`);
-  if (id.length > MAX_ID_LENGTH)
-    throw new UsageError(`invalid ${what} ${quote(id, 24)}: longer than ${MAX_ID_LENGTH} characters`);
-  if (!ID_RE.test(id))
-    throw new UsageError(
-      `invalid ${what} ${quote(id)}: must match [A-Za-z0-9][A-Za-z0-9_.-]*`,
-    );
+  if (id.length > MAX_ID_LENGTH) throw new UsageError(`invalid ${what} ${quote(id, 24)}: longer than ${MAX_ID_LENGTH} characters`);
+  if (!ID_RE.test(id)) throw new UsageError(`invalid ${what} ${quote(id)}: must match [A-Za-z0-9][A-Za-z0-9_.-]*`);
   return id;
 }

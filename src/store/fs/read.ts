@@ -32,7 +32,8 @@ export function lstatOrUndef(path: string): Stats | undefined {
 export function storeDir(path: string): Stats | undefined {
   const st = lstatOrUndef(path);
   if (!st) return undefined;
-  if (st.isSymbolicLink()) throw new StoreError(`refusing ${path}: it is a symbolic link, and vcstore never follows one out of the store`, { path, symlink: true });
+  if (st.isSymbolicLink())
+    throw new StoreError(`refusing ${path}: it is a symbolic link, and vcstore never follows one out of the store`, { path, symlink: true });
   if (!st.isDirectory()) throw new StoreError(`refusing ${path}: ${describeKind(st)}, not a directory`, { path });
   return st;
 }
@@ -105,7 +106,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 91 || c === 123) {

@@ -63,11 +63,7 @@ export function resolveRoots(opts: RootOptions = {}): Roots {
   const forced = env.VCSTORE_ROOTLESS;
   if (forced === '1' || forced === 'true') rootless = true;
   else if (forced === '0' || forced === 'false') rootless = false;
-  else
-    rootless = isRootless(
-      opts.uidMap !== undefined ? opts.uidMap : readUidMap(),
-      opts.euid ?? process.geteuid?.() ?? 0,
-    );
+  else rootless = isRootless(opts.uidMap !== undefined ? opts.uidMap : readUidMap(), opts.euid ?? process.geteuid?.() ?? 0);
   const rootlessDir = rootless ? (env.XDG_RUNTIME_DIR ?? '') : '';
   const at = (p: string) => join(rootlessDir || '/', prefix || '/', p);
   return {

@@ -5,13 +5,9 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'no
 import type { Holder } from '../fs/errors.js';
 
 export function describeHolders(holders: Holder[], visible: boolean): string {
-  if (holders.length === 0)
-    return visible ? 'holder unknown' : 'holder not visible here (another pid namespace?)';
-  return holders
-    .map((h) => `${h.waiting ? 'waiting' : 'held by'} pid ${h.pid} (${h.command || '?'}, ${h.mode})`)
-    .join(', ');
+  if (holders.length === 0) return visible ? 'holder unknown' : 'holder not visible here (another pid namespace?)';
+  return holders.map((h) => `${h.waiting ? 'waiting' : 'held by'} pid ${h.pid} (${h.command || '?'}, ${h.mode})`).join(', ');
 }
-
 
 interface ProcLock {
   pid: number;

@@ -99,7 +99,10 @@ export function hypervisorLiveness(src: PidSource, state: string | null, mark: s
   if (src.bad) return unknown(pid, src.bad);
   if (pid === null || pid <= 0) {
     if (state === 'stopped') return { pid, alive: false, verified: false, reused: false };
-    return unknown(pid, state === null ? 'the state cannot be read and no hypervisor pid is recorded' : `state is ${JSON.stringify(state)} but no hypervisor pid is recorded`);
+    return unknown(
+      pid,
+      state === null ? 'the state cannot be read and no hypervisor pid is recorded' : `state is ${JSON.stringify(state)} but no hypervisor pid is recorded`,
+    );
   }
   return probePid(pid, mark);
 }

@@ -110,11 +110,7 @@ async function runFlock(fd: number, args: string[], signal?: AbortSignal): Promi
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(
-        e.code === 'ENOENT'
-          ? new StoreError('flock(1) not found: vcstore needs util-linux flock to take the runtime lock')
-          : e,
-      );
+      reject(e.code === 'ENOENT' ? new StoreError('flock(1) not found: vcstore needs util-linux flock to take the runtime lock') : e);
     });
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);

@@ -23,7 +23,10 @@ export function unmountAll(points: string[]): string[] {
     for (let i = 0; i < order.length; i += 256) {
       const batch = order.slice(i, i + 256);
       const r = spawnSync('umount', ['-l', ...batch], { encoding: 'utf8' });
-      if (r.error) throw new StoreError(`cannot run umount(8): ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (util-linux mount)' : r.error.message}`);
+      if (r.error)
+        throw new StoreError(
+          `cannot run umount(8): ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (util-linux mount)' : r.error.message}`,
+        );
     }
     const after = new Set((new MountTable().mounts ?? []).map((m) => m.mountPoint));
     const moved = still.filter((p) => !after.has(p));
@@ -32,7 +35,8 @@ export function unmountAll(points: string[]): string[] {
       // A stacked mount may have lost a layer without disappearing; only give up when nothing changed at all.
       const before = still.length;
       const now = still.filter((p) => after.has(p)).length;
-      if (now === before && round > 0) throw new StoreError(`could not unmount ${now} mount${now > 1 ? 's' : ''}: ${still.slice(0, 3).join(', ')}${now > 3 ? ', …' : ''}`);
+      if (now === before && round > 0)
+        throw new StoreError(`could not unmount ${now} mount${now > 1 ? 's' : ''}: ${still.slice(0, 3).join(', ')}${now > 3 ? ', …' : ''}`);
     }
   }
   return done;

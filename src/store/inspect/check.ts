@@ -23,7 +23,16 @@ export interface Finding extends Problem {
 }
 
 /** Codes check --fix acts on (ops/fix.ts); everything else needs a person. */
-const FIXABLE = new Set(['hypervisor-dead', 'empty-shell', 'config-shell', 'orphan-vm-dir', 'uuid-leaked', 'removal-unfinished', 'mounts-leaked', 'shared-dir-leaked']);
+const FIXABLE = new Set([
+  'hypervisor-dead',
+  'empty-shell',
+  'config-shell',
+  'orphan-vm-dir',
+  'uuid-leaked',
+  'removal-unfinished',
+  'mounts-leaked',
+  'shared-dir-leaked',
+]);
 
 export interface CheckReport {
   sandboxes: number;
@@ -105,7 +114,14 @@ export async function check(
   const entries = rootListing(roots);
   if (parallelListing(entries.length, o.settings)) {
     const half = Math.ceil(entries.length / 2);
-    const job = (slice: typeof entries): ListJob => ({ roots, entries: slice, mode: 'check', host: host.snapshot(), stuckAfter: o.stuckAfter, addon: o.settings.addon });
+    const job = (slice: typeof entries): ListJob => ({
+      roots,
+      entries: slice,
+      mode: 'check',
+      host: host.snapshot(),
+      stuckAfter: o.stuckAfter,
+      addon: o.settings.addon,
+    });
     const done = [0, 0];
     const tell = (k: number) => (n: number) => {
       done[k] = n;
@@ -133,15 +149,33 @@ export async function check(
     }
     o.onProgress?.(entries.length, entries.length);
   } else
-    await forEachSandboxAsync(roots, (s) => add(checked(s)), { deep: true, stuckAfter: o.stuckAfter, host, signal: o.signal, entries, onProgress: o.onProgress });
+    await forEachSandboxAsync(roots, (s) => add(checked(s)), {
+      deep: true,
+      stuckAfter: o.stuckAfter,
+      host,
+      signal: o.signal,
+      entries,
+      onProgress: o.onProgress,
+    });
   const count = entries.length;
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);
     const runtime = pic.processes.filter((p) => p.role !== 'other');
-    if (runtime.length) findings.push(finding(sid, problem('processes-orphaned', { processes: runtime.map((p) => ({ pid: p.pid, role: p.role, command: p.command })) })));
+    if (runtime.length)
+      findings.push(finding(sid, problem('processes-orphaned', { processes: runtime.map((p) => ({ pid: p.pid, role: p.role, command: p.command })) })));
     // Mounts a live shim or virtiofsd still serves are in use: the orphaned process is the finding.
-    if (pic.mounts.length && !runtime.length) findings.push(finding(sid, problem('mounts-leaked', { count: pic.mounts.length, mountPoints: pic.mounts.slice(0, 5).map((m) => m.mountPoint), shared: pic.shared?.path ?? null })));
+    if (pic.mounts.length && !runtime.length)
+      findings.push(
+        finding(
+          sid,
+          problem('mounts-leaked', {
+            count: pic.mounts.length,
+            mountPoints: pic.mounts.slice(0, 5).map((m) => m.mountPoint),
+            shared: pic.shared?.path ?? null,
+          }),
+        ),
+      );
     else if (!pic.mounts.length && pic.shared && !pic.processes.length) findings.push(finding(sid, problem('shared-dir-leaked', { path: pic.shared.path })));
   }
   for (const sid of host.vmIds()) {
@@ -149,16 +183,17 @@ export async function check(
     const dir = join(roots.vm, sid);
     const src = readPidFile(join(dir, 'pid'));
     const live = src?.pid ? probePid(src.pid, cmdlineMark('qemu', sid)) : undefined;
-    if (live?.alive !== false && live !== undefined) findings.push(finding(sid, problem('orphan-vm-live', { path: dir, pid: live.pid, ...(live.unknown ? { why: live.unknown } : {}) })));
+    if (live?.alive !== false && live !== undefined)
+      findings.push(finding(sid, problem('orphan-vm-live', { path: dir, pid: live.pid, ...(live.unknown ? { why: live.unknown } : {}) })));
     else findings.push(finding(sid, problem('orphan-vm-dir', { path: dir })));
   }
   try {
     const u = readUuidStore(roots, users);
     stats.uuid = { busy: u.slots.filter((x) => x.busy).length, leaked: u.slots.filter((x) => x.leaked).length, free: u.slots.filter((x) => !x.busy).length };
-    for (const slot of u.slots.filter((x) => x.leaked)) findings.push(finding(`slot-${slot.slot}`, problem('uuid-leaked', { path: u.path, slot: slot.slot, uuid: slot.uuid })));
+    for (const slot of u.slots.filter((x) => x.leaked))
+      findings.push(finding(`slot-${slot.slot}`, problem('uuid-leaked', { path: u.path, slot: slot.slot, uuid: slot.uuid })));
   } catch (e) {
     if (!(e instanceof NotFoundError)) findings.push(finding('uuid', problem('uuid-store-bad', { detail: (e as Error).message })));
   }
   return { sandboxes: count, findings, acrnUsers: users, host, stats };
 }
-

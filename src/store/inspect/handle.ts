@@ -44,7 +44,10 @@ export function requireSandbox(roots: Roots, sid: string): SandboxHandle {
   if (runtime === 'symlink') throw linkError(h.paths.runtime, 'run-time root');
   if (config === 'symlink') throw linkError(h.paths.config, 'config root');
   if (kata === 'symlink') throw linkError(join(roots.kata, sid), 'runtime-rs dir');
-  for (const [k, p] of [[runtime, h.paths.runtime], [config, h.paths.config]] as const)
+  for (const [k, p] of [
+    [runtime, h.paths.runtime],
+    [config, h.paths.config],
+  ] as const)
     if (k === 'other') throw new StoreError(`refusing ${p}: not a directory`, { path: p });
   return h;
 }
@@ -64,7 +67,9 @@ export function requireContainer(h: SandboxHandle, cid: string): string[] {
 }
 
 function isContainer(h: SandboxHandle, cid: string): boolean {
-  return h.layout.containerDirs(h.roots, h.id, cid).some((d) => ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock', 'persist.json'].some((f) => lstatOrUndef(join(d, f))));
+  return h.layout
+    .containerDirs(h.roots, h.id, cid)
+    .some((d) => ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock', 'persist.json'].some((f) => lstatOrUndef(join(d, f))));
 }
 
 export interface Target {
@@ -83,7 +88,7 @@ export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
     requireContainer(h, a);
     return { cid: a, item: itemOf(h, a, b) };
   }
-  if (isValidId(a) && h.layout.containerDirs(h.roots, h.id, a).some((d) => lstatOrUndef(d)) ) {
+  if (isValidId(a) && h.layout.containerDirs(h.roots, h.id, a).some((d) => lstatOrUndef(d))) {
     try {
       requireContainer(h, a);
       return { cid: a };
@@ -112,7 +117,8 @@ export function requireLockTarget(h: SandboxHandle): string {
     if (h.scan.hint.runtime === undefined && h.scan.hint.kata !== undefined)
       // Pretending to lock would tell the operator the runtime is kept out; it is not.
       throw new StoreError(`sandbox ${h.id} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
-    if (h.scan.hint.runtime === undefined) throw new NotFoundError(`sandbox ${h.id} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
+    if (h.scan.hint.runtime === undefined)
+      throw new NotFoundError(`sandbox ${h.id} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
     throw new NotFoundError(`sandbox ${h.id} has no lock file ${h.paths.lock}`);
   }
   const st = lstatOrUndef(target);

@@ -54,7 +54,8 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     problems.push(problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : 'gone' }));
   else if (live.alive === null && live.unknown && r.exists) problems.push(problem('liveness-unknown', { pid: live.pid, state: r.state, why: live.unknown }));
   for (const c of r.containers)
-    if ((c.state === 'running' || c.state === 'paused') && c.alive === false) problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
+    if ((c.state === 'running' || c.state === 'paused') && c.alive === false)
+      problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
   if (r.shell) problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
   if (sc.hint.trash.length) problems.push(problem('removal-unfinished', { paths: sc.hint.trash }));
   for (const [cid, paths] of containerTrash(sc, r.paths, o.deep === true)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
@@ -78,7 +79,8 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     info.host = host;
     // Leaked: mounts left while the hypervisor, shim and virtiofsd are all gone.
     const gone = provablyDead(live) && !host.processes.some((p) => p.role !== 'other');
-    if (host.mounts.length && gone) problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
+    if (host.mounts.length && gone)
+      problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
   }
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   return info;

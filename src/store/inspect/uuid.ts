@@ -102,4 +102,3 @@ export function parseSlot(arg: string): number {
   if (i >= 0) return i;
   throw new UsageError(`invalid slot ${JSON.stringify(arg.slice(0, 64))}: a slot number 0-7 or one of the 8 ACRN UUIDs`);
 }
-

@@ -40,13 +40,9 @@ export function resolveItemOrNull(name: string): ItemDef | null {
 /** Resolve a user-given item name: Go enum name, file name or short form, any case. */
 export function resolveItem(name: string): ItemDef {
   const n = name.toLowerCase();
-  const hit = ITEMS.find(
-    (i) => i.name.toLowerCase() === n || i.file === n || i.aliases.includes(n) || String(i.value) === n,
-  );
+  const hit = ITEMS.find((i) => i.name.toLowerCase() === n || i.file === n || i.aliases.includes(n) || String(i.value) === n);
   if (!hit) {
-    throw new UsageError(
-      `unknown item ${quote(name)}: expected one of ${ITEMS.map((i) => i.name).join(', ')}`,
-    );
+    throw new UsageError(`unknown item ${quote(name)}: expected one of ${ITEMS.map((i) => i.name).join(', ')}`);
   }
   return hit;
 }
@@ -78,7 +74,10 @@ export function validateItemValue(item: ItemDef, value: unknown, container: bool
       need(isSlice(value), 'must be a JSON array or null');
       if (!container && Array.isArray(value))
         for (const d of value)
-          need(isObject(d) && DEVICE_TYPES.has(String(field(d, 'Type'))), `every device needs "Type" one of ${[...DEVICE_TYPES].join(', ')} (the runtime refuses others)`);
+          need(
+            isObject(d) && DEVICE_TYPES.has(String(field(d, 'Type'))),
+            `every device needs "Type" one of ${[...DEVICE_TYPES].join(', ')} (the runtime refuses others)`,
+          );
       break;
     case 'Process':
       need(isObject(value) && typeof field(value, 'Pid') === 'number', 'must be an object with a numeric "Pid"');

@@ -51,7 +51,8 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
   // a sandbox without a run-time root look at the config root too.
   const cfgList = hasConfig && (i.deep || !hasRuntime) ? sc.cfg : null;
   const { dirs, links } = containerCandidates(cfgList, hasRuntime ? sc.run : null);
-  for (const cid of links) dirProblems(i.problems, 'symlink', join(sc.run?.get(cid) === 'symlink' ? roots.run : roots.config, sc.sid, cid), 'container dir', cid);
+  for (const cid of links)
+    dirProblems(i.problems, 'symlink', join(sc.run?.get(cid) === 'symlink' ? roots.run : roots.config, sc.sid, cid), 'container dir', cid);
   const out: ContainerInfo[] = [];
   for (const cid of dirs) {
     const cp = containerPaths(roots, sc.sid, cid);
@@ -82,7 +83,8 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
 
 /** check's look at an item: config.json is only validated (its value is never used), the rest parsed. */
 function deepItem(reads: Reader, path: string, def: ItemDef, container: boolean, cid?: string): void {
-  if (def.name === 'Configuration') reads.check(path, 'object', 'invalid Configuration item: must be a JSON object', cid === undefined ? {} : { container: cid });
+  if (def.name === 'Configuration')
+    reads.check(path, 'object', 'invalid Configuration item: must be a JSON object', cid === undefined ? {} : { container: cid });
   else reads.json(path, { ...(cid === undefined ? {} : { container: cid }), validate: check(def, container), probe: true });
 }
 

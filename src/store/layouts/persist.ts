@@ -100,7 +100,11 @@ export const persist: LayoutModule = {
     return { text: `${goJson(next)}\n`, mode: 0o600, current };
   },
   stateRef(roots, sid, cid) {
-    return { name: 'persist', path: cid === undefined ? join(roots.run, sid, 'persist.json') : join(roots.run, sid, cid, 'persist.json'), section: '', container: cid !== undefined };
+    return {
+      name: 'persist',
+      path: cid === undefined ? join(roots.run, sid, 'persist.json') : join(roots.run, sid, cid, 'persist.json'),
+      section: '',
+      container: cid !== undefined,
+    };
   },
 };
-

@@ -60,7 +60,8 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     if (unmounts.length) a.unmounts = unmounts;
     actions.push(a);
   };
-  const would = (real: 'removed' | 'freed' | 'unmounted'): FixAction['action'] => (o.dryRun ? (`would-${real === 'removed' ? 'remove' : real === 'freed' ? 'free' : 'unmount'}` as FixAction['action']) : real);
+  const would = (real: 'removed' | 'freed' | 'unmounted'): FixAction['action'] =>
+    o.dryRun ? (`would-${real === 'removed' ? 'remove' : real === 'freed' ? 'free' : 'unmount'}` as FixAction['action']) : real;
   // A sandbox that is removed has its mounts detached by the removal itself.
   const removing = new Set(report.findings.filter((f) => REMOVAL.has(f.code) && !f.container).map((f) => f.id));
   const todo = report.findings.filter((f) => f.fixable && f.code !== 'uuid-leaked');
@@ -78,11 +79,29 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
       else if (f.code === 'config-shell') act(f, would('removed'), await fixConfigShell(roots, f.id, o), 'empty config shell next to a persist sandbox');
       else if (group !== 'remove') {
         const r = await fixHostLeak(roots, f.id, report.host, o);
-        act(f, r.paths.length ? would('removed') : would('unmounted'), r.paths, r.store ? 'hypervisor, shim and virtiofsd are gone' : 'no sandbox store and no process names it', r.unmounts);
+        act(
+          f,
+          r.paths.length ? would('removed') : would('unmounted'),
+          r.paths,
+          r.store ? 'hypervisor, shim and virtiofsd are gone' : 'no sandbox store and no process names it',
+          r.unmounts,
+        );
       } else {
         const opts = { wait: 0, dryRun: o.dryRun, signal: o.signal, procs: o.procs, mounts: o.mounts, others: 'refuse' as const, unmount: true };
         const r = f.container ? await removeContainer(roots, f.id, f.container, opts) : await removeSandbox(roots, f.id, opts);
-        act(f, would('removed'), r.paths, f.code === 'removal-unfinished' ? 'finished an unfinished removal' : f.code === 'empty-shell' ? 'empty shell' : f.code === 'hypervisor-dead' ? 'hypervisor dead' : 'provably dead', r.unmounts);
+        act(
+          f,
+          would('removed'),
+          r.paths,
+          f.code === 'removal-unfinished'
+            ? 'finished an unfinished removal'
+            : f.code === 'empty-shell'
+              ? 'empty shell'
+              : f.code === 'hypervisor-dead'
+                ? 'hypervisor dead'
+                : 'provably dead',
+          r.unmounts,
+        );
       }
     } catch (e) {
       if (o.signal?.aborted) return { actions, interrupted: o.signal.reason as InterruptedError };
@@ -90,9 +109,14 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
       act(f, 'left', [], e instanceof NotFoundError ? 'already gone' : e.message);
     }
   }
-  const removed = new Set(actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id));
+  const removed = new Set(
+    actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id),
+  );
   try {
-    const u = readUuidStore(roots, report.acrnUsers.filter((x) => !removed.has(x.id)));
+    const u = readUuidStore(
+      roots,
+      report.acrnUsers.filter((x) => !removed.has(x.id)),
+    );
     for (const slot of u.slots.filter((x) => x.leaked)) {
       const f = finding(`slot-${slot.slot}`, problem('uuid-leaked', { slot: slot.slot }));
       try {

@@ -57,8 +57,7 @@ function existing(paths: string[], force?: boolean): string[] {
   for (const p of paths) {
     const st = lstatOrUndef(p);
     if (!st) continue;
-    if (st.isSymbolicLink() && !force)
-      throw fromErrno(Object.assign(new Error('symlink'), { code: 'ELOOP' }), p, 'remove');
+    if (st.isSymbolicLink() && !force) throw fromErrno(Object.assign(new Error('symlink'), { code: 'ELOOP' }), p, 'remove');
     out.push(p);
   }
   return out;
@@ -142,7 +141,6 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
     return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts: [] };
   });
 }
-
 
 /** Unfinished removals of a container, inside its sandbox's directories. */
 export function containerTrash(p: { config: string; runtime: string }, cid: string): string[] {

@@ -110,4 +110,3 @@ export function removeTree(path: string, mounts: MountTable | Set<string> = new 
   if (st.isSymbolicLink()) throw new StoreError(`refusing to remove ${path}: it is a symbolic link`, { path, symlink: true });
   deleteTree(moveToTrash(path), mounts);
 }
-

@@ -18,7 +18,11 @@ export interface FreeResult {
 }
 
 /** Mark a slot free, atomically, under the UUID store's own flock. */
-export async function freeUuidSlot(roots: Roots, slot: number, o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean }): Promise<FreeResult> {
+export async function freeUuidSlot(
+  roots: Roots,
+  slot: number,
+  o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean },
+): Promise<FreeResult> {
   const path = uuidStorePath(roots);
   const dir = path.slice(0, path.lastIndexOf('/'));
   if (!lstatOrUndef(path)) throw new NotFoundError(`no ACRN UUID store at ${path}`);
@@ -33,7 +37,9 @@ export async function freeUuidSlot(roots: Roots, slot: number, o: { force?: bool
     const s = store.slots[slot]!;
     const live = s.sandboxes.filter((x) => x.alive !== false); // alive, or cannot tell
     if (live.length && !o.force)
-      throw new RefusedError(`refusing to free UUID slot ${slot}: sandbox ${live[0]!.id} uses it and is ${live[0]!.alive ? 'alive' : 'not provably dead'}; use --force`);
+      throw new RefusedError(
+        `refusing to free UUID slot ${slot}: sandbox ${live[0]!.id} uses it and is ${live[0]!.alive ? 'alive' : 'not provably dead'}; use --force`,
+      );
     if (!s.busy) return { path, slot, uuid: s.uuid, changed: false, note: 'already free' };
     const doc = readJson(path) as Record<string, unknown>;
     const key = Object.keys(doc).find((k) => k.toLowerCase() === 'uuidavailability') ?? 'UUIDAvailability';

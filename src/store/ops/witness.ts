@@ -13,13 +13,16 @@ export function refuseIfLive(info: SandboxInfo, what: string, cid?: string): voi
   const hv = info.hypervisor;
   const whom = cid ? `container ${cid} of sandbox ${info.id}` : `sandbox ${info.id}`;
   if (cid === undefined) {
-    if (hv.alive === true) throw new RefusedError(`refusing to ${what} ${whom}: its hypervisor (${hv.type ?? '?'}, pid ${hv.pid}) is alive; stop it first or use --force`);
-    if (hv.alive === null && hv.unknown) throw new RefusedError(`refusing to ${what} ${whom}: cannot tell whether its hypervisor is alive (${hv.unknown}); use --force if you know it is stopped`);
+    if (hv.alive === true)
+      throw new RefusedError(`refusing to ${what} ${whom}: its hypervisor (${hv.type ?? '?'}, pid ${hv.pid}) is alive; stop it first or use --force`);
+    if (hv.alive === null && hv.unknown)
+      throw new RefusedError(`refusing to ${what} ${whom}: cannot tell whether its hypervisor is alive (${hv.unknown}); use --force if you know it is stopped`);
   }
   for (const c of info.containers) {
     if (cid !== undefined && c.id !== cid) continue;
     if (c.alive === true) throw new RefusedError(`refusing to ${what} ${whom}: container ${c.id} process pid ${c.pid} is alive; use --force`);
-    if (c.alive === null && c.unknown) throw new RefusedError(`refusing to ${what} ${whom}: cannot tell whether container ${c.id} process is alive (${c.unknown}); use --force`);
+    if (c.alive === null && c.unknown)
+      throw new RefusedError(`refusing to ${what} ${whom}: cannot tell whether container ${c.id} process is alive (${c.unknown}); use --force`);
   }
 }
 
@@ -32,7 +35,10 @@ export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: 
   const blind = procs.blind;
   if (blind) throw new RefusedError(`refusing to ${what} ${whom}: cannot tell which processes use it (${blind}); use --force`);
   const { runtime, other } = splitByRole(procs.naming(id));
-  if (runtime.length) throw new RefusedError(`refusing to ${what} ${whom}: runtime process ${procText(runtime[0]!)} names it${runtime.length > 1 ? ` (+${runtime.length - 1} more)` : ''}; use --force`);
+  if (runtime.length)
+    throw new RefusedError(
+      `refusing to ${what} ${whom}: runtime process ${procText(runtime[0]!)} names it${runtime.length > 1 ? ` (+${runtime.length - 1} more)` : ''}; use --force`,
+    );
   if (!other.length) return [];
   const text = other.map(procText).join(', ');
   if (others === 'refuse') throw new RefusedError(`leaving ${whom}: process ${text} names it`);
@@ -44,6 +50,11 @@ export function refuseIfMounted(mounts: MountTable, paths: string[], whom: strin
   if (mounts.mounts === null) throw new RefusedError(`refusing to remove ${whom}: /proc/self/mountinfo cannot be read, so mounts below it cannot be ruled out`);
   const under = paths.flatMap((p) => mounts.under(p));
   if (!under.length) return;
-  const shown = under.slice(0, 5).map((m) => m.mountPoint).join(', ');
-  throw new RefusedError(`refusing to remove ${whom}: ${under.length} mount${under.length > 1 ? 's' : ''} below it (${shown}${under.length > 5 ? ', …' : ''}); unmount them first or use rm --unmount; nothing was changed`);
+  const shown = under
+    .slice(0, 5)
+    .map((m) => m.mountPoint)
+    .join(', ');
+  throw new RefusedError(
+    `refusing to remove ${whom}: ${under.length} mount${under.length > 1 ? 's' : ''} below it (${shown}${under.length > 5 ? ', …' : ''}); unmount them first or use rm --unmount; nothing was changed`,
+  );
 }

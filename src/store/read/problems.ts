@@ -7,7 +7,10 @@ export type Severity = 'error' | 'warning' | 'info';
 /** Every problem and finding code, its usual severity, and one line for the docs. */
 export const CODES = {
   'hypervisor-dead': { severity: 'error', doc: 'state says ready/running/paused but the hypervisor pid is gone or now another program' },
-  'liveness-unknown': { severity: 'warning', doc: 'whether the hypervisor is alive cannot be told (no or corrupt pid source, unreadable /proc, another pid namespace)' },
+  'liveness-unknown': {
+    severity: 'warning',
+    doc: 'whether the hypervisor is alive cannot be told (no or corrupt pid source, unreadable /proc, another pid namespace)',
+  },
   'container-dead': { severity: 'warning', doc: 'a running or paused container whose process is gone' },
   'config-missing': { severity: 'warning', doc: 'a run-time root with no config root' },
   'runtime-missing': { severity: 'warning', doc: 'a config root with no run-time root (info when older than the last boot)' },
@@ -24,7 +27,10 @@ export const CODES = {
   'lock-waiter-stuck': { severity: 'warning', doc: 'a lock waiter older than --stuck-after' },
   'mounts-leaked': { severity: 'error', doc: 'mounts below a sandbox whose hypervisor, shim and virtiofsd are all gone, or below a shared dir with no store' },
   'shared-dir-leaked': { severity: 'warning', doc: 'a shared dir (/run/kata-containers/shared/sandboxes/<sid>) with no store and no process' },
-  'processes-orphaned': { severity: 'error', doc: 'runtime processes (virtiofsd, a shim, a hypervisor) naming a sandbox that has no store; reported, never killed' },
+  'processes-orphaned': {
+    severity: 'error',
+    doc: 'runtime processes (virtiofsd, a shim, a hypervisor) naming a sandbox that has no store; reported, never killed',
+  },
   'orphan-vm-dir': { severity: 'warning', doc: 'a VM dir with no sandbox store and no live hypervisor' },
   'orphan-vm-live': { severity: 'error', doc: 'a VM dir with no sandbox store whose hypervisor is alive' },
   'uuid-leaked': { severity: 'warning', doc: 'an ACRN UUID slot marked busy that no sandbox uses' },

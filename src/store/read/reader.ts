@@ -49,9 +49,12 @@ export class Reader {
    */
   check(path: string, need: JsonKind, message: string, o: { container?: string } = {}): void {
     if (this.hits.has(path)) {
-      this.json(path, { ...o, validate: (v) => {
-        if ((need === 'object') !== (v !== null && typeof v === 'object' && !Array.isArray(v))) throw new UsageError(message);
-      } });
+      this.json(path, {
+        ...o,
+        validate: (v) => {
+          if ((need === 'object') !== (v !== null && typeof v === 'object' && !Array.isArray(v))) throw new UsageError(message);
+        },
+      });
       return;
     }
     try {
