@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError, NotFoundError, StoreError } from '../src/store/fs/errors.js';
 import { isValidId, validateId } from '../src/store/fs/ids.js';
-import { ITEMS, resolveItem } from '../src/store/layouts/items.js';
+import { ITEMS, resolveItemOrNull } from '../src/store/layouts/items.js';
+
+const resolveItem = (name: string) => resolveItemOrNull(name) ?? assert.fail(`no item ${name}`);
 import { isRootless, resolveRoots } from '../src/store/fs/roots.js';
 import { CorruptItemError, readJson, readRegular } from '../src/store/fs/read.js';
 import { atomicWrite, cleanStaleTemps } from '../src/store/fs/write.js';
@@ -67,7 +69,7 @@ describe('items', () => {
     assert.equal(resolveItem('state.json').name, 'State');
     assert.equal(resolveItem('config').name, 'Configuration');
     assert.equal(resolveItem('deviceids').name, 'DeviceIDs');
-    assert.throws(() => resolveItem('nope'), UsageError);
+    assert.equal(resolveItemOrNull('nope'), null);
   });
   it('builds item paths under the right root', () => {
     const r = resolveRoots({ prefix: '/p', env: {} });

@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { CorruptItemError, parseJson } from '../src/store/fs/read.js';
 import { UsageError } from '../src/store/fs/errors.js';
 import { isValidId } from '../src/store/fs/ids.js';
-import { ITEMS, resolveItem } from '../src/store/layouts/items.js';
+import { ITEMS, resolveItemOrNull } from '../src/store/layouts/items.js';
+
+const resolveItem = (name: string) => resolveItemOrNull(name) ?? assert.fail(`no item ${name}`);
 import { validateItemValue } from '../src/store/layouts/items.js';
 import { resolveRoots } from '../src/store/fs/roots.js';
 import { sandboxPaths } from '../src/store/fs/paths.js';

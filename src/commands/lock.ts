@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { constants as osc } from 'node:os';
 import type { Ctx } from '../context.js';
 import type { lock, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { Exit, StoreError } from '../store/fs/errors.js';
-import { acquire, describeHolders, lockHolders } from '../store/host/locks.js';
+import { Exit } from '../store/fs/errors.js';
+import { runHolding } from '../store/host/guard.js';
+import { describeHolders, lockHolders } from '../store/host/locks.js';
 import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
@@ -37,41 +36,11 @@ function probe(ctx: Ctx, sid: string, path: string): number {
  * so the runtime stays blocked until CMD exits even if vcstore is killed.
  */
 async function runLocked(ctx: Ctx, sid: string, path: string, cmd: string[], o: Opts): Promise<number> {
-  const signal = ctx.interruptible();
-  const held = await acquire(path, {
+  return runHolding(path, cmd, {
     mode: o.shared ? 'shared' : 'exclusive',
     wait: waitOf(o, DEFAULT_WAIT.change),
-    signal,
+    signal: ctx.interruptible(),
     label: `sandbox ${sid}`,
+    onSignal: (forward) => ctx.onSignal(forward),
   });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['inherit', 'inherit', 'inherit', held.fd] });
-      ctx.onSignal((sig) => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-      });
-      child.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') reject(new StoreError(`${cmd[0]}: command not found`));
-        else if (e.code === 'EACCES') reject(new StoreError(`${cmd[0]}: permission denied`));
-        else reject(e);
-      });
-      child.on('close', (code, sig) => {
-        if (code !== null) resolve(code);
-        else resolve(128 + (sig ? (osc.signals[sig] ?? 0) : 0));
-      });
-    });
-  } catch (e) {
-    // Shells use 127/126 for these; keep that convention.
-    if (e instanceof StoreError && /command not found$/.test(e.message)) {
-      ctx.fail(e);
-      return 127;
-    }
-    if (e instanceof StoreError && /permission denied$/.test(e.message)) {
-      ctx.fail(e);
-      return 126;
-    }
-    throw e;
-  } finally {
-    held.release();
-  }
 }

@@ -1,9 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { Ctx } from '../context.js';
 import type { set, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { fromErrno, UsageError } from '../store/fs/errors.js';
-import { MAX_ITEM_BYTES } from '../store/fs/read.js';
+import { UsageError } from '../store/fs/errors.js';
+import { readInput } from '../store/fs/read.js';
 import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js';
 import { setItem } from '../store/ops/edit.js';
 import { ProcTable } from '../store/host/procs.js';
@@ -53,41 +52,4 @@ export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promi
   if (ctx.json) ctx.out(JSON.stringify({ path: r.path, item: r.item, bytes: r.bytes, dryRun: Boolean(o.dryRun) }));
   else ctx.out(`${o.dryRun ? 'would write' : 'wrote'} ${r.path} (${r.bytes} bytes)`);
   return 0;
-}
-
-/**
- * A file or standard input, read with the same limit: past MAX_ITEM_BYTES it
- * is refused (exit 2) before more than the limit is held in memory.
- */
-export function readInput(file: string | undefined, limit = MAX_ITEM_BYTES): Buffer {
-  const stdin = file === undefined || file === '-';
-  const name = stdin ? 'standard input' : file;
-  let fd: number;
-  try {
-    fd = stdin ? 0 : openSync(file, 'r');
-  } catch (e) {
-    throw fromErrno(e, file, 'read');
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(65536, limit + 1 - total));
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-        throw fromErrno(e, stdin ? undefined : file, `read ${stdin ? 'standard input' : ''}`.trim());
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw new UsageError(`${name} is over the ${limit}-byte limit for an item`);
-      chunks.push(buf.subarray(0, n));
-    }
-  } finally {
-    if (!stdin) closeSync(fd);
-  }
-  return Buffer.concat(chunks);
 }

@@ -5,8 +5,7 @@ import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { NotFoundError } from '../store/fs/errors.js';
 import { describeHolders, LockIndex, type LockReport } from '../store/host/locks.js';
 import { withLock } from '../store/host/guard.js';
-import { lstatOrUndef, readJson } from '../store/fs/read.js';
-import { parseTarget, requireContainer, requireSandbox, type SandboxHandle } from '../store/inspect/handle.js';
+import { itemFiles, parseTarget, requireContainer, requireSandbox, type ItemFile, type SandboxHandle } from '../store/inspect/handle.js';
 import { HostIndex, type HostPicture } from '../store/host/picture.js';
 import { inspectScanned, type SandboxInfo } from '../store/inspect/inspect.js';
 import type { ItemRef } from '../store/layouts/index.js';
@@ -49,7 +48,7 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
   }
   let value: unknown;
   try {
-    value = ref.def?.root === 'uuid' ? readJson(ref.path) : h.layout.readItem(ref);
+    value = h.layout.readItem(ref);
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError(`${ref.name} item not found: ${ref.path}`);
     throw e;
@@ -63,41 +62,6 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
     if (lines.length) ctx.out(lines.join('\n') + '\n');
   }
   ctx.out(prettyJson(value, ctx.paint));
-}
-
-const ITEM_FILES = [
-  'config.json',
-  'state.json',
-  'network.json',
-  'hypervisor.json',
-  'agent.json',
-  'process.json',
-  'mounts.json',
-  'devices.json',
-  'persist.json',
-  'lock',
-];
-
-interface ItemFile {
-  root: 'config' | 'runtime';
-  file: string;
-  path: string;
-  size: number;
-  mtime: string;
-}
-
-/** The item files present (regular files only) in a sandbox's or container's directories. */
-function itemFiles(dirs: { root: 'config' | 'runtime'; dir: string | null }[]): ItemFile[] {
-  const out: ItemFile[] = [];
-  for (const { root, dir } of dirs) {
-    if (!dir) continue;
-    for (const file of ITEM_FILES) {
-      const path = join(dir, file);
-      const st = lstatOrUndef(path);
-      if (st?.isFile()) out.push({ root, file, path, size: st.size, mtime: st.mtime.toISOString() });
-    }
-  }
-  return out;
 }
 
 function itemLines(ctx: Ctx, items: ItemFile[]): string[] {
@@ -122,10 +86,14 @@ function problemLines(ctx: Ctx, s: SandboxInfo, cid?: string): string[] {
 
 function showSandbox(ctx: Ctx, h: SandboxHandle): void {
   const s = inspectScanned(h.roots, h.scan, { deep: true, host: new HostIndex(h.roots) });
-  const items = itemFiles([
-    { root: 'config', dir: s.paths.config },
-    { root: 'runtime', dir: s.paths.runtime },
-  ]);
+  const items = itemFiles(
+    h,
+    [
+      { root: 'config', dir: s.paths.config },
+      { root: 'runtime', dir: s.paths.runtime },
+    ],
+    false,
+  );
   const raw = h.layout.raw && s.paths.runtime ? rawItems(join(s.paths.runtime, 'raw')) : [];
   if (ctx.json) {
     ctx.out(JSON.stringify({ ...sandboxJson(s), items, raw }));
@@ -182,10 +150,14 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
   if (!c) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
   const cfg = dirs.find((d) => d.startsWith(h.paths.config + '/')) ?? null;
   const rt = dirs.find((d) => d.startsWith(h.paths.runtime + '/')) ?? null;
-  const items = itemFiles([
-    { root: 'config', dir: cfg },
-    { root: 'runtime', dir: rt },
-  ]);
+  const items = itemFiles(
+    h,
+    [
+      { root: 'config', dir: cfg },
+      { root: 'runtime', dir: rt },
+    ],
+    true,
+  );
   const raw = h.layout.raw && rt ? rawItems(join(rt, 'raw')) : [];
   const problems = s.problems.filter((x) => x.container === cid);
   if (ctx.json) {

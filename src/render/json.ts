@@ -3,7 +3,7 @@
 import type { Holder } from '../store/fs/errors.js';
 import type { SandboxInfo } from '../store/inspect/inspect.js';
 import type { Problem } from '../store/read/problems.js';
-import { pictureJson } from '../store/host/picture.js';
+import type { HostPicture } from '../store/host/picture.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };
@@ -49,4 +49,13 @@ export function prettyJson(
       return m;
     },
   );
+}
+
+export function pictureJson(h: HostPicture) {
+  return {
+    shared: h.shared,
+    mounts: h.mounts.map((m) => ({ mountPoint: m.mountPoint, source: m.source, fstype: m.fstype })),
+    processes: h.processes.map((p) => ({ pid: p.pid, role: p.role, command: p.command })),
+    vm: h.vm,
+  };
 }

@@ -4,7 +4,7 @@
 import { closeSync, constants as C, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { addon, CODE } from './addon.js';
 import { describeKind } from './dirs.js';
-import { fromErrno, NotFoundError, StoreError } from './errors.js';
+import { fromErrno, NotFoundError, StoreError, UsageError } from './errors.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -157,4 +157,44 @@ export function readTextIfAny(path: string, max = 1024 * 1024): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * An item's new value from a file or standard input (`-` or none), read with
+ * the item limit: past it, and for a FILE that does not exist, it is a usage
+ * error (exit 2), before more than the limit is held in memory.
+ */
+export function readInput(file: string | undefined, limit = MAX_ITEM_BYTES): Buffer {
+  const stdin = file === undefined || file === '-';
+  const name = stdin ? 'standard input' : file;
+  let fd: number;
+  try {
+    fd = stdin ? 0 : openSync(file, 'r');
+  } catch (e) {
+    // A FILE argument that is not there is a bad argument, not a missing item.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${file}: no such file`);
+    throw fromErrno(e, file, 'read');
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(65536, limit + 1 - total));
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+        throw fromErrno(e, stdin ? undefined : file, `read ${stdin ? 'standard input' : ''}`.trim());
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw new UsageError(`${name} is over the ${limit}-byte limit for an item`);
+      chunks.push(buf.subarray(0, n));
+    }
+  } finally {
+    if (!stdin) closeSync(fd);
+  }
+  return Buffer.concat(chunks);
 }

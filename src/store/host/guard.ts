@@ -2,7 +2,7 @@
 // readers take it shared, writers exclusive. The lock is always released,
 // whatever the operation throws, and aborting a wait leaves nothing behind.
 import { acquire, type HeldLock, type LockMode } from './locks.js';
-import { NotFoundError } from '../fs/errors.js';
+import { CommandStartError, NotFoundError } from '../fs/errors.js';
 
 export interface GuardOptions {
   mode: LockMode;
@@ -30,5 +30,37 @@ export async function withLock<T>(lockPath: string | null, opts: GuardOptions, f
     return await fn(lock);
   } finally {
     lock?.release();
+  }
+}
+
+/**
+ * Run `argv` while holding the lock at `path`: the command inherits the locked
+ * description as fd 3, so the lock lives until the last holder exits even if
+ * vcstore is killed. Resolves with the command's exit status (128+signal when
+ * a signal ended it); CommandStartError when it cannot be started (127/126).
+ * `onSignal` is given a function that forwards a signal to the command.
+ */
+export async function runHolding(path: string, argv: string[], o: GuardOptions & { onSignal(forward: (sig: NodeJS.Signals) => void): void }): Promise<number> {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new CommandStartError('no command to run', 'not-found');
+  const { spawn } = await import('node:child_process');
+  const { constants } = await import('node:os');
+  const held = await acquire(path, o);
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(file, args, { stdio: ['inherit', 'inherit', 'inherit', held.fd] });
+      o.onSignal((sig) => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        // Shells use 127/126 for these; keep that convention.
+        if (e.code === 'ENOENT') reject(new CommandStartError(`${file}: command not found`, 'not-found'));
+        else if (e.code === 'EACCES') reject(new CommandStartError(`${file}: permission denied`, 'not-executable'));
+        else reject(e);
+      });
+      child.on('close', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
+    });
+  } finally {
+    held.release();
   }
 }

@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { errnoPhrase, NotFoundError } from '../fs/errors.js';
 import { readRegular } from '../fs/read.js';
 import { addon, ERRNO } from '../fs/addon.js';
-import { inInitialPidNs } from './holders.js';
-import { namesId } from './procs.js';
+import { blindness, namesId } from './procs.js';
 
 export interface Liveness {
   pid: number | null;
@@ -25,26 +24,6 @@ export interface PidSource {
   pid: number | null;
   /** Set when the pid source is corrupt or unreadable. */
   bad?: string;
-}
-
-let procOk: boolean | undefined;
-function procReadable(): boolean {
-  if (procOk === undefined) {
-    try {
-      readFileSync('/proc/self/stat');
-      procOk = true;
-    } catch {
-      procOk = false;
-    }
-  }
-  return procOk;
-}
-
-/** Why no pid can be judged here at all, or null. */
-export function blindness(): string | null {
-  if (!procReadable()) return '/proc cannot be read';
-  if (!inInitialPidNs()) return "vcstore runs in another pid namespace, where the runtime's pids mean nothing";
-  return null;
 }
 
 /** kill(pid, 0): through the addon without an exception, else process.kill. */

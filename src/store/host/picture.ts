@@ -142,12 +142,3 @@ function sizeOf(top: string, points: Set<string>): { size: number; entries: numb
   }
   return { size, entries };
 }
-
-export function pictureJson(h: HostPicture) {
-  return {
-    shared: h.shared,
-    mounts: h.mounts.map((m) => ({ mountPoint: m.mountPoint, source: m.source, fstype: m.fstype })),
-    processes: h.processes.map((p) => ({ pid: p.pid, role: p.role, command: p.command })),
-    vm: h.vm,
-  };
-}

@@ -4,6 +4,29 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { inInitialPidNs } from './holders.js';
 
+let procOk: boolean | undefined;
+function procReadable(): boolean {
+  if (procOk === undefined) {
+    try {
+      readFileSync('/proc/self/stat');
+      procOk = true;
+    } catch {
+      procOk = false;
+    }
+  }
+  return procOk;
+}
+
+/**
+ * Why no pid and no process can be judged here at all, or null: the one
+ * check behind both the liveness and the process witness.
+ */
+export function blindness(readable = procReadable()): string | null {
+  if (!readable) return '/proc cannot be read';
+  if (!inInitialPidNs()) return "vcstore runs in another pid namespace, where the runtime's processes and pids are not visible";
+  return null;
+}
+
 export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'containerd-shim-kata-v2' | 'other';
 
 export interface Proc {
@@ -71,20 +94,17 @@ const RUNS = /[A-Za-z0-9]+/g;
 
 export interface ProcSnapshot {
   readable: boolean;
-  hostNs: boolean;
   entries: Entry[];
 }
 
 export class ProcTable {
   /** False when /proc could not be listed: nothing can be told then. */
   readonly readable: boolean;
-  /** False in a pid namespace that is not the host's: the runtime's processes are not all visible. */
-  readonly hostNs: boolean;
   private readonly entries: Entry[] = [];
 
   /** What this table read, for a worker thread to use instead of reading /proc again. */
   snapshot(): ProcSnapshot {
-    return { readable: this.readable, hostNs: this.hostNs, entries: this.entries };
+    return { readable: this.readable, entries: this.entries };
   }
   /** Every run of letters and digits in any cmdline, to the processes that hold it: one lookup per ID. */
   private index?: Map<string, Entry[]>;
@@ -92,11 +112,9 @@ export class ProcTable {
   constructor(from?: ProcSnapshot) {
     if (from) {
       this.readable = from.readable;
-      this.hostNs = from.hostNs;
       this.entries = from.entries;
       return;
     }
-    this.hostNs = inInitialPidNs();
     let names: string[];
     try {
       names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
@@ -121,9 +139,7 @@ export class ProcTable {
 
   /** Why nothing about processes can be told, or null when it can. */
   get blind(): string | null {
-    if (!this.readable) return '/proc cannot be read';
-    if (!this.hostNs) return "vcstore runs in another pid namespace, where the runtime's processes are not visible";
-    return null;
+    return blindness(this.readable);
   }
 
   private byRun(): Map<string, Entry[]> {

@@ -12,32 +12,51 @@ export function unmountOrder(points: string[]): string[] {
   return [...new Set(points)].sort((a, b) => depth(b) - depth(a) || b.length - a.length || (a < b ? -1 : 1));
 }
 
-export function unmountAll(points: string[]): string[] {
+/** How many mounts (layers: stacked mounts share a point) each wanted point still has. */
+function layers(wanted: Set<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of new MountTable().mounts ?? []) if (wanted.has(m.mountPoint)) out.set(m.mountPoint, (out.get(m.mountPoint) ?? 0) + 1);
+  return out;
+}
+
+/** Mount points per umount(8) run: small enough that SIGINT is seen within a fraction of a second. */
+const BATCH = 64;
+
+/**
+ * Detach every mount at `points`, deepest first; stacked mounts need one
+ * umount per layer, so it goes round while layers go away. Stops between two
+ * batches when `signal` aborts (with its reason). Gives up, naming what is
+ * left, when a whole round detached nothing.
+ */
+export async function unmountAll(points: string[], signal?: AbortSignal): Promise<string[]> {
   const wanted = new Set(points);
-  const done: string[] = [];
-  // Stacked mounts need one umount per layer: go round until none is left or nothing moves.
-  for (let round = 0; round < 16; round++) {
-    const still = (new MountTable().mounts ?? []).map((m) => m.mountPoint).filter((p) => wanted.has(p));
-    if (!still.length) return done;
-    const order = unmountOrder(still);
-    for (let i = 0; i < order.length; i += 256) {
-      const batch = order.slice(i, i + 256);
-      const r = spawnSync('umount', ['-l', ...batch], { encoding: 'utf8' });
+  const done = new Set<string>();
+  let left = layers(wanted);
+  while (left.size) {
+    const order = unmountOrder([...left.keys()]);
+    for (let i = 0; i < order.length; i += BATCH) {
+      // Unmounting is bulk work like any other: a pending signal gets its turn between batches.
+      await new Promise<void>((r) => setImmediate(r));
+      if (signal?.aborted) throw signal.reason;
+      const r = spawnSync('umount', ['-l', ...order.slice(i, i + BATCH)], { encoding: 'utf8' });
       if (r.error)
         throw new StoreError(
           `cannot run umount(8): ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (util-linux mount)' : r.error.message}`,
         );
     }
-    const after = new Set((new MountTable().mounts ?? []).map((m) => m.mountPoint));
-    const moved = still.filter((p) => !after.has(p));
-    done.push(...moved);
-    if (!moved.length && still.every((p) => after.has(p))) {
-      // A stacked mount may have lost a layer without disappearing; only give up when nothing changed at all.
-      const before = still.length;
-      const now = still.filter((p) => after.has(p)).length;
-      if (now === before && round > 0)
-        throw new StoreError(`could not unmount ${now} mount${now > 1 ? 's' : ''}: ${still.slice(0, 3).join(', ')}${now > 3 ? ', …' : ''}`);
+    const now = layers(wanted);
+    let before = 0;
+    let after = 0;
+    for (const [p, n] of left) {
+      before += n;
+      after += now.get(p) ?? 0;
+      if (!now.has(p)) done.add(p);
     }
+    if (after >= before) {
+      const rest = [...now.keys()];
+      throw new StoreError(`could not unmount ${after} mount${after > 1 ? 's' : ''}: ${rest.slice(0, 3).join(', ')}${rest.length > 3 ? ', …' : ''}`);
+    }
+    left = now;
   }
-  return done;
+  return [...done];
 }

@@ -67,9 +67,7 @@ export function requireContainer(h: SandboxHandle, cid: string): string[] {
 }
 
 function isContainer(h: SandboxHandle, cid: string): boolean {
-  return h.layout
-    .containerDirs(h.roots, h.id, cid)
-    .some((d) => ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock', 'persist.json'].some((f) => lstatOrUndef(join(d, f))));
+  return h.layout.containerDirs(h.roots, h.id, cid).some((d) => h.layout.itemFiles(true).some((f) => lstatOrUndef(join(d, f))));
 }
 
 export interface Target {
@@ -126,4 +124,26 @@ export function requireLockTarget(h: SandboxHandle): string {
   if (st.isSymbolicLink()) throw new StoreError(`refusing lock ${target}: it is a symbolic link`, { path: target });
   if (!st.isFile() && !st.isDirectory()) throw new StoreError(`refusing lock ${target}: not a regular file`, { path: target });
   return target;
+}
+
+export interface ItemFile {
+  root: 'config' | 'runtime';
+  file: string;
+  path: string;
+  size: number;
+  mtime: string;
+}
+
+/** The item files present (regular files only) in a sandbox's or container's directories. */
+export function itemFiles(h: SandboxHandle, dirs: { root: 'config' | 'runtime'; dir: string | null }[], container: boolean): ItemFile[] {
+  const out: ItemFile[] = [];
+  for (const { root, dir } of dirs) {
+    if (!dir) continue;
+    for (const file of h.layout.itemFiles(container)) {
+      const path = join(dir, file);
+      const st = lstatOrUndef(path);
+      if (st?.isFile()) out.push({ root, file, path, size: st.size, mtime: st.mtime.toISOString() });
+    }
+  }
+  return out;
 }

@@ -1,7 +1,6 @@
 // The store's items, as virtcontainers/store names them: enum value, file
 // name, and which root the file lives in.
 import { UsageError } from '../fs/errors.js';
-import { quote } from '../fs/ids.js';
 import { field, isObject, isSlice } from '../fs/gojson.js';
 
 export type RootKind = 'config' | 'run' | 'uuid';
@@ -35,16 +34,6 @@ export const ITEMS: readonly ItemDef[] = [
 export function resolveItemOrNull(name: string): ItemDef | null {
   const n = name.toLowerCase();
   return ITEMS.find((i) => i.name.toLowerCase() === n || i.file === n || i.aliases.includes(n) || String(i.value) === n) ?? null;
-}
-
-/** Resolve a user-given item name: Go enum name, file name or short form, any case. */
-export function resolveItem(name: string): ItemDef {
-  const n = name.toLowerCase();
-  const hit = ITEMS.find((i) => i.name.toLowerCase() === n || i.file === n || i.aliases.includes(n) || String(i.value) === n);
-  if (!hit) {
-    throw new UsageError(`unknown item ${quote(name)}: expected one of ${ITEMS.map((i) => i.name).join(', ')}`);
-  }
-  return hit;
 }
 
 export const STATES = ['ready', 'running', 'paused', 'stopped'] as const;
@@ -94,5 +83,8 @@ export function validateItemValue(item: ItemDef, value: unknown, container: bool
   }
 }
 
-/** Items a container's directories hold (config root: config.json; run-time root: the rest). */
-export const CONTAINER_FILES = new Set(['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock']);
+/** Files a 1.x sandbox's directories hold (both roots). */
+export const SANDBOX_FILES: readonly string[] = [...new Set(ITEMS.filter((i) => i.root !== 'uuid').map((i) => i.file))];
+
+/** Files a 1.x container's directories hold (config root: config.json; run-time root: the rest). */
+export const CONTAINER_FILES: readonly string[] = ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock'];

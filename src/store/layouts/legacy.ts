@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { lstatOrUndef, readJson } from '../fs/read.js';
 import { asInt, field, goJson } from '../fs/gojson.js';
-import { CONTAINER_FILES, ITEMS, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
+import { CONTAINER_FILES, ITEMS, SANDBOX_FILES, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { containerPaths, itemPath, sandboxPaths } from '../fs/paths.js';
 import type { Reader } from '../read/reader.js';
@@ -167,6 +167,7 @@ export const legacy: LayoutModule = {
     const c = containerPaths(roots, sid, cid);
     return [c.config, c.runtime];
   },
+  itemFiles: (container) => (container ? CONTAINER_FILES : SANDBOX_FILES),
   itemNames: (container) => (container ? NAMES.filter((n) => n !== 'Hypervisor' && n !== 'Agent' && n !== 'Network') : NAMES),
   item(roots, sid, cid, name) {
     const def = resolveItemOrNull(name);

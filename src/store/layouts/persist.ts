@@ -83,6 +83,8 @@ export const persist: LayoutModule = {
     return [p.config, p.vm, join(roots.shared, sid), p.runtime];
   },
   containerDirs: (roots, sid, cid) => [join(roots.run, sid, cid)],
+  // A sandbox's config root may be a 1.11/1.12 shell holding only `lock`.
+  itemFiles: (container) => (container ? ['persist.json'] : ['persist.json', 'lock']),
   itemNames: (container) => ['state', ...Object.keys(sectionsOf(container)), 'persist'],
   item(roots, sid, cid, name) {
     const path = cid === undefined ? join(roots.run, sid, 'persist.json') : join(roots.run, sid, cid, 'persist.json');

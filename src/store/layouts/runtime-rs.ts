@@ -45,6 +45,7 @@ export const runtimeRs: LayoutModule = {
   inspect,
   removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.shared, sid), join(roots.kata, sid)],
   containerDirs: () => [],
+  itemFiles: (container) => (container ? [] : ['state.json']),
   itemNames: () => ['state', ...Object.keys(RUNTIME_RS_SECTIONS), 'state.json'],
   item: (roots, sid, cid, name) => (cid === undefined ? sectionRef(join(roots.kata, sid, 'state.json'), name, RUNTIME_RS_SECTIONS, ['state.json']) : null),
   readItem: (ref) => readSection(ref, RUNTIME_RS_SECTIONS),

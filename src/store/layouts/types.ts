@@ -71,7 +71,7 @@ export interface LayoutModule {
   name: LayoutName;
   /** Has raw/ item directories (the 1.x store). */
   raw: boolean;
-  /** Does this scan belong to this layout? Asked in order: runtime-rs, persist, legacy. */
+  /** Does this scan belong to this layout? Asked in the dispatcher's order (layouts/index.ts). */
   detect(sc: Scan, roots: Roots): boolean;
   /** What the runtime flocks for this sandbox (file or directory), null when it takes none. */
   lockTarget(roots: Roots, sc: Scan): string | null;
@@ -80,6 +80,8 @@ export interface LayoutModule {
   removal(roots: Roots, sid: string): string[];
   /** Directories of a container: real dirs that hold at least one container item. */
   containerDirs(roots: Roots, sid: string, cid: string): string[];
+  /** The item files of a sandbox's (or a container's) directories, as `show` lists them; a container holds at least one. */
+  itemFiles(container: boolean): readonly string[];
   /** Item names this layout knows, for messages. */
   itemNames(container: boolean): string[];
   /** Resolve an item name, or null when it is no item of this layout. */

@@ -172,12 +172,12 @@ async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOpt
   refuseIfNamed(o.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
   // Without mountinfo, which mounts there are cannot be told: nothing is touched.
   if (o.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
-  const leak = () => {
+  const leak = async () => {
     const pic = host.of(sid);
     const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
     const shared = !store && pic.shared ? [pic.shared.path] : [];
     if (!o.dryRun) {
-      if (unmounts.length) unmountAll(unmounts);
+      if (unmounts.length) await unmountAll(unmounts, o.signal);
       for (const p of shared) removeTree(p);
     }
     return { store, unmounts, paths: shared };

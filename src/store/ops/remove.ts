@@ -97,7 +97,7 @@ export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions)
   const trashOfSid = () => ((o.trash ?? trashIndex(roots)).get(sid) ?? []).filter((t) => lstatOrUndef(t));
   const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOfSid().length > 0;
   if (!anything()) throw new NotFoundError(`sandbox ${sid} not found`);
-  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, async () => {
     // Looked at again under the lock: a racing removal may have won.
     const now = openSandbox(roots, sid, o.trash);
     const paths = existing(now.layout.removal(roots, sid), o.force);
@@ -113,7 +113,7 @@ export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions)
     if (!o.unmount) refuseIfMounted(o.mounts, [...paths, ...trash], whom);
     requireWritable([...paths, ...trash]);
     if (!o.dryRun) {
-      if (unmounts.length) unmountAll(unmounts);
+      if (unmounts.length) await unmountAll(unmounts, o.signal);
       act(paths, trash);
     }
     return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts };
