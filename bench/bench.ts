@@ -69,7 +69,7 @@ function compileBaseline(dir: string): string {
   return out;
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const base = existsSync('/dev/shm') ? '/dev/shm' : (process.env.TMPDIR ?? '/tmp');
   const work = mkdtempSync(join(base, 'vcstore-bench-'));
   const vc = (prefix: string, ...args: string[]) => ['node', BIN, '--prefix', prefix, ...args];
@@ -167,4 +167,4 @@ async function main(): Promise<void> {
 
 // `node dist/bench/bench.js generate DIR N` only builds a store (for profiling and the progress test).
 if (process.argv[2] === 'generate') generateFromFixture(process.argv[3]!, Number(process.argv[4]), FIXTURE);
-else await main();
+else main();

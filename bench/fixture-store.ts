@@ -20,7 +20,7 @@ function loadTemplates(tarball: string): Template[] {
   const tmp = mkdtempSync(join(tmpdir(), 'vcstore-fixture-'));
   try {
     const r = spawnSync('tar', ['xzf', tarball, '-C', tmp]);
-    if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`tar: ${r.stderr.toString()}`);
     const run = join(tmp, 'run/vc/sbs');
     return readdirSync(run).map((sid) => {
       const files: { rel: string; data: string }[] = [];

@@ -2,7 +2,7 @@
 // command loaded lazily from src/commands/<name>.ts, the environment read
 // once into the context, and the one error handler that maps errors to a
 // line on stderr and an exit code.
-import { CommanderError, type Command } from '@commander-js/extra-typings';
+import { CommanderError, type Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Ctx, Io } from './context.js';
 import { processIo } from './output.js';
 import { EXIT_TEXT, VERSION } from './defaults.js';
@@ -33,7 +33,7 @@ ${Object.entries(EXIT_TEXT)
   .join('\n')}`;
 
 /** A command's run, checked against its declaration: its arguments, its options, then the command. */
-type Run<Args extends unknown[], Opts> = (ctx: Ctx, ...args: [...Args, Opts, Command<Args, any, any>]) => Promise<number | void>;
+type Run<Args extends unknown[], Opts> = (ctx: Ctx, ...args: [...Args, Opts, CommandUnknownOpts]) => number | void | Promise<number | void>;
 
 /** What the wiring reads from the environment, once: the switches the core is given. */
 export function settingsFrom(env: NodeJS.ProcessEnv) {
@@ -47,9 +47,12 @@ export function settingsFrom(env: NodeJS.ProcessEnv) {
 export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = process.env, state: RunState = { code: 0 }) {
   const program = decl.programOf().addHelpText('after', EXIT_HELP);
 
-  const wire = <Args extends unknown[], Opts extends Record<string, unknown>>(cmd: Command<Args, Opts, any>, load: () => Promise<NoInfer<Run<Args, Opts>>>) =>
+  const wire = <Args extends unknown[], Opts extends Record<string, unknown>, G extends Record<string, unknown>>(
+    cmd: Command<Args, Opts, G>,
+    load: () => Promise<NoInfer<Run<Args, Opts>>>,
+  ) =>
     cmd.action(async (...args) => {
-      const self = args[args.length - 1] as unknown as Command<Args, Opts, any>;
+      const self = args[args.length - 1] as CommandUnknownOpts;
       const opts = self.optsWithGlobals() as { prefix?: string; json?: boolean; color?: boolean; progress?: boolean };
       const { makeCtx, resolveRoots, useAddon, UsageError } = await core();
       // An empty prefix would silently mean the host's real store: an unset
@@ -70,7 +73,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
       });
       state.ctx = ctx;
       const run = await load();
-      const code = await run(ctx, ...(args as unknown as [...Args, Opts, Command<Args, any, any>]));
+      const code = await run(ctx, ...(args as unknown as [...Args, Opts, CommandUnknownOpts]));
       if (typeof code === 'number') state.code = code;
     });
 
@@ -97,11 +100,11 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
   };
   program.exitOverride();
   program.configureOutput(output);
-  const walk = (c: Command<any[], any, any> | decl.Program) => {
+  const walk = (c: CommandUnknownOpts) => {
     for (const sub of c.commands) {
       sub.exitOverride();
       sub.configureOutput(output);
-      walk(sub as Command<any[], any, any>);
+      walk(sub);
     }
   };
   walk(program);
@@ -146,7 +149,8 @@ function commandName(program: decl.Program, argv: string[]): string {
   const names = new Set(program.commands.map((c) => c.name()));
   const i = argv.findIndex((a, j) => j >= 2 && names.has(a));
   if (i < 0) return '';
-  return argv[i] === 'uuid' && argv[i + 1] === 'free' ? 'uuid free' : argv[i]!;
+  const word = argv[i] ?? '';
+  return word === 'uuid' && argv[i + 1] === 'free' ? 'uuid free' : word;
 }
 
 /** Run vcstore on argv (node, script, args...); returns the exit code. */

@@ -140,7 +140,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     },
     progress(total, unit) {
       if (!progressAllowed || ctx.json) return null;
-      bar = new Progress(o.io.stderr, total, unit);
+      bar = new Progress((t) => o.io.stderr(t), total, unit);
       return bar;
     },
     quiet() {

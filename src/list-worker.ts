@@ -21,7 +21,7 @@ let i = 0;
 for (const e of job.entries) {
   // Every 128 sandboxes: how far along, for the main thread's progress line.
   if ((++i & 127) === 0) parentPort?.postMessage({ progress: i });
-  let item: SandboxInfo | Checked | null = null;
+  let item: SandboxInfo | Checked | null;
   try {
     const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), { locks, host, deep, ...(deep ? { stuckAfter: job.stuckAfter } : {}) });
     item = deep ? checked(s) : s;

@@ -163,4 +163,4 @@ function parseSeconds(flag: string): (value: string) => number {
 }
 
 /** Options of a declared command, as its `run` receives them. */
-export type OptsOf<F extends (...a: any[]) => Command<any[], any, any>> = ReturnType<ReturnType<F>['opts']>;
+export type OptsOf<F extends (p: never) => { opts(): OptionValues }> = ReturnType<ReturnType<F>['opts']>;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError, NotFoundError, StoreError } from '../src/store/fs/errors.js';
 import { isValidId, validateId } from '../src/store/fs/ids.js';
-import { ITEMS, resolveItemOrNull } from '../src/store/layouts/items.js';
+import { ITEMS, itemPath, resolveItemOrNull } from '../src/store/layouts/items.js';
 
 const resolveItem = (name: string) => resolveItemOrNull(name) ?? assert.fail(`no item ${name}`);
 import { isRootless, resolveRoots } from '../src/store/fs/roots.js';
@@ -16,7 +16,7 @@ import { goJson } from '../src/store/fs/gojson.js';
 import { removeTree } from '../src/store/ops/trash.js';
 import { devInoKey, readProcLocks } from '../src/store/host/locks.js';
 import { hypervisorTypeOf } from '../src/store/layouts/legacy.js';
-import { itemPath } from '../src/store/fs/paths.js';
+
 import { rootListing } from '../src/store/read/scan.js';
 import { addSandbox, hex64, scratch, snapshot } from './helpers.js';
 

@@ -10,6 +10,41 @@ import fse from 'fs-extra';
 import { after } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Exit } from '../src/store/fs/errors.js';
+import { useAddon } from '../src/store/fs/addon.js';
+
+// The suite runs once more in CI with the addon off (VCSTORE_ADDON=0): in
+// process and in every vcstore it spawns.
+useAddon(process.env.VCSTORE_ADDON !== '0');
+const passed: NodeJS.ProcessEnv = process.env.VCSTORE_ADDON === undefined ? {} : { VCSTORE_ADDON: process.env.VCSTORE_ADDON };
+
+/** For `{ skip: SLOW }`: tests that take seconds (a real terminal, npm pack) skip under `npm run test:fast`. */
+export const SLOW = process.env.VCSTORE_TEST_FAST === '1' ? 'slow (npm test runs it)' : false;
+
+/**
+ * This test process's tag: three random characters that start every sandbox
+ * and container ID a test makes, so two runs of the suite on one machine never
+ * name the same sandbox (the process witness sees every process on the host).
+ */
+export const R = `t${Math.random().toString(36).slice(2, 4).padEnd(2, '0')}`;
+
+/** Poll `cond` every 10 ms until it holds; fail naming `what` after `ms`. */
+export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond();) {
+    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Does /proc/locks show a process waiting for a flock on `path`? */
+export function waiterOn(path: string): boolean {
+  const st = lstatSync(path);
+  const major = Math.floor(st.dev / 256) & 0xfff;
+  const minor = (st.dev & 0xff) | (Math.floor(st.dev / 4096) & ~0xff & 0xfffff);
+  const key = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  return readFileSync('/proc/locks', 'utf8')
+    .split('\n')
+    .some((l) => l.includes('->') && l.includes(` ${key} `));
+}
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'vcstore');
@@ -61,7 +96,7 @@ export function vc(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: stri
     encoding: 'utf8',
     input: opts.input ?? '',
     cwd: opts.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...passed, ...opts.env },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -74,7 +109,7 @@ export function vcp(prefix: string, args: string[], opts: { env?: NodeJS.Process
 
 export function vcAsync(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...passed, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -198,7 +233,7 @@ export function fakeHypervisor(sid: string): ChildProcess {
 /** A process that is certainly dead: spawned and reaped. */
 export function deadPid(): number {
   const r = spawnSync('true');
-  return r.pid!;
+  return r.pid;
 }
 
 /**
@@ -208,7 +243,7 @@ export function deadPid(): number {
 export async function holdFlock(path: string, mode: 'x' | 's' = 'x'): Promise<{ pid: number; child: ChildProcess; release(): Promise<void> }> {
   const child = spawn('flock', [`-${mode}`, path, '-c', 'echo locked; exec sleep 1000'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   await new Promise<void>((res, rej) => {
-    child.stdout!.once('data', () => res());
+    child.stdout.once('data', () => res());
     child.once('exit', (c) => rej(new Error(`flock exited ${c}`)));
   });
   return {
@@ -325,7 +360,7 @@ export function addRuntimeRsSandbox(prefix: string, sid: string, spec: { type?: 
 
 /** A problem record with this code (and, when given, about a path ending in `file`) is in the list. */
 export function hasProblem(problems: { code: string; evidence: Record<string, unknown> }[], code: string, file?: string): boolean {
-  return problems.some((p) => p.code === code && (file === undefined || String(p.evidence.path ?? '').endsWith(file)));
+  return problems.some((p) => p.code === code && (file === undefined || (typeof p.evidence.path === 'string' && p.evidence.path.endsWith(file))));
 }
 
 /** The codes of a JSON problem list, for short assertions. */
@@ -336,8 +371,8 @@ export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   const { main } = await import('../src/cli.js');
   let stdout = '';
   let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTty: async () => false };
-  const code = await main(['node', 'vcstore', ...args], io, { PATH: process.env.PATH, ...env });
+  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTty: () => Promise.resolve(false) };
+  const code = await main(['node', 'vcstore', ...args], io, { PATH: process.env.PATH, ...passed, ...env });
   return { code, stdout, stderr };
 }
 
@@ -353,7 +388,7 @@ export function unpackFixture(name: string, into: string): void {
   });
   if (!file) throw new Error(`fixture ${name} not found in ${candidates.join(' or ')}`);
   const r = spawnSync('tar', ['xzf', file, '-C', into]);
-  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr.toString()}`);
 }
 
 /** Every exit code vcstore documents: the code's own table, plus 130/143 for SIGINT/SIGTERM. */
@@ -363,15 +398,16 @@ export const DOCUMENTED_EXITS = new Set<number>([...Object.values(Exit), 130, 14
 export function oneLine(r: { code: number | null; stderr: string }, code: number, what: string): void {
   assert.equal(r.code, code, `${what}: exit ${r.code}: ${r.stderr}`);
   assert.equal(r.stderr.split('\n').length, 2, `${what}: one line: ${JSON.stringify(r.stderr)}`);
-  assert.ok(!/internal error|    at /.test(r.stderr), `${what}: no stack`);
+  assert.ok(!/internal error| {4}at /.test(r.stderr), `${what}: no stack`);
 }
 
 /**
  * vcstore with --prefix, in process through main(argv, io, env): the same
  * argv -> stdout/stderr/exit code as the binary, without a node start-up.
- * Runs that need standard input or their own environment are spawned.
+ * The environment is handed in as the binary's would be; runs that need
+ * standard input are spawned.
  */
 export async function vci(prefix: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
-  if (opts.input !== undefined || opts.env !== undefined) return vcp(prefix, args, opts);
-  return run(['--prefix', prefix, ...args]);
+  if (opts.input !== undefined) return vcp(prefix, args, opts);
+  return run(['--prefix', prefix, ...args], opts.env);
 }

@@ -79,7 +79,7 @@ describe('progress in a real terminal', { skip }, () => {
     await Promise.all([run('', 'a'), run('VCSTORE_NO_PROGRESS=1', 'b')]);
     const piped = [readFileSync(`${out}.a.1`), readFileSync(`${out}.a.2`)];
     assert.ok(piped[0]!.equals(readFileSync(`${out}.b.1`)), 'stdout identical');
-    assert.equal(piped[1]!.length, 0, `stderr empty: ${piped[1]}`);
+    assert.equal(piped[1]!.length, 0, `stderr empty: ${String(piped[1])}`);
     assert.ok(!piped[0]!.includes('\r') && !piped[0]!.includes('\u001b'), 'no control characters in stdout');
   });
   it('no progress with --json, --no-progress, NO_COLOR, TERM=dumb or metrics, even on a terminal', async () => {

@@ -8,8 +8,8 @@ import { addSandbox, BIN, collect, deadPid, DOCUMENTED_EXITS, ROOT, sleep, write
 
 function vcRaw(args: string[], input?: string) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-  child.stdin!.on('error', () => {}); // the child may be killed before it reads
-  child.stdin!.end(input ?? '');
+  child.stdin.on('error', () => {}); // the child may be killed before it reads
+  child.stdin.end(input ?? '');
   return child;
 }
 
@@ -133,7 +133,7 @@ export async function concurrency(
     const parts = ['var/lib/vc/sbs', 'run/vc/sbs', 'run/vc/vm'].map((d) => existsSync(join(prefix, d, sid)));
     const whole = parts[0] && parts[1];
     const gone = !parts[0] && !parts[1] && !parts[2];
-    assert.ok(whole || gone, `${sid} is half there: ${parts}`);
+    assert.ok(whole || gone, `${sid} is half there: ${parts.join(',')}`);
     if (gone) removed++;
   }
   for (const d of ['var/lib/vc/sbs', 'run/vc/sbs'])

@@ -69,7 +69,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (ctx.json) {
     // Written a finding at a time: the same bytes as one JSON.stringify of the
     // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
-    const w = new ChunkedWriter(ctx.write);
+    const w = new ChunkedWriter((t) => ctx.write(t));
     w.push('{"findings":[');
     report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f) })}`));
     w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length })}`);
@@ -147,8 +147,8 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   const text = prometheusText(report, { completed: report !== null, durationSeconds, lastSuccess });
   if (o.textfile !== undefined) atomicWrite(o.textfile, text, { mode: 0o644 });
   if (stdout) ctx.write(text);
-  if (failure) throw failure;
-  return report!.findings.some((f) => f.severity !== 'info') ? Exit.PROBLEMS : Exit.OK;
+  if (!report) throw failure;
+  return report.findings.some((f) => f.severity !== 'info') ? Exit.PROBLEMS : Exit.OK;
 }
 
 /** One warning however many workers fail: their halves are checked on this thread. */

@@ -159,7 +159,7 @@ compdef _vcstore vcstore
 `;
 }
 
-export async function run(ctx: Ctx, shell: string, _o: unknown, cmd: CommandUnknownOpts): Promise<number> {
+export function run(ctx: Ctx, shell: string, _o: unknown, cmd: CommandUnknownOpts): number {
   const program = cmd.parent;
   if (!program) throw new UsageError('completion needs the program it belongs to');
   if (shell === 'bash') ctx.write(bash(program));

@@ -3,7 +3,7 @@ import type { lock, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit } from '../store/fs/errors.js';
 import { runHolding } from '../store/host/guard.js';
-import { describeHolders, lockHolders } from '../store/host/locks.js';
+import { describeHolders, LockIndex } from '../store/host/locks.js';
 import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
@@ -17,7 +17,7 @@ export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promis
 
 /** Report the lock without taking it: 0 free, 4 held, 1 cannot tell. */
 function probe(ctx: Ctx, sid: string, path: string): number {
-  const r = lockHolders([path]).get(path)!;
+  const r = new LockIndex().report(path);
   if (ctx.json) {
     ctx.out(JSON.stringify({ id: sid, path, held: r.held, visible: r.visible, holders: r.holders.map(holderJson) }));
   } else if (r.held) {

@@ -42,7 +42,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const locks = entries.length ? new LockIndex() : undefined;
   const bar = table ? ctx.progress(entries.length, 'sandboxes') : null;
   const rows: SandboxInfo[] = [];
-  const w = new ChunkedWriter(ctx.write);
+  const w = new ChunkedWriter((t) => ctx.write(t));
   let n = 0;
   const emitJson = (text: string) => w.push(`${n++ ? ',' : ''}${text}`);
   if (ctx.json) w.push('[');
@@ -82,14 +82,14 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const cells = rows
     .map((s) => rowFields(s, o.trunc))
     .map((f) => [
-      f[0]!,
-      p.state(f[1] === '' ? null : f[1]!),
-      f[2]!,
-      f[3]!,
-      f[4] === 'yes' ? p.ok('yes') : f[4] === 'no' ? p.bad('no') : f[4] === '?' ? p.warn('?') : f[4]!,
-      f[5]!,
-      f[6]!,
-      f[7] === '-' ? '-' : p.warn(f[7]!),
+      f.id,
+      p.state(f.state),
+      f.hypervisor,
+      f.pid,
+      f.alive === 'yes' ? p.ok('yes') : f.alive === 'no' ? p.bad('no') : f.alive === '?' ? p.warn('?') : f.alive,
+      f.containers,
+      f.lock,
+      f.problems === '-' ? '-' : p.warn(f.problems),
     ]);
   if (cells.length === 0) {
     ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);

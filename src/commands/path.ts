@@ -7,7 +7,7 @@ import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
 
 // Path arithmetic: prints where things are (or would be). Reads only what
 // the one target parser needs to tell `SID CID` from `SID ITEM`.
-export async function run(ctx: Ctx, sid: string | undefined, a: string | undefined, b: string | undefined): Promise<number> {
+export function run(ctx: Ctx, sid: string | undefined, a: string | undefined, b: string | undefined): number {
   const r = ctx.roots;
   let named: Record<string, string>;
   if (sid === undefined) {

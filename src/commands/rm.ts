@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
+import { type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { yieldToSignals } from '../store/inspect/listing.js';
 import { validateId } from '../store/fs/ids.js';
 import { MountTable } from '../store/host/mounts.js';

@@ -32,8 +32,9 @@ export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promi
       // SID CID ITEM  or  SID ITEM FILE: an existing container wins.
       const t = parseTarget(h, rest[0]);
       if (t.cid !== undefined) {
-        if (rest.length < 2) throw new UsageError(`missing ITEM after container ${t.cid}`);
-        [cid, item] = [t.cid, itemOf(h, t.cid, rest[1]!)];
+        const name = rest[1];
+        if (name === undefined) throw new UsageError(`missing ITEM after container ${t.cid}`);
+        [cid, item] = [t.cid, itemOf(h, t.cid, name)];
       } else [item, file] = [t.item, rest[1]];
     }
     if (!item) throw new UsageError('missing ITEM');

@@ -25,7 +25,7 @@ export function decodeDevices(value: unknown, container: boolean): string[] {
     const refs = `refs ${str(field(data, 'RefCount'))} attach ${str(field(data, 'AttachCount'))}`;
     if (type === 'block') {
       const bd = field(data, 'BlockDrive');
-      const addr = [field(bd, 'PCIAddr'), field(bd, 'SCSIAddr'), field(bd, 'MmioAddr')].find((x) => typeof x === 'string' && x);
+      const addr = [field(bd, 'PCIAddr'), field(bd, 'SCSIAddr'), field(bd, 'MmioAddr')].find((x): x is string => typeof x === 'string' && x !== '');
       return `${head} -> ${str(field(bd, 'VirtPath'))}  ${str(field(bd, 'Format'))}${addr ? `  addr ${addr}` : ''}  ${refs}`;
     }
     if (type === 'generic') return `${head}  ${str(field(info, 'DevType'))} ${str(field(info, 'Major'))}:${str(field(info, 'Minor'))}  ${refs}`;

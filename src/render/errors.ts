@@ -8,8 +8,8 @@ import { termSafe } from './safe.js';
 export function errorText(err: unknown, command: string): string | undefined {
   let e = err;
   // A Node errno error that escaped the core still gets the table's phrase.
-  if (!isVcError(e) && typeof (e as NodeJS.ErrnoException)?.code === 'string' && typeof (e as NodeJS.ErrnoException)?.syscall === 'string')
-    e = fromErrno(e, undefined, (e as NodeJS.ErrnoException).syscall!);
+  const syscall = (e as NodeJS.ErrnoException | undefined)?.syscall;
+  if (!isVcError(e) && typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string' && typeof syscall === 'string') e = fromErrno(e, undefined, syscall);
   if (!isVcError(e)) return undefined;
   const who = (e as { permission?: boolean }).permission ? `; ${command ? `'vcstore ${command}'` : 'vcstore'} needs root or the store's owner` : '';
   return termSafe(`${e.message.split('\n')[0]}${who}`);

@@ -2,7 +2,12 @@
 import type { Problem } from '../store/read/problems.js';
 import { termSafe } from './safe.js';
 
-const s = (v: unknown): string => termSafe(typeof v === 'string' ? v : v === null || v === undefined ? '?' : Array.isArray(v) ? v.join(' ') : String(v));
+const s = (v: unknown): string => {
+  if (typeof v === 'string') return termSafe(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return v.map((x) => s(x)).join(' ');
+  return v === null || v === undefined ? '?' : termSafe(JSON.stringify(v) ?? '?');
+};
 
 export function problemText(p: Problem): string {
   const e = p.evidence;

@@ -14,17 +14,28 @@ export function lockCell(s: SandboxInfo): string {
   return h ? `${h.pid}/${termSafe(h.command || '?')}${more}` : 'held';
 }
 
-/** ID, STATE, HYPERVISOR, PID, ALIVE, CONTAINERS, LOCK, PROBLEMS; STATE is '' for none. */
-export function rowFields(s: SandboxInfo, trunc: boolean): string[] {
+/** An ls table row: plain, terminal-safe cells; `state` null for none, `alive` one of yes, no, ?, -. */
+export interface Row {
+  id: string;
+  state: string | null;
+  hypervisor: string;
+  pid: string;
+  alive: 'yes' | 'no' | '?' | '-';
+  containers: string;
+  lock: string;
+  problems: string;
+}
+
+export function rowFields(s: SandboxInfo, trunc: boolean): Row {
   const hv = s.hypervisor;
-  return [
-    trunc ? s.id.slice(0, 12) : s.id,
-    s.state === null ? '' : termSafe(s.state),
-    termSafe(hv.type ?? '-'),
-    hv.pid === null ? '-' : String(hv.pid),
-    hv.alive === null ? (hv.unknown ? '?' : '-') : hv.alive ? 'yes' : 'no',
-    String(s.containers.length),
-    lockCell(s),
-    s.problems.length ? s.problems.map((x) => problemTag(x, trunc)).join(',') : '-',
-  ];
+  return {
+    id: trunc ? s.id.slice(0, 12) : s.id,
+    state: s.state === null ? null : termSafe(s.state),
+    hypervisor: termSafe(hv.type ?? '-'),
+    pid: hv.pid === null ? '-' : String(hv.pid),
+    alive: hv.alive === null ? (hv.unknown ? '?' : '-') : hv.alive ? 'yes' : 'no',
+    containers: String(s.containers.length),
+    lock: lockCell(s),
+    problems: s.problems.length ? s.problems.map((x) => problemTag(x, trunc)).join(',') : '-',
+  };
 }

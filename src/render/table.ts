@@ -62,10 +62,10 @@ export async function table(head: string[], rows: string[][], paint: Paint): Pro
 export function columns(head: string[], rows: string[][], paint: Paint): string {
   const widths = head.map((h) => visibleWidth(h));
   const rowWidths = rows.map((r) => r.map((c) => visibleWidth(c)));
-  for (const w of rowWidths) for (let i = 0; i < widths.length; i++) if ((w[i] ?? 0) > widths[i]!) widths[i] = w[i]!;
+  for (const w of rowWidths) w.forEach((n, i) => (widths[i] = Math.max(widths[i] ?? 0, n)));
   const line = (cells: string[], w: number[]) => {
     let out = '';
-    for (let i = 0; i < cells.length; i++) out += i === cells.length - 1 ? cells[i] : cells[i]! + ' '.repeat(widths[i]! + PAD - w[i]!);
+    cells.forEach((c, i) => (out += i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) + PAD - (w[i] ?? 0))));
     return out.trimEnd();
   };
   const out = [
@@ -74,6 +74,6 @@ export function columns(head: string[], rows: string[][], paint: Paint): string 
       head.map((h) => visibleWidth(h)),
     ),
   ];
-  for (let r = 0; r < rows.length; r++) out.push(line(rows[r]!, rowWidths[r]!));
+  rows.forEach((r, i) => out.push(line(r, rowWidths[i] ?? [])));
   return out.join('\n');
 }

@@ -1,9 +1,6 @@
 // Path arithmetic for sandboxes, containers and items. Every ID is checked
 // before a path is built from it, so no path can lead out of its root.
-import { join } from 'node:path';
-import { UsageError } from './errors.js';
 import { validateId } from './ids.js';
-import type { ItemDef } from '../layouts/items.js';
 import type { Roots } from './roots.js';
 
 export interface SandboxPaths {
@@ -25,14 +22,4 @@ export function containerPaths(roots: Roots, sid: string, cid: string): { config
   validateId(sid);
   validateId(cid, 'container ID');
   return { config: `${roots.config}/${sid}/${cid}`, runtime: `${roots.run}/${sid}/${cid}` };
-}
-
-/** Path of an item file of a sandbox (cid undefined) or a container. */
-export function itemPath(roots: Roots, item: ItemDef, sid?: string, cid?: string): string {
-  if (item.root === 'uuid') return join(roots.uuid, item.file);
-  if (sid === undefined) throw new UsageError(`item ${item.name} belongs to a sandbox: give a sandbox ID`);
-  validateId(sid);
-  if (cid !== undefined) validateId(cid, 'container ID');
-  const base = item.root === 'config' ? roots.config : roots.run;
-  return cid === undefined ? join(base, sid, item.file) : join(base, sid, cid, item.file);
 }

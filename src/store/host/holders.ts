@@ -38,9 +38,9 @@ export function readProcLocks(text?: string | null): Map<string, ProcLock[]> | n
     if (f[i] !== 'FLOCK') continue;
     const mode = f[i + 2] === 'WRITE' ? 'exclusive' : 'shared';
     const pid = Number(f[i + 3]);
-    const id = f[i + 4]?.split(':');
-    if (!id || id.length !== 3) continue;
-    const key = `${parseInt(id[0]!, 16)}:${parseInt(id[1]!, 16)}:${id[2]}`;
+    const [maj, min, ino, ...more] = f[i + 4]?.split(':') ?? [];
+    if (maj === undefined || min === undefined || ino === undefined || more.length) continue;
+    const key = `${parseInt(maj, 16)}:${parseInt(min, 16)}:${ino}`;
     let list = out.get(key);
     if (!list) out.set(key, (list = []));
     list.push({ pid, mode, waiting });
@@ -169,7 +169,7 @@ export class LockIndex {
     const listed = [...new Set(entries.filter((e) => !e.waiting && e.pid > 0).map((e) => String(e.pid)))];
     const quick = scanHolders(new Set([key]), listed).get(key);
     if (quick?.length) return quick;
-    if (!this.everything) this.everything = scanHolders(new Set(this.locks!.keys()));
+    this.everything ??= scanHolders(new Set(this.locks?.keys()));
     return this.everything.get(key) ?? [];
   }
 }

@@ -105,7 +105,7 @@ async function runFlock(fd: number, args: string[], signal?: AbortSignal): Promi
     if (signal?.aborted) return reject(signal.reason);
     const child = spawn('flock', args, { stdio: ['ignore', 'ignore', 'pipe', fd] });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const onAbort = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => {

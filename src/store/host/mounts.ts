@@ -18,7 +18,7 @@ export function parseMountinfo(text: string): Mount[] {
     const f = line.split(' ');
     const dash = f.indexOf('-');
     if (f.length < 10 || dash < 6) continue;
-    out.push({ mountPoint: unescape(f[4]!), fstype: unescape(f[dash + 1]!), source: unescape(f[dash + 2]!) });
+    out.push({ mountPoint: unescape(f[4] ?? ''), fstype: unescape(f[dash + 1] ?? ''), source: unescape(f[dash + 2] ?? '') });
   }
   return out;
 }

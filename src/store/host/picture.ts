@@ -58,7 +58,7 @@ export class HostIndex {
     for (const m of this.mounts.mounts ?? [])
       for (const base of bases) {
         if (!m.mountPoint.startsWith(base)) continue;
-        const sid = m.mountPoint.slice(base.length).split('/')[0]!;
+        const sid = m.mountPoint.slice(base.length).split('/', 1)[0] ?? '';
         if (!isValidId(sid)) continue;
         const list = this.bySid.get(sid);
         if (list) list.push(m);
@@ -117,8 +117,7 @@ function sizeOf(top: string, points: Set<string>): { size: number; entries: numb
   let entries = 0;
   let dev: number | undefined;
   const stack = [realDir(top)];
-  while (stack.length) {
-    const dir = stack.pop()!;
+  for (let dir = stack.pop(); dir !== undefined; dir = stack.pop()) {
     let names: string[];
     try {
       names = readdirSync(dir);

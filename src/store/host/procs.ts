@@ -45,7 +45,7 @@ const ALNUM = /[A-Za-z0-9]/;
  */
 export function namesId(text: string, id: string): boolean {
   for (let i = text.indexOf(id); i >= 0; i = text.indexOf(id, i + 1)) {
-    const before = i > 0 ? text[i - 1]! : '';
+    const before = text[i - 1] ?? '';
     const after = text[i + id.length] ?? '';
     if (!ALNUM.test(before) && !ALNUM.test(after)) return true;
   }

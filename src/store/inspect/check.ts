@@ -125,18 +125,17 @@ export async function check(
     const done = [0, 0];
     const tell = (k: number) => (n: number) => {
       done[k] = n;
-      o.onProgress?.(done[0]! + done[1]!, entries.length);
+      o.onProgress?.((done[0] ?? 0) + (done[1] ?? 0), entries.length);
     };
     const slices = [entries.slice(0, half), entries.slice(half)];
     // A small young generation: each worker streams thousands of config.json
     // through it, and a large one only costs resident memory (BENCHMARKS.md).
-    const inWorker = (k: number) => runListWorker<Checked>(job(slices[k]!), { signal: o.signal, onProgress: tell(k), youngMb: o.settings.youngMb });
-    const parts = [inWorker(0), inWorker(1)];
-    parts.forEach((p) => p.catch(() => {}));
-    for (let k = 0; k < 2; k++) {
+    const parts = slices.map((slice, k) => runListWorker<Checked>(job(slice), { signal: o.signal, onProgress: tell(k), youngMb: o.settings.youngMb }));
+    parts.forEach((p) => void p.catch(() => {}));
+    for (const [k, part] of parts.entries()) {
       let got: (Checked | null)[] | null;
       try {
-        got = await parts[k]!;
+        got = await part;
       } catch (e) {
         if (o.signal?.aborted) throw o.signal.reason;
         // A worker that could not start or failed: its half is checked here (and said so).

@@ -150,8 +150,7 @@ export async function forEachSandboxAsync(roots: Roots, fn: (s: SandboxInfo) => 
   const entries = o.entries ?? rootListing(roots);
   const opts = { ...o, locks: o.locks ?? (entries.length ? new LockIndex() : undefined) };
   let yielded = Date.now();
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
+  for (const [i, e] of entries.entries()) {
     fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
     o.onProgress?.(i + 1, entries.length);
     if (Date.now() - yielded >= 50) {

@@ -66,7 +66,7 @@ export function runListWorker<T>(job: ListJob, o: { signal?: AbortSignal; onProg
     w.on('message', (m: { progress?: number; result?: (T | null)[] }) => {
       if (m.progress !== undefined) return o.onProgress?.(m.progress);
       o.signal?.removeEventListener('abort', stop);
-      resolve(m.result!);
+      resolve(m.result ?? []);
     });
     w.once('error', reject);
     w.once('exit', (code) => code !== 0 && reject(o.signal?.aborted ? o.signal.reason : new Error(`listing worker exited ${code}`)));

@@ -13,5 +13,5 @@ export type { ContainerInfo, Inspected, ItemRef, LayoutModule, LayoutName } from
 const ORDER: readonly LayoutModule[] = [persist, runtimeRs, legacy];
 
 export function layoutOf(sc: Scan, roots: Roots): LayoutModule {
-  return ORDER.find((l) => l.detect(sc, roots))!;
+  return ORDER.find((l) => l.detect(sc, roots)) ?? legacy;
 }

@@ -1,7 +1,10 @@
 // The store's items, as virtcontainers/store names them: enum value, file
 // name, and which root the file lives in.
+import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { field, isObject, isSlice } from '../fs/gojson.js';
+import { validateId } from '../fs/ids.js';
+import type { Roots } from '../fs/roots.js';
 
 export type RootKind = 'config' | 'run' | 'uuid';
 
@@ -29,6 +32,13 @@ export const ITEMS: readonly ItemDef[] = [
   { name: 'DeviceIDs', value: 9, file: 'devices.json', root: 'run', aliases: ['deviceids'] },
   { name: 'UUID', value: 10, file: 'uuid.json', root: 'uuid', aliases: ['uuid'] },
 ];
+
+/** An item by its Go enum name (a name from the table above). */
+export function itemNamed(name: 'State' | 'Hypervisor' | 'Agent' | 'Process' | 'Configuration'): ItemDef {
+  const def = ITEMS.find((i) => i.name === name);
+  if (!def) throw new Error(`no item ${name} in the table`);
+  return def;
+}
 
 /** The item a user-given name means, or null. */
 export function resolveItemOrNull(name: string): ItemDef | null {
@@ -88,3 +98,13 @@ export const SANDBOX_FILES: readonly string[] = [...new Set(ITEMS.filter((i) => 
 
 /** Files a 1.x container's directories hold (config root: config.json; run-time root: the rest). */
 export const CONTAINER_FILES: readonly string[] = ['config.json', 'state.json', 'process.json', 'mounts.json', 'devices.json', 'lock'];
+
+/** Path of an item file of a sandbox (cid undefined) or a container. */
+export function itemPath(roots: Roots, item: ItemDef, sid?: string, cid?: string): string {
+  if (item.root === 'uuid') return join(roots.uuid, item.file);
+  if (sid === undefined) throw new UsageError(`item ${item.name} belongs to a sandbox: give a sandbox ID`);
+  validateId(sid);
+  if (cid !== undefined) validateId(cid, 'container ID');
+  const base = item.root === 'config' ? roots.config : roots.run;
+  return cid === undefined ? join(base, sid, item.file) : join(base, sid, cid, item.file);
+}

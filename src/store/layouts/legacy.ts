@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { lstatOrUndef, readJson } from '../fs/read.js';
 import { asInt, field, goJson } from '../fs/gojson.js';
-import { CONTAINER_FILES, ITEMS, SANDBOX_FILES, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
+import { CONTAINER_FILES, ITEMS, itemNamed, itemPath, SANDBOX_FILES, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
-import { containerPaths, itemPath, sandboxPaths } from '../fs/paths.js';
+import { containerPaths, sandboxPaths } from '../fs/paths.js';
 import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
 import { configMissing, containerInfo, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
@@ -25,10 +25,10 @@ export function hypervisorTypeOf(hv: unknown): string | null {
 
 const ITEM_VALIDATORS = ITEMS.filter((i) => i.root !== 'uuid' && i.name !== 'Lock' && i.name !== 'DeviceIDs');
 const check = (def: ItemDef, container: boolean) => (v: unknown) => validateItemValue(def, v, container);
-const STATE = ITEMS.find((i) => i.name === 'State')!;
-const HV = ITEMS.find((i) => i.name === 'Hypervisor')!;
-const AGENT = ITEMS.find((i) => i.name === 'Agent')!;
-const PROCESS = ITEMS.find((i) => i.name === 'Process')!;
+const STATE = itemNamed('State');
+const HV = itemNamed('Hypervisor');
+const AGENT = itemNamed('Agent');
+const PROCESS = itemNamed('Process');
 
 function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: unknown, hvBad: boolean): { src: PidSource; markType: string | null } {
   const type = hypervisorTypeOf(hv);
@@ -109,7 +109,7 @@ function inspect(i: InspectInput): Inspected {
 
   let state: string | null = null;
   let hv: unknown;
-  let src: PidSource = { pid: null };
+  let src: PidSource;
   let markType: string | null = null;
   if (hasRuntime) {
     const statePath = `${p.runtime}/state.json`;
@@ -119,7 +119,7 @@ function inspect(i: InspectInput): Inspected {
     const hvPath = `${p.runtime}/hypervisor.json`;
     hv = reads.json(hvPath, { validate: check(HV, false) });
     ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
-  } else src = { pid: null, bad: hasConfig ? undefined : 'no run-time root' } as PidSource;
+  } else src = hasConfig ? { pid: null } : { pid: null, bad: 'no run-time root' };
   const type = hypervisorTypeOf(hv);
   const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: null, verified: false, reused: false };
   const containers = inspectContainers(i, hasRuntime, hasConfig);
@@ -143,7 +143,8 @@ function inspect(i: InspectInput): Inspected {
   if ((hasConfig || hasRuntime) && containers.length === 0 && isShell(hasConfig ? p.config : null) && isShell(hasRuntime ? p.runtime : null)) {
     // Debris says it all: a shell's missing other root is not a second problem.
     out.shell = 'empty-shell';
-    for (let k = problems.length - 1; k >= 0; k--) if (problems[k]!.code === 'runtime-missing' || problems[k]!.code === 'config-missing') problems.splice(k, 1);
+    const rest = problems.filter((x) => x.code !== 'runtime-missing' && x.code !== 'config-missing');
+    problems.splice(0, problems.length, ...rest);
   }
   return out;
 }
@@ -176,7 +177,8 @@ export const legacy: LayoutModule = {
   },
   readItem: (ref) => readJson(ref.path),
   rewrite(ref, update, container) {
-    const def = ref.def!;
+    const def = ref.def;
+    if (!def) throw new UsageError(`${ref.name} is no item of the 1.x store`);
     if (def.root === 'uuid') throw new UsageError('the UUID store is not a sandbox item: use "vcstore uuid free"');
     if (def.name === 'Lock') throw new UsageError('the Lock item is an empty file, not JSON: nothing to set');
     const { value: cur, current } = readCurrent(ref.path);

@@ -14,9 +14,10 @@ export function sectionRef(path: string, name: string, sections: Sections, whole
   let key = name.toLowerCase().replace(/\.json$/, '');
   const aliases: Record<string, string> = { hv: 'hypervisor', net: 'network', dev: 'devices', cfg: 'config', configuration: 'config', proc: 'process' };
   key = aliases[key] ?? key;
-  if (wholeNames.includes(key) || wholeNames.includes(name)) return { name: wholeNames[0]!, path, section: '' };
+  if (wholeNames.includes(key) || wholeNames.includes(name)) return { name: wholeNames[0] ?? key, path, section: '' };
   if (key === 'state') return { name: 'state', path, section: 'state' };
-  if (key in sections) return { name: key, path, section: sections[key]! };
+  const section = sections[key];
+  if (section !== undefined) return { name: key, path, section };
   return null;
 }
 
@@ -29,7 +30,7 @@ export function sectionValue(doc: unknown, ref: ItemRef, sections: Sections): un
     for (const [k, v] of Object.entries(isObject(doc) ? doc : {})) if (!big.has(k.toLowerCase())) rest[k] = v;
     return rest;
   }
-  return field(doc, ref.section!);
+  return field(doc, ref.section ?? '');
 }
 
 export function readSection(ref: ItemRef, sections: Sections): unknown {
@@ -56,7 +57,8 @@ export function replaceSection(doc: unknown, ref: ItemRef, value: unknown, secti
     for (const [k, v] of Object.entries(value)) if (!(k in next)) next[k] = v;
     return next;
   }
-  const key = Object.keys(out).find((k) => k.toLowerCase() === ref.section!.toLowerCase()) ?? ref.section!;
+  const section = ref.section ?? '';
+  const key = Object.keys(out).find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
   out[key] = value;
   return out;
 }

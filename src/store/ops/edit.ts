@@ -37,7 +37,7 @@ function requireRaw(h: SandboxHandle): void {
 export function rawDir(h: SandboxHandle, cid?: string): string {
   requireRaw(h);
   if (!storeDir(h.paths.runtime)) throw new StoreError(`sandbox ${h.id} has no run-time root ${h.paths.runtime}`);
-  const base = cid === undefined ? h.paths.runtime : requireContainer(h, cid).find((d) => d.startsWith(h.paths.runtime))!;
+  const base = cid === undefined ? h.paths.runtime : requireContainer(h, cid).find((d) => d.startsWith(h.paths.runtime));
   if (!base) throw new StoreError(`container ${cid} has no run-time root`);
   return join(base, 'raw');
 }
@@ -158,7 +158,8 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
       refuseIfLive(inspectScanned(h.roots, h.scan), 'change');
       warnings = refuseIfNamed(o.procs, h.id, `sandbox ${h.id}`, 'change', 'warn');
     }
-    const rw = h.layout.rewrite(target, o.state !== undefined ? (cur) => withState(cur, o.state!) : () => value, cid !== undefined);
+    const state = o.state;
+    const rw = h.layout.rewrite(target, state !== undefined ? (cur) => withState(cur, state) : () => value, cid !== undefined);
     if (o.state !== undefined && rw.current !== 'ok') warnings.push(`${target.path} was ${rw.current === 'absent' ? 'missing' : 'corrupt'}; writing a new one`);
     if (!o.dryRun) atomicWrite(target.path, rw.text, { mode: rw.mode });
     return { path: target.path, item: target.name, bytes: Buffer.byteLength(rw.text), warnings };

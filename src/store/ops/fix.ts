@@ -3,7 +3,7 @@
 // its sandbox's lock without waiting and decides again under it, and never
 // touches what is live, held, mounted or cannot be told.
 import { join } from 'node:path';
-import { InterruptedError, NotFoundError, RefusedError, StoreError, VcError } from '../fs/errors.js';
+import { type InterruptedError, NotFoundError, RefusedError, StoreError, VcError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
 import { withLock } from '../host/guard.js';

@@ -58,8 +58,7 @@ export function deleteTree(top: string, mounts: MountTable | Set<string>): void 
   const devCheck = !clear;
   const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
   let moved = 0;
-  while (stack.length) {
-    const cur = stack[stack.length - 1]!;
+  for (let cur = stack.at(-1); cur !== undefined; cur = stack.at(-1)) {
     if (cur.listed) {
       stack.pop();
       try {

@@ -1,7 +1,7 @@
 // Freeing an ACRN VM UUID slot: atomically, under the UUID store's own
 // lock, and never while a sandbox that uses it is alive or cannot be told dead.
 import { join } from 'node:path';
-import { NotFoundError, RefusedError, StoreError } from '../fs/errors.js';
+import { NotFoundError, RefusedError, StoreError, UsageError } from '../fs/errors.js';
 import { goJson } from '../fs/gojson.js';
 import { lstatOrUndef, readJson } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
@@ -34,11 +34,12 @@ export async function freeUuidSlot(
   if (!st.isFile()) throw new StoreError(`refusing to lock ${lock}: not a regular file`, { path: lock });
   return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: 'the ACRN UUID store' }, () => {
     const store = readUuidStore(roots);
-    const s = store.slots[slot]!;
-    const live = s.sandboxes.filter((x) => x.alive !== false); // alive, or cannot tell
-    if (live.length && !o.force)
+    const s = store.slots[slot];
+    if (!s) throw new UsageError(`invalid slot ${slot}: 0-7`);
+    const live = s.sandboxes.find((x) => x.alive !== false); // alive, or cannot tell
+    if (live && !o.force)
       throw new RefusedError(
-        `refusing to free UUID slot ${slot}: sandbox ${live[0]!.id} uses it and is ${live[0]!.alive ? 'alive' : 'not provably dead'}; use --force`,
+        `refusing to free UUID slot ${slot}: sandbox ${live.id} uses it and is ${live.alive ? 'alive' : 'not provably dead'}; use --force`,
       );
     if (!s.busy) return { path, slot, uuid: s.uuid, changed: false, note: 'already free' };
     const doc = readJson(path) as Record<string, unknown>;

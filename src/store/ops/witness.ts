@@ -37,7 +37,7 @@ export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: 
   const { runtime, other } = splitByRole(procs.naming(id));
   if (runtime.length)
     throw new RefusedError(
-      `refusing to ${what} ${whom}: runtime process ${procText(runtime[0]!)} names it${runtime.length > 1 ? ` (+${runtime.length - 1} more)` : ''}; use --force`,
+      `refusing to ${what} ${whom}: runtime process ${runtime.map(procText).slice(0, 1).join('')} names it${runtime.length > 1 ? ` (+${runtime.length - 1} more)` : ''}; use --force`,
     );
   if (!other.length) return [];
   const text = other.map(procText).join(', ');
