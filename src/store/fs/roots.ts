@@ -27,7 +27,8 @@ export interface Roots {
 
 export interface RootOptions {
   prefix?: string | undefined;
-  env?: NodeJS.ProcessEnv;
+  /** The environment the wiring was given (VCSTORE_ROOTLESS, XDG_RUNTIME_DIR). */
+  env: NodeJS.ProcessEnv;
   /** For tests: the text of /proc/self/uid_map. */
   uidMap?: string | null;
   euid?: number;
@@ -56,8 +57,8 @@ function readUidMap(): string | null {
   }
 }
 
-export function resolveRoots(opts: RootOptions = {}): Roots {
-  const env = opts.env ?? process.env;
+export function resolveRoots(opts: RootOptions): Roots {
+  const env = opts.env;
   const prefix = opts.prefix ? resolve(opts.prefix) : '';
   let rootless: boolean;
   const forced = env.VCSTORE_ROOTLESS;
