@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, runLock, scratch, snapshot, writeUuidStore, vci } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, R, runLock, scratch, snapshot, vci, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 async function live(sid: string): Promise<number> {
@@ -17,45 +17,45 @@ async function live(sid: string): Promise<number> {
 describe('rm', () => {
   it('removes config root, run-time root and VM dir, and says so', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { hypervisor: 'qemu', pid: deadPid() });
-    addSandbox(p, 'keep');
-    const keep = snapshot(join(p, 'run/vc/sbs/keep'));
-    const r = await vci(p, ['rm', 's1']);
+    addSandbox(p, `${R}s1`, { hypervisor: 'qemu', pid: deadPid() });
+    addSandbox(p, `${R}keep`);
+    const keep = snapshot(join(p, `run/vc/sbs/${R}keep`));
+    const r = await vci(p, ['rm', `${R}s1`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `sandbox s1: removed ${p}/var/lib/vc/sbs/s1 ${p}/run/vc/vm/s1 ${p}/run/vc/sbs/s1\n`);
-    for (const d of ['var/lib/vc/sbs/s1', 'run/vc/sbs/s1', 'run/vc/vm/s1']) assert.equal(existsSync(join(p, d)), false, d);
-    assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), ['keep'], 'no trash left behind');
-    assert.deepEqual(snapshot(join(p, 'run/vc/sbs/keep')), keep);
+    assert.equal(r.stdout, `sandbox ${R}s1: removed ${p}/var/lib/vc/sbs/${R}s1 ${p}/run/vc/vm/${R}s1 ${p}/run/vc/sbs/${R}s1\n`);
+    for (const d of [`var/lib/vc/sbs/${R}s1`, `run/vc/sbs/${R}s1`, `run/vc/vm/${R}s1`]) assert.equal(existsSync(join(p, d)), false, d);
+    assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), [`${R}keep`], 'no trash left behind');
+    assert.deepEqual(snapshot(join(p, `run/vc/sbs/${R}keep`)), keep);
   });
   it('--dry-run lists and changes nothing', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'stopped' });
+    addSandbox(p, `${R}s1`, { state: 'stopped' });
     const before = snapshot(p);
-    const r = await vci(p, ['rm', '--dry-run', 's1']);
+    const r = await vci(p, ['rm', '--dry-run', `${R}s1`]);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^sandbox s1: would remove /);
+    assert.match(r.stdout, new RegExp(String.raw`^sandbox ${R}s1: would remove `));
     assert.deepEqual(snapshot(p), before);
   });
   it('refuses with 5 while the hypervisor is alive; --force removes', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { hypervisor: 'qemu', pid: await live('s1') });
+    addSandbox(p, `${R}s1`, { hypervisor: 'qemu', pid: await live(`${R}s1`) });
     const before = snapshot(p);
-    const r = await vci(p, ['rm', 's1']);
+    const r = await vci(p, ['rm', `${R}s1`]);
     assert.equal(r.code, 5);
-    assert.match(r.stderr, /^vcstore: refusing to remove sandbox s1: its hypervisor \(qemu, pid \d+\) is alive/);
+    assert.match(r.stderr, new RegExp(String.raw`^vcstore: refusing to remove sandbox ${R}s1: its hypervisor \(qemu, pid \d+\) is alive`));
     assert.deepEqual(snapshot(p), before);
-    assert.equal((await vci(p, ['rm', '--force', 's1'])).code, 0);
-    assert.equal(existsSync(join(p, 'run/vc/sbs/s1')), false);
+    assert.equal((await vci(p, ['rm', '--force', `${R}s1`])).code, 0);
+    assert.equal(existsSync(join(p, `run/vc/sbs/${R}s1`)), false);
   });
   it('busy lock: exit 4 naming the holder, nothing removed', async () => {
     const p = tmp();
-    addSandbox(p, 's1');
-    const h = await holdFlock(runLock(p, 's1'));
+    addSandbox(p, `${R}s1`);
+    const h = await holdFlock(runLock(p, `${R}s1`));
     try {
       const before = snapshot(p);
-      const r = await vci(p, ['rm', '--wait', '0.2', 's1']);
+      const r = await vci(p, ['rm', '--wait', '0.2', `${R}s1`]);
       assert.equal(r.code, 4);
-      assert.match(r.stderr, /sandbox s1 is locked after waiting 0\.2s: held by pid \d+ \((flock|sh|sleep), exclusive\)/);
+      assert.match(r.stderr, new RegExp(String.raw`sandbox ${R}s1 is locked after waiting 0\.2s: held by pid \d+ \((flock|sh|sleep), exclusive\)`));
       assert.deepEqual(snapshot(p), before);
     } finally {
       await h.release();
@@ -63,28 +63,28 @@ describe('rm', () => {
   });
   it('missing: 3, or 0 with --force; several IDs report each and exit with the worst', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'stopped' });
-    assert.equal((await vci(p, ['rm', 'ghost'])).code, 3);
-    const f = await vci(p, ['rm', '-f', 'ghost']);
+    addSandbox(p, `${R}s1`, { state: 'stopped' });
+    assert.equal((await vci(p, ['rm', `${R}ghost`])).code, 3);
+    const f = await vci(p, ['rm', '-f', `${R}ghost`]);
     assert.equal(f.code, 0);
-    assert.equal(f.stdout, 'sandbox ghost: already gone\n');
-    const m = await vci(p, ['--json', 'rm', 's1', 'ghost']);
+    assert.equal(f.stdout, `sandbox ${R}ghost: already gone\n`);
+    const m = await vci(p, ['--json', 'rm', `${R}s1`, `${R}ghost`]);
     assert.equal(m.code, 3);
     const j = JSON.parse(m.stdout);
     assert.deepEqual(
       j.map((x: any) => [x.id, x.status, x.exitCode]),
       [
-        ['s1', 'removed', 0],
-        ['ghost', 'absent', 3],
+        [`${R}s1`, 'removed', 0],
+        [`${R}ghost`, 'absent', 3],
       ],
     );
   });
   it('bad IDs: exit 2 before anything is touched', async () => {
     const p = tmp();
-    addSandbox(p, 's1');
+    addSandbox(p, `${R}s1`);
     const before = snapshot(p);
-    for (const bad of ['../s1', '/etc', '.', 'a\nb']) {
-      const r = await vci(p, ['rm', '-f', 's1', bad]);
+    for (const bad of [`../${R}s1`, '/etc', '.', 'a\nb']) {
+      const r = await vci(p, ['rm', '-f', `${R}s1`, bad]);
       assert.equal(r.code, 2, bad);
     }
     assert.deepEqual(snapshot(p), before);
@@ -110,26 +110,26 @@ describe('rm', () => {
     const p = tmp();
     const outside = tmp();
     writeFileSync(join(outside, 'precious'), 'x');
-    addSandbox(p, 's1', { state: 'stopped' });
-    symlinkSync(outside, join(p, 'run/vc/sbs/s1/raw/escape'));
-    assert.equal((await vci(p, ['rm', 's1'])).code, 0);
+    addSandbox(p, `${R}s1`, { state: 'stopped' });
+    symlinkSync(outside, join(p, `run/vc/sbs/${R}s1/raw/escape`));
+    assert.equal((await vci(p, ['rm', `${R}s1`])).code, 0);
     assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'x');
   });
   it('--container removes one container under the sandbox lock', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { containers: [{ id: 's1' }, { id: 'c2', pid: deadPid() }] });
-    const r = await vci(p, ['rm', 's1', '--container', 'c2']);
+    addSandbox(p, `${R}s1`, { containers: [{ id: `${R}s1` }, { id: `${R}c2`, pid: deadPid() }] });
+    const r = await vci(p, ['rm', `${R}s1`, '--container', `${R}c2`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(existsSync(join(p, 'run/vc/sbs/s1/c2')), false);
-    assert.equal(existsSync(join(p, 'var/lib/vc/sbs/s1/c2')), false);
-    assert.equal(existsSync(join(p, 'run/vc/sbs/s1/s1/state.json')), true);
-    assert.equal((await vci(p, ['rm', 's1', '--container', 'c2'])).code, 3);
-    assert.equal((await vci(p, ['rm', 's1', 's2', '--container', 'c2'])).code, 2);
+    assert.equal(existsSync(join(p, `run/vc/sbs/${R}s1/${R}c2`)), false);
+    assert.equal(existsSync(join(p, `var/lib/vc/sbs/${R}s1/${R}c2`)), false);
+    assert.equal(existsSync(join(p, `run/vc/sbs/${R}s1/${R}s1/state.json`)), true);
+    assert.equal((await vci(p, ['rm', `${R}s1`, '--container', `${R}c2`])).code, 3);
+    assert.equal((await vci(p, ['rm', `${R}s1`, `${R}s2`, '--container', `${R}c2`])).code, 2);
   });
   it('never creates a store', async () => {
     const p = tmp();
-    await vci(p, ['rm', 'ghost']);
-    await vci(p, ['rm', '-f', 'ghost']);
+    await vci(p, ['rm', `${R}ghost`]);
+    await vci(p, ['rm', '-f', `${R}ghost`]);
     assert.deepEqual(readdirSync(p), []);
   });
 });
@@ -137,45 +137,45 @@ describe('rm', () => {
 describe('raw', () => {
   it('creates raw-<random> 0600 and named items 0644, prints file:// URLs', async () => {
     const p = tmp();
-    addSandbox(p, 's1');
-    const r = await vci(p, ['raw', 's1']);
+    addSandbox(p, `${R}s1`);
+    const r = await vci(p, ['raw', `${R}s1`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^file://${p}/run/vc/sbs/s1/raw/raw-\\d+\\n$`));
+    assert.match(r.stdout, new RegExp(`^file://${p}/run/vc/sbs/${R}s1/raw/raw-\\d+\\n$`));
     const f = r.stdout.trim().slice('file://'.length);
     assert.equal(statSync(f).mode & 0o777, 0o600);
     assert.equal(statSync(f).size, 0);
-    const n = await vci(p, ['raw', 's1', 'disk0']);
-    assert.equal(n.stdout, `file://${p}/run/vc/sbs/s1/raw/disk0\n`);
-    assert.equal(statSync(join(p, 'run/vc/sbs/s1/raw/disk0')).mode & 0o777, 0o644);
+    const n = await vci(p, ['raw', `${R}s1`, 'disk0']);
+    assert.equal(n.stdout, `file://${p}/run/vc/sbs/${R}s1/raw/disk0\n`);
+    assert.equal(statSync(join(p, `run/vc/sbs/${R}s1/raw/disk0`)).mode & 0o777, 0o644);
   });
   it('an existing named item is left as it is', async () => {
     const p = tmp();
-    addSandbox(p, 's1');
-    writeFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'data');
-    assert.equal((await vci(p, ['raw', 's1', 'disk0'])).code, 0);
-    assert.equal(readFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'utf8'), 'data');
+    addSandbox(p, `${R}s1`);
+    writeFileSync(join(p, `run/vc/sbs/${R}s1/raw/disk0`), 'data');
+    assert.equal((await vci(p, ['raw', `${R}s1`, 'disk0'])).code, 0);
+    assert.equal(readFileSync(join(p, `run/vc/sbs/${R}s1/raw/disk0`), 'utf8'), 'data');
   });
   it('--list with sizes; --container; --json', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { containers: [{ id: 'c1' }] });
-    writeFileSync(join(p, 'run/vc/sbs/s1/raw/disk0'), 'abc');
-    assert.equal((await vci(p, ['raw', 's1', '--list'])).stdout, `disk0\t3\tfile://${p}/run/vc/sbs/s1/raw/disk0\n`);
-    assert.equal((await vci(p, ['raw', 's1', 'x', '--container', 'c1'])).stdout, `file://${p}/run/vc/sbs/s1/c1/raw/x\n`);
-    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', 's1', '-l', '-c', 'c1'])).stdout), [
-      { name: 'x', size: 0, url: `file://${p}/run/vc/sbs/s1/c1/raw/x` },
+    addSandbox(p, `${R}s1`, { containers: [{ id: `${R}c1` }] });
+    writeFileSync(join(p, `run/vc/sbs/${R}s1/raw/disk0`), 'abc');
+    assert.equal((await vci(p, ['raw', `${R}s1`, '--list'])).stdout, `disk0\t3\tfile://${p}/run/vc/sbs/${R}s1/raw/disk0\n`);
+    assert.equal((await vci(p, ['raw', `${R}s1`, 'x', '--container', `${R}c1`])).stdout, `file://${p}/run/vc/sbs/${R}s1/${R}c1/raw/x\n`);
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'raw', `${R}s1`, '-l', '-c', `${R}c1`])).stdout), [
+      { name: 'x', size: 0, url: `file://${p}/run/vc/sbs/${R}s1/${R}c1/raw/x` },
     ]);
   });
   it('refusals: bad name 2, missing sandbox 3, busy 4, raw/x symlink 1; nothing changed', async () => {
     const p = tmp();
-    addSandbox(p, 's1');
-    symlinkSync('/etc/passwd', join(p, 'run/vc/sbs/s1/raw/x'));
+    addSandbox(p, `${R}s1`);
+    symlinkSync('/etc/passwd', join(p, `run/vc/sbs/${R}s1/raw/x`));
     const before = snapshot(p);
-    assert.equal((await vci(p, ['raw', 's1', '../x'])).code, 2);
-    assert.equal((await vci(p, ['raw', 'ghost'])).code, 3);
-    assert.equal((await vci(p, ['raw', 's1', 'x'])).code, 1);
-    const h = await holdFlock(runLock(p, 's1'), 's');
+    assert.equal((await vci(p, ['raw', `${R}s1`, '../x'])).code, 2);
+    assert.equal((await vci(p, ['raw', `${R}ghost`])).code, 3);
+    assert.equal((await vci(p, ['raw', `${R}s1`, 'x'])).code, 1);
+    const h = await holdFlock(runLock(p, `${R}s1`), 's');
     try {
-      assert.equal((await vci(p, ['raw', '-n', 's1', 'y'])).code, 4);
+      assert.equal((await vci(p, ['raw', '-n', `${R}s1`, 'y'])).code, 4);
     } finally {
       await h.release();
     }
@@ -189,10 +189,10 @@ describe('uuid', () => {
   it('shows 8 slots with users, flags leaked ones', async () => {
     const p = tmp();
     writeUuidStore(p, [1, 0, 1, 0, 0, 0, 0, 0]);
-    addSandbox(p, 'acrn1', { hypervisor: 'acrn', acrnUuid: U0, pid: await live('acrn1') });
+    addSandbox(p, `${R}acrn1`, { hypervisor: 'acrn', acrnUuid: U0, pid: await live(`${R}acrn1`) });
     const j = JSON.parse((await vci(p, ['--json', 'uuid'])).stdout);
     assert.equal(j.slots.length, 8);
-    assert.deepEqual(j.slots[0], { slot: 0, uuid: U0, busy: true, sandboxes: [{ id: 'acrn1', alive: true }], leaked: false });
+    assert.deepEqual(j.slots[0], { slot: 0, uuid: U0, busy: true, sandboxes: [{ id: `${R}acrn1`, alive: true }], leaked: false });
     assert.equal(j.slots[2].leaked, true);
     assert.equal(j.slots[1].busy, false);
     assert.match((await vci(p, ['uuid'])).stdout, /^2\s+18ed60cd\S+\s+leaked/m);
@@ -209,7 +209,7 @@ describe('uuid', () => {
   it('free refuses (5) when a live sandbox uses the slot; bad slot 2; missing store 3', async () => {
     const p = tmp();
     writeUuidStore(p, [1, 0, 0, 0, 0, 0, 0, 0]);
-    addSandbox(p, 'acrn1', { hypervisor: 'acrn', acrnUuid: U0, pid: await live('acrn1') });
+    addSandbox(p, `${R}acrn1`, { hypervisor: 'acrn', acrnUuid: U0, pid: await live(`${R}acrn1`) });
     const before = snapshot(p);
     assert.equal((await vci(p, ['uuid', 'free', '0'])).code, 5);
     assert.equal((await vci(p, ['uuid', 'free', '8'])).code, 2);
@@ -225,27 +225,27 @@ describe('uuid', () => {
 describe('set', () => {
   it('replaces an item from stdin, compact, atomically, keeping the mode', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    const f = join(p, 'run/vc/sbs/s1/hypervisor.json');
-    const r = await vci(p, ['set', 's1', 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' });
+    addSandbox(p, `${R}s1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const f = join(p, `run/vc/sbs/${R}s1/hypervisor.json`);
+    const r = await vci(p, ['set', `${R}s1`, 'hypervisor', '-'], { input: '{\n  "PID": 42\n}\n' });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(f, 'utf8'), '{"PID":42}');
     assert.equal(statSync(f).mode & 0o777, 0o644);
   });
   it('from a FILE, for a container item', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'stopped', containers: [{ id: 'c1', pid: deadPid() }] });
+    addSandbox(p, `${R}s1`, { state: 'stopped', containers: [{ id: `${R}c1`, pid: deadPid() }] });
     const src = join(tmp(), 'mounts.json');
     writeFileSync(src, '[{"Source":"/a","Destination":"/b"}]');
-    assert.equal((await vci(p, ['set', 's1', 'c1', 'mounts', src])).code, 0);
-    assert.equal(readFileSync(join(p, 'run/vc/sbs/s1/c1/mounts.json'), 'utf8'), '[{"Source":"/a","Destination":"/b"}]');
+    assert.equal((await vci(p, ['set', `${R}s1`, `${R}c1`, 'mounts', src])).code, 0);
+    assert.equal(readFileSync(join(p, `run/vc/sbs/${R}s1/${R}c1/mounts.json`), 'utf8'), '[{"Source":"/a","Destination":"/b"}]');
   });
   it('--state rewrites only the state, keeping every other key and its order', async () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    const f = join(p, 'run/vc/sbs/s1/state.json');
+    addSandbox(p, `${R}s1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const f = join(p, `run/vc/sbs/${R}s1/state.json`);
     const old = JSON.parse(readFileSync(f, 'utf8'));
-    assert.equal((await vci(p, ['set', 's1', '--state', 'stopped'])).code, 0);
+    assert.equal((await vci(p, ['set', `${R}s1`, '--state', 'stopped'])).code, 0);
     const now = JSON.parse(readFileSync(f, 'utf8'));
     assert.deepEqual(Object.keys(now), Object.keys(old));
     assert.deepEqual({ ...now, state: 'running' }, old);
@@ -253,32 +253,32 @@ describe('set', () => {
   });
   it('refusals leave the store unchanged: live 5, invalid JSON/shape 2, missing 3, busy 4, symlink item 1', async () => {
     const p = tmp();
-    addSandbox(p, 'live1', { hypervisor: 'qemu', pid: await live('live1') });
-    addSandbox(p, 's1', { hypervisor: 'firecracker', pid: deadPid() });
-    symlinkSync('/etc/passwd', join(p, 'run/vc/sbs/s1/network.json'));
+    addSandbox(p, `${R}live1`, { hypervisor: 'qemu', pid: await live(`${R}live1`) });
+    addSandbox(p, `${R}s1`, { hypervisor: 'firecracker', pid: deadPid() });
+    symlinkSync('/etc/passwd', join(p, `run/vc/sbs/${R}s1/network.json`));
     const before = snapshot(p);
     const cases: [string[], string, number][] = [
-      [['set', 'live1', '--state', 'stopped'], '', 5],
-      [['set', 's1', 'state', '-'], '{"state":"runn', 2],
-      [['set', 's1', 'state', '-'], '{"state":"exploded"}', 2],
-      [['set', 's1', 'state', '-'], '', 2],
-      [['set', 's1', 'devices', '-'], '[{"Type":"warp","Data":{}}]', 2],
-      [['set', 's1', 'mounts', '-'], '{}', 2],
-      [['set', 's1', 'bogus', '-'], '{}', 2],
-      [['set', 's1', 'lock', '-'], '{}', 2],
-      [['set', 'ghost', 'state', '-'], '{"state":"ready"}', 3],
+      [['set', `${R}live1`, '--state', 'stopped'], '', 5],
+      [['set', `${R}s1`, 'state', '-'], '{"state":"runn', 2],
+      [['set', `${R}s1`, 'state', '-'], '{"state":"exploded"}', 2],
+      [['set', `${R}s1`, 'state', '-'], '', 2],
+      [['set', `${R}s1`, 'devices', '-'], '[{"Type":"warp","Data":{}}]', 2],
+      [['set', `${R}s1`, 'mounts', '-'], '{}', 2],
+      [['set', `${R}s1`, 'bogus', '-'], '{}', 2],
+      [['set', `${R}s1`, 'lock', '-'], '{}', 2],
+      [['set', `${R}ghost`, 'state', '-'], '{"state":"ready"}', 3],
       [['set', '../etc', 'state', '-'], '{"state":"ready"}', 2],
-      [['set', 's1', 'network', '-'], '{}', 1],
-      [['set', 's1', '--state', 'bogus'], '', 2],
+      [['set', `${R}s1`, 'network', '-'], '{}', 1],
+      [['set', `${R}s1`, '--state', 'bogus'], '', 2],
     ];
     for (const [args, input, code] of cases) {
       const r = await vci(p, args, { input });
       assert.equal(r.code, code, `${args.join(' ')} <<< ${input}: ${r.stderr}`);
       assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     }
-    const h = await holdFlock(runLock(p, 's1'), 's');
+    const h = await holdFlock(runLock(p, `${R}s1`), 's');
     try {
-      assert.equal((await vci(p, ['set', '-n', 's1', '--state', 'stopped'])).code, 4);
+      assert.equal((await vci(p, ['set', '-n', `${R}s1`, '--state', 'stopped'])).code, 4);
     } finally {
       await h.release();
     }
@@ -287,9 +287,9 @@ describe('set', () => {
   });
   it('--force writes on a live sandbox; the lock is free afterwards', async () => {
     const p = tmp();
-    addSandbox(p, 'live1', { hypervisor: 'qemu', pid: await live('live1') });
-    assert.equal((await vci(p, ['set', '--force', 'live1', '--state', 'paused'])).code, 0);
-    assert.equal(JSON.parse(readFileSync(join(p, 'run/vc/sbs/live1/state.json'), 'utf8')).state, 'paused');
-    assert.equal(flockFree(runLock(p, 'live1')), true);
+    addSandbox(p, `${R}live1`, { hypervisor: 'qemu', pid: await live(`${R}live1`) });
+    assert.equal((await vci(p, ['set', '--force', `${R}live1`, '--state', 'paused'])).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(p, `run/vc/sbs/${R}live1/state.json`), 'utf8')).state, 'paused');
+    assert.equal(flockFree(runLock(p, `${R}live1`)), true);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync 
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
-import { addSandbox, deadPid, fakeHypervisor, holdFlock, runLock, scratch, sleep, snapshot, writeUuidStore, vci } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, holdFlock, R, runLock, scratch, snapshot, until, vci, waiterOn, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -14,37 +14,37 @@ const U1 = 'dbeae168-26e4-4084-9227-622193e56325';
 
 async function plant(): Promise<{ p: string; livePid: number }> {
   const p = tmp();
-  const hv = fakeHypervisor('healthy');
-  const hv2 = fakeHypervisor('acrnlive');
+  const hv = fakeHypervisor(`${R}healthy`);
+  const hv2 = fakeHypervisor(`${R}acrnlive`);
   track(hv);
   track(hv2);
   await Promise.all([once(hv, 'spawn'), once(hv2, 'spawn')]);
-  addSandbox(p, 'healthy', { state: 'running', hypervisor: 'qemu', pid: hv.pid!, containers: [{ id: 'healthy', state: 'running', pid: -1 }] });
-  addSandbox(p, 'acrnlive', { state: 'running', hypervisor: 'acrn', acrnUuid: U1, pid: hv2.pid! });
-  addSandbox(p, 'stopped-ok', { state: 'stopped', hypervisor: 'qemu' });
+  addSandbox(p, `${R}healthy`, { state: 'running', hypervisor: 'qemu', pid: hv.pid!, containers: [{ id: `${R}healthy`, state: 'running', pid: -1 }] });
+  addSandbox(p, `${R}acrnlive`, { state: 'running', hypervisor: 'acrn', acrnUuid: U1, pid: hv2.pid! });
+  addSandbox(p, `${R}stopped-ok`, { state: 'stopped', hypervisor: 'qemu' });
   // 1. state says running, hypervisor dead
-  addSandbox(p, 'deadhv', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+  addSandbox(p, `${R}deadhv`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
   // 2. run-time root without config root (hypervisor not started: no pid)
-  addSandbox(p, 'runonly', { runtimeOnly: true, state: 'stopped' });
+  addSandbox(p, `${R}runonly`, { runtimeOnly: true, state: 'stopped' });
   // 3. config root without run-time root, older than boot, and one newer
-  addSandbox(p, 'oldcfg', { configOnly: true });
-  utimesSync(join(p, 'var/lib/vc/sbs/oldcfg'), 1_000_000, 1_000_000);
-  addSandbox(p, 'newcfg', { configOnly: true });
+  addSandbox(p, `${R}oldcfg`, { configOnly: true });
+  utimesSync(join(p, `var/lib/vc/sbs/${R}oldcfg`), 1_000_000, 1_000_000);
+  addSandbox(p, `${R}newcfg`, { configOnly: true });
   // 4. empty shell (1.11/1.12 debris)
-  mkdirSync(join(p, 'var/lib/vc/sbs/shell/raw'), { recursive: true });
-  writeFileSync(join(p, 'var/lib/vc/sbs/shell/lock'), '');
+  mkdirSync(join(p, `var/lib/vc/sbs/${R}shell/raw`), { recursive: true });
+  writeFileSync(join(p, `var/lib/vc/sbs/${R}shell/lock`), '');
   // 5. truncated item and wrong shape
-  addSandbox(p, 'trunc', { state: 'stopped' });
-  writeFileSync(join(p, 'run/vc/sbs/trunc/network.json'), '{"NetNsPath":"/var/ru');
-  addSandbox(p, 'shape', { state: 'stopped' });
-  writeFileSync(join(p, 'run/vc/sbs/shape/state.json'), '{"state":42}');
+  addSandbox(p, `${R}trunc`, { state: 'stopped' });
+  writeFileSync(join(p, `run/vc/sbs/${R}trunc/network.json`), '{"NetNsPath":"/var/ru');
+  addSandbox(p, `${R}shape`, { state: 'stopped' });
+  writeFileSync(join(p, `run/vc/sbs/${R}shape/state.json`), '{"state":42}');
   // 7. VM dir with no sandbox
-  mkdirSync(join(p, 'run/vc/vm/orphan'), { recursive: true });
-  writeFileSync(join(p, 'run/vc/vm/orphan/pid'), String(deadPid()));
+  mkdirSync(join(p, `run/vc/vm/${R}orphan`), { recursive: true });
+  writeFileSync(join(p, `run/vc/vm/${R}orphan/pid`), String(deadPid()));
   // 8. leaked ACRN slot 3; slot 1 used by the live acrn sandbox
   writeUuidStore(p, [0, 1, 0, 1, 0, 0, 0, 0]);
   // 9. container says running, its process is dead (sandbox itself healthy: stopped state)
-  addSandbox(p, 'cdead', { state: 'stopped', hypervisor: 'qemu', containers: [{ id: 'c1', state: 'running', pid: deadPid() }] });
+  addSandbox(p, `${R}cdead`, { state: 'stopped', hypervisor: 'qemu', containers: [{ id: `${R}c1`, state: 'running', pid: deadPid() }] });
   return { p, livePid: hv.pid! };
 }
 
@@ -61,23 +61,23 @@ describe('check', () => {
     assert.equal(r.code, 6, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.findings.map(key).sort(), [
-      'bad-shape shape',
-      'config-missing runonly',
-      'container-dead cdead/c1',
-      'corrupt-item trunc',
-      'empty-shell shell',
-      'hypervisor-dead deadhv',
+      `bad-shape ${R}shape`,
+      `config-missing ${R}runonly`,
+      `container-dead ${R}cdead/${R}c1`,
+      `corrupt-item ${R}trunc`,
+      `empty-shell ${R}shell`,
+      `hypervisor-dead ${R}deadhv`,
       // state unreadable and no pid recorded: liveness cannot be told
-      'liveness-unknown shape',
-      'orphan-vm-dir orphan',
-      'runtime-missing newcfg',
-      'runtime-missing oldcfg',
+      `liveness-unknown ${R}shape`,
+      `orphan-vm-dir ${R}orphan`,
+      `runtime-missing ${R}newcfg`,
+      `runtime-missing ${R}oldcfg`,
       'uuid-leaked slot-3',
     ]);
     const sev = Object.fromEntries(j.findings.map((f: any) => [key(f), f.severity]));
-    assert.equal(sev['runtime-missing oldcfg'], 'info', 'normal after a reboot');
-    assert.equal(sev['runtime-missing newcfg'], 'warning');
-    assert.equal(sev['hypervisor-dead deadhv'], 'error');
+    assert.equal(sev[`runtime-missing ${R}oldcfg`], 'info', 'normal after a reboot');
+    assert.equal(sev[`runtime-missing ${R}newcfg`], 'warning');
+    assert.equal(sev[`hypervisor-dead ${R}deadhv`], 'error');
     assert.match(j.findings.find((f: any) => f.code === 'hypervisor-dead').message, /state says running but the firecracker pid \d+ is gone/);
     assert.equal(j.findings.find((f: any) => f.code === 'hypervisor-dead').evidence.reason, 'gone');
     assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 7, info: 1, remaining: 10 });
@@ -99,24 +99,24 @@ describe('check', () => {
         .filter((x: any) => x.action.startsWith('would'))
         .map((x: any) => `${x.action} ${x.id}`)
         .sort(),
-      ['would-free slot-3', 'would-remove deadhv', 'would-remove orphan', 'would-remove shell'],
+      ['would-free slot-3', `would-remove ${R}deadhv`, `would-remove ${R}orphan`, `would-remove ${R}shell`],
     );
     assert.deepEqual(snapshot(p), before);
   });
   it('--fix removes exactly the safe ones; healthy and live stay byte for byte; a held lock is left', async () => {
     const { p: q } = await plant();
-    addSandbox(q, 'deadlocked', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    const h = await holdFlock(runLock(q, 'deadlocked'));
-    const keep = ['healthy', 'acrnlive', 'stopped-ok', 'runonly', 'trunc', 'shape', 'cdead', 'deadlocked'].map(
+    addSandbox(q, `${R}deadlocked`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const h = await holdFlock(runLock(q, `${R}deadlocked`));
+    const keep = [`${R}healthy`, `${R}acrnlive`, `${R}stopped-ok`, `${R}runonly`, `${R}trunc`, `${R}shape`, `${R}cdead`, `${R}deadlocked`].map(
       (s) => [s, snapshot(join(q, 'run/vc/sbs', s)), snapshot(join(q, 'var/lib/vc/sbs', s))] as const,
     );
     try {
       const r = await vci(q, ['check', '--fix']);
       assert.equal(r.code, 6, 'problems that need a person remain');
-      assert.match(r.stdout, /^removed hypervisor-dead deadhv: /m);
-      assert.match(r.stdout, /^left hypervisor-dead deadlocked: sandbox deadlocked is locked: held by pid \d+/m);
+      assert.match(r.stdout, new RegExp(String.raw`^removed hypervisor-dead ${R}deadhv: `, 'm'));
+      assert.match(r.stdout, new RegExp(String.raw`^left hypervisor-dead ${R}deadlocked: sandbox ${R}deadlocked is locked: held by pid \d+`, 'm'));
       assert.match(r.stdout, /^freed uuid-leaked slot-3/m);
-      for (const gone of ['run/vc/sbs/deadhv', 'var/lib/vc/sbs/deadhv', 'var/lib/vc/sbs/shell', 'run/vc/vm/orphan'])
+      for (const gone of [`run/vc/sbs/${R}deadhv`, `var/lib/vc/sbs/${R}deadhv`, `var/lib/vc/sbs/${R}shell`, `run/vc/vm/${R}orphan`])
         assert.equal(existsSync(join(q, gone)), false, gone);
       for (const [s, run, cfg] of keep) {
         assert.deepEqual(snapshot(join(q, 'run/vc/sbs', s)), run, s);
@@ -129,7 +129,7 @@ describe('check', () => {
   });
   it('a clean store exits 0', async () => {
     const c = tmp();
-    addSandbox(c, 'ok1', { state: 'stopped' });
+    addSandbox(c, `${R}ok1`, { state: 'stopped' });
     const r = await vci(c, ['check']);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
@@ -137,12 +137,13 @@ describe('check', () => {
   });
   it('a lock held or waited on for longer than --stuck-after is reported with pid and command', async () => {
     const c = tmp();
-    addSandbox(c, 'stuck', { state: 'stopped' });
-    const h = await holdFlock(runLock(c, 'stuck'));
-    const waiter = track(spawn('flock', ['-s', runLock(c, 'stuck'), 'true'], { stdio: 'ignore' }));
+    addSandbox(c, `${R}stuck`, { state: 'stopped' });
+    const h = await holdFlock(runLock(c, `${R}stuck`));
+    const waiter = track(spawn('flock', ['-s', runLock(c, `${R}stuck`), 'true'], { stdio: 'ignore' }));
     try {
-      await sleep(1200);
-      const j = JSON.parse((await vci(c, ['--json', 'check', '--stuck-after', '1'])).stdout);
+      // Any age is past --stuck-after 0: the waiter only has to be waiting.
+      await until(() => waiterOn(runLock(c, `${R}stuck`)), 'the waiter to queue for the lock');
+      const j = JSON.parse((await vci(c, ['--json', 'check', '--stuck-after', '0'])).stdout);
       const held = j.findings.find((f: any) => f.code === 'lock-held-long');
       assert.ok(held, JSON.stringify(j.findings));
       assert.match(held.message, /^pid \d+ \((flock|sh|sleep)\) has held the lock \(exclusive\)/);

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, BIN, collect, deadPid, fakeHypervisor, scratch, sleep, snapshot, vc, vcAsync, vcp, writeUuidStore } from './helpers.js';
+import { addSandbox, BIN, collect, deadPid, fakeHypervisor, R, scratch, sleep, snapshot, vc, vcAsync, vcp, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 const root = process.geteuid?.() === 0;
@@ -24,12 +24,12 @@ async function runtimeProcess(name: string, args: string[]): Promise<number> {
 describe('unknown liveness is not dead', () => {
   it('corrupt or missing hypervisor.json of a running sandbox: rm and set refuse with 5 and say why', () => {
     const p = tmp();
-    addSandbox(p, 'c1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    writeFileSync(join(p, 'run/vc/sbs/c1/hypervisor.json'), '{"PID":');
-    addSandbox(p, 'm1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    rmSync(join(p, 'run/vc/sbs/m1/hypervisor.json'));
+    addSandbox(p, `${R}c1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    writeFileSync(join(p, `run/vc/sbs/${R}c1/hypervisor.json`), '{"PID":');
+    addSandbox(p, `${R}m1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    rmSync(join(p, `run/vc/sbs/${R}m1/hypervisor.json`));
     const before = snapshot(p);
-    for (const sid of ['c1', 'm1']) {
+    for (const sid of [`${R}c1`, `${R}m1`]) {
       const r = vcp(p, ['rm', '--dry-run', sid]);
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, /cannot tell whether its hypervisor is alive \(.+\)/);
@@ -42,21 +42,21 @@ describe('unknown liveness is not dead', () => {
       [null, null],
     );
     assert.match(vcp(p, ['ls']).stdout, /\n\S+\s+running\s+\S+\s+\S+\s+\?\s/);
-    assert.equal(vcp(p, ['rm', '--force', 'c1']).code, 0, '--force overrides');
+    assert.equal(vcp(p, ['rm', '--force', `${R}c1`]).code, 0, '--force overrides');
   });
   it('a stopped sandbox with no pid stays removable without --force', () => {
     const p = tmp();
-    addSandbox(p, 's1', { state: 'stopped' });
-    assert.equal(vcp(p, ['rm', 's1']).code, 0);
+    addSandbox(p, `${R}s1`, { state: 'stopped' });
+    assert.equal(vcp(p, ['rm', `${R}s1`]).code, 0);
   });
   it(
     'in another pid namespace every liveness is unknown: ls says ?, rm and check --fix refuse',
     { skip: !root && 'needs root for unshare --pid' },
     async () => {
       const p = tmp();
-      const hv = track(fakeHypervisor('live1'));
+      const hv = track(fakeHypervisor(`${R}live1`));
       await once(hv, 'spawn');
-      addSandbox(p, 'live1', { state: 'running', hypervisor: 'qemu', pid: hv.pid! });
+      addSandbox(p, `${R}live1`, { state: 'running', hypervisor: 'qemu', pid: hv.pid! });
       const before = snapshot(p);
       const ns = (args: string[]) =>
         spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, BIN, '--prefix', p, ...args], { encoding: 'utf8' });
@@ -65,10 +65,10 @@ describe('unknown liveness is not dead', () => {
       const s = JSON.parse(ls.stdout)[0];
       assert.equal(s.hypervisor.alive, null);
       assert.match(s.hypervisor.unknown, /another pid namespace/);
-      const rm = ns(['rm', 'live1']);
+      const rm = ns(['rm', `${R}live1`]);
       assert.equal(rm.status, 5, rm.stderr);
       const fix = ns(['--json', 'check', '--fix', '--dry-run']);
-      assert.ok(!JSON.parse(fix.stdout).actions.some((a: any) => a.id === 'live1' && a.action !== 'left'));
+      assert.ok(!JSON.parse(fix.stdout).actions.some((a: any) => a.id === `${R}live1` && a.action !== 'left'));
       assert.deepEqual(snapshot(p), before);
     },
   );
@@ -77,43 +77,43 @@ describe('unknown liveness is not dead', () => {
 describe('the process witness', () => {
   it('a live shim naming the sandbox refuses rm (5, pid and role named) although the hypervisor pid is dead', async () => {
     const p = tmp();
-    addSandbox(p, 'sb1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    const pid = await runtimeProcess('containerd-shim-kata-v2', ['-namespace', 'k8s.io', '-id', 'sb1']);
+    addSandbox(p, `${R}sb1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const pid = await runtimeProcess('containerd-shim-kata-v2', ['-namespace', 'k8s.io', '-id', `${R}sb1`]);
     const before = snapshot(p);
-    const r = vcp(p, ['rm', 'sb1']);
+    const r = vcp(p, ['rm', `${R}sb1`]);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, new RegExp(`runtime process pid ${pid} \\(containerd-shim-kata-v2: `));
     const fix = JSON.parse(vcp(p, ['--json', 'check', '--fix']).stdout);
-    assert.match(fix.actions.find((a: any) => a.id === 'sb1').reason, /containerd-shim-kata-v2/);
+    assert.match(fix.actions.find((a: any) => a.id === `${R}sb1`).reason, /containerd-shim-kata-v2/);
     assert.deepEqual(snapshot(p), before);
-    assert.equal(vcp(p, ['rm', '--force', 'sb1']).code, 0);
+    assert.equal(vcp(p, ['rm', '--force', `${R}sb1`]).code, 0);
   });
   for (const [name, args] of [
-    ['qemu-system-x86_64', ['-name', 'sandbox-x1']],
-    ['virtiofsd', ['--socket-path=/run/vc/vm/x1/vhost-fs.sock']],
-    ['kata-proxy', ['-listen-socket', 'unix:///run/vc/sbs/x1/proxy.sock']],
-    ['kata-shim', ['-container', 'x1']],
+    ['qemu-system-x86_64', ['-name', `sandbox-${R}x1`]],
+    ['virtiofsd', [`--socket-path=/run/vc/vm/${R}x1/vhost-fs.sock`]],
+    ['kata-proxy', ['-listen-socket', `unix:///run/vc/sbs/${R}x1/proxy.sock`]],
+    ['kata-shim', ['-container', `${R}x1`]],
   ] as const) {
     it(`role ${name} makes the sandbox live`, async () => {
       const p = tmp();
-      addSandbox(p, 'x1', { state: 'stopped' });
+      addSandbox(p, `${R}x1`, { state: 'stopped' });
       await runtimeProcess(name, [...args]);
-      const r = vcp(p, ['rm', 'x1']);
+      const r = vcp(p, ['rm', `${R}x1`]);
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, /runtime process pid \d+ \((hypervisor|virtiofsd|kata-proxy|kata-shim): /);
     });
   }
   it('any other process naming it: rm warns and goes ahead, check --fix leaves it and says why', async () => {
     const p = tmp();
-    addSandbox(p, 'o1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    addSandbox(p, 'o2', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    await runtimeProcess('less', [join(p, 'run/vc/sbs/o1/state.json'), join(p, 'run/vc/sbs/o2/state.json')]);
+    addSandbox(p, `${R}o1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    addSandbox(p, `${R}o2`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    await runtimeProcess('less', [join(p, `run/vc/sbs/${R}o1/state.json`), join(p, `run/vc/sbs/${R}o2/state.json`)]);
     const fix = JSON.parse(vcp(p, ['--json', 'check', '--fix']).stdout);
-    assert.match(fix.actions.find((a: any) => a.id === 'o1').reason, /process pid \d+ \(less: /);
-    assert.equal(existsSync(join(p, 'run/vc/sbs/o1')), true);
-    const r = vcp(p, ['rm', 'o1']);
+    assert.match(fix.actions.find((a: any) => a.id === `${R}o1`).reason, /process pid \d+ \(less: /);
+    assert.equal(existsSync(join(p, `run/vc/sbs/${R}o1`)), true);
+    const r = vcp(p, ['rm', `${R}o1`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /warning: process pid \d+ \(less: .*\) names sandbox o1; going ahead/);
+    assert.match(r.stderr, new RegExp(String.raw`warning: process pid \d+ \(less: .*\) names sandbox ${R}o1; going ahead`));
   });
 });
 
@@ -122,24 +122,24 @@ describe('the mount witness', { skip: !root && 'needs root to mount' }, () => {
     const p = tmp();
     const data = tmp();
     writeFileSync(join(data, 'precious'), 'x');
-    addSandbox(p, 'mb', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    const at = join(p, 'run/vc/sbs/mb/mb/rootfs');
+    addSandbox(p, `${R}mb`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const at = join(p, `run/vc/sbs/${R}mb/${R}mb/rootfs`);
     mkdirSync(at);
     assert.equal(spawnSync('mount', ['--bind', data, at]).status, 0);
     try {
       const before = snapshot(join(p, 'var'));
-      const r = vcp(p, ['rm', '--force', 'mb']);
+      const r = vcp(p, ['rm', '--force', `${R}mb`]);
       assert.equal(r.code, 5, r.stderr);
-      assert.match(r.stderr, /1 mount below it \(.*mb\/rootfs\); unmount them first or use rm --unmount/);
+      assert.match(r.stderr, new RegExp(String.raw`1 mount below it \(.*${R}mb\/rootfs\); unmount them first or use rm --unmount`));
       const plan = JSON.parse(vcp(p, ['--json', 'check', '--fix', '--dry-run']).stdout);
-      assert.deepEqual(plan.actions.find((a: any) => a.id === 'mb').unmounts, [at]);
+      assert.deepEqual(plan.actions.find((a: any) => a.id === `${R}mb`).unmounts, [at]);
       assert.deepEqual(snapshot(join(p, 'var')), before, 'config root untouched');
       assert.equal(existsSync(join(at, 'precious')), true);
-      assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), ['mb'], 'nothing renamed away');
+      assert.deepEqual(readdirSync(join(p, 'run/vc/sbs')), [`${R}mb`], 'nothing renamed away');
     } finally {
       spawnSync('umount', [at]);
     }
-    assert.equal(vcp(p, ['rm', 'mb']).code, 0);
+    assert.equal(vcp(p, ['rm', `${R}mb`]).code, 0);
     assert.equal(readFileSync(join(data, 'precious'), 'utf8'), 'x', 'the mounted data survives');
   });
 });
@@ -147,8 +147,8 @@ describe('the mount witness', { skip: !root && 'needs root to mount' }, () => {
 describe('interrupted and racing removals', () => {
   it('SIGINT during a 1,000-sandbox rm: stops within a second, says what was done, every sandbox whole or gone', async () => {
     const p = tmp('vcstore-sigint-', true);
-    const ids = Array.from({ length: 1000 }, (_, i) => `s${String(i).padStart(4, '0')}`);
-    for (const id of ids) addSandbox(p, id, { state: 'stopped', containers: [{ id: 'c', state: 'stopped' }] });
+    const ids = Array.from({ length: 1000 }, (_, i) => `${R}s${String(i).padStart(4, '0')}`);
+    for (const id of ids) addSandbox(p, id, { state: 'stopped', containers: [{ id: `${R}c`, state: 'stopped' }] });
     const child = vcAsync(['--prefix', p, 'rm', ...ids]);
     const done = collect(child);
     const run = join(p, 'run/vc/sbs');
@@ -162,25 +162,25 @@ describe('interrupted and racing removals', () => {
     const left = readdirSync(run);
     assert.ok(left.length > 0, 'it stopped before the end');
     assert.ok(!left.some((n) => n.startsWith('.')), 'no hidden leftover');
-    for (const id of left) for (const f of ['state.json', 'c/state.json']) assert.equal(existsSync(join(run, id, f)), true, `${id} is whole`);
+    for (const id of left) for (const f of ['state.json', `${R}c/state.json`]) assert.equal(existsSync(join(run, id, f)), true, `${id} is whole`);
     assert.equal(r.stdout.split('\n').filter(Boolean).length, 1000 - left.length, 'one line per removed sandbox');
   });
   it('kill -9 mid-removal: the remainder stays listed as removal-unfinished and the next rm finishes it', async () => {
     const p = tmp();
-    addSandbox(p, 'big', { state: 'stopped' });
-    const raw = join(p, 'run/vc/sbs/big/raw');
+    addSandbox(p, `${R}big`, { state: 'stopped' });
+    const raw = join(p, `run/vc/sbs/${R}big/raw`);
     for (let i = 0; i < 3000; i++) writeFileSync(join(raw, `f${i}`), '');
-    const child = vcAsync(['--prefix', p, 'rm', 'big']);
+    const child = vcAsync(['--prefix', p, 'rm', `${R}big`]);
     const run = join(p, 'run/vc/sbs');
     while (!readdirSync(run).some((n) => n.startsWith('.vcstore-rm-')) && child.exitCode === null) await sleep(1);
     child.kill('SIGKILL');
     await once(child, 'close');
     if (!readdirSync(run).length && !readdirSync(join(p, 'var/lib/vc/sbs')).length) return; // finished before the kill
     const ls = JSON.parse(vcp(p, ['ls', '--json']).stdout);
-    assert.equal(ls[0].id, 'big');
+    assert.equal(ls[0].id, `${R}big`);
     assert.ok(ls[0].problems.some((x: any) => x.code === 'removal-unfinished'));
     assert.equal(vcp(p, ['check']).code, 6);
-    const r = vcp(p, ['rm', 'big']);
+    const r = vcp(p, ['rm', `${R}big`]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(run), []);
     assert.deepEqual(JSON.parse(vcp(p, ['ls', '--json']).stdout), []);
@@ -188,8 +188,8 @@ describe('interrupted and racing removals', () => {
   it('two racing rm of one sandbox: one removes, the other reports it already gone (3, or 0 with --force)', async () => {
     for (const force of [false, true]) {
       const p = tmp();
-      addSandbox(p, 'r1', { state: 'stopped' });
-      const rs = await Promise.all([0, 1].map(() => collect(vcAsync(['--prefix', p, '--json', 'rm', ...(force ? ['-f'] : []), 'r1']))));
+      addSandbox(p, `${R}r1`, { state: 'stopped' });
+      const rs = await Promise.all([0, 1].map(() => collect(vcAsync(['--prefix', p, '--json', 'rm', ...(force ? ['-f'] : []), `${R}r1`]))));
       const outs = rs.map((r) => JSON.parse(r.stdout)[0]);
       assert.equal(outs.filter((o) => o.status === 'removed').length, 1, JSON.stringify(outs));
       const loser = outs.find((o) => o.status !== 'removed');
@@ -209,7 +209,7 @@ describe('interrupted and racing removals', () => {
     const outside = tmp();
     mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
     symlinkSync(outside, join(p, 'run/vc/sbs/linked'));
-    const r = vcp(p, ['rm', 'ghost', 'linked']);
+    const r = vcp(p, ['rm', `${R}ghost`, 'linked']);
     assert.equal(r.code, 1, r.stderr);
   });
 });
@@ -246,48 +246,48 @@ describe('an empty prefix', () => {
 describe('every other refusal leaves the store as it was', () => {
   it('set and raw refuse a 1.x sandbox whose run-time root has no lock file (exit 1)', () => {
     const p = tmp();
-    addSandbox(p, 'nl', { state: 'stopped' });
-    rmSync(join(p, 'run/vc/sbs/nl/lock'));
+    addSandbox(p, `${R}nl`, { state: 'stopped' });
+    rmSync(join(p, `run/vc/sbs/${R}nl/lock`));
     const before = snapshot(p);
-    const s = vcp(p, ['set', 'nl', '--state', 'ready']);
+    const s = vcp(p, ['set', `${R}nl`, '--state', 'ready']);
     assert.equal(s.code, 1, s.stderr);
     assert.match(s.stderr, /has no lock file, so the runtime could not be kept out/);
-    assert.equal(vcp(p, ['raw', 'nl', 'x']).code, 1);
+    assert.equal(vcp(p, ['raw', `${R}nl`, 'x']).code, 1);
     assert.deepEqual(snapshot(p), before);
   });
   it('set refuses while a runtime process names the sandbox (exit 5); --force overrides', async () => {
     const p = tmp();
-    addSandbox(p, 'sp1', { state: 'stopped' });
-    await runtimeProcess('kata-shim', ['-container', 'sp1']);
+    addSandbox(p, `${R}sp1`, { state: 'stopped' });
+    await runtimeProcess('kata-shim', ['-container', `${R}sp1`]);
     const before = snapshot(p);
-    const r = vcp(p, ['set', 'sp1', '--state', 'ready']);
+    const r = vcp(p, ['set', `${R}sp1`, '--state', 'ready']);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /runtime process pid \d+ \(kata-shim: /);
     assert.deepEqual(snapshot(p), before);
-    assert.equal(vcp(p, ['set', '--force', 'sp1', '--state', 'ready']).code, 0);
+    assert.equal(vcp(p, ['set', '--force', `${R}sp1`, '--state', 'ready']).code, 0);
   });
   it('rm refuses a shared dir that is a symbolic link (exit 1) and never touches its target', () => {
     const p = tmp();
     const outside = tmp();
     writeFileSync(join(outside, 'precious'), 'x');
-    addSandbox(p, 'ls1', { state: 'stopped' });
+    addSandbox(p, `${R}ls1`, { state: 'stopped' });
     mkdirSync(join(p, 'run/kata-containers/shared/sandboxes'), { recursive: true });
-    symlinkSync(outside, join(p, 'run/kata-containers/shared/sandboxes/ls1'));
+    symlinkSync(outside, join(p, `run/kata-containers/shared/sandboxes/${R}ls1`));
     const before = snapshot(p);
-    const r = vcp(p, ['rm', 'ls1']);
+    const r = vcp(p, ['rm', `${R}ls1`]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /shared\/sandboxes\/ls1: it is a symbolic link/);
+    assert.match(r.stderr, new RegExp(String.raw`shared\/sandboxes\/${R}ls1: it is a symbolic link`));
     assert.deepEqual(snapshot(p), before);
     assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'x');
   });
   it('uuid free refuses a slot whose sandbox cannot be told dead (exit 5)', () => {
     const p = tmp();
-    addSandbox(p, 'au', { state: 'running', hypervisor: 'acrn', acrnUuid: 'dbeae168-26e4-4084-9227-622193e56325', pid: 0 });
+    addSandbox(p, `${R}au`, { state: 'running', hypervisor: 'acrn', acrnUuid: 'dbeae168-26e4-4084-9227-622193e56325', pid: 0 });
     writeUuidStore(p, [0, 1, 0, 0, 0, 0, 0, 0]);
     const before = snapshot(p);
     const r = vcp(p, ['uuid', 'free', '1']);
     assert.equal(r.code, 5, r.stderr);
-    assert.match(r.stderr, /sandbox au uses it and is not provably dead/);
+    assert.match(r.stderr, new RegExp(String.raw`sandbox ${R}au uses it and is not provably dead`));
     assert.deepEqual(snapshot(p), before);
   });
 });

@@ -4,12 +4,12 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, hex64, holdFlock, runLock, scratch, snapshot, vc, codes, hasProblem, vci } from './helpers.js';
+import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, R, runLock, scratch, snapshot, vc, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 
-const LIVE = hex64('live-qemu');
-const DEAD = hex64('dead-fc');
+const LIVE = hex64(`${R}live-qemu`);
+const DEAD = hex64(`${R}dead-fc`);
 const ACRN = hex64('acrn');
 let store: string;
 let hvPid: number;
@@ -26,19 +26,19 @@ before(async () => {
     pid: hvPid,
     containers: [
       { id: LIVE, state: 'running', pid: -1 },
-      { id: hex64('c2'), state: 'running', pid: -1 },
+      { id: hex64(`${R}c2`), state: 'running', pid: -1 },
     ],
   });
   addSandbox(store, DEAD, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
   addSandbox(store, ACRN, { state: 'paused', hypervisor: 'acrn', pid: 1 });
-  addSandbox(store, 'ready1', { state: 'ready', hypervisor: 'clh' });
-  addSandbox(store, 'stopped1', { state: 'stopped', hypervisor: 'qemu' });
-  addSandbox(store, 'cfgonly', { configOnly: true });
-  addSandbox(store, 'runonly', { runtimeOnly: true, state: 'stopped' });
-  addSandbox(store, 'corrupt', { state: 'running' });
-  writeFileSync(join(store, 'run/vc/sbs/corrupt/state.json'), '{"state":"run');
-  addSandbox(store, 'truncated', { state: 'running', hypervisor: 'firecracker' });
-  writeFileSync(join(store, 'run/vc/sbs/truncated/hypervisor.json'), '');
+  addSandbox(store, `${R}ready1`, { state: 'ready', hypervisor: 'clh' });
+  addSandbox(store, `${R}stopped1`, { state: 'stopped', hypervisor: 'qemu' });
+  addSandbox(store, `${R}cfgonly`, { configOnly: true });
+  addSandbox(store, `${R}runonly`, { runtimeOnly: true, state: 'stopped' });
+  addSandbox(store, `${R}corrupt`, { state: 'running' });
+  writeFileSync(join(store, `run/vc/sbs/${R}corrupt/state.json`), '{"state":"run');
+  addSandbox(store, `${R}truncated`, { state: 'running', hypervisor: 'firecracker' });
+  writeFileSync(join(store, `run/vc/sbs/${R}truncated/hypervisor.json`), '');
 });
 
 const byId = (list: any[], id: string) => list.find((s) => s.id === id);
@@ -69,22 +69,22 @@ describe('ls', () => {
     assert.equal(acrn.hypervisor.type, 'acrn');
     assert.equal(acrn.hypervisor.alive, false);
     assert.equal(acrn.problems.find((x: any) => x.code === 'hypervisor-dead').evidence.reason, 'reused');
-    assert.equal(byId(list, 'ready1').hypervisor.type, 'clh');
-    assert.deepEqual(codes(byId(list, 'cfgonly').problems), ['runtime-missing']);
+    assert.equal(byId(list, `${R}ready1`).hypervisor.type, 'clh');
+    assert.deepEqual(codes(byId(list, `${R}cfgonly`).problems), ['runtime-missing']);
     // ready, and no pid recorded: alive cannot be told, which is never "no"
-    assert.equal(byId(list, 'ready1').hypervisor.alive, null);
-    assert.match(byId(list, 'ready1').hypervisor.unknown, /no hypervisor pid is recorded/);
-    assert.ok(codes(byId(list, 'ready1').problems).includes('liveness-unknown'));
-    assert.ok(codes(byId(list, 'runonly').problems).includes('config-missing'));
-    assert.ok(hasProblem(byId(list, 'corrupt').problems, 'corrupt-item', 'state.json'));
-    assert.ok(hasProblem(byId(list, 'truncated').problems, 'corrupt-item', 'hypervisor.json'));
+    assert.equal(byId(list, `${R}ready1`).hypervisor.alive, null);
+    assert.match(byId(list, `${R}ready1`).hypervisor.unknown, /no hypervisor pid is recorded/);
+    assert.ok(codes(byId(list, `${R}ready1`).problems).includes('liveness-unknown'));
+    assert.ok(codes(byId(list, `${R}runonly`).problems).includes('config-missing'));
+    assert.ok(hasProblem(byId(list, `${R}corrupt`).problems, 'corrupt-item', 'state.json'));
+    assert.ok(hasProblem(byId(list, `${R}truncated`).problems, 'corrupt-item', 'hypervisor.json'));
     assert.deepEqual(snapshot(store), before, 'ls never writes');
   });
   it('every state is listed and --state filters', async () => {
     const q = async (s: string) => (await vci(store, ['ls', '-q', '--state', s])).stdout;
     assert.equal(await q('paused'), `${ACRN}\n`);
-    assert.equal(await q('ready'), 'ready1\n');
-    assert.equal(await q('stopped'), 'runonly\nstopped1\n');
+    assert.equal(await q('ready'), `${R}ready1\n`);
+    assert.equal(await q('stopped'), `${R}runonly\n${R}stopped1\n`);
     assert.equal((await vci(store, ['ls', '--state', 'bogus'])).code, 2);
   });
   it('-q prints IDs only; the table truncates IDs unless --no-trunc', async () => {
@@ -103,14 +103,14 @@ describe('ls', () => {
     assert.ok(!(await vci(store, ['--no-color', 'ls'], { env: { FORCE_COLOR: '1' } })).stdout.includes('\u001b['));
   });
   it('shows a lock held by another process, without blocking', async () => {
-    const h = await holdFlock(runLock(store, 'ready1'));
+    const h = await holdFlock(runLock(store, `${R}ready1`));
     try {
       const list = JSON.parse((await vci(store, ['ls', '--json'])).stdout);
-      const s = byId(list, 'ready1');
+      const s = byId(list, `${R}ready1`);
       assert.equal(s.lock.held, true);
       assert.ok(s.lock.holders.length >= 1);
       assert.ok(['flock', 'sh', 'sleep'].includes(s.lock.holders[0].command));
-      assert.match((await vci(store, ['ls'])).stdout, /ready1\s+ready\s+clh.*\d+\/(flock|sh|sleep)/);
+      assert.match((await vci(store, ['ls'])).stdout, new RegExp(String.raw`${R}ready1\s+ready\s+clh.*\d+\/(flock|sh|sleep)`));
     } finally {
       await h.release();
     }
@@ -143,20 +143,20 @@ describe('show', () => {
   });
   it('one item by enum name, file name or short form, any case', async () => {
     for (const name of ['State', 'state.json', 'STATE', 'state']) {
-      const r = await vci(store, ['show', 'ready1', name]);
+      const r = await vci(store, ['show', `${R}ready1`, name]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).state, 'ready');
     }
-    assert.equal((await vci(store, ['--json', 'show', 'ready1', 'hypervisor'])).stdout, '{"PID":0,"VirtiofsdPID":0}\n');
+    assert.equal((await vci(store, ['--json', 'show', `${R}ready1`, 'hypervisor'])).stdout, '{"PID":0,"VirtiofsdPID":0}\n');
   });
   it('container summary and container item', async () => {
-    const c = hex64('c2');
+    const c = hex64(`${R}c2`);
     assert.match((await vci(store, ['show', LIVE, c])).stdout, /^Container\s+[0-9a-f]{64}/);
     assert.equal(JSON.parse((await vci(store, ['show', LIVE, c, 'process'])).stdout).Pid, -1);
   });
   it('devices.json decoded by type', async () => {
     writeFileSync(
-      join(store, 'run/vc/sbs/stopped1/devices.json'),
+      join(store, `run/vc/sbs/${R}stopped1/devices.json`),
       JSON.stringify([
         {
           Type: 'block',
@@ -172,46 +172,46 @@ describe('show', () => {
         { Type: 'weird', Data: {} },
       ]),
     );
-    const r = await vci(store, ['show', 'stopped1', 'devices']);
+    const r = await vci(store, ['show', `${R}stopped1`, 'devices']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^block\s+b1\s+\/dev\/dm-5 -> \/dev\/vda\s+raw\s+addr 01\/02/m);
     assert.match(r.stdout, /^generic\s+g1\s+\/dev\/fuse\s+c 10:229/m);
     assert.match(r.stdout, /unknown device type/);
   });
   it('missing sandbox, container or item exits 3 with one line', async () => {
-    const a = await vci(store, ['show', 'ghost']);
+    const a = await vci(store, ['show', `${R}ghost`]);
     assert.equal(a.code, 3);
-    assert.equal(a.stderr, 'vcstore: sandbox ghost not found\n');
+    assert.equal(a.stderr, `vcstore: sandbox ${R}ghost not found\n`);
     // neither a container nor an item: an unknown item, exit 2, naming the valid ones
-    const b = await vci(store, ['show', LIVE, 'ghostc']);
+    const b = await vci(store, ['show', LIVE, `${R}ghostc`]);
     assert.equal(b.code, 2);
     assert.equal(b.stderr.split('\n').length, 2);
-    assert.match(b.stderr, /unknown item "?ghostc"?.*State/);
-    const c = await vci(store, ['show', 'cfgonly', 'network']);
+    assert.match(b.stderr, new RegExp(String.raw`unknown item "?${R}ghostc"?.*State`));
+    const c = await vci(store, ['show', `${R}cfgonly`, 'network']);
     assert.equal(c.code, 3);
     assert.match(c.stderr, /^vcstore: Network item not found: /);
   });
   it('a corrupt item exits 1 naming the file', async () => {
-    const r = await vci(store, ['show', 'corrupt', 'state']);
+    const r = await vci(store, ['show', `${R}corrupt`, 'state']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^vcstore: .*corrupt\/state\.json: corrupt JSON/);
+    assert.match(r.stderr, new RegExp(String.raw`^vcstore: .*${R}corrupt\/state\.json: corrupt JSON`));
   });
   it('waits for the shared lock: exit 4 when a writer holds it; --no-lock reads and warns', async () => {
-    const h = await holdFlock(runLock(store, 'stopped1'));
+    const h = await holdFlock(runLock(store, `${R}stopped1`));
     try {
-      const r = await vci(store, ['show', '--wait', '0.2', 'stopped1', 'state']);
+      const r = await vci(store, ['show', '--wait', '0.2', `${R}stopped1`, 'state']);
       assert.equal(r.code, 4);
       assert.match(r.stderr, /locked after waiting 0\.2s: held by pid/);
-      const n = await vci(store, ['show', '--no-lock', 'stopped1', 'state']);
+      const n = await vci(store, ['show', '--no-lock', `${R}stopped1`, 'state']);
       assert.equal(n.code, 0);
       assert.match(n.stderr, /^vcstore: warning: reading without the lock/);
     } finally {
       await h.release();
     }
-    const s = await holdFlock(runLock(store, 'stopped1'), 's');
+    const s = await holdFlock(runLock(store, `${R}stopped1`), 's');
     try {
-      assert.equal((await vci(store, ['show', '-n', 'stopped1', 'state'])).code, 0, 'readers share');
-      const summary = await vci(store, ['show', '-n', 'stopped1']);
+      assert.equal((await vci(store, ['show', '-n', `${R}stopped1`, 'state'])).code, 0, 'readers share');
+      const summary = await vci(store, ['show', '-n', `${R}stopped1`]);
       assert.equal(summary.code, 0, summary.stderr);
       assert.match(summary.stdout, /^Lock\s+held by pid \d+ \((flock|sh|sleep), shared\)$/m, 'another reader shows in show');
     } finally {
@@ -236,15 +236,15 @@ describe('path', () => {
   it('roots, sandbox, container, item; never touches the store', async () => {
     const p = tmp();
     assert.equal((await vci(p, ['path'])).stdout.split('\n')[1], `runtime ${p}/run/vc/sbs`);
-    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'path', 's1'])).stdout), {
-      config: `${p}/var/lib/vc/sbs/s1`,
-      runtime: `${p}/run/vc/sbs/s1`,
-      vm: `${p}/run/vc/vm/s1`,
-      lock: `${p}/run/vc/sbs/s1/lock`,
+    assert.deepEqual(JSON.parse((await vci(p, ['--json', 'path', `${R}s1`])).stdout), {
+      config: `${p}/var/lib/vc/sbs/${R}s1`,
+      runtime: `${p}/run/vc/sbs/${R}s1`,
+      vm: `${p}/run/vc/vm/${R}s1`,
+      lock: `${p}/run/vc/sbs/${R}s1/lock`,
     });
-    assert.equal((await vci(p, ['path', 's1', 'state'])).stdout, `${p}/run/vc/sbs/s1/state.json\n`);
-    assert.equal((await vci(p, ['path', 's1', 'c1', 'config'])).stdout, `${p}/var/lib/vc/sbs/s1/c1/config.json\n`);
-    assert.equal((await vci(p, ['path', 's1', 'c1'])).stdout, `config ${p}/var/lib/vc/sbs/s1/c1\nruntime ${p}/run/vc/sbs/s1/c1\n`);
+    assert.equal((await vci(p, ['path', `${R}s1`, 'state'])).stdout, `${p}/run/vc/sbs/${R}s1/state.json\n`);
+    assert.equal((await vci(p, ['path', `${R}s1`, `${R}c1`, 'config'])).stdout, `${p}/var/lib/vc/sbs/${R}s1/${R}c1/config.json\n`);
+    assert.equal((await vci(p, ['path', `${R}s1`, `${R}c1`])).stdout, `config ${p}/var/lib/vc/sbs/${R}s1/${R}c1\nruntime ${p}/run/vc/sbs/${R}s1/${R}c1\n`);
     assert.equal(vc(['path'], { env: { VCSTORE_PREFIX: p } }).stdout.split('\n')[0], `config ${p}/var/lib/vc/sbs`);
     assert.equal(existsSync(join(p, 'run')), false);
   });

@@ -11,7 +11,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addSandbox, deadPid, ROOT, scratch, vcp, writeUuidStore } from './helpers.js';
+import { addSandbox, deadPid, R, ROOT, scratch, vcp, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -59,10 +59,10 @@ describe('Prometheus metrics through node_exporter', { skip }, () => {
   before(async () => {
     p = tmp();
     dir = tmp('vcstore-textfile-');
-    addSandbox(p, 'ok1', { state: 'stopped' });
-    addSandbox(p, 'dead1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
-    addSandbox(p, 'dead2', { state: 'paused', hypervisor: 'acrn', acrnUuid: '18ed60cd-e9ea-4bf4-8f87-8523fc8347a3', pid: deadPid() });
-    addSandbox(p, 'cfg1', { configOnly: true });
+    addSandbox(p, `${R}ok1`, { state: 'stopped' });
+    addSandbox(p, `${R}dead1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    addSandbox(p, `${R}dead2`, { state: 'paused', hypervisor: 'acrn', acrnUuid: '18ed60cd-e9ea-4bf4-8f87-8523fc8347a3', pid: deadPid() });
+    addSandbox(p, `${R}cfg1`, { configOnly: true });
     mkdirSync(join(p, 'run/vc/vm/orphan1'), { recursive: true });
     writeUuidStore(p, [1, 1, 1, 1, 1, 1, 1, 0]);
     port = await freePort();
@@ -111,7 +111,7 @@ describe('Prometheus metrics through node_exporter', { skip }, () => {
     assert.equal(got.get('vcstore_sandboxes{layout="legacy",state="none"}'), 1);
     assert.equal(got.get('vcstore_acrn_uuid_slots{status="free"}'), 1);
     assert.equal(got.get('vcstore_acrn_uuid_slots{status="leaked"}'), j.findings.filter((f: any) => f.code === 'uuid-leaked').length);
-    assert.ok(![...got.keys()].some((k) => /dead1|dead2|ok1|orphan1/.test(k)), 'no sandbox IDs in labels');
+    assert.ok(![...got.keys()].some((k) => new RegExp(String.raw`${R}dead1|${R}dead2|${R}ok1|orphan1`).test(k)), 'no sandbox IDs in labels');
     const pc = spawnSync('promtool', ['check', 'metrics'], { input: readFileSync(file), encoding: 'utf8' });
     assert.equal(pc.status, 0, pc.stdout + pc.stderr);
     const stdout = vcp(p, ['check', '--format', 'prometheus']);

@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, scratch } from './helpers.js';
+import { ROOT, scratch, SLOW } from './helpers.js';
 
 const { tmp } = scratch();
 
 describe('npm pack + npm install -g', () => {
-  it('installs a working vcstore and man page with no network and no build', () => {
+  it('installs a working vcstore and man page with no network and no build', { skip: SLOW }, () => {
     const work = tmp('vcstore-pack-');
     const npmEnv = {
       ...process.env,

@@ -5,14 +5,16 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
-import { BIN, ROOT, scratch, sleep } from './helpers.js';
+import { after, before, describe, it } from 'node:test';
+import { BIN, ROOT, scratch, sleep, SLOW } from './helpers.js';
 
 const { tmp } = scratch();
 const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
-const skip = process.env.CI === 'true' ? false : haveTmux ? false : 'tmux not installed (.ci/run installs it)';
+const skip = SLOW || (process.env.CI === 'true' ? false : haveTmux ? false : 'tmux not installed (.ci/run installs it)');
 
-const tmux = (...args: string[]) => spawnSync('tmux', ['-L', 'vcstore-test', ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) => spawnSync('tmux', ['-L', `vcstore-test-${process.pid}`, ...args], { encoding: 'utf8' });
+// A private tmux server per test process: another run of the suite has its own.
+after(() => void tmux('kill-server'));
 const screen = (s: string) => tmux('capture-pane', '-p', '-t', s).stdout;
 
 async function until(s: string, re: RegExp, ms: number): Promise<string> {

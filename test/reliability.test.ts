@@ -1,7 +1,7 @@
 // Short versions of the reliability runs (the long ones: npm run test:stress).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { scratch } from './helpers.js';
+import { scratch, SLOW } from './helpers.js';
 import { concurrency, crashSet, crashUuid } from './reliability.js';
 
 const { tmp } = scratch();
@@ -18,7 +18,7 @@ describe('crash safety (short)', () => {
 });
 
 describe('concurrency (short)', () => {
-  it('4 processes of ls/show/rm/lock/set on 60 sandboxes beside a flock(2)-taking runtime', async () => {
+  it('4 processes of ls/show/rm/lock/set on 60 sandboxes beside a flock(2)-taking runtime', { skip: SLOW }, async () => {
     const r = await concurrency(tmp(), 60, 4, 4);
     assert.equal(r.ops, 16);
     assert.ok(r.takes > 0, 'the runtime stand-in took locks');

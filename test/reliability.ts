@@ -4,10 +4,13 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addSandbox, BIN, collect, deadPid, DOCUMENTED_EXITS, ROOT, sleep, writeUuidStore } from './helpers.js';
+import { addSandbox, BIN, collect, deadPid, DOCUMENTED_EXITS, R, ROOT, sleep, writeUuidStore } from './helpers.js';
 
 function vcRaw(args: string[], input?: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, ...(process.env.VCSTORE_ADDON ? { VCSTORE_ADDON: process.env.VCSTORE_ADDON } : {}) },
+  });
   child.stdin.on('error', () => {}); // the child may be killed before it reads
   child.stdin.end(input ?? '');
   return child;
@@ -19,24 +22,41 @@ export function tempFiles(dir: string): string[] {
 }
 
 /**
+ * How long one run of an operation takes on this machine, in ms (the median
+ * of three): kill delays are drawn from within it, so the kills land while
+ * the operation is under way on a fast machine and a slow one alike.
+ */
+async function measure(start: () => ReturnType<typeof vcRaw>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    const r = await collect(start());
+    assert.equal(r.code, 0, r.stderr);
+    times.push(Date.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[1] ?? 100;
+}
+
+/**
  * `vcstore set` killed with SIGKILL at random moments, `kills` times: the item
  * always parses and holds either the old or the new bytes.
  */
 export async function crashSet(prefix: string, kills: number): Promise<{ killed: number; completed: number }> {
-  addSandbox(prefix, 's1', { state: 'stopped', hypervisor: 'firecracker', pid: deadPid() });
-  const file = join(prefix, 'run/vc/sbs/s1/state.json');
+  addSandbox(prefix, `${R}s1`, { state: 'stopped', hypervisor: 'firecracker', pid: deadPid() });
+  const file = join(prefix, `run/vc/sbs/${R}s1/state.json`);
   // Big enough that a kill can land mid-write.
   const pad = 'p'.repeat(256 * 1024);
   const A = JSON.stringify({ state: 'stopped', blockIndex: 1, pad });
   const B = JSON.stringify({ state: 'ready', blockIndex: 2, pad });
   writeFileSync(file, A);
+  const span = await measure(() => vcRaw(['--prefix', prefix, 'set', `${R}s1`, 'state', '-'], A));
   let killed = 0;
   let completed = 0;
   for (let i = 0; i < kills; i++) {
     const next = readFileSync(file, 'utf8') === A ? B : A;
-    const child = vcRaw(['--prefix', prefix, 'set', 's1', 'state', '-'], next);
+    const child = vcRaw(['--prefix', prefix, 'set', `${R}s1`, 'state', '-'], next);
     const done = collect(child);
-    await sleep(Math.random() * 160);
+    await sleep(Math.random() * span * 0.9);
     child.kill('SIGKILL');
     const r = await done;
     if (r.code === 0) completed++;
@@ -46,10 +66,10 @@ export async function crashSet(prefix: string, kills: number): Promise<{ killed:
     JSON.parse(now);
   }
   // The next run cleans what killed writers left.
-  const last = vcRaw(['--prefix', prefix, 'set', 's1', 'state', '-'], A);
+  const last = vcRaw(['--prefix', prefix, 'set', `${R}s1`, 'state', '-'], A);
   const r = await collect(last);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(tempFiles(join(prefix, 'run/vc/sbs/s1')), []);
+  assert.deepEqual(tempFiles(join(prefix, `run/vc/sbs/${R}s1`)), []);
   return { killed, completed };
 }
 
@@ -57,6 +77,7 @@ export async function crashSet(prefix: string, kills: number): Promise<{ killed:
 export async function crashUuid(prefix: string, kills: number): Promise<{ killed: number; completed: number }> {
   writeUuidStore(prefix, [1, 1, 1, 1, 1, 1, 1, 1]);
   const file = join(prefix, 'var/lib/vc/uuid/uuid.json');
+  const span = await measure(() => vcRaw(['--prefix', prefix, 'uuid', 'free', '0']));
   let killed = 0;
   let completed = 0;
   for (let i = 0; i < kills; i++) {
@@ -70,7 +91,7 @@ export async function crashUuid(prefix: string, kills: number): Promise<{ killed
     const expected = JSON.stringify({ UUIDAvailability: after });
     const child = vcRaw(['--prefix', prefix, 'uuid', 'free', String(slot)]);
     const done = collect(child);
-    await sleep(Math.random() * 150);
+    await sleep(Math.random() * span * 0.9);
     child.kill('SIGKILL');
     const r = await done;
     if (r.code === 0) completed++;
@@ -94,7 +115,7 @@ export async function concurrency(
   workers: number,
   opsPerWorker: number,
 ): Promise<{ ops: number; takes: number; removed: number }> {
-  const sids = Array.from({ length: count }, (_, i) => `sb${String(i).padStart(4, '0')}`);
+  const sids = Array.from({ length: count }, (_, i) => `${R}sb${String(i).padStart(4, '0')}`);
   for (const sid of sids)
     addSandbox(prefix, sid, { state: 'running', hypervisor: 'firecracker', pid: deadPid(), containers: [{ id: sid }, { id: `${sid}c` }] });
   const seconds = 3 + opsPerWorker * 0.25;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, BIN, deadPid, ROOT, scratch, vc } from './helpers.js';
+import { addSandbox, BIN, deadPid, R, ROOT, scratch, SLOW, vc } from './helpers.js';
 
 const { tmp } = scratch();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -38,13 +38,13 @@ describe('completion', () => {
   });
   it('bash: sandbox IDs from the store named by --prefix, then item names', () => {
     const p = tmp();
-    addSandbox(p, 'alpha1');
-    addSandbox(p, 'alpha2');
-    addSandbox(p, 'beta');
+    addSandbox(p, `${R}alpha1`);
+    addSandbox(p, `${R}alpha2`);
+    addSandbox(p, `${R}beta`);
     const env = { PATH: pathWithVcstore() };
-    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show al`, env), ['alpha1', 'alpha2']);
-    assert.deepEqual(complete(bash, `vcstore --prefix ${p} rm alpha1 b`, env), ['beta']);
-    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show alpha1 Sta`, env), ['State']);
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show ${R}al`, env), [`${R}alpha1`, `${R}alpha2`]);
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} rm ${R}alpha1 ${R}b`, env), [`${R}beta`]);
+    assert.deepEqual(complete(bash, `vcstore --prefix ${p} show ${R}alpha1 Sta`, env), ['State']);
   });
   it('zsh: the script parses', { skip: has('zsh') ? false : 'zsh not installed' }, () => {
     const f = join(tmp(), '_vcstore');
@@ -62,9 +62,9 @@ describe('completion', () => {
 describe('fleet: examples/kubernetes/gather.sh', () => {
   it('aggregates check --json from every node', { skip: has('jq') ? false : 'jq not installed' }, () => {
     const clean = tmp();
-    addSandbox(clean, 'ok1', { state: 'stopped' });
+    addSandbox(clean, `${R}ok1`, { state: 'stopped' });
     const bad = tmp();
-    addSandbox(bad, 'dead1', { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    addSandbox(bad, `${R}dead1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const bin = tmp();
     // kubectl stand-in: lists two pods; `exec POD -- vcstore ...` runs the real
     // vcstore against that pod's node store, as the DaemonSet would.
@@ -100,7 +100,7 @@ esac
 });
 
 describe('a worker thread that cannot start', () => {
-  it('ls and check warn once and finish on one thread, with the same output', () => {
+  it('ls and check warn once and finish on one thread, with the same output', { skip: SLOW }, () => {
     // The built CLI without dist/list-worker.cjs: a broken or partial install.
     const app = tmp('vcstore-noworker-');
     for (const d of ['vcstore.cjs', 'core.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
