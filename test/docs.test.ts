@@ -3,13 +3,15 @@
 // the README; every exit code in the help is in the man page.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { buildProgram } from '../src/cli.js';
 import { CODES } from '../src/store/read/problems.js';
-import { ROOT, vc } from './helpers.js';
+import { BIN, ROOT, scratch, vc } from './helpers.js';
+
+const { tmp } = scratch();
 
 const man = readFileSync(join(ROOT, 'man/vcstore.1'), 'utf8');
 const manText = man.replace(/\\-/g, '-').replace(/\\f[BIRP]/g, '');
@@ -78,5 +80,55 @@ describe('docs agree with the program', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     assert.equal(vc(['--version']).stdout, `${pkg.version}\n`);
     assert.ok(man.includes(`vcstore ${pkg.version}`));
+  });
+});
+
+/**
+ * The README's console examples, block by block: each `$ ` line runs in one
+ * bash per block, in a temp dir holding a copy of examples/store, with
+ * `vcstore` the built binary. Its exit status must be 0, or the one a
+ * trailing `# exit N` names; every output line the README shows (except `…`
+ * lines) must be in what it printed, numbers matching any number.
+ */
+describe('the README tour runs as written', () => {
+  const blocks = [...readme.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  const bin = tmp('vcstore-tour-bin-');
+  writeFileSync(join(bin, 'vcstore'), `#!/bin/sh\nexec ${process.execPath} ${BIN} "$@"\n`, { mode: 0o755 });
+  it('has examples to run', () => assert.ok(blocks.length >= 5));
+  blocks.forEach((block, b) => {
+    it(`block ${b + 1}: ${block.split('\n')[0]}`, () => {
+      const dir = tmp('vcstore-tour-');
+      cpSync(join(ROOT, 'examples/store'), join(dir, 'examples/store'), { recursive: true });
+      const steps: { cmd: string; exit: number; shown: string[] }[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('$ ')) {
+          const m = /^\$ (.*?)(?:\s+#\s*(.*))?$/.exec(line);
+          const note = m?.[2] ?? '';
+          steps.push({ cmd: m?.[1] ?? '', exit: Number(/^exit (\d+)/.exec(note)?.[1] ?? 0), shown: [] });
+        } else if (line.trim() && !/^(…|\.\.\.)$/.test(line.trim())) steps.at(-1)?.shown.push(line);
+      }
+      const script = [
+        // Run under setsid: at the end the whole group goes, background holders included.
+        "trap 'kill -KILL -- -$$' EXIT",
+        ...steps.map((s, i) => (s.cmd.endsWith('&') ? `${s.cmd.slice(0, -1)} >/dev/null 2>&1 &\nsleep 0.3` : `echo @@${i}; ${s.cmd} 2>&1; echo "@@exit $?"`)),
+      ].join('\n');
+      const r = spawnSync('setsid', ['bash', '-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
+      steps.forEach((s, i) => {
+        if (s.cmd.endsWith('&')) return;
+        // Paths are absolute in the output: shown relative to the directory the tour runs in.
+        const out = (r.stdout.split(`@@${i}\n`)[1]?.split('@@exit ')[0] ?? '').replaceAll(`${dir}/`, '');
+        const code = Number(r.stdout.split(`@@${i}\n`)[1]?.split('@@exit ')[1]?.split('\n')[0]);
+        assert.equal(code, s.exit, `$ ${s.cmd}: exit ${code}\n${out}`);
+        const norm = (t: string) => t.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+        const got = out.split('\n').map(norm);
+        for (const want of s.shown) {
+          const w = norm(want.replace(/…$/, ''));
+          assert.ok(
+            got.some((g) => g.startsWith(w) || g.includes(w)),
+            `$ ${s.cmd}: README shows\n  ${want}\nbut it printed\n${out}`,
+          );
+        }
+      });
+    });
   });
 });

@@ -114,7 +114,7 @@ describe('mixed store', () => {
   });
   it('runtime-rs: lock says the runtime takes none', async () => {
     const r = await vci(p, ['lock', `${R}rs-dead`]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, 'unsupported layout: a usage error, as documented');
     assert.match(r.stderr, /runtime-rs layout, whose runtime takes no lock/);
   });
   it('set refuses runtime-rs and raw refuses every layout without raw/, with exit 2, nothing changed', async () => {

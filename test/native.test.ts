@@ -3,12 +3,17 @@
 // parses, so it only costs time) but must never accept what JSON.parse
 // rejects, nor misjudge a document's kind. Property tests with fast-check.
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { addon as nativeFlock, addonTarget } from '../src/store/fs/addon.js';
-import { ROOT, scratch } from './helpers.js';
+import { addon as nativeFlock, addonTarget, CODE, useAddon } from '../src/store/fs/addon.js';
+import { kinds } from '../src/store/fs/dirs.js';
+import { readJson } from '../src/store/fs/read.js';
+import { MountTable } from '../src/store/host/mounts.js';
+import { deleteTree } from '../src/store/ops/trash.js';
+import { deadPid, ROOT, scratch } from './helpers.js';
 
 const { tmp } = scratch();
 const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore.node'));
@@ -16,6 +21,9 @@ const skip = built || process.env.CI === 'true' ? false : 'addon not built';
 const kind = (v: unknown) => (v === null ? 3 : Array.isArray(v) ? 2 : typeof v === 'object' ? 1 : 4);
 
 describe('addon fast paths', { skip }, () => {
+  // The addon itself is under test here, also in the run with VCSTORE_ADDON=0.
+  before(() => useAddon(true));
+  after(() => useAddon(process.env.VCSTORE_ADDON !== '0'));
   it('checkJson never accepts what JSON.parse rejects, and tells the kind', () => {
     const addon = nativeFlock()!;
     const f = join(tmp('vcstore-native-', true), 'x.json');
@@ -106,4 +114,157 @@ describe('addon fast paths', { skip }, () => {
     assert.equal(addon.readItem(f, 10), -1001, 'over the limit');
     assert.equal(addon.readItem(join(f, 'nope'), 10), -20, 'ENOTDIR');
   });
+  it('readItem and readJson agree with the careful read on any bytes', () => {
+    const f = join(tmp('vcstore-native-', true), 'z.json');
+    const careful = (buf: Buffer): string | null => {
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      } catch {
+        return null;
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const buf = Buffer.from(bytes);
+        writeFileSync(f, buf);
+        const fast = useFast(() => nativeFlock()!.readItem(f, 1 << 24));
+        const want = careful(buf);
+        if (want === null) assert.equal(fast, CODE.NOT_UTF8);
+        else assert.equal(fast, want);
+        // and readJson gives the same verdict with the addon and without it
+        assert.deepEqual(
+          outcome(() => useFast(() => readJson(f))),
+          outcome(() => useCareful(() => readJson(f))),
+        );
+      }),
+      { numRuns: 1500 },
+    );
+  });
+  it('a path with a NUL byte or longer than PATH_MAX goes to the careful path, which says what is wrong', () => {
+    const addon = nativeFlock()!;
+    const long = `/${'x'.repeat(5000)}`;
+    for (const call of [
+      () => addon.readItem('/etc/hostname\0/x', 10),
+      () => addon.checkJson('/etc\0x', 10),
+      () => addon.listDir('/etc\0x'),
+      () => addon.removeTree('/tmp\0x'),
+      () => addon.readItem(long, 10),
+      () => addon.listDir(long),
+      () => addon.removeTree(long),
+    ])
+      assert.equal(call(), CODE.BAD_PATH);
+    assert.throws(() => readJson(long), /path too long/);
+    assert.throws(() => kinds(long), /path too long/);
+  });
+  it('kill0 agrees with process.kill(pid, 0) for live, dead, foreign and absurd pids', () => {
+    const addon = nativeFlock()!;
+    const careful = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return 0;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM' ? 1 : (e as NodeJS.ErrnoException).code === 'ESRCH' ? 3 : -1;
+      }
+    };
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 4_194_304 }), fc.constantFrom(1, process.pid, deadPid())), (pid) => {
+        assert.equal(addon.kill0(pid), careful(pid), `pid ${pid}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('listDir gives the kinds that Node readdir gives, for any names', () => {
+    const dir = tmp('vcstore-native-', true);
+    const name = fc.stringMatching(/^[A-Za-z0-9._ -]{1,12}$/).filter((n) => n !== '.' && n !== '..');
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(name, fc.constantFrom('dir', 'file', 'link', 'fifo')), { selector: ([n]) => n, maxLength: 12 }), (entries) => {
+        const d = mkdtempSync(join(dir, 'l-'));
+        for (const [n, k] of entries) {
+          const p = join(d, n);
+          if (k === 'dir') mkdirSync(p);
+          else if (k === 'file') writeFileSync(p, '');
+          else if (k === 'link') symlinkSync('/nonexistent', p);
+          else spawnSync('mkfifo', [p]);
+        }
+        assert.deepEqual([...useFast(() => kinds(d))].sort(), [...useCareful(() => kinds(d))].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('removeTree deletes what the careful walk deletes, and refuses a mount the same way', () => {
+    const dir = tmp('vcstore-native-', true);
+    const tree = fc.letrec((tie) => ({
+      node: fc.array(fc.tuple(fc.stringMatching(/^[a-z0-9]{1,6}$/), fc.oneof({ depthSize: 'small' }, fc.constant(null), tie('node'))), { maxLength: 4 }),
+    })).node;
+    const build = (at: string, nodes: [string, unknown][]) => {
+      mkdirSync(at, { recursive: true });
+      for (const [n, sub] of nodes) {
+        const p = join(at, n);
+        if (existsSync(p)) continue;
+        if (sub === null) writeFileSync(p, n);
+        else build(p, sub as [string, unknown][]);
+      }
+    };
+    fc.assert(
+      fc.property(tree, (nodes) => {
+        const a = mkdtempSync(join(dir, 'a-'));
+        const b = mkdtempSync(join(dir, 'b-'));
+        build(join(a, 't'), nodes);
+        build(join(b, 't'), nodes);
+        symlinkSync('/etc', join(a, 't', 'link'));
+        symlinkSync('/etc', join(b, 't', 'link'));
+        useFast(() => deleteTree(join(a, 't'), new MountTable()));
+        useCareful(() => deleteTree(join(b, 't'), new MountTable()));
+        assert.equal(existsSync(join(a, 't')), false);
+        assert.equal(existsSync(join(b, 't')), false);
+      }),
+      { numRuns: 150 },
+    );
+    assert.ok(existsSync('/etc/hostname'), 'nothing behind a symlink was touched');
+  });
+  it(
+    'removeTree stops at another file system as the careful walk does, and the data there survives',
+    { skip: process.getuid?.() !== 0 && 'needs root to mount' },
+    () => {
+      const dir = tmp('vcstore-native-');
+      for (const careful of [false, true]) {
+        const top = mkdtempSync(join(dir, 'm-'));
+        const at = join(top, 'deep', 'mnt');
+        mkdirSync(at, { recursive: true });
+        writeFileSync(join(top, 'deep', 'before'), 'x');
+        assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'vcstore-native', at]).status, 0);
+        try {
+          writeFileSync(join(at, 'precious'), 'keep');
+          // A picture read before the mount: only the device check can see it.
+          if (careful) assert.throws(() => useCareful(() => deleteTree(top, new Set())), /another file system/);
+          else assert.equal(nativeFlock()!.removeTree(top), CODE.EXDEV);
+          assert.equal(readFileSync(join(at, 'precious'), 'utf8'), 'keep');
+        } finally {
+          spawnSync('umount', ['-l', at]);
+        }
+      }
+    },
+  );
 });
+
+/** Run `fn` with the addon on (it must load here) or off, then turn it back on. */
+function useFast<T>(fn: () => T): T {
+  useAddon(true);
+  return fn();
+}
+function useCareful<T>(fn: () => T): T {
+  useAddon(false);
+  try {
+    return fn();
+  } finally {
+    useAddon(true);
+  }
+}
+/** A call's value, or its error's class and message, for comparing verdicts. */
+function outcome(fn: () => unknown): unknown {
+  try {
+    return { value: fn() };
+  } catch (e) {
+    return { error: (e as Error).constructor.name, message: (e as Error).message };
+  }
+}

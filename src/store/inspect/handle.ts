@@ -114,7 +114,7 @@ export function requireLockTarget(h: SandboxHandle): string {
   if (target === null) {
     if (h.scan.hint.runtime === undefined && h.scan.hint.kata !== undefined)
       // Pretending to lock would tell the operator the runtime is kept out; it is not.
-      throw new StoreError(`sandbox ${h.id} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
+      throw new UsageError(`sandbox ${h.id} uses the Kata 3.x runtime-rs layout, whose runtime takes no lock: vcstore cannot keep it out`);
     if (h.scan.hint.runtime === undefined)
       throw new NotFoundError(`sandbox ${h.id} has no run-time root (${h.paths.runtime}), so no lock: not started since boot?`);
     throw new NotFoundError(`sandbox ${h.id} has no lock file ${h.paths.lock}`);
