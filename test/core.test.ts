@@ -224,6 +224,9 @@ describe('listing', () => {
     mkdirSync(join(p, 'run/vc/sbs/.vcstore-rm-x-1-ab'));
     mkdirSync(join(p, 'run/vc/sbs/.hidden'));
     mkdirSync(join(p, 'var/lib/vc/sbs/.vcstore-rm-gone-1-0123abcd'));
+    // today's trash dir holds the tree under its own name; an empty one (killed before the move) is nothing
+    mkdirSync(join(p, 'run/vc/sbs/.vcstore-trash-1-2-0123abcd/moved'), { recursive: true });
+    mkdirSync(join(p, 'run/vc/sbs/.vcstore-trash-1-3-0123abcd'));
     writeFileSync(join(p, 'run/vc/sbs/stray-file'), '');
     const list = rootListing(resolveRoots({ prefix: p, env: {} })).map((e) => [e.id, e.hint.config, e.hint.runtime, e.hint.trash.length]);
     assert.deepEqual(list, [
@@ -231,6 +234,7 @@ describe('listing', () => {
       ['cfgonly', 'dir', undefined, 0],
       // an unfinished removal stays listed under its sandbox's ID
       ['gone', undefined, undefined, 1],
+      ['moved', undefined, undefined, 1],
       ['runonly', undefined, 'dir', 0],
     ]);
   });

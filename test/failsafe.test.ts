@@ -9,7 +9,24 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, BIN, collect, deadPid, fakeHypervisor, R, scratch, sleep, snapshot, vc, vcAsync, vcp, writeUuidStore } from './helpers.js';
+import {
+  addSandbox,
+  BIN,
+  collect,
+  deadPid,
+  fakeHypervisor,
+  oneLine,
+  R,
+  scratch,
+  sleep,
+  snapshot,
+  until,
+  vc,
+  vcAsync,
+  vci,
+  vcp,
+  writeUuidStore,
+} from './helpers.js';
 
 const { tmp, track } = scratch();
 const root = process.geteuid?.() === 0;
@@ -172,9 +189,12 @@ describe('interrupted and racing removals', () => {
     for (let i = 0; i < 3000; i++) writeFileSync(join(raw, `f${i}`), '');
     const child = vcAsync(['--prefix', p, 'rm', `${R}big`]);
     const run = join(p, 'run/vc/sbs');
-    while (!readdirSync(run).some((n) => n.startsWith('.vcstore-rm-')) && child.exitCode === null) await sleep(1);
+    const exited = once(child, 'exit');
+    let gone = false;
+    void exited.then(() => (gone = true));
+    await until(() => gone || readdirSync(run).some((n) => n.startsWith('.vcstore-trash-')), 'the removal to start');
     child.kill('SIGKILL');
-    await once(child, 'close');
+    await exited;
     if (!readdirSync(run).length && !readdirSync(join(p, 'var/lib/vc/sbs')).length) return; // finished before the kill
     const ls = JSON.parse(vcp(p, ['ls', '--json']).stdout);
     assert.equal(ls[0].id, `${R}big`);
@@ -214,9 +234,9 @@ describe('interrupted and racing removals', () => {
   });
 });
 
-describe('the same lock discipline for the UUID store', () => {
+describe('one lock policy: no lock the runtime could be kept out with, no change (5) unless --force', () => {
   for (const kind of ['symlink', 'missing', 'directory'] as const) {
-    it(`uuid free refuses a ${kind} lock with 1, nothing changed`, () => {
+    it(`uuid free refuses a ${kind} lock with 5, nothing changed; --force frees it`, async () => {
       const p = tmp();
       writeUuidStore(p, [1, 1, 0, 0, 0, 0, 0, 0]);
       const lock = join(p, 'var/lib/vc/uuid/lock');
@@ -224,10 +244,33 @@ describe('the same lock discipline for the UUID store', () => {
       if (kind === 'symlink') symlinkSync('/etc/passwd', lock);
       if (kind === 'directory') mkdirSync(lock);
       const before = snapshot(p);
-      const r = vcp(p, ['uuid', 'free', '1']);
-      assert.equal(r.code, 1, r.stderr);
-      assert.equal(r.stderr.split('\n').length, 2);
+      const r = await vci(p, ['uuid', 'free', '1']);
+      oneLine(r, 5, `uuid free, ${kind} lock`);
+      assert.match(r.stderr, /so the runtime could not be kept out; use --force/);
       assert.deepEqual(snapshot(p), before);
+      assert.equal((await vci(p, ['uuid', 'free', '--force', '1'])).code, 0);
+      assert.equal(readFileSync('/etc/passwd', 'utf8').length > 0, true, 'the link target is untouched');
+    });
+    it(`rm, set and raw refuse a 1.x sandbox whose lock file is ${kind} with 5, nothing changed; rm --force removes it`, async () => {
+      const p = tmp();
+      addSandbox(p, `${R}nl`, { state: 'stopped' });
+      const lock = join(p, `run/vc/sbs/${R}nl/lock`);
+      rmSync(lock);
+      if (kind === 'symlink') symlinkSync('/etc/passwd', lock);
+      if (kind === 'directory') mkdirSync(lock);
+      const before = snapshot(p);
+      for (const args of [
+        ['rm', `${R}nl`],
+        ['set', `${R}nl`, '--state', 'ready'],
+        ['raw', `${R}nl`, 'x'],
+      ]) {
+        const r = await vci(p, args);
+        oneLine(r, 5, `${args[0]}, ${kind} lock`);
+        assert.match(r.stderr, /so the runtime could not be kept out/);
+      }
+      assert.deepEqual(snapshot(p), before);
+      assert.equal((await vci(p, ['rm', '--force', `${R}nl`])).code, 0);
+      assert.equal(existsSync(join(p, `run/vc/sbs/${R}nl`)), false);
     });
   }
 });
@@ -244,17 +287,6 @@ describe('an empty prefix', () => {
 });
 
 describe('every other refusal leaves the store as it was', () => {
-  it('set and raw refuse a 1.x sandbox whose run-time root has no lock file (exit 1)', () => {
-    const p = tmp();
-    addSandbox(p, `${R}nl`, { state: 'stopped' });
-    rmSync(join(p, `run/vc/sbs/${R}nl/lock`));
-    const before = snapshot(p);
-    const s = vcp(p, ['set', `${R}nl`, '--state', 'ready']);
-    assert.equal(s.code, 1, s.stderr);
-    assert.match(s.stderr, /has no lock file, so the runtime could not be kept out/);
-    assert.equal(vcp(p, ['raw', `${R}nl`, 'x']).code, 1);
-    assert.deepEqual(snapshot(p), before);
-  });
   it('set refuses while a runtime process names the sandbox (exit 5); --force overrides', async () => {
     const p = tmp();
     addSandbox(p, `${R}sp1`, { state: 'stopped' });

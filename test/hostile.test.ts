@@ -176,8 +176,9 @@ describe('hostile store contents', () => {
     oneLine(vcp(p, ['lock', `${R}s1`]), 1, 'lock probe');
     assert.match(vcp(p, ['lock', `${R}s1`]).stderr, /refusing lock .*: it is a symbolic link/);
     oneLine(vcp(p, ['lock', `${R}s1`, '--', 'true']), 1, 'lock cmd');
-    oneLine(vcp(p, ['rm', `${R}s1`]), 1, 'rm');
-    oneLine(vcp(p, ['set', `${R}s1`, '--state', 'stopped']), 1, 'set');
+    // A lock that is no regular file keeps no runtime out: destructive commands refuse (5).
+    oneLine(vcp(p, ['rm', `${R}s1`]), 5, 'rm');
+    oneLine(vcp(p, ['set', `${R}s1`, '--state', 'stopped']), 5, 'set');
     assert.equal(JSON.parse(vcp(p, ['ls', '--json']).stdout)[0].lock.held, false);
     assert.deepEqual(snapshot(p), before);
     assert.deepEqual(snapshot('/etc/passwd'), etc);

@@ -40,30 +40,28 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
   let interrupted;
+  let remaining = report.findings.filter((f) => f.severity !== 'info');
   if (o.fix) {
     let fixing: Progress | null | undefined;
     ({ actions, interrupted } = await fix(ctx.roots, report, {
       dryRun: Boolean(o.dryRun),
       signal,
-      procs: report.host.procs,
-      mounts: report.host.mounts,
       onProgress: (done, total) => {
-        if (fixing === undefined) fixing = ctx.progress(total, 'fixes');
-        if (done > 0) fixing?.tick();
+        fixing ??= ctx.progress(total, 'fixes');
+        fixing?.update(done);
       },
     }));
     ctx.quiet();
+    // What remains is what a fresh check finds: the sandboxes it reported on looked at again, and the store-wide checks.
+    if (!o.dryRun && !interrupted) {
+      const ids = new Set(report.findings.map((f) => f.id));
+      const again = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, only: { ids, acrnUsers: report.acrnUsers } });
+      remaining = again.findings.filter((f) => f.severity !== 'info');
+    }
   }
-
-  // Problems remain unless --fix (for real) removed every error and warning.
-  const problems = report.findings.filter((f) => f.severity !== 'info');
   const done = (actions ?? []).filter(
     (a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0),
   );
-  const fixed = new Set(done.map((a) => `${a.code}:${a.id}:${a.container ?? ''}`));
-  // Removing a whole sandbox settles every finding about it.
-  const gone = new Set(done.filter((a) => !a.container && a.code !== 'uuid-leaked').map((a) => a.id));
-  const remaining = problems.filter((f) => !fixed.has(`${f.code}:${f.id}:${f.container ?? ''}`) && !gone.has(f.id));
   const code = interrupted ? interrupted.exitCode : remaining.length ? Exit.PROBLEMS : Exit.OK;
 
   if (ctx.json) {
@@ -74,6 +72,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f) })}`));
     w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length })}`);
     if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
+    if (actions && !o.dryRun && !interrupted) w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f) })))}`);
     if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
     w.push('}\n');
     w.flush();
@@ -91,9 +90,12 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     ]);
     ctx.out(await table(['SEVERITY', 'CODE', 'ID', 'DETAIL'], rows, p));
   }
+  const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [`${a.code} ${a.id}/${a.container ?? ''}`, a.reason]));
   if (actions?.length) {
     ctx.out('');
     for (const a of actions) {
+      // What was tried and left is said once, with what remains below (or here, on a dry run).
+      if (a.action === 'left' && !o.dryRun && !interrupted) continue;
       const verb = a.action === 'left' ? p.warn('left') : a.action.startsWith('would') ? a.action.replace('-', ' ') : p.ok(a.action);
       const um = a.unmounts?.length
         ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}`
@@ -104,8 +106,13 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
       );
     }
   }
+  if (actions && !o.dryRun && !interrupted)
+    for (const f of remaining) {
+      const why = tried.get(`${f.code} ${f.id}/${f.container ?? ''}`);
+      ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)}${why ? ` (not fixed: ${termSafe(why)})` : ''}`);
+    }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
-  const fixNote = !actions ? '' : o.dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${fixed.size} fixed, ${remaining.length} remaining`;
+  const fixNote = !actions ? '' : o.dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${done.length} fixed, ${remaining.length} remaining`;
   const line = `${report.sandboxes} sandboxes checked: ${counts.errors} errors, ${counts.warnings} warnings, ${counts.info} info${fixNote}`;
   ctx.out(code === Exit.OK ? p.ok(line) : p.warn(line));
   if (interrupted) ctx.err(`vcstore: ${interrupted.message}: stopped after ${done.length} fixes; every sandbox is whole or gone\n`);

@@ -2,11 +2,8 @@ import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
-import { yieldToSignals } from '../store/inspect/listing.js';
 import { validateId } from '../store/fs/ids.js';
-import { MountTable } from '../store/host/mounts.js';
-import { ProcTable } from '../store/host/procs.js';
-import { removeContainer, removeSandbox, type RemoveResult } from '../store/ops/remove.js';
+import { removeContainer, removeSandboxes, type RemoveResult } from '../store/ops/remove.js';
 import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
@@ -32,41 +29,24 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
   }
   const wait = waitOf(o, DEFAULT_WAIT.change);
   const signal = ctx.interruptible();
-  // One read of /proc and of mountinfo for the whole command.
-  const procs = new ProcTable();
-  const mounts = new MountTable();
   if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
-  // One read of the roots for unfinished removals, as of /proc and mountinfo.
-  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, procs, mounts, unmount: o.unmount, trash: trashIndex(ctx.roots) };
+  // One read of the roots for unfinished removals; /proc and mountinfo are
+  // read by the core after each lock is held.
+  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   const outcomes: Outcome[] = [];
-  let interrupted: InterruptedError | undefined;
   const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;
-  for (const sid of sids) {
-    // The work is synchronous: give a pending SIGINT/SIGTERM its turn between sandboxes.
-    await yieldToSignals();
-    if (signal.aborted) {
-      interrupted = signal.reason as InterruptedError;
-      break;
-    }
+  const done = (sid: string, r: RemoveResult | VcError) => {
     const base = o.container ? { id: sid, container: o.container } : { id: sid };
-    let r: RemoveResult;
-    try {
-      r = o.container ? await removeContainer(ctx.roots, sid, o.container, opts) : await removeSandbox(ctx.roots, sid, opts);
-    } catch (e) {
-      if (signal.aborted) {
-        interrupted = signal.reason as InterruptedError;
-        break;
-      }
-      if (!(e instanceof VcError)) throw e;
+    bar?.tick();
+    if (r instanceof VcError) {
       // A forced delete of something already gone succeeds (cleanup scripts rely on it).
-      const absent = e instanceof NotFoundError;
-      outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : e.exitCode, error: ctx.errorText(e) });
+      const absent = r instanceof NotFoundError;
+      outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : r.exitCode, error: ctx.errorText(r) });
       if (!ctx.json) {
         if (absent && o.force) ctx.out(`${label(sid, o.container)}: already gone`);
-        else ctx.fail(e);
+        else ctx.fail(r);
       }
-      bar?.tick();
-      continue;
+      return;
     }
     for (const w of r.warnings) ctx.warn(w);
     outcomes.push({
@@ -81,8 +61,19 @@ export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
       if (r.unmounts.length) ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would unmount' : 'unmounted'} ${termSafe(r.unmounts.join(' '))}`);
       ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
     }
-    bar?.tick();
-  }
+  };
+  let interrupted: InterruptedError | undefined;
+  if (o.container !== undefined) {
+    const cid = o.container;
+    for (const sid of sids)
+      try {
+        done(sid, await removeContainer(ctx.roots, sid, cid, opts));
+      } catch (e) {
+        if (signal.aborted) interrupted = signal.reason as InterruptedError;
+        else if (e instanceof VcError) done(sid, e);
+        else throw e;
+      }
+  } else interrupted = await removeSandboxes(ctx.roots, sids, opts, done);
   ctx.quiet();
   if (interrupted) {
     const done = outcomes.filter((x) => x.status === 'removed').length;

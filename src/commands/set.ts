@@ -5,7 +5,6 @@ import { UsageError } from '../store/fs/errors.js';
 import { readInput } from '../store/fs/read.js';
 import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js';
 import { setItem } from '../store/ops/edit.js';
-import { ProcTable } from '../store/host/procs.js';
 
 type Opts = OptsOf<typeof set>;
 
@@ -45,7 +44,6 @@ export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promi
     dryRun: o.dryRun,
     state: o.state,
     input,
-    procs: new ProcTable(),
     wait: waitOf(o, DEFAULT_WAIT.change),
     signal: ctx.interruptible(),
   });

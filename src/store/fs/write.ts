@@ -12,7 +12,7 @@ export function cleanStaleTemps(dir: string): string[] {
   const removed: string[] = [];
   for (const d of listDir(dir)) {
     const m = TMP_RE.exec(d.name);
-    if (!m || !d.isFile() || writerAlive(Number(m[1]))) continue;
+    if (!m || !d.isFile() || writerAlive(Number(m[1]), m[2] === undefined ? undefined : Number(m[2]))) continue;
     try {
       rmSync(join(dir, d.name), { force: true });
       removed.push(join(dir, d.name));

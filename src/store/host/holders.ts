@@ -1,7 +1,8 @@
 // Who holds a lock, without taking it: one read of /proc/locks matched by
 // device and inode, then the real holders from /proc/<pid>/fdinfo. Never
 // takes a lock, never creates a file. See README "Locking".
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { inInitialPidNs } from '../fs/procstat.js';
 import type { Holder } from '../fs/errors.js';
 
 export function describeHolders(holders: Holder[], visible: boolean): string {
@@ -180,21 +181,4 @@ export function lockHolders(paths: string[], procLocks?: Map<string, ProcLock[]>
   return new Map(paths.map((p) => [p, index.report(p)]));
 }
 
-/** PROC_PID_INIT_INO: the initial pid namespace, the only one whose /proc/locks shows every lock. */
-const INIT_PID_NS = 'pid:[4026531836]';
-let initNs: boolean | undefined;
-
-/**
- * In a child pid namespace /proc/locks leaves out locks of processes outside
- * it, so "no entry" does not mean "free" there.
- */
-export function inInitialPidNs(): boolean {
-  if (initNs === undefined) {
-    try {
-      initNs = readlinkSync('/proc/self/ns/pid') === INIT_PID_NS;
-    } catch {
-      initNs = false;
-    }
-  }
-  return initNs;
-}
+export { inInitialPidNs };

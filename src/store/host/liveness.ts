@@ -3,6 +3,7 @@
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
 import { errnoPhrase, NotFoundError } from '../fs/errors.js';
+import { PF_KTHREAD, procStat } from '../fs/procstat.js';
 import { readRegular } from '../fs/read.js';
 import { addon, ERRNO } from '../fs/addon.js';
 import { blindness, namesId } from './procs.js';
@@ -58,8 +59,26 @@ export function probePid(pid: number, mark: string): Liveness {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pid, alive: false, verified: false, reused: false };
     return unknown(pid, `pid ${pid} exists but /proc/${pid}/cmdline cannot be read`);
   }
+  if (cmdline === '') return blankCmdline(pid);
   if (namesId(cmdline, mark)) return { pid, alive: true, verified: true, reused: false };
   return { pid, alive: false, verified: false, reused: true };
+}
+
+/**
+ * A pid whose arguments read empty: a kernel thread is another program, a
+ * zombie with no thread left has exited; anything else (threads still
+ * running after the main one exited, say) cannot be told apart from the
+ * hypervisor, so it is unknown.
+ */
+function blankCmdline(pid: number): Liveness {
+  const st = procStat(pid);
+  if (!st) return { pid, alive: false, verified: false, reused: false };
+  if (st.flags & PF_KTHREAD) return { pid, alive: false, verified: false, reused: true };
+  if (st.state === 'Z' && st.threads <= 1) return { pid, alive: false, verified: false, reused: false };
+  return unknown(
+    pid,
+    `pid ${pid} has no arguments to check (${st.threads} thread${st.threads === 1 ? '' : 's'} running, state ${st.state}): cannot tell whose it is`,
+  );
 }
 
 /** Dead for sure: a pid provably gone or reused, or no process to ask about (no pid, nothing unknown). */
@@ -95,13 +114,12 @@ export function containerLiveness(pid: number | null, cid: string, bad?: string)
 
 /** Seconds since a process started, from /proc; null when it is gone. */
 export function processAgeSecs(pid: number): number | null {
+  const st = procStat(pid);
+  if (!st) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTicks = Number(fields[19]);
     const uptime = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
     // USER_HZ is 100 on every Linux architecture Kata runs on.
-    return Math.max(0, uptime - startTicks / 100);
+    return Math.max(0, uptime - st.start / 100);
   } catch {
     return null;
   }

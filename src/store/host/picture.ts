@@ -6,6 +6,7 @@
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidId } from '../fs/ids.js';
+import { OLD_TRASH_RE, TRASH_DIR_RE } from '../fs/names.js';
 import { MountTable, type Mount } from './mounts.js';
 import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
 import type { Roots } from '../fs/roots.js';
@@ -20,6 +21,8 @@ export interface SharedDir {
 
 export interface HostPicture {
   shared: SharedDir | null;
+  /** The shared dir's path when it is a symbolic link (or not a directory): never followed, reported. */
+  sharedOdd: { path: string; kind: 'symlink' | 'other' } | null;
   mounts: Mount[];
   processes: Proc[];
   vm: string | null;
@@ -58,7 +61,9 @@ export class HostIndex {
     for (const m of this.mounts.mounts ?? [])
       for (const base of bases) {
         if (!m.mountPoint.startsWith(base)) continue;
-        const sid = m.mountPoint.slice(base.length).split('/', 1)[0] ?? '';
+        // A mount below an unfinished removal belongs to the sandbox whose tree is in the trash dir.
+        const [first = '', second = ''] = m.mountPoint.slice(base.length).split('/', 2);
+        const sid = TRASH_DIR_RE.test(first) ? second : (OLD_TRASH_RE.exec(first)?.[1] ?? first);
         if (!isValidId(sid)) continue;
         const list = this.bySid.get(sid);
         if (list) list.push(m);
@@ -89,8 +94,10 @@ export class HostIndex {
   /** One sandbox's picture; `deep` also sizes the shared dir (show). */
   of(sid: string, deep = false): HostPicture {
     const shared = this.shared.get(sid) === 'dir' ? { path: this.sharedPath(sid), ...(deep ? sizeOf(this.sharedPath(sid), this.mounts.points()) : {}) } : null;
+    const k = this.shared.get(sid);
     return {
       shared,
+      sharedOdd: k === 'symlink' || k === 'other' ? { path: this.sharedPath(sid), kind: k } : null,
       mounts: this.bySid.get(sid) ?? [],
       processes: this.procs.naming(sid),
       vm: this.vms.get(sid) === 'dir' ? join(this.roots.vm, sid) : null,
@@ -104,7 +111,7 @@ export class HostIndex {
    */
   strays(known: Set<string>): string[] {
     const ids = new Set<string>();
-    for (const [id, k] of this.shared) if (k === 'dir' && isValidId(id)) ids.add(id);
+    for (const [id, k] of this.shared) if (k !== undefined && isValidId(id)) ids.add(id);
     for (const id of this.bySid.keys()) ids.add(id);
     for (const id of this.procs.runtimeIds(this.roots, this.roots.prefix === '').keys()) if (isValidId(id)) ids.add(id);
     return [...ids].filter((id) => !known.has(id)).sort();

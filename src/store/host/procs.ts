@@ -1,7 +1,9 @@
-// The process witness: one read of /proc/*/cmdline per command, and which
-// runtime process (hypervisor, virtiofsd, proxy, shim) names which sandbox.
-// vcstore itself and its ancestors (sudo, the shell, xargs) never count.
+// The process witness: one read of /proc/*/cmdline, and which runtime process
+// (hypervisor, virtiofsd, proxy, shim) names which sandbox. A destructive
+// step reads it again after its lock is held. vcstore itself and its
+// ancestors (sudo, the shell, xargs) never count.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { PF_KTHREAD, procStat } from '../fs/procstat.js';
 import { inInitialPidNs } from './holders.js';
 
 let procOk: boolean | undefined;
@@ -27,7 +29,32 @@ export function blindness(readable = procReadable()): string | null {
   return null;
 }
 
-export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'containerd-shim-kata-v2' | 'other';
+export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'kata-netmon' | 'containerd-shim-kata-v2' | 'other';
+
+/**
+ * The runtime's processes, by the basename of argv[0] (what ps shows) or of
+ * /proc/<pid>/exe: one table, documented in the README ("Runtime processes").
+ * Kata 3.x's runtime-rs shim runs the dragonball VMM inside itself, so a shim
+ * makes a sandbox as live as a hypervisor does.
+ */
+export const RUNTIME_PROCESSES: readonly { role: Exclude<Role, 'other'>; pattern: RegExp; names: string }[] = [
+  {
+    role: 'hypervisor',
+    pattern: /^(qemu-system-.+|qemu-kvm|qemu-virtiofs-system-.+|nemu-system-.+|firecracker|jailer|cloud-hypervisor|acrn-dm|stratovirt|dragonball|openvmm)$/,
+    names:
+      'qemu-system-*, qemu-kvm, qemu-virtiofs-system-*, nemu-system-* (1.x), firecracker, jailer, cloud-hypervisor, acrn-dm, stratovirt, dragonball, openvmm',
+  },
+  { role: 'virtiofsd', pattern: /^(virtiofsd.*|nydusd)$/, names: 'virtiofsd (and virtiofsd-*), nydusd' },
+  {
+    role: 'containerd-shim-kata-v2',
+    pattern: /^containerd-shim-kata(-[A-Za-z0-9]+)*-v2$/,
+    names:
+      "containerd-shim-kata-v2 and kata-deploy's per-class containerd-shim-kata-<class>-v2 (qemu, clh, fc, dragonball, qemu-tdx, qemu-snp, qemu-nvidia-gpu, *-runtime-rs, …)",
+  },
+  { role: 'kata-proxy', pattern: /^kata-proxy$/, names: 'kata-proxy (1.x)' },
+  { role: 'kata-shim', pattern: /^kata-shim$/, names: 'kata-shim (1.x)' },
+  { role: 'kata-netmon', pattern: /^kata-netmon$/, names: 'kata-netmon (1.x)' },
+];
 
 export interface Proc {
   pid: number;
@@ -36,41 +63,28 @@ export interface Proc {
   role: Role;
 }
 
-const ALNUM = /[A-Za-z0-9]/;
+/** What an ID may hold besides letters and digits: a match must not run on into one of these. */
+const ID_CHAR = /[A-Za-z0-9_.-]/;
 
 /**
- * Does `text` name `id` as a whole word: not inside a longer run of letters
- * and digits (`rd` is not in `containerd`, but is in `sandbox-rd` and
- * `/run/vc/vm/rd/`)?
+ * Does `text` name `id` as a whole ID: not inside a longer run of ID
+ * characters, so `rd` is not in `containerd` and `ab` is not in `ab.2` or
+ * `x-ab`; qemu's `sandbox-<id>` is the one prefix allowed to touch it.
  */
 export function namesId(text: string, id: string): boolean {
   for (let i = text.indexOf(id); i >= 0; i = text.indexOf(id, i + 1)) {
+    if (ID_CHAR.test(text[i + id.length] ?? '')) continue;
     const before = text[i - 1] ?? '';
-    const after = text[i + id.length] ?? '';
-    if (!ALNUM.test(before) && !ALNUM.test(after)) return true;
+    if (!ID_CHAR.test(before)) return true;
+    if (text.startsWith('sandbox-', i - 8) && !ID_CHAR.test(text[i - 9] ?? '')) return true;
   }
   return false;
 }
 
-/** Role from the basename of argv[0] (what ps shows), or of /proc/<pid>/exe. */
+/** Role from the basename of argv[0], /proc/<pid>/exe or /proc/<pid>/comm. */
 export function roleOf(name: string): Role {
   const b = name.slice(name.lastIndexOf('/') + 1);
-  if (/^qemu-system-|^qemu-kvm$|^firecracker$|^jailer$|^cloud-hypervisor$|^acrn-dm$/.test(b)) return 'hypervisor';
-  if (/^virtiofsd/.test(b)) return 'virtiofsd';
-  if (b === 'kata-proxy') return 'kata-proxy';
-  if (b === 'kata-shim') return 'kata-shim';
-  if (b === 'containerd-shim-kata-v2') return 'containerd-shim-kata-v2';
-  return 'other';
-}
-
-function parentOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
-  } catch {
-    return null;
-  }
+  return RUNTIME_PROCESSES.find((r) => r.pattern.test(b))?.role ?? 'other';
 }
 
 /** This process and its ancestors up to init. */
@@ -79,7 +93,8 @@ function selfAndAncestors(): Set<number> {
   let p: number | null = process.ppid;
   while (p !== null && p > 1 && !out.has(p)) {
     out.add(p);
-    p = parentOf(p);
+    const ppid: number | undefined = procStat(p)?.ppid;
+    p = ppid !== undefined && Number.isInteger(ppid) && ppid > 0 ? ppid : null;
   }
   return out;
 }
@@ -95,16 +110,23 @@ const RUNS = /[A-Za-z0-9]+/g;
 export interface ProcSnapshot {
   readable: boolean;
   entries: Entry[];
+  blank: Proc[];
 }
 
 export class ProcTable {
   /** False when /proc could not be listed: nothing can be told then. */
   readonly readable: boolean;
   private readonly entries: Entry[] = [];
+  /**
+   * Runtime processes (by exe or comm) whose arguments cannot be read while
+   * their threads run (the main thread has exited): which sandbox they serve
+   * cannot be told.
+   */
+  readonly blank: Proc[] = [];
 
   /** What this table read, for a worker thread to use instead of reading /proc again. */
   snapshot(): ProcSnapshot {
-    return { readable: this.readable, entries: this.entries };
+    return { readable: this.readable, entries: this.entries, blank: this.blank };
   }
   /** Every run of letters and digits in any cmdline, to the processes that hold it: one lookup per ID. */
   private index?: Map<string, Entry[]>;
@@ -113,6 +135,7 @@ export class ProcTable {
     if (from) {
       this.readable = from.readable;
       this.entries = from.entries;
+      this.blank = from.blank;
       return;
     }
     let names: string[];
@@ -134,7 +157,17 @@ export class ProcTable {
         continue; // gone meanwhile
       }
       if (cmdline) this.entries.push({ pid, cmdline });
+      else this.noteBlank(pid);
     }
+  }
+
+  /** An empty cmdline: a kernel thread or an exited zombie is nothing; a runtime process still running is "cannot tell". */
+  private noteBlank(pid: number): void {
+    const st = procStat(pid);
+    if (!st || st.flags & PF_KTHREAD) return;
+    if (st.state === 'Z' && st.threads <= 1) return;
+    const role = blankRole(pid);
+    if (role !== 'other') this.blank.push({ pid, command: `(arguments gone; ${st.threads} threads running)`, role });
   }
 
   /** Why nothing about processes can be told, or null when it can. */
@@ -156,7 +189,7 @@ export class ProcTable {
   }
 
   /**
-   * Every process whose arguments name `id` as a whole word, with its role.
+   * Every process whose arguments name `id` as a whole ID, with its role.
    * An ID named as a whole word starts a run of letters and digits, so only
    * the processes holding that run are looked at: a listing of 10,000
    * sandboxes costs one index, not 10,000 scans.
@@ -167,15 +200,24 @@ export class ProcTable {
     return candidates.filter((e) => namesId(e.cmdline, id)).map((e) => procOf(e));
   }
 
+  /** Every process whose arguments hold `text` anywhere (an ACRN UUID, say). */
+  holding(text: string): Proc[] {
+    return this.entries.filter((e) => e.cmdline.includes(text)).map((e) => procOf(e));
+  }
+
   /**
    * Sandbox IDs the runtime's own processes carry in their arguments: how a
    * process is found whose sandbox has no store left. Paths count only under
-   * these roots (a socket in <vm>/<sid>/, <run>/<sid>/, <shared>/<sid>/); a
-   * bare ID (qemu's -name sandbox-<sid>, a shim's -id <sid>) only when
-   * `bareIds`, that is for the host's own store, not one under --prefix.
+   * these roots (a socket in <vm>/<sid>/, <run>/<sid>/, <shared>/<sid>/,
+   * <kata>/<sid>/, the jailer's <run/vc>/<name>/<sid>/root/); a bare ID
+   * (qemu's -name sandbox-<sid>, a shim's -id <sid>, acrn-dm's positional
+   * sandbox-<sid>) only when `bareIds`, that is for the host's own store,
+   * not one under --prefix.
    */
-  runtimeIds(roots: { vm: string; run: string; shared: string }, bareIds: boolean): Map<string, Proc[]> {
-    const patterns = [roots.vm, roots.run, roots.shared].map((r) => new RegExp(`${escapeRe(r)}/${ID}(?:/|\\0|$)`, 'g'));
+  runtimeIds(roots: { vm: string; run: string; shared: string; kata: string }, bareIds: boolean): Map<string, Proc[]> {
+    const jail = roots.vm.slice(0, roots.vm.lastIndexOf('/'));
+    const patterns = [roots.vm, roots.run, roots.shared, roots.kata].map((r) => new RegExp(`${escapeRe(r)}/${ID}(?:/|\\0|$)`, 'g'));
+    patterns.push(new RegExp(`${escapeRe(jail)}/[A-Za-z0-9_.-]+/${ID}/root(?:/|\\0|$)`, 'g'));
     if (bareIds) patterns.push(...BARE_ID_PATTERNS);
     const out = new Map<string, Proc[]>();
     for (const e of this.entries) {
@@ -199,8 +241,29 @@ export function procText(p: Proc): string {
 }
 
 const ID = '([A-Za-z0-9][A-Za-z0-9_.-]*)';
-const BARE_ID_PATTERNS = [new RegExp(`sandbox-${ID}`, 'g'), new RegExp(`(?:^|\\0)--?id\\0${ID}`, 'g')];
+const BARE_ID_PATTERNS = [new RegExp(`(?:^|\\0|[^A-Za-z0-9_.-])sandbox-${ID}`, 'g'), new RegExp(`(?:^|\\0)--?id\\0${ID}`, 'g')];
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Role of a process whose arguments are gone: from its executable, else its comm. */
+function blankRole(pid: number): Role {
+  try {
+    const role = roleOf(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''));
+    if (role !== 'other') return role;
+  } catch {
+    /* not ours to read */
+  }
+  try {
+    // comm is cut at 15 characters: the families by their start, and a cut
+    // containerd-shim-… counts as a Kata shim (it cannot be told apart).
+    const comm = readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+    if (roleOf(comm) !== 'other') return roleOf(comm);
+    if (/^(qemu-system|qemu-virtiofs|nemu-system|cloud-hypervis)/.test(comm)) return 'hypervisor';
+    if (/^containerd-shim/.test(comm)) return 'containerd-shim-kata-v2';
+    return 'other';
+  } catch {
+    return 'other';
+  }
+}
 
 function procOf(e: Entry): Proc {
   const argv = e.cmdline.split('\0').filter((x, i, a) => x !== '' || i < a.length - 1);
@@ -208,7 +271,7 @@ function procOf(e: Entry): Proc {
     e.role = roleOf(argv[0] ?? '');
     if (e.role === 'other') {
       try {
-        e.role = roleOf(readlinkSync(`/proc/${e.pid}/exe`));
+        e.role = roleOf(readlinkSync(`/proc/${e.pid}/exe`).replace(/ \(deleted\)$/, ''));
       } catch {
         /* kernel thread or not ours to read */
       }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { NotFoundError } from '../fs/errors.js';
 import type { Roots } from '../fs/roots.js';
-import { cmdlineMark, probePid, processAgeSecs, readPidFile } from '../host/liveness.js';
+import { cmdlineMark, probePid, processAgeSecs, provablyDead, readPidFile } from '../host/liveness.js';
 import { HostIndex } from '../host/picture.js';
 import { STATES } from '../layouts/items.js';
 import { problem, type Problem } from '../read/problems.js';
@@ -82,11 +82,20 @@ export function checked(s: SandboxInfo): Checked {
   };
 }
 
+export interface CheckOptions extends AsyncListing {
+  stuckAfter: number;
+  settings: ListingSettings;
+  host?: HostIndex;
+  onWorkerFailure?: (e: Error) => void;
+  /**
+   * Look again at these sandboxes only (after --fix), the store-wide checks
+   * as a whole; `acrnUsers` holds what the first look saw of the others.
+   */
+  only?: { ids: Set<string>; acrnUsers: AcrnUser[] };
+}
+
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
-export async function check(
-  roots: Roots,
-  o: { stuckAfter: number; settings: ListingSettings; host?: HostIndex; onWorkerFailure?: (e: Error) => void } & AsyncListing,
-): Promise<CheckReport> {
+export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport> {
   const findings: Finding[] = [];
   const host = o.host ?? new HostIndex(roots);
   const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
@@ -111,7 +120,13 @@ export async function check(
   // a small young generation, and this thread only merges, in the listing's
   // order: measured faster than one thread and smaller than this thread
   // taking a half itself (its own young generation is Node's default).
-  const entries = rootListing(roots);
+  const listed = rootListing(roots);
+  const only = o.only;
+  const entries = only ? listed.filter((e) => only.ids.has(e.id)) : listed;
+  if (only) {
+    for (const e of listed) known.add(e.id);
+    users.push(...only.acrnUsers.filter((u) => !only.ids.has(u.id) && known.has(u.id)));
+  }
   if (parallelListing(entries.length, o.settings)) {
     const half = Math.ceil(entries.length / 2);
     const job = (slice: typeof entries): ListJob => ({
@@ -160,6 +175,8 @@ export async function check(
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);
+    if (pic.sharedOdd)
+      findings.push(finding(sid, problem(pic.sharedOdd.kind === 'symlink' ? 'symlink' : 'not-a-store-dir', { path: pic.sharedOdd.path, what: 'shared dir' })));
     const runtime = pic.processes.filter((p) => p.role !== 'other');
     if (runtime.length)
       findings.push(finding(sid, problem('processes-orphaned', { processes: runtime.map((p) => ({ pid: p.pid, role: p.role, command: p.command })) })));
@@ -181,8 +198,9 @@ export async function check(
     if (known.has(sid)) continue;
     const dir = join(roots.vm, sid);
     const src = readPidFile(join(dir, 'pid'));
-    const live = src?.pid ? probePid(src.pid, cmdlineMark('qemu', sid)) : undefined;
-    if (live?.alive !== false && live !== undefined)
+    // A pid file of garbage, or a directory, proves nothing: not provably dead.
+    const live = src?.bad ? { pid: null, alive: null, unknown: src.bad } : src?.pid ? probePid(src.pid, cmdlineMark('qemu', sid)) : undefined;
+    if (live && !provablyDead(live))
       findings.push(finding(sid, problem('orphan-vm-live', { path: dir, pid: live.pid, ...(live.unknown ? { why: live.unknown } : {}) })));
     else findings.push(finding(sid, problem('orphan-vm-dir', { path: dir })));
   }

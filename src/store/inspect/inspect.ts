@@ -2,6 +2,7 @@
 // lock state, unfinished removals and every problem as a typed record. A
 // listing inspects one sandbox at a time and holds none of them.
 import { NotFoundError } from '../fs/errors.js';
+import { dirProblems } from '../layouts/common.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
 import { processAgeSecs, provablyDead } from '../host/liveness.js';
@@ -26,6 +27,8 @@ export interface SandboxInfo {
   problems: Problem[];
   /** ACRN: the VM UUID slot this sandbox holds (not in the JSON output). */
   acrnUuid?: string;
+  /** Possibly ACRN with its UUID unreadable: a possible holder of any slot. */
+  acrnUnknown?: boolean;
   /** What the sandbox has on the host beside its store, when asked for. */
   host?: HostPicture;
 }
@@ -77,12 +80,14 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   if (o.host) {
     const host = o.host.of(sc.sid, o.deep === true);
     info.host = host;
+    if (host.sharedOdd) dirProblems(problems, host.sharedOdd.kind, host.sharedOdd.path, 'shared dir');
     // Leaked: mounts left while the hypervisor, shim and virtiofsd are all gone.
     const gone = provablyDead(live) && !host.processes.some((p) => p.role !== 'other');
     if (host.mounts.length && gone)
       problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
   }
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
+  if (r.acrnUnknown) info.acrnUnknown = true;
   return info;
 }
 

@@ -32,6 +32,8 @@ export interface UuidSlot {
 export interface UuidStore {
   path: string;
   slots: UuidSlot[];
+  /** Sandboxes that may be ACRN but whose UUID cannot be read: each may hold any busy slot. */
+  unknown: { id: string; alive: boolean | null }[];
 }
 
 /** The 1.x store (/var/lib/vc/uuid) if present, else the persist one (/run/vc/uuid). */
@@ -50,15 +52,16 @@ export function availability(doc: unknown, path: string): number[] {
   return a as number[];
 }
 
-/** A sandbox holding an ACRN UUID, as a listing saw it. */
+/** A sandbox holding an ACRN UUID, as a listing saw it; `uuid` null: it may be ACRN, but its UUID cannot be read. */
 export interface AcrnUser {
   id: string;
-  uuid: string;
+  uuid: string | null;
   alive: boolean | null;
 }
 
 export function acrnUserOf(s: SandboxInfo): AcrnUser | null {
-  return s.acrnUuid ? { id: s.id, uuid: s.acrnUuid, alive: s.hypervisor.alive } : null;
+  if (s.acrnUuid) return { id: s.id, uuid: s.acrnUuid, alive: s.hypervisor.alive };
+  return s.acrnUnknown ? { id: s.id, uuid: null, alive: s.hypervisor.alive } : null;
 }
 
 export function acrnUsers(roots: Roots): AcrnUser[] {
@@ -81,17 +84,24 @@ export function readUuidStore(roots: Roots, users: AcrnUser[] = acrnUsers(roots)
   }
   const avail = availability(doc, path);
   const byUuid = new Map<string, { id: string; alive: boolean | null }[]>();
+  const unknown: UuidStore['unknown'] = [];
   for (const u of users) {
+    if (u.uuid === null) {
+      unknown.push({ id: u.id, alive: u.alive });
+      continue;
+    }
     const list = byUuid.get(u.uuid) ?? [];
     list.push({ id: u.id, alive: u.alive });
     byUuid.set(u.uuid, list);
   }
   return {
     path,
+    unknown,
     slots: ACRN_UUIDS.map((uuid, slot) => {
       const sbs = byUuid.get(uuid) ?? [];
       const busy = avail[slot] === 1;
-      return { slot, uuid, busy, sandboxes: sbs, leaked: busy && sbs.length === 0 };
+      // Leaked only when no sandbox can hold it: one whose UUID cannot be read might.
+      return { slot, uuid, busy, sandboxes: sbs, leaked: busy && sbs.length === 0 && unknown.length === 0 };
     }),
   };
 }

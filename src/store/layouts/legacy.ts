@@ -52,7 +52,11 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
   const cfgList = hasConfig && (i.deep || !hasRuntime) ? sc.cfg : null;
   const { dirs, links } = containerCandidates(cfgList, hasRuntime ? sc.run : null);
   for (const cid of links)
-    dirProblems(i.problems, 'symlink', join(sc.run?.get(cid) === 'symlink' ? roots.run : roots.config, sc.sid, cid), 'container dir', cid);
+    for (const [m, root] of [
+      [hasRuntime ? sc.run : null, roots.run],
+      [cfgList, roots.config],
+    ] as const)
+      if (m?.get(cid) === 'symlink') dirProblems(i.problems, 'symlink', join(root, sc.sid, cid), 'container dir', cid);
   const out: ContainerInfo[] = [];
   for (const cid of dirs) {
     const cp = containerPaths(roots, sc.sid, cid);
@@ -86,6 +90,13 @@ function deepItem(reads: Reader, path: string, def: ItemDef, container: boolean,
   if (def.name === 'Configuration')
     reads.check(path, 'object', 'invalid Configuration item: must be a JSON object', cid === undefined ? {} : { container: cid });
   else reads.json(path, { ...(cid === undefined ? {} : { container: cid }), validate: check(def, container), probe: true });
+}
+
+/** What the sandbox's config.json says of ACRN: `not-acrn` only when it names another hypervisor. */
+function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' | 'not-acrn' | 'unknown' {
+  if (!hasConfig) return 'unknown';
+  const t = field(reads.json(`${config}/config.json`, { probe: true }), 'HypervisorType');
+  return typeof t !== 'string' ? 'unknown' : t === 'acrn' ? 'acrn' : 'not-acrn';
 }
 
 /** A container directory holds at least one container item. */
@@ -140,9 +151,20 @@ function inspect(i: InspectInput): Inspected {
   };
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
+  // An ACRN UUID slot's holder must be known: a hypervisor.json that cannot be
+  // read (or an ACRN one without a UUID) may hold any slot, unless the
+  // sandbox's config says it is no ACRN sandbox.
+  else if (
+    (type === 'acrn' || (hasRuntime && hv === undefined && reads.present(`${p.runtime}/hypervisor.json`))) &&
+    configType(reads, p.config, hasConfig) !== 'not-acrn'
+  )
+    out.acrnUnknown = true;
   if ((hasConfig || hasRuntime) && containers.length === 0 && isShell(hasConfig ? p.config : null) && isShell(hasRuntime ? p.runtime : null)) {
-    // Debris says it all: a shell's missing other root is not a second problem.
+    // Debris says it all: a shell's missing other root is not a second problem,
+    // and a store that holds only what opening it creates (lock, raw/) never
+    // recorded a hypervisor: there is none to ask about.
     out.shell = 'empty-shell';
+    out.live = { pid: null, alive: false, verified: false, reused: false };
     const rest = problems.filter((x) => x.code !== 'runtime-missing' && x.code !== 'config-missing');
     problems.splice(0, problems.length, ...rest);
   }

@@ -33,6 +33,8 @@ export interface Inspected {
   paths: { config: string | null; runtime: string | null; vm: string | null };
   /** ACRN: the VM UUID slot this sandbox holds. */
   acrnUuid?: string;
+  /** Possibly ACRN, with its UUID unreadable: it may hold any slot. */
+  acrnUnknown?: boolean;
   /** Store directories whose contents are only `lock` and an empty raw/ (debris). */
   shell?: 'empty-shell' | 'config-shell';
 }

@@ -8,13 +8,13 @@ import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
 import { lstatOrUndef, parseJson, storeDir } from '../fs/read.js';
 import { atomicWrite } from '../fs/write.js';
 import { withLock } from '../host/guard.js';
-import { requireContainer, type SandboxHandle } from '../inspect/handle.js';
+import { openSandbox, requireContainer, type SandboxHandle } from '../inspect/handle.js';
 import { validateId } from '../fs/ids.js';
 import { inspectScanned } from '../inspect/inspect.js';
 import { STATES } from '../layouts/items.js';
 import type { ItemRef } from '../layouts/index.js';
-import type { ProcTable } from '../host/procs.js';
-import { refuseIfLive, refuseIfNamed } from './witness.js';
+import { ProcTable } from '../host/procs.js';
+import { changeLock, refuseIfLive, refuseIfNamed } from './witness.js';
 
 export interface EditOptions {
   force?: boolean;
@@ -77,7 +77,7 @@ function listNames(dir: string): string[] {
 export async function createRaw(h: SandboxHandle, name: string | undefined, cid: string | undefined, o: EditOptions): Promise<RawResult> {
   if (name !== undefined) validateId(name, 'raw item name');
   const dir = rawDir(h, cid);
-  return withLock(requiredLock(h), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+  return withLock(changeLock(h, 'change'), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
     if (!storeDir(dir)) {
       try {
         mkdirSync(dir, { mode: 0o750 });
@@ -107,13 +107,6 @@ export async function createRaw(h: SandboxHandle, name: string | undefined, cid:
   });
 }
 
-/** A change needs the runtime's lock whenever the sandbox has a run-time root. */
-function requiredLock(h: SandboxHandle): string | null {
-  if (h.scan.hint.runtime === 'dir' && h.lock === null)
-    throw new StoreError(`refusing to change sandbox ${h.id}: its run-time root ${h.paths.runtime} has no lock file, so the runtime could not be kept out`);
-  return h.lock;
-}
-
 export interface SetResult {
   path: string;
   item: string;
@@ -126,7 +119,6 @@ export interface SetOptions extends EditOptions {
   input?: Buffer;
   /** Rewrite only the state. */
   state?: string;
-  procs: ProcTable;
 }
 
 const withState = (cur: unknown, state: string): unknown => {
@@ -152,11 +144,12 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
   }
   if (cid !== undefined) requireContainer(h, cid);
   const target = ref;
-  return withLock(requiredLock(h), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+  return withLock(changeLock(h, 'change', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
     let warnings: string[] = [];
     if (!o.force) {
-      refuseIfLive(inspectScanned(h.roots, h.scan), 'change');
-      warnings = refuseIfNamed(o.procs, h.id, `sandbox ${h.id}`, 'change', 'warn');
+      // Decided on what is true now that the lock is held.
+      refuseIfLive(inspectScanned(h.roots, openSandbox(h.roots, h.id).scan, { lockless: true }), 'change');
+      warnings = refuseIfNamed(new ProcTable(), h.id, `sandbox ${h.id}`, 'change', 'warn');
     }
     const state = o.state;
     const rw = h.layout.rewrite(target, state !== undefined ? (cur) => withState(cur, state) : () => value, cid !== undefined);

@@ -1,27 +1,27 @@
 // check --fix: remove what a check found and what is provably safe to
 // remove. The check's picture only chooses what to try: each action takes
-// its sandbox's lock without waiting and decides again under it, and never
-// touches what is live, held, mounted or cannot be told.
+// its sandbox's lock without waiting, reads liveness, processes and mounts
+// again after the lock is held (per batch of locks, for bulk removals), and
+// never touches what is live, held, mounted or cannot be told. What remains
+// is what a fresh check finds afterwards.
 import { join } from 'node:path';
 import { type InterruptedError, NotFoundError, RefusedError, StoreError, VcError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
 import { withLock } from '../host/guard.js';
-import { provablyDead } from '../host/liveness.js';
-import type { MountTable } from '../host/mounts.js';
-import type { HostIndex } from '../host/picture.js';
-import type { ProcTable } from '../host/procs.js';
+import { cmdlineMark, probePid, provablyDead, readPidFile } from '../host/liveness.js';
+import { HostIndex } from '../host/picture.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
 import { finding, type CheckReport, type Finding } from '../inspect/check.js';
 import { openSandbox } from '../inspect/handle.js';
 import { inspectScanned } from '../inspect/inspect.js';
-import { readUuidStore } from '../inspect/uuid.js';
 import { yieldToSignals } from '../inspect/listing.js';
+import { readUuidStore } from '../inspect/uuid.js';
 import { problem } from '../read/problems.js';
-import { removeContainer, removeSandbox } from './remove.js';
+import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
-import { refuseIfMounted, refuseIfNamed } from './witness.js';
+import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
 const REMOVAL = new Set(['hypervisor-dead', 'empty-shell', 'removal-unfinished']);
@@ -38,47 +38,81 @@ export interface FixAction {
 }
 
 export interface FixOptions {
-  /** After each fixable finding: done of total. */
+  /** After each action: done of total. */
   onProgress?: (done: number, total: number) => void;
   dryRun: boolean;
   signal?: AbortSignal;
-  procs: ProcTable;
-  mounts: MountTable;
 }
 
+const REASON: Record<string, string> = {
+  'removal-unfinished': 'finished an unfinished removal',
+  'empty-shell': 'empty shell',
+  'hypervisor-dead': 'hypervisor dead',
+};
+
 /**
- * Remove what is provably safe: dead sandboxes, empty shells, orphan VM
- * dirs, unfinished removals, then leaked UUID slots. Stops between two
- * sandboxes on SIGINT/SIGTERM and says so (`interrupted`).
+ * Remove what is provably safe: dead sandboxes, empty shells and unfinished
+ * removals (in batches of locks), dead containers, orphan VM dirs, config
+ * shells, leaked mounts and shared dirs, then leaked UUID slots. Stops
+ * between two actions on SIGINT/SIGTERM and says so (`interrupted`).
  */
 export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Promise<{ actions: FixAction[]; interrupted?: InterruptedError }> {
   const actions: FixAction[] = [];
-  const done = new Set<string>();
   const act = (f: Finding, action: FixAction['action'], paths: string[], reason: string, unmounts: string[] = []) => {
     const a: FixAction = { code: f.code, id: f.id, action, paths, reason };
     if (f.container) a.container = f.container;
     if (unmounts.length) a.unmounts = unmounts;
     actions.push(a);
   };
+  const left = (f: Finding, e: unknown) => {
+    if (!(e instanceof VcError)) throw e;
+    act(f, 'left', [], e instanceof NotFoundError ? 'already gone' : e.message);
+  };
   const would = (real: 'removed' | 'freed' | 'unmounted'): FixAction['action'] =>
     o.dryRun ? (`would-${real === 'removed' ? 'remove' : real === 'freed' ? 'free' : 'unmount'}` as FixAction['action']) : real;
-  // A sandbox that is removed has its mounts detached by the removal itself.
-  const removing = new Set(report.findings.filter((f) => REMOVAL.has(f.code) && !f.container).map((f) => f.id));
-  const todo = report.findings.filter((f) => f.fixable && f.code !== 'uuid-leaked');
+  const aborted = () => (o.signal?.aborted ? (o.signal.reason as InterruptedError) : undefined);
+
+  // What to try, once each: a sandbox removal settles its mounts and shared dir too.
+  const whole = new Map<string, Finding>();
+  const rest: Finding[] = [];
+  const seen = new Set<string>();
+  for (const f of report.findings) if (f.fixable && f.code !== 'uuid-leaked' && REMOVAL.has(f.code) && !f.container && !whole.has(f.id)) whole.set(f.id, f);
+  for (const f of report.findings) {
+    if (!f.fixable || f.code === 'uuid-leaked' || (!f.container && whole.has(f.id))) continue;
+    const key = `${f.code === 'shared-dir-leaked' ? 'mounts-leaked' : f.code}:${f.id}/${f.container ?? ''}`;
+    if (!seen.has(key)) rest.push(f);
+    seen.add(key);
+  }
+  const total = whole.size + rest.length;
   let handled = 0;
-  for (const f of todo) {
-    o.onProgress?.(handled++, todo.length);
-    const group = REMOVAL.has(f.code) || ((f.code === 'mounts-leaked' || f.code === 'shared-dir-leaked') && removing.has(f.id)) ? 'remove' : f.code;
-    const key = `${group}:${f.id}/${f.container ?? ''}`;
-    if (done.has(key)) continue;
+  const tick = () => o.onProgress?.(++handled, total);
+
+  // Whole sandboxes, in batches: each lock taken without waiting, the witnesses read once per batch after it.
+  const interrupted = await removeSandboxes(
+    roots,
+    [...whole.keys()],
+    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true },
+    (sid, r: RemoveResult | VcError) => {
+      const f = whole.get(sid);
+      tick();
+      if (!f) return;
+      if (r instanceof VcError) left(f, r);
+      else act(f, would('removed'), r.paths, REASON[f.code] ?? 'provably dead', r.unmounts);
+    },
+  );
+  if (interrupted) return { actions, interrupted };
+
+  for (const f of rest) {
     await yieldToSignals();
-    if (o.signal?.aborted) return { actions, interrupted: o.signal.reason as InterruptedError };
-    done.add(key);
+    if (aborted()) return { actions, interrupted: aborted() };
     try {
       if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o), 'no sandbox store, hypervisor not running');
       else if (f.code === 'config-shell') act(f, would('removed'), await fixConfigShell(roots, f.id, o), 'empty config shell next to a persist sandbox');
-      else if (group !== 'remove') {
-        const r = await fixHostLeak(roots, f.id, report.host, o);
+      else if (f.container) {
+        const r = await removeContainer(roots, f.id, f.container, { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse' });
+        act(f, would('removed'), r.paths, REASON[f.code] ?? 'provably dead');
+      } else {
+        const r = await fixHostLeak(roots, f.id, o);
         act(
           f,
           r.paths.length ? would('removed') : would('unmounted'),
@@ -86,29 +120,15 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
           r.store ? 'hypervisor, shim and virtiofsd are gone' : 'no sandbox store and no process names it',
           r.unmounts,
         );
-      } else {
-        const opts = { wait: 0, dryRun: o.dryRun, signal: o.signal, procs: o.procs, mounts: o.mounts, others: 'refuse' as const, unmount: true };
-        const r = f.container ? await removeContainer(roots, f.id, f.container, opts) : await removeSandbox(roots, f.id, opts);
-        act(
-          f,
-          would('removed'),
-          r.paths,
-          f.code === 'removal-unfinished'
-            ? 'finished an unfinished removal'
-            : f.code === 'empty-shell'
-              ? 'empty shell'
-              : f.code === 'hypervisor-dead'
-                ? 'hypervisor dead'
-                : 'provably dead',
-          r.unmounts,
-        );
       }
     } catch (e) {
-      if (o.signal?.aborted) return { actions, interrupted: o.signal.reason as InterruptedError };
-      if (!(e instanceof VcError)) throw e;
-      act(f, 'left', [], e instanceof NotFoundError ? 'already gone' : e.message);
+      if (aborted()) return { actions, interrupted: aborted() };
+      left(f, e);
     }
+    tick();
   }
+
+  // UUID slots last: freed under the UUID store's lock, which reads every sandbox again.
   const removed = new Set(
     actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id),
   );
@@ -130,13 +150,10 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   } catch (e) {
     if (!(e instanceof VcError)) throw e;
   }
-  for (const f of report.findings) {
-    if (f.fixable || f.severity === 'info' || removed.has(f.id)) continue;
-    act(f, 'left', [], 'needs a person: not safe to fix automatically');
-  }
   return { actions };
 }
 
+/** A VM dir with no store: its pid file read again and every witness, right before it goes. */
 function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
   const h = openSandbox(roots, sid);
   const dir = h.paths.vm;
@@ -144,18 +161,27 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
   const st = lstatOrUndef(dir);
   if (!st) throw new NotFoundError(`${dir} is gone`);
   if (!st.isDirectory()) throw new StoreError(`${dir} is not a directory (a symbolic link?)`, { path: dir });
-  refuseIfNamed(o.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
-  refuseIfMounted(o.mounts, [dir], `VM dir ${dir}`);
-  if (!o.dryRun) removeTree(dir);
+  const src = readPidFile(join(dir, 'pid'));
+  if (src?.bad) throw new RefusedError(`cannot tell whether its hypervisor is alive (${src.bad})`);
+  if (src?.pid) {
+    const live = probePid(src.pid, cmdlineMark('qemu', sid));
+    if (!provablyDead(live))
+      throw new RefusedError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`);
+  }
+  const w = readWitnesses();
+  refuseIfNamed(w.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
+  refuseIfMounted(w.mounts, [dir], `VM dir ${dir}`);
+  if (!o.dryRun) removeTree(dir, w.mounts);
   return [dir];
 }
 
 async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise<string[]> {
   const h = openSandbox(roots, sid);
-  return withLock(h.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(changeLock(h, 'remove'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
     if (!lstatOrUndef(h.paths.config)?.isDirectory()) throw new NotFoundError('gone');
-    refuseIfMounted(o.mounts, [h.paths.config], `config shell ${h.paths.config}`);
-    if (!o.dryRun) removeTree(h.paths.config);
+    const w = readWitnesses();
+    refuseIfMounted(w.mounts, [h.paths.config], `config shell ${h.paths.config}`);
+    if (!o.dryRun) removeTree(h.paths.config, w.mounts);
     return [h.paths.config];
   });
 }
@@ -163,16 +189,17 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise
 /**
  * Leaked mounts and shared dirs, when provably dead: no process at all names
  * the sandbox, and either it has no store, or its liveness is known dead
- * under its lock (taken without waiting). Mounts go deepest first; then the
+ * under its lock (taken without waiting). Processes and mounts are read
+ * again right before the first change; mounts go deepest first; then the
  * shared dir of a sandbox without a store, never entering a mount left.
  */
-async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOptions): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
+async function fixHostLeak(roots: Roots, sid: string, o: FixOptions): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
   const h = openSandbox(roots, sid);
-  const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
-  refuseIfNamed(o.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
-  // Without mountinfo, which mounts there are cannot be told: nothing is touched.
-  if (o.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
-  const leak = async () => {
+  const leak = async (store: boolean) => {
+    const host = new HostIndex(roots);
+    refuseIfNamed(host.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
+    // Without mountinfo, which mounts there are cannot be told: nothing is touched.
+    if (host.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
     const pic = host.of(sid);
     const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
     const shared = !store && pic.shared ? [pic.shared.path] : [];
@@ -182,11 +209,13 @@ async function fixHostLeak(roots: Roots, sid: string, host: HostIndex, o: FixOpt
     }
     return { store, unmounts, paths: shared };
   };
-  if (!store) return leak();
-  return withLock(h.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
-    const live = inspectScanned(roots, openSandbox(roots, sid).scan, { lockless: true }).hypervisor;
+  const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
+  if (!store) return leak(false);
+  return withLock(changeLock(h, 'clean up'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, async () => {
+    const now = openSandbox(roots, sid);
+    const live = inspectScanned(roots, now.scan, { lockless: true }).hypervisor;
     if (!provablyDead(live))
       throw new RefusedError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`);
-    return leak();
+    return leak([now.paths.config, now.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)));
   });
 }

@@ -6,19 +6,20 @@
 // next rm or check --fix finishes it.
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromErrno, NotFoundError, RefusedError } from '../fs/errors.js';
+import { BusyError, fromErrno, type InterruptedError, NotFoundError, RefusedError, VcError } from '../fs/errors.js';
 import { kinds } from '../fs/dirs.js';
 import { lstatOrUndef } from '../fs/read.js';
 import { deleteTree, moveToTrash, trashBusy } from './trash.js';
 import { withLock } from '../host/guard.js';
-import { openSandbox, requireContainer } from '../inspect/handle.js';
+import { openSandbox, requireContainer, type SandboxHandle } from '../inspect/handle.js';
+import { yieldToSignals } from '../inspect/listing.js';
+import { acquire, type HeldLock } from '../host/locks.js';
 import { inspectScanned } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
-import type { ProcTable } from '../host/procs.js';
 import type { Roots } from '../fs/roots.js';
 import { trashIn, trashIndex } from '../read/scan.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
-import { refuseIfLive, refuseIfMounted, refuseIfNamed } from './witness.js';
+import { changeLock, readWitnesses, refuseIfLive, refuseIfMounted, refuseIfNamed, type Witnesses } from './witness.js';
 
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
 function mountsBelow(mounts: MountTable, paths: string[]): string[] {
@@ -31,8 +32,6 @@ export interface RemoveOptions {
   dryRun?: boolean;
   wait: number;
   signal?: AbortSignal;
-  procs: ProcTable;
-  mounts: MountTable;
   /** check --fix: a non-runtime process naming the sandbox leaves it alone. */
   others?: 'refuse' | 'warn';
   /** Unmount what lies below (deepest first, lazily) instead of refusing. */
@@ -88,43 +87,134 @@ function act(paths: string[], trash: string[]): void {
   for (const t of [...trash, ...moved]) deleteTree(t, points);
 }
 
+const label = (sid: string) => `sandbox ${sid}`;
+
+/** A sandbox about to be removed: its handle and the lock its removal must hold (none: no run-time root). */
+function target(roots: Roots, sid: string, o: RemoveOptions): { h: SandboxHandle; lock: string | null } {
+  const h = openSandbox(roots, sid, o.trash);
+  const anything = h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOf(roots, sid, o).length > 0;
+  if (!anything) throw new NotFoundError(`sandbox ${sid} not found`);
+  return { h, lock: changeLock(h, 'remove', o.force) };
+}
+
+/** What an earlier removal left of `sid` and is still there. */
+const trashOf = (roots: Roots, sid: string, o: RemoveOptions) => ((o.trash ?? trashIndex(roots)).get(sid) ?? []).filter((t) => lstatOrUndef(t));
+
 /**
  * Remove a sandbox: its config root, VM dir, then its run-time root (which
  * holds the lock, so it goes last), and whatever an earlier removal left.
+ * Liveness, processes and mounts are read after the lock is held.
  */
 export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
-  const h = openSandbox(roots, sid, o.trash);
-  const trashOfSid = () => ((o.trash ?? trashIndex(roots)).get(sid) ?? []).filter((t) => lstatOrUndef(t));
-  const anything = () => h.layout.removal(roots, sid).some((p) => lstatOrUndef(p)) || trashOfSid().length > 0;
-  if (!anything()) throw new NotFoundError(`sandbox ${sid} not found`);
-  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, async () => {
-    // Looked at again under the lock: a racing removal may have won.
-    const now = openSandbox(roots, sid, o.trash);
-    const paths = existing(now.layout.removal(roots, sid), o.force);
-    const trash = trashOfSid().filter((t) => !trashBusy(t));
-    if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
-    const whom = `sandbox ${sid}`;
-    let warnings: string[] = [];
-    if (!o.force) {
-      if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
-      warnings = refuseIfNamed(o.procs, sid, whom, 'remove', o.others ?? 'warn');
+  const t = target(roots, sid, o);
+  return withLock(t.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => removeHeld(roots, sid, o, readWitnesses()));
+}
+
+/**
+ * Remove many sandboxes, in the order given, each reported to `done` as it
+ * ends. Locks are taken without waiting a few dozen at a time and the
+ * witnesses read once after each batch is held: what decides is read after
+ * the lock, at the cost of one /proc scan per batch, not per sandbox. A busy
+ * lock ends the batch there; that sandbox then waits for its own lock (up to
+ * `wait`) and reads its own witnesses. Stops between two sandboxes when
+ * `signal` aborts, and says so.
+ */
+export async function removeSandboxes(
+  roots: Roots,
+  sids: string[],
+  o: RemoveOptions,
+  done: (sid: string, r: RemoveResult | VcError) => void,
+): Promise<InterruptedError | undefined> {
+  const aborted = () => (o.signal?.aborted ? (o.signal.reason as InterruptedError) : undefined);
+  const fail = (sid: string, e: unknown) => {
+    if (!(e instanceof VcError)) throw e;
+    done(sid, e);
+  };
+  let i = 0;
+  while (i < sids.length) {
+    // In the order given: each held, or failed already (not found, refused).
+    const batch: { sid: string; lock: HeldLock | null; error?: unknown }[] = [];
+    let waitFor: string | undefined;
+    try {
+      for (; i < sids.length && batch.length < BATCH; i++) {
+        await yieldToSignals();
+        if (aborted()) return aborted();
+        const sid = sids[i] ?? '';
+        try {
+          const t = target(roots, sid, o);
+          batch.push({ sid, lock: t.lock === null ? null : await acquire(t.lock, { mode: 'exclusive', wait: 0, signal: o.signal, label: label(sid) }) });
+        } catch (e) {
+          if (aborted()) return aborted();
+          if (e instanceof BusyError && o.wait > 0) {
+            waitFor = sid;
+            i++;
+            break;
+          }
+          batch.push({ sid, lock: null, error: e });
+        }
+      }
+      const w = batch.some((x) => !x.error) ? readWitnesses() : undefined;
+      for (const x of batch.splice(0)) {
+        try {
+          if (aborted()) continue;
+          if (x.error !== undefined) fail(x.sid, x.error);
+          else if (w) done(x.sid, await removeHeld(roots, x.sid, o, w));
+        } catch (e) {
+          if (aborted()) return aborted();
+          fail(x.sid, e);
+        } finally {
+          x.lock?.release();
+        }
+        await yieldToSignals();
+      }
+    } finally {
+      for (const x of batch) x.lock?.release();
     }
-    const unmounts = o.unmount ? mountsBelow(o.mounts, [...paths, ...trash]) : [];
-    if (!o.unmount) refuseIfMounted(o.mounts, [...paths, ...trash], whom);
-    requireWritable([...paths, ...trash]);
-    if (!o.dryRun) {
-      if (unmounts.length) await unmountAll(unmounts, o.signal);
-      act(paths, trash);
+    if (aborted()) return aborted();
+    if (waitFor !== undefined) {
+      try {
+        done(waitFor, await removeSandbox(roots, waitFor, o));
+      } catch (e) {
+        if (aborted()) return aborted();
+        fail(waitFor, e);
+      }
     }
-    return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts };
-  });
+  }
+  return aborted();
+}
+
+/** Locks held at once by a bulk removal: one /proc and mountinfo read for each batch. */
+const BATCH = 32;
+
+/** The removal itself, with the lock held and the witnesses read after it. */
+async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses): Promise<RemoveResult> {
+  // Looked at again under the lock: a racing removal may have won.
+  const now = openSandbox(roots, sid, o.trash);
+  const paths = existing(now.layout.removal(roots, sid), o.force);
+  const trash = trashOf(roots, sid, o).filter((t) => !trashBusy(t));
+  if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
+  const whom = label(sid);
+  let warnings: string[] = [];
+  if (!o.force) {
+    if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
+    warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
+  }
+  const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
+  if (!o.unmount) refuseIfMounted(w.mounts, [...paths, ...trash], whom);
+  requireWritable([...paths, ...trash]);
+  if (!o.dryRun) {
+    if (unmounts.length) await unmountAll(unmounts, o.signal);
+    act(paths, trash);
+  }
+  return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts };
 }
 
 /** Remove one container's stores, under the sandbox lock. */
 export async function removeContainer(roots: Roots, sid: string, cid: string, o: RemoveOptions): Promise<RemoveResult> {
   const h = openSandbox(roots, sid);
   if (!containerTrash(h.paths, cid).length) requireContainer(h, cid);
-  return withLock(h.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${sid}` }, () => {
+  return withLock(changeLock(h, 'remove', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => {
+    const w = readWitnesses();
     const now = openSandbox(roots, sid);
     const paths = existing(now.layout.containerDirs(roots, sid, cid), o.force);
     const trash = containerTrash(now.paths, cid).filter((t) => !trashBusy(t));
@@ -133,9 +223,9 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
     let warnings: string[] = [];
     if (!o.force) {
       refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove', cid);
-      warnings = refuseIfNamed(o.procs, cid, whom, 'remove', o.others ?? 'warn');
+      warnings = refuseIfNamed(w.procs, cid, whom, 'remove', o.others ?? 'warn');
     }
-    refuseIfMounted(o.mounts, [...paths, ...trash], whom);
+    refuseIfMounted(w.mounts, [...paths, ...trash], whom);
     requireWritable([...paths, ...trash]);
     if (!o.dryRun) act(paths, trash);
     return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts: [] };

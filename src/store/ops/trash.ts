@@ -1,30 +1,65 @@
 // Removing a tree the safe way: renamed to a hidden trash name first (so
 // readers see it whole or gone, and an interruption stays visible as an
 // unfinished removal), then deleted without ever entering another mount.
-import { renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { addon, CODE } from '../fs/addon.js';
 import { kinds } from '../fs/dirs.js';
 import { fromErrno, StoreError } from '../fs/errors.js';
-import { TRASH_RE, trashName, writerAlive } from '../fs/names.js';
+import { TRASH_DIR_RE, trashDirName, trashWriter, writerAlive } from '../fs/names.js';
 import { lstatOrUndef } from '../fs/read.js';
 import { MountTable, realish } from '../host/mounts.js';
 
-/** Is this trash dir's writer another live process (a removal still under way)? */
+/** Is the removal that left `path` (a tree inside a trash dir, or a 0.1.0 trash dir) still under way in another process? */
 export function trashBusy(path: string): boolean {
-  const m = TRASH_RE.exec(basename(path));
-  return m !== null && writerAlive(Number(m[2]));
+  const w = trashWriter(basename(dirname(path))) ?? trashWriter(basename(path));
+  return w !== null && writerAlive(w.pid, w.start);
 }
 
-/** Rename a tree to its hidden trash name, atomically: readers see it whole or gone. */
+/**
+ * Move a tree into a trash dir of its own beside it, atomically: readers see
+ * it whole or gone, and an interruption stays visible as an unfinished removal.
+ */
 export function moveToTrash(path: string): string {
-  const trash = join(dirname(path), trashName(basename(path)));
+  const dir = join(dirname(path), trashDirName());
+  const trash = join(dir, basename(path));
   try {
+    mkdirSync(dir, { mode: 0o700 });
     renameSync(path, trash);
   } catch (e) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* never made */
+    }
     throw fromErrno(e, path, 'remove');
   }
   return trash;
+}
+
+/** After a tree is gone: its trash dir, when empty (a 0.1.0 trash dir was the tree itself). */
+function dropTrashDir(tree: string): void {
+  const dir = dirname(tree);
+  if (!TRASH_DIR_RE.test(basename(dir))) return;
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw fromErrno(e, dir, 'remove');
+  }
+}
+
+/** Empty trash dirs whose writer is gone (killed between making one and moving a tree into it), in `dir`. */
+export function cleanEmptyTrash(dir: string): void {
+  for (const [name, kind] of kinds(dir)) {
+    const w = kind === 'dir' ? trashWriter(name) : null;
+    if (!w || !TRASH_DIR_RE.test(name) || writerAlive(w.pid, w.start)) continue;
+    try {
+      rmdirSync(join(dir, name));
+    } catch {
+      /* not empty (an unfinished removal: listed and finished as such), or raced */
+    }
+  }
 }
 
 /** Paths longer than this are renamed up to the top of the tree before they are entered (PATH_MAX is 4096). */
@@ -37,6 +72,11 @@ const DEEP = 2048;
  * deep subtrees up to the top first. A failure leaves the rest in place.
  */
 export function deleteTree(top: string, mounts: MountTable | Set<string>): void {
+  deleteTreeOnly(top, mounts);
+  dropTrashDir(top);
+}
+
+function deleteTreeOnly(top: string, mounts: MountTable | Set<string>): void {
   const st = lstatOrUndef(top);
   if (!st) return;
   if (!st.isDirectory()) {

@@ -1,12 +1,47 @@
 // Everything a destructive step must know before the first byte changes:
-// the hypervisor and container liveness (three-valued), the processes that
-// name the sandbox, and the mounts below what would be removed. For all of
-// them, "cannot tell" means "no"; --force overrides liveness and processes,
-// never mounts.
+// the lock it must hold, the hypervisor and container liveness
+// (three-valued), the processes that name the sandbox, and the mounts below
+// what would be removed. All of them are read after the lock is held; what
+// was seen before only chooses what to try. For all of them, "cannot tell"
+// means "no"; --force overrides the lock file, liveness and processes, never
+// mounts.
+import { lstatOrUndef } from '../fs/read.js';
 import { RefusedError } from '../fs/errors.js';
+import type { SandboxHandle } from '../inspect/handle.js';
 import type { SandboxInfo } from '../inspect/inspect.js';
-import type { MountTable } from '../host/mounts.js';
-import { procText, splitByRole, type ProcTable } from '../host/procs.js';
+import { MountTable } from '../host/mounts.js';
+import { ProcTable, procText, splitByRole } from '../host/procs.js';
+
+/** The process and mount witnesses, read together: after the lock is held, right before a change. */
+export interface Witnesses {
+  procs: ProcTable;
+  mounts: MountTable;
+}
+
+/** One read of /proc and of mountinfo. */
+export function readWitnesses(): Witnesses {
+  return { procs: new ProcTable(), mounts: new MountTable() };
+}
+
+/**
+ * The lock a change to `h` must hold, one rule for every destructive
+ * command: where the sandbox has a run-time root, the runtime's lock target
+ * (1.x: the regular file `lock` in it; persist: the directory itself) must be
+ * there, or the runtime could not be kept out and the change is refused
+ * (exit 5; --force goes ahead without it). With no run-time root there is
+ * nothing the runtime can hold (null): after a reboot, a config-only leftover,
+ * a runtime-rs sandbox, whose runtime takes no lock.
+ */
+export function changeLock(h: SandboxHandle, what: string, force = false): string | null {
+  if (h.scan.hint.runtime !== 'dir' || h.layout.name === 'runtime-rs') return null;
+  const target = h.lock;
+  const st = target === null ? undefined : lstatOrUndef(target);
+  const right = target !== null && st !== undefined && (target === h.paths.runtime ? st.isDirectory() : st.isFile());
+  if (right) return target;
+  if (force) return null;
+  const why = st === undefined ? 'is missing' : st.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file';
+  throw new RefusedError(`refusing to ${what} sandbox ${h.id}: its lock ${target ?? h.paths.lock} ${why}, so the runtime could not be kept out; use --force`);
+}
 
 /** Refuse (exit 5) when the hypervisor or a container process is alive, or whether it is cannot be told. */
 export function refuseIfLive(info: SandboxInfo, what: string, cid?: string): void {
@@ -34,6 +69,11 @@ export function refuseIfLive(info: SandboxInfo, what: string, cid?: string): voi
 export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: string, others: 'refuse' | 'warn'): string[] {
   const blind = procs.blind;
   if (blind) throw new RefusedError(`refusing to ${what} ${whom}: cannot tell which processes use it (${blind}); use --force`);
+  const blank = procs.blank[0];
+  if (blank)
+    throw new RefusedError(
+      `refusing to ${what} ${whom}: cannot tell whether runtime process pid ${blank.pid} (${blank.role}, ${blank.command}) serves it; use --force`,
+    );
   const { runtime, other } = splitByRole(procs.naming(id));
   if (runtime.length)
     throw new RefusedError(

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { kinds, kindOf, type Kind } from '../fs/dirs.js';
 import { isValidId } from '../fs/ids.js';
-import { trashOwnerId } from '../fs/names.js';
+import { OLD_TRASH_RE, TRASH_DIR_RE } from '../fs/names.js';
 import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
 
@@ -15,7 +15,7 @@ export interface Hint {
   runtime: Kind;
   kata: Kind;
   vm: Kind;
-  /** Hidden `.vcstore-rm-<sid>-*` dirs of an unfinished removal, in any root. */
+  /** What an unfinished removal left of the sandbox, in any root (inside `.vcstore-trash-*` dirs). */
   trash: string[];
 }
 
@@ -37,15 +37,25 @@ const rootDirs = (roots: Roots) => ({ config: roots.config, runtime: roots.run, 
 
 /**
  * Unfinished removals among a directory's entries, by the ID they belong to:
- * the one place trash names are recognised in a listing.
+ * the one place trash names are recognised in a listing. A trash dir holds
+ * the tree under its own name (one more readdir, only where trash is); a
+ * 0.1.0 trash dir is the tree itself, renamed.
  */
 export function trashIn(dir: string, entries: Map<string, Kind> | null, into = new Map<string, string[]>()): Map<string, string[]> {
-  for (const [name, k] of entries ?? []) {
-    const id = k === 'dir' ? trashOwnerId(name) : null;
-    if (id === null || !isValidId(id)) continue;
+  const add = (id: string, path: string) => {
+    if (!isValidId(id)) return;
     const list = into.get(id);
-    if (list) list.push(join(dir, name));
-    else into.set(id, [join(dir, name)]);
+    if (list) list.push(path);
+    else into.set(id, [path]);
+  };
+  for (const [name, k] of entries ?? []) {
+    if (k !== 'dir') continue;
+    if (TRASH_DIR_RE.test(name)) {
+      for (const inner of safeKinds(`${dir}/${name}`)?.keys() ?? []) add(inner, `${dir}/${name}/${inner}`);
+      continue;
+    }
+    const old = OLD_TRASH_RE.exec(name);
+    if (old?.[1] !== undefined) add(old[1], join(dir, name));
   }
   return into;
 }
@@ -117,5 +127,6 @@ export function containerCandidates(...maps: (Map<string, Kind> | null)[]): { di
       if (k === 'dir') dirs.add(name);
       else if (k === 'symlink') links.add(name);
     }
-  return { dirs: [...dirs].sort(byName), links: [...links].filter((l) => !dirs.has(l)).sort(byName) };
+  // A container dir that is a link in one root is reported even when the other root has it for real.
+  return { dirs: [...dirs].sort(byName), links: [...links].sort(byName) };
 }
