@@ -411,3 +411,57 @@ export async function vci(prefix: string, args: string[], opts: { env?: NodeJS.P
   if (opts.input !== undefined) return vcp(prefix, args, opts);
   return run(['--prefix', prefix, ...args], opts.env);
 }
+
+// ---------------------------------------------------------------------------
+// Processes by name, and mounts (root only), both gone when the test file ends.
+
+const named: ChildProcess[] = [];
+after(() => named.forEach((c) => c.kill('SIGKILL')));
+
+/** A live process with argv[0] `name` (what ps shows) and these arguments. */
+export async function namedProc(name: string, args: string[]): Promise<ChildProcess & { pid: number }> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', ...args], { argv0: name, stdio: 'ignore' });
+  named.push(child);
+  await new Promise<void>((res, rej) => {
+    child.once('spawn', res);
+    child.once('error', rej);
+  });
+  return child as ChildProcess & { pid: number };
+}
+
+export const isRoot = process.geteuid?.() === 0;
+const mounts: string[] = [];
+after(() => {
+  for (const m of mounts.reverse()) for (let i = 0; i < 8 && spawnSync('umount', ['-l', m]).status === 0; i++);
+});
+
+/** A mount the test made itself: unmounted when the file's tests end. */
+export function registerMount(at: string): void {
+  mounts.push(at);
+}
+
+/** Mount a tmpfs at `at` (made if missing); unmounted when the file's tests end. */
+export function tmpfsAt(at: string): void {
+  fse.mkdirpSync(at);
+  const r = spawnSync('mount', ['-t', 'tmpfs', 'vcstore-test', at], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  mounts.push(at);
+}
+
+/** Bind-mount `src` at `at` (made if missing); unmounted when the file's tests end. */
+export function bindAt(src: string, at: string): void {
+  fse.mkdirpSync(at);
+  const r = spawnSync('mount', ['--bind', src, at], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  mounts.push(at);
+}
+
+/** How many mounts lie at or below `dir`. */
+export function mountsAt(dir: string): number {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => {
+      const m = l.split(' ')[4];
+      return m === dir || m?.startsWith(`${dir}/`);
+    }).length;
+}

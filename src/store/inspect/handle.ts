@@ -40,15 +40,12 @@ const linkError = (path: string, what: string) => {
 export function requireSandbox(roots: Roots, sid: string): SandboxHandle {
   const h = openSandbox(roots, sid);
   const { config, runtime, kata } = h.scan.hint;
-  if (config === undefined && runtime === undefined && kata === undefined) throw new NotFoundError(`sandbox ${sid} not found`);
+  // What ls lists, show shows: a sandbox that is only an unfinished removal too.
+  if (config === undefined && runtime === undefined && kata === undefined && h.scan.hint.trash.length === 0)
+    throw new NotFoundError(`sandbox ${sid} not found`);
   if (runtime === 'symlink') throw linkError(h.paths.runtime, 'run-time root');
   if (config === 'symlink') throw linkError(h.paths.config, 'config root');
   if (kata === 'symlink') throw linkError(join(roots.kata, sid), 'runtime-rs dir');
-  for (const [k, p] of [
-    [runtime, h.paths.runtime],
-    [config, h.paths.config],
-  ] as const)
-    if (k === 'other') throw new StoreError(`refusing ${p}: not a directory`, { path: p });
   return h;
 }
 

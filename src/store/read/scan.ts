@@ -69,10 +69,9 @@ export function rootListing(roots: Roots): { id: string; hint: Hint }[] {
   const ids = new Set<string>(trash.keys());
   for (const key of ['config', 'runtime', 'kata'] as const)
     for (const [name, k] of maps[key]) if ((k === 'dir' || k === 'symlink') && isValidId(name)) ids.add(name);
-  const pick = (m: Map<string, Kind>, id: string): Kind => {
-    const k = m.get(id);
-    return k === 'dir' || k === 'symlink' ? k : undefined;
-  };
+  // A sandbox is named by a directory (or a link) in some root; in the others,
+  // whatever is there under its name is its to report (a file: not-a-store-dir).
+  const pick = (m: Map<string, Kind>, id: string): Kind => m.get(id);
   return [...ids].sort(byName).map((id) => ({
     id,
     hint: { config: pick(maps.config, id), runtime: pick(maps.runtime, id), kata: pick(maps.kata, id), vm: maps.vm.get(id), trash: trash.get(id) ?? [] },

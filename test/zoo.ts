@@ -1,0 +1,84 @@
+// A store that holds one example of (nearly) every problem code, built as the
+// runtime and real hosts leave them: real processes, a real lock holder and,
+// as root, a real mount. Shared by the tests that walk every code through ls,
+// show and check, and through what each finding says to do next.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addPersistSandbox, addSandbox, bindAt, deadPid, holdFlock, isRoot, namedProc, R, runLock, until, waiterOn, writeUuidStore } from './helpers.js';
+
+export interface Zoo {
+  p: string;
+  /** Sandbox (or store-wide) ID of each planted code. */
+  ids: Record<string, string>;
+  /** Codes this zoo cannot plant here (and why). */
+  missing: Record<string, string>;
+  release(): Promise<void>;
+}
+
+/** Build the zoo under `p`; `data` is a directory a leaked mount may bind. */
+export async function buildZoo(p: string, data: string, track: (c: ChildProcess) => void): Promise<Zoo> {
+  const id = (s: string) => `${R}z${s}`;
+  const ids: Record<string, string> = {};
+  const missing: Record<string, string> = {};
+  const put = (code: string, sid: string) => (ids[code] = sid);
+
+  addSandbox(p, put('hypervisor-dead', id('hvdead')), { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+  addSandbox(p, put('liveness-unknown', id('unknown')), { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+  writeFileSync(join(p, `run/vc/sbs/${id('unknown')}/hypervisor.json`), '{"PID":');
+  addSandbox(p, put('container-dead', id('cdead')), { state: 'stopped', containers: [{ id: id('c1'), state: 'running', pid: deadPid() }] });
+  addSandbox(p, put('config-missing', id('runonly')), { state: 'stopped', runtimeOnly: true });
+  addSandbox(p, put('runtime-missing', id('cfgonly')), { configOnly: true });
+  addSandbox(p, put('corrupt-item', id('corrupt')), { state: 'stopped' });
+  writeFileSync(join(p, `run/vc/sbs/${id('corrupt')}/network.json`), '{"NetNsPath":');
+  addSandbox(p, put('bad-shape', id('shape')), { state: 'stopped' });
+  writeFileSync(join(p, `run/vc/sbs/${id('shape')}/devices.json`), '{"not":"a list"}');
+  addSandbox(p, put('unreadable-item', id('fifo')), { state: 'stopped' });
+  spawnSyncOk('rm', [join(p, `run/vc/sbs/${id('fifo')}/agent.json`)]);
+  spawnSyncOk('mkfifo', [join(p, `run/vc/sbs/${id('fifo')}/agent.json`)]);
+  addSandbox(p, put('symlink', id('link')), { state: 'stopped', containers: [{ id: id('c2'), state: 'stopped' }] });
+  spawnSyncOk('rm', ['-rf', join(p, `run/vc/sbs/${id('link')}/${id('c2')}`)]);
+  symlinkSync(data, join(p, `run/vc/sbs/${id('link')}/${id('c2')}`));
+  addSandbox(p, put('not-a-store-dir', id('file')), { state: 'stopped', runtimeOnly: true });
+  mkdirSync(join(p, 'var/lib/vc/sbs'), { recursive: true });
+  writeFileSync(join(p, `var/lib/vc/sbs/${id('file')}`), 'not a dir');
+  mkdirSync(join(p, `run/vc/sbs/.vcstore-trash-${deadPid()}-1-0123abcd/${put('removal-unfinished', id('trash'))}/raw`), { recursive: true });
+  mkdirSync(join(p, `run/vc/sbs/${put('empty-shell', id('shell'))}/raw`), { recursive: true });
+  writeFileSync(join(p, `run/vc/sbs/${id('shell')}/lock`), '');
+  addPersistSandbox(p, put('config-shell', id('pshell')), { state: 'stopped', configShell: true });
+  addSandbox(p, put('lock-held-long', id('held')), { state: 'stopped' });
+  const holder = await holdFlock(runLock(p, id('held')));
+  ids['lock-waiter-stuck'] = id('held');
+  const waiter = spawn('flock', ['-s', runLock(p, id('held')), 'true'], { stdio: 'ignore' });
+  track(waiter);
+  await until(() => waiterOn(runLock(p, id('held'))), 'the waiter to queue');
+  missing['lock-holder-gone'] = 'needs a lock whose holder has left /proc while the lock stays: not made on purpose here';
+  if (isRoot) {
+    addSandbox(p, put('mounts-leaked', id('mounted')), { state: 'stopped', hypervisor: 'firecracker', pid: deadPid() });
+    bindAt(data, join(p, 'run/kata-containers/shared/sandboxes', id('mounted'), 'mounts'));
+  } else missing['mounts-leaked'] = 'needs root to mount';
+  mkdirSync(join(p, 'run/kata-containers/shared/sandboxes', put('shared-dir-leaked', id('stray'))), { recursive: true });
+  await namedProc('virtiofsd', [`--socket-path=${join(p, 'run/vc/vm', put('processes-orphaned', id('orphan')), 'vhost-fs.sock')}`]);
+  mkdirSync(join(p, 'run/vc/vm', put('orphan-vm-dir', id('vmdead'))), { recursive: true });
+  writeFileSync(join(p, 'run/vc/vm', id('vmdead'), 'pid'), String(deadPid()));
+  const qemu = await namedProc('qemu-system-x86_64', ['-name', `sandbox-${id('vmlive')}`]);
+  mkdirSync(join(p, 'run/vc/vm', put('orphan-vm-live', id('vmlive'))), { recursive: true });
+  writeFileSync(join(p, 'run/vc/vm', id('vmlive'), 'pid'), String(qemu.pid));
+  writeUuidStore(p, [0, 0, 0, 1, 0, 0, 0, 0]);
+  ids['uuid-leaked'] = 'slot-3';
+  missing['uuid-store-bad'] = 'one UUID store per store: the corrupt one is planted in a store of its own';
+  utimesSync(join(p, `var/lib/vc/sbs/${id('cfgonly')}`), new Date(), new Date());
+  return {
+    p,
+    ids,
+    missing,
+    release: async () => {
+      await holder.release();
+    },
+  };
+}
+
+function spawnSyncOk(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}`);
+}
