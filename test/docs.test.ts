@@ -132,3 +132,13 @@ describe('the README tour runs as written', () => {
     });
   });
 });
+
+describe('the runtime process table', () => {
+  it('README and man page list every family the code knows', async () => {
+    const { RUNTIME_PROCESSES } = await import('../src/store/host/procs.js');
+    for (const r of RUNTIME_PROCESSES) {
+      assert.ok(readme.includes(`| \`${r.role}\` | ${r.names} |`), `README: ${r.role}`);
+      assert.ok(manText.includes(r.role), `man: ${r.role}`);
+    }
+  });
+});
