@@ -10,7 +10,7 @@
 // when colour or a table is drawn. The package needs nothing else at run time.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -72,6 +72,12 @@ await Promise.all([
   }),
   build({ ...common, entryPoints: { chalk: 'chalk', 'cli-table3': 'cli-table3' }, outdir: 'dist/vendor', outExtension: { '.js': '.cjs' } }),
 ]);
+
+// The item schemas (data, derived from the Kata Go sources by
+// scripts/schemas/derive.mjs): read on first use, beside the core bundle and
+// beside the compiled layouts module the tests run.
+copyFileSync('src/store/layouts/schemas.json', 'dist/schemas.json');
+if (existsSync('dist/src/store/layouts')) copyFileSync('src/store/layouts/schemas.json', 'dist/src/store/layouts/schemas.json');
 
 // The flock(2) addon, shipped prebuilt per target in dist/native/<target>/,
 // so the installed package needs no compiler. Headers come from the
