@@ -125,7 +125,8 @@ export const set = (p: Program) =>
       .argument('<sid>', 'sandbox ID')
       .argument('[args...]', '[CID] ITEM [FILE|-]')
       .option('--state <state>', 'rewrite only the state: ready, running, paused or stopped')
-      .option('-f, --force', 'write even if the hypervisor is alive')
+      .option('-f, --force', 'write even if the hypervisor is alive, or without a lock the runtime could be kept out with')
+      .option('--allow-unknown-keys', "write keys the runtime's types do not have (it ignores them; by default such a key is refused as a likely typo)")
       .option('--dry-run', 'validate and say what would be written, change nothing'),
     DEFAULT_WAIT.change,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));

@@ -12,7 +12,7 @@ import { UsageError } from '../src/store/fs/errors.js';
 import { isValidId } from '../src/store/fs/ids.js';
 import { ITEMS, resolveItemOrNull } from '../src/store/layouts/items.js';
 
-import { validateItemValue } from '../src/store/layouts/items.js';
+import { judgeLegacy } from '../src/store/layouts/judge.js';
 import { resolveRoots } from '../src/store/fs/roots.js';
 import { sandboxPaths } from '../src/store/fs/paths.js';
 import { addSandbox, deadPid, DOCUMENTED_EXITS, hasProblem, oneLine, R, ROOT, scratch, SLOW, snapshot, vcp } from './helpers.js';
@@ -59,14 +59,11 @@ describe('properties (fast-check)', () => {
       }),
     );
   });
-  it('any JSON value is accepted or refused with a usage error for every item', () => {
+  it('any JSON value as any 1.x item is judged without throwing: loadable or a verdict with a path', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.constantFrom(...ITEMS), fc.boolean(), (v, item, container) => {
-        try {
-          validateItemValue(item, v, container);
-        } catch (e) {
-          assert.ok(e instanceof UsageError);
-        }
+      fc.property(fc.jsonValue(), fc.constantFrom(...ITEMS.map((i) => i.file)), fc.boolean(), (v, file, container) => {
+        const j = judgeLegacy(JSON.stringify(v), file, container, null);
+        if (j !== 'no-such-item' && j.verdict) assert.equal(typeof j.verdict.message, 'string');
       }),
     );
   });

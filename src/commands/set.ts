@@ -43,6 +43,7 @@ export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promi
     force: o.force,
     dryRun: o.dryRun,
     state: o.state,
+    allowUnknownKeys: o.allowUnknownKeys,
     input,
     wait: waitOf(o, DEFAULT_WAIT.change),
     signal: ctx.interruptible(),

@@ -12,8 +12,6 @@
  *                        -1005 a path with a NUL byte or longer than PATH_MAX.
  *                        The caller redoes anything but success and ENOENT
  *                        the careful way, for its exact message.
- *   checkJson(path, max) the same read, but only validates the JSON (no
- *                        string, no objects): its top-level kind, or a code.
  *   kill0(pid)           kill(pid, 0): 0 or the errno value, no exception.
  *   removeTree(path)     delete a directory tree with openat/unlinkat, never
  *                        entering another device: 0, or -errno (-EXDEV: a
@@ -326,137 +324,6 @@ static napi_value remove_tree(napi_env env, napi_callback_info info) {
   return int_result(env, rc);
 }
 
-/* Strict JSON as JSON.parse takes it (RFC 8259), without building anything. */
-typedef struct {
-  const unsigned char *s;
-  size_t n, i;
-  int depth;
-} json_p;
-
-static void json_ws(json_p *p) {
-  while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r')) p->i++;
-}
-
-static int json_hex(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int json_string(json_p *p) {
-  p->i++; /* the opening quote */
-  while (p->i < p->n) {
-    unsigned char c = p->s[p->i++];
-    if (c == '"') return 1;
-    if (c < 0x20) return 0;
-    if (c == '\\') {
-      if (p->i >= p->n) return 0;
-      unsigned char e = p->s[p->i++];
-      if (e == 'u') {
-        if (p->i + 4 > p->n) return 0;
-        for (int k = 0; k < 4; k++)
-          if (!json_hex(p->s[p->i++])) return 0;
-      } else if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' && e != 't')
-        return 0;
-    }
-  }
-  return 0;
-}
-
-static int json_digits(json_p *p) {
-  size_t start = p->i;
-  while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') p->i++;
-  return p->i > start;
-}
-
-static int json_number(json_p *p) {
-  if (p->s[p->i] == '-') p->i++;
-  if (p->i >= p->n) return 0;
-  if (p->s[p->i] == '0') p->i++;
-  else if (!json_digits(p)) return 0;
-  if (p->i < p->n && p->s[p->i] == '.') {
-    p->i++;
-    if (!json_digits(p)) return 0;
-  }
-  if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
-    p->i++;
-    if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-')) p->i++;
-    if (!json_digits(p)) return 0;
-  }
-  return 1;
-}
-
-static int json_word(json_p *p, const char *w) {
-  size_t len = strlen(w);
-  if (p->i + len > p->n || memcmp(p->s + p->i, w, len) != 0) return 0;
-  p->i += len;
-  return 1;
-}
-
-/* 1 object, 2 array, 3 null, 4 another value; 0 invalid; -1 nested deeper than 1000. */
-static int json_value(json_p *p) {
-  json_ws(p);
-  if (p->i >= p->n) return 0;
-  unsigned char c = p->s[p->i];
-  if (c == '{' || c == '[') {
-    unsigned char close = c == '{' ? '}' : ']';
-    if (++p->depth > 1000) return -1;
-    p->i++;
-    json_ws(p);
-    if (p->i < p->n && p->s[p->i] == close) {
-      p->i++;
-      p->depth--;
-      return c == '{' ? 1 : 2;
-    }
-    for (;;) {
-      if (c == '{') {
-        json_ws(p);
-        if (p->i >= p->n || p->s[p->i] != '"' || !json_string(p)) return 0;
-        json_ws(p);
-        if (p->i >= p->n || p->s[p->i++] != ':') return 0;
-      }
-      int v = json_value(p);
-      if (v <= 0) return v;
-      json_ws(p);
-      if (p->i >= p->n) return 0;
-      unsigned char d = p->s[p->i++];
-      if (d == close) break;
-      if (d != ',') return 0;
-    }
-    p->depth--;
-    return c == '{' ? 1 : 2;
-  }
-  if (c == '"') return json_string(p) ? 4 : 0;
-  if (c == 't') return json_word(p, "true") ? 4 : 0;
-  if (c == 'f') return json_word(p, "false") ? 4 : 0;
-  if (c == 'n') return json_word(p, "null") ? 3 : 0;
-  if (c == '-' || (c >= '0' && c <= '9')) return json_number(p) ? 4 : 0;
-  return 0;
-}
-
-/* The kind of a whole document: 1..4 as above, 0 invalid, -1 too deep. */
-static int json_document(const unsigned char *s, size_t n) {
-  json_p p = {s, n, 0, 0};
-  int v = json_value(&p);
-  if (v <= 0) return v;
-  json_ws(&p);
-  return p.i == p.n ? v : 0;
-}
-
-/* checkJson(path, max): like readItem, but only the kind of the document:
- * 1 object, 2 array, 3 null, 4 another value, or the negative codes of
- * readItem, -1004 not valid JSON. */
-static napi_value check_json(napi_env env, napi_callback_info info) {
-  char path[4096];
-  int64_t max = 0;
-  int ok = path_max_args(env, info, path, sizeof path, &max, "checkJson(path, maxBytes)");
-  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
-  unsigned char *buf = NULL;
-  size_t n = 0;
-  int rc = read_file(buffer_of(env), path, max, &buf, &n);
-  if (rc != 0) return int_result(env, rc);
-  int kind = valid_utf8(buf, n) ? json_document(buf, n) : -1002;
-  return int_result(env, kind > 0 ? kind : kind == 0 ? -1004 : kind == -1 ? -1003 : kind);
-}
-
 NAPI_MODULE_INIT() {
   read_buf *rb = calloc(1, sizeof *rb);
   if (!rb || napi_set_instance_data(env, rb, free_read_buf, NULL) != napi_ok) {
@@ -469,8 +336,6 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "flock", fn);
   napi_create_function(env, "readItem", NAPI_AUTO_LENGTH, read_item, NULL, &fn);
   napi_set_named_property(env, exports, "readItem", fn);
-  napi_create_function(env, "checkJson", NAPI_AUTO_LENGTH, check_json, NULL, &fn);
-  napi_set_named_property(env, exports, "checkJson", fn);
   napi_create_function(env, "kill0", NAPI_AUTO_LENGTH, kill0, NULL, &fn);
   napi_set_named_property(env, exports, "kill0", fn);
   napi_create_function(env, "removeTree", NAPI_AUTO_LENGTH, remove_tree, NULL, &fn);

@@ -33,7 +33,6 @@ export interface Addon {
   /** One item read in one call: its text, or a negative code. */
   readItem(path: string, max: number): string | number;
   /** Only validate an item's JSON: 1 object, 2 array, 3 null, 4 another value, or a negative code. */
-  checkJson(path: string, max: number): number;
   /** kill(pid, 0) without an exception: 0 or the errno value. */
   kill0(pid: number): number;
   /** Delete a directory tree without leaving its device: 0 or a negative code (CODE.EXDEV: a mount). */

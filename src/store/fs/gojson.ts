@@ -19,9 +19,6 @@ export function asInt(v: unknown): number | null {
 
 export const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** A Go slice: an array, or `null` for a nil one (what StoreDevices writes for no devices). */
-export const isSlice = (v: unknown): boolean => v === null || Array.isArray(v);
-
 /**
  * Compact JSON as Go's encoding/json writes it: no spaces, no trailing
  * newline, and <, >, &, U+2028, U+2029 escaped as \u003c and friends.

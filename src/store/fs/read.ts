@@ -2,9 +2,11 @@
 // never follow a symlink at the last component, never open a FIFO in a way
 // that blocks, bound what we read, and say exactly what was wrong.
 import { closeSync, constants as C, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { basename } from 'node:path';
 import { addon, CODE } from './addon.js';
 import { describeKind } from './dirs.js';
 import { fromErrno, NotFoundError, StoreError, UsageError } from './errors.js';
+import { parseLit } from './jsonlit.js';
 
 /** Items are 7–50 KB in practice; anything past this is not a store item. */
 export const MAX_ITEM_BYTES = 16 * 1024 * 1024;
@@ -95,6 +97,25 @@ export function parseText(text: string, path: string, deepCheck = true): unknown
   return value;
 }
 
+/**
+ * The first JSON value of `text`, as json.Decoder.Decode reads it (the persist
+ * driver): bytes after it are never looked at, an empty file is an error.
+ */
+export function parseFirst(text: string, path: string, deepCheck = true): unknown {
+  try {
+    return parseText(text, path, deepCheck);
+  } catch (e) {
+    if (!(e instanceof CorruptItemError) || text.trim() === '') throw e;
+    let end: number;
+    try {
+      end = parseLit(text, false).end;
+    } catch {
+      throw e;
+    }
+    return parseText(text.slice(0, end), path, deepCheck);
+  }
+}
+
 /** Go's encoding/json stops at 10000; no runtime item comes near 1000. */
 export const MAX_DEPTH = 1000;
 
@@ -117,37 +138,45 @@ function nestingDepth(text: string): number {
   return max;
 }
 
-export type JsonKind = 'object' | 'array' | 'null' | 'value';
-const KINDS = ['object', 'array', 'null', 'value'] as const;
-const kindOfValue = (v: unknown): JsonKind => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : 'value');
-
-/**
- * What kind of JSON document an item holds, without building it: for a
- * check whose value is never used (config.json, 7 to 50 KB each). The addon
- * validates; anything it rejects is parsed here for the exact error (or, if
- * JSON.parse takes it after all, its kind).
- */
-export function jsonKind(path: string, max = MAX_ITEM_BYTES): JsonKind {
-  const fast = addon()?.checkJson(path, max);
-  if (fast !== undefined && fast > 0) return KINDS[fast - 1] ?? 'value';
-  if (fast === CODE.ENOENT) throw new NotFoundError(`${path}: no such file`);
-  return kindOfValue(readJson(path, max));
-}
-
 /** Does readJson go through the addon (absence costs no exception)? */
 export function hasFastRead(): boolean {
   return addon() !== null;
 }
 
-export function readJson(path: string, max = MAX_ITEM_BYTES): unknown {
-  // Fast path: open, fstat, read, close and the UTF-8 check in one addon call.
-  // Anything but success and absence is redone the careful way below, for its
-  // exact message (a FIFO, the size limit, permission).
+export function readJson(path: string, max = readLimit(basename(path))): unknown {
+  const t = readText(path, max);
+  return parseText(t.text, path, !t.depthChecked);
+}
+
+/**
+ * An item's text: valid UTF-8, at most `max` bytes, from a regular file.
+ * Fast path: open, fstat, read, close, the UTF-8 and the nesting check in one
+ * addon call. Anything but success and absence is redone the careful way, for
+ * its exact message (a FIFO, the size limit, permission).
+ */
+export function readText(path: string, max = readLimit(basename(path))): { text: string; depthChecked: boolean } {
   const fast = addon()?.readItem(path, max);
-  if (typeof fast === 'string') return parseText(fast, path, false); // the addon checked the nesting
+  if (typeof fast === 'string') return { text: fast, depthChecked: true };
   if (fast === CODE.ENOENT) throw new NotFoundError(`${path}: no such file`);
   if (fast === CODE.NOT_UTF8) throw new CorruptItemError(`${path}: not valid UTF-8`, { path });
-  return parseJson(readRegular(path, max), path);
+  const buf = readRegular(path, max);
+  try {
+    return { text: utf8.decode(buf), depthChecked: false };
+  } catch {
+    throw new CorruptItemError(`${path}: not valid UTF-8`, { path });
+  }
+}
+
+/**
+ * How large an item the runtime writes may be, by file: what reading may hold
+ * in memory (a read past it is an unreadable-item, never a crash). config.json
+ * carries every container's OCI spec and annotations: big pods reach tens of
+ * MB. `set`'s input keeps its own 16 MiB limit.
+ */
+export function readLimit(file: string): number {
+  if (file === 'config.json') return 256 * 1024 * 1024;
+  if (file === 'persist.json') return 64 * 1024 * 1024;
+  return MAX_ITEM_BYTES;
 }
 
 /** A small text file (a previous metrics file, say), or null when it is absent or cannot be read as one. */

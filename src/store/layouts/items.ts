@@ -2,7 +2,6 @@
 // name, and which root the file lives in.
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
-import { field, isObject, isSlice } from '../fs/gojson.js';
 import { validateId } from '../fs/ids.js';
 import type { Roots } from '../fs/roots.js';
 
@@ -47,51 +46,6 @@ export function resolveItemOrNull(name: string): ItemDef | null {
 }
 
 export const STATES = ['ready', 'running', 'paused', 'stopped'] as const;
-
-const DEVICE_TYPES = new Set(['block', 'vfio', 'generic', 'vhost-user']);
-
-/**
- * Check a value has a shape the runtime's Go loader accepts for this item.
- * Go writes `null` for a nil slice (no devices, no mounts yet): accepted.
- */
-export function validateItemValue(item: ItemDef, value: unknown, container: boolean): void {
-  const need = (ok: boolean, what: string) => {
-    if (!ok) throw new UsageError(`invalid ${item.name} item: ${what}`);
-  };
-  switch (item.name) {
-    case 'State': {
-      need(isObject(value), 'must be a JSON object');
-      const s = field(value, 'state');
-      need(typeof s === 'string' && (STATES as readonly string[]).includes(s), `"state" must be one of ${STATES.join(', ')}`);
-      break;
-    }
-    case 'Mounts':
-      need(isSlice(value), 'must be a JSON array or null');
-      break;
-    case 'Devices':
-    case 'DeviceIDs':
-      need(isSlice(value), 'must be a JSON array or null');
-      if (!container && Array.isArray(value))
-        for (const d of value)
-          need(
-            isObject(d) && DEVICE_TYPES.has(String(field(d, 'Type'))),
-            `every device needs "Type" one of ${[...DEVICE_TYPES].join(', ')} (the runtime refuses others)`,
-          );
-      break;
-    case 'Process':
-      need(isObject(value) && typeof field(value, 'Pid') === 'number', 'must be an object with a numeric "Pid"');
-      break;
-    case 'UUID': {
-      const a = field(value, 'UUIDAvailability');
-      need(isObject(value) && Array.isArray(a) && a.length === 8 && a.every((x) => x === 0 || x === 1), '"UUIDAvailability" must be 8 slots of 0 or 1');
-      break;
-    }
-    case 'Lock':
-      throw new UsageError('the Lock item is an empty file, not JSON: nothing to set');
-    default:
-      need(isObject(value), 'must be a JSON object');
-  }
-}
 
 /** Files a 1.x sandbox's directories hold (both roots). */
 export const SANDBOX_FILES: readonly string[] = [...new Set(ITEMS.filter((i) => i.root !== 'uuid').map((i) => i.file))];

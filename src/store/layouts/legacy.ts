@@ -1,16 +1,20 @@
 // Kata 1.x up to 1.10 (virtcontainers/store): one JSON file per item, config
 // under /var/lib/vc/sbs, run-time state and the `lock` file under /run/vc/sbs.
 import { join } from 'node:path';
-import { UsageError } from '../fs/errors.js';
-import { lstatOrUndef, readJson } from '../fs/read.js';
-import { asInt, field, goJson } from '../fs/gojson.js';
-import { CONTAINER_FILES, ITEMS, itemNamed, itemPath, SANDBOX_FILES, resolveItemOrNull, validateItemValue, type ItemDef } from './items.js';
+import { UsageError, VcError } from '../fs/errors.js';
+import { lstatOrUndef, readJson, readLimit, readText } from '../fs/read.js';
+import { asInt, field } from '../fs/gojson.js';
+import { CONTAINER_FILES, ITEMS, itemNamed, itemPath, SANDBOX_FILES, resolveItemOrNull } from './items.js';
+import { goLit, litValue } from '../fs/jsonlit.js';
+import { readCurrentLit, refuseUnless, withStateLit } from './rewrite.js';
+import { asJudge, judgeLegacy, listingShape } from './judge.js';
+import { topLevelString } from './validate.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { containerPaths, sandboxPaths } from '../fs/paths.js';
 import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
-import { configMissing, containerInfo, dirProblems, isShell, readCurrent, runtimeMissing, stateOf } from './common.js';
-import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
+import { configMissing, containerInfo, dirProblems, isShell, runtimeMissing, stateOf } from './common.js';
+import type { ContainerInfo, Inspected, InspectInput, ItemRef, LayoutModule } from './types.js';
 
 /** Hypervisor type from the shape of hypervisor.json (cheap: no 8–50 KB config.json read). */
 export function hypervisorTypeOf(hv: unknown): string | null {
@@ -23,12 +27,29 @@ export function hypervisorTypeOf(hv: unknown): string | null {
   return null;
 }
 
-const ITEM_VALIDATORS = ITEMS.filter((i) => i.root !== 'uuid' && i.name !== 'Lock' && i.name !== 'DeviceIDs');
-const check = (def: ItemDef, container: boolean) => (v: unknown) => validateItemValue(def, v, container);
 const STATE = itemNamed('State');
-const HV = itemNamed('Hypervisor');
-const AGENT = itemNamed('Agent');
-const PROCESS = itemNamed('Process');
+
+/** The item files the runtime reads at each level (and where): what check validates. */
+const DEEP = {
+  sandbox: [
+    ['config', 'config.json'],
+    ['run', 'state.json'],
+    ['run', 'hypervisor.json'],
+    ['run', 'agent.json'],
+    ['run', 'network.json'],
+    ['run', 'devices.json'],
+  ],
+  container: [
+    ['config', 'config.json'],
+    ['run', 'state.json'],
+    ['run', 'process.json'],
+    ['run', 'mounts.json'],
+    ['run', 'devices.json'],
+  ],
+} as const;
+
+/** The hypervisors whose hypervisor.json the 1.x store knows. */
+const KNOWN_HV = new Set(['qemu', 'firecracker', 'acrn', 'clh']);
 
 function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: unknown, hvBad: boolean): { src: PidSource; markType: string | null } {
   const type = hypervisorTypeOf(hv);
@@ -40,7 +61,7 @@ function hypervisorPid(reads: Reader, runtime: string, vm: string | null, hv: un
   const fromFile = vm ? readPidFile(`${vm}/pid`) : undefined;
   if (fromFile) return { src: fromFile, markType: 'qemu' };
   const agentPath = `${runtime}/agent.json`;
-  const agent = reads.json(agentPath, { validate: check(AGENT, false) });
+  const agent = reads.json(agentPath, { shape: listingShape('agent') });
   if (agent === undefined && reads.present(agentPath)) return { src: { pid: null, bad: `${agentPath} is corrupt or unreadable` }, markType: 'qemu' };
   return { src: { pid: asInt(field(agent, 'ProxyPid')) }, markType: 'qemu' };
 }
@@ -65,8 +86,8 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     let st: unknown;
     let proc: unknown;
     if (runDir) {
-      st = reads.json(`${runDir}/state.json`, { container: cid, validate: check(STATE, true) });
-      proc = reads.json(`${runDir}/process.json`, { container: cid, validate: check(PROCESS, true) });
+      st = reads.json(`${runDir}/state.json`, { container: cid, shape: listingShape('state') });
+      proc = reads.json(`${runDir}/process.json`, { container: cid, shape: listingShape('process') });
     }
     const isContainer =
       (runDir !== null && (reads.present(`${runDir}/state.json`) || reads.present(`${runDir}/process.json`) || holdsItem(runDir))) ||
@@ -75,28 +96,41 @@ function inspectContainers(i: InspectInput, hasRuntime: boolean, hasConfig: bool
     const procBad = runDir !== null && proc === undefined && reads.present(`${runDir}/process.json`);
     const live = containerLiveness(asInt(field(proc, 'Pid')), cid, procBad ? `${`${runDir}/process.json`} is corrupt or unreadable` : undefined);
     out.push(containerInfo(cid, stateOf(st), live));
-    if (i.deep) {
-      for (const def of ITEM_VALIDATORS) {
-        const dir = def.root === 'config' ? cfgDir : runDir;
-        if (dir) deepItem(reads, `${dir}/${def.file}`, def, true, cid);
+    if (i.deep)
+      for (const [root, file] of DEEP.container) {
+        const dir = root === 'config' ? cfgDir : runDir;
+        if (dir) deepItem(reads, dir, file, true, null, cid);
       }
-    }
   }
   return out;
 }
 
-/** check's look at an item: config.json is only validated (its value is never used), the rest parsed. */
-function deepItem(reads: Reader, path: string, def: ItemDef, container: boolean, cid?: string): void {
-  if (def.name === 'Configuration')
-    reads.check(path, 'object', 'invalid Configuration item: must be a JSON object', cid === undefined ? {} : { container: cid });
-  else reads.json(path, { ...(cid === undefined ? {} : { container: cid }), validate: check(def, container), probe: true });
+/** check's look at an item: judged against the type the runtime decodes it into. */
+function deepItem(reads: Reader, dir: string, file: string, container: boolean, hypervisor: string | null, cid?: string): void {
+  reads.schema(
+    `${dir}/${file}`,
+    asJudge((text) => judgeLegacy(text, file, container, hypervisor)),
+    { probe: true, ...(cid === undefined ? {} : { container: cid }) },
+  );
+}
+
+/** config.json's HypervisorType, read from its text (config.json runs to megabytes; nothing else of it is needed). */
+const hypervisorTypeIn = (text: string) => topLevelString(text, 'HypervisorType');
+
+function readConfigType(path: string): string | undefined {
+  try {
+    return hypervisorTypeIn(readText(path, readLimit('config.json')).text);
+  } catch (e) {
+    if (e instanceof VcError) return undefined;
+    throw e;
+  }
 }
 
 /** What the sandbox's config.json says of ACRN: `not-acrn` only when it names another hypervisor. */
 function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' | 'not-acrn' | 'unknown' {
   if (!hasConfig) return 'unknown';
-  const t = field(reads.json(`${config}/config.json`, { probe: true }), 'HypervisorType');
-  return typeof t !== 'string' ? 'unknown' : t === 'acrn' ? 'acrn' : 'not-acrn';
+  const t = reads.peek(`${config}/config.json`, hypervisorTypeIn, { probe: true });
+  return t === undefined ? 'unknown' : t === 'acrn' ? 'acrn' : 'not-acrn';
 }
 
 /** A container directory holds at least one container item. */
@@ -124,20 +158,23 @@ function inspect(i: InspectInput): Inspected {
   let markType: string | null = null;
   if (hasRuntime) {
     const statePath = `${p.runtime}/state.json`;
-    reads.json(statePath, { validate: check(STATE, false) });
+    reads.json(statePath, { shape: listingShape('state') });
     // Shown even when it is no valid state (escaped by the renderers); only a valid one counts as active.
     state = stateOf(reads.raw(statePath));
     const hvPath = `${p.runtime}/hypervisor.json`;
-    hv = reads.json(hvPath, { validate: check(HV, false) });
+    hv = reads.json(hvPath, { shape: listingShape('object') });
     ({ src, markType } = hypervisorPid(reads, p.runtime, vm, hv, hv === undefined && reads.present(hvPath)));
   } else src = hasConfig ? { pid: null } : { pid: null, bad: 'no run-time root' };
   const type = hypervisorTypeOf(hv);
   const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: null, verified: false, reused: false };
   const containers = inspectContainers(i, hasRuntime, hasConfig);
   if (i.deep) {
-    for (const def of ITEM_VALIDATORS) {
-      const dir = def.root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
-      if (dir) deepItem(reads, `${dir}/${def.file}`, def, false);
+    // hypervisor.json holds the state of the hypervisor config.json names; failing that, of the one its shape says.
+    const named = hasConfig ? reads.peek(`${p.config}/config.json`, hypervisorTypeIn, { probe: true }) : undefined;
+    const hvType = typeof named === 'string' && KNOWN_HV.has(named) ? named : type;
+    for (const [root, file] of DEEP.sandbox) {
+      const dir = root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
+      if (dir) deepItem(reads, dir, file, false, hvType);
     }
   }
   const out: Inspected = {
@@ -172,6 +209,8 @@ function inspect(i: InspectInput): Inspected {
 }
 
 const NAMES = ITEMS.filter((i) => i.root !== 'uuid').map((i) => i.name);
+/** Items a container of the 1.x store does not have. */
+const CONTAINER_ONLY_NOT = new Set(['Hypervisor', 'Agent', 'Network']);
 
 export const legacy: LayoutModule = {
   name: 'legacy',
@@ -191,22 +230,34 @@ export const legacy: LayoutModule = {
     return [c.config, c.runtime];
   },
   itemFiles: (container) => (container ? CONTAINER_FILES : SANDBOX_FILES),
-  itemNames: (container) => (container ? NAMES.filter((n) => n !== 'Hypervisor' && n !== 'Agent' && n !== 'Network') : NAMES),
+  itemNames: (container) => (container ? NAMES.filter((n) => !CONTAINER_ONLY_NOT.has(n)) : NAMES),
   item(roots, sid, cid, name) {
     const def = resolveItemOrNull(name);
-    if (!def) return null;
-    return { name: def.name, path: itemPath(roots, def, sid, cid), def };
+    // Only what the runtime has at that level: a container has no hypervisor, agent or network item.
+    // (A sandbox's own Process and Mounts are its pause container's, whose ID is the sandbox's.)
+    if (!def || (cid !== undefined && CONTAINER_ONLY_NOT.has(def.name))) return null;
+    const ref: ItemRef = { name: def.name, path: itemPath(roots, def, sid, cid), def };
+    if (def.name === 'Hypervisor') ref.config = `${roots.config}/${sid}/config.json`;
+    return ref;
   },
   readItem: (ref) => readJson(ref.path),
-  rewrite(ref, update, container) {
+  rewrite(ref, change, container, o) {
     const def = ref.def;
     if (!def) throw new UsageError(`${ref.name} is no item of the 1.x store`);
     if (def.root === 'uuid') throw new UsageError('the UUID store is not a sandbox item: use "vcstore uuid free"');
     if (def.name === 'Lock') throw new UsageError('the Lock item is an empty file, not JSON: nothing to set');
-    const { value: cur, current } = readCurrent(ref.path);
-    const value = update(cur);
-    validateItemValue(def, value, container);
-    return { text: goJson(value), mode: 0o644, current };
+    const { lit: cur, current } = readCurrentLit(ref.path, false);
+    container ||= def.name === 'Process' || def.name === 'Mounts';
+    const next = 'input' in change ? change.input : withStateLit(cur, 'state', change.state);
+    const text = goLit(next);
+    // hypervisor.json holds the state of the hypervisor the sandbox's config.json names.
+    const named = ref.config ? readConfigType(ref.config) : undefined;
+    const hv = typeof named === 'string' && KNOWN_HV.has(named) ? named : def.name === 'Hypervisor' ? hypervisorTypeOf(litValue(next)) : null;
+    const j = judgeLegacy(text, def.file, container, hv, true);
+    if (j === 'no-such-item') throw new UsageError(`the 1.x store has no ${def.name} item for a ${container ? 'container' : 'sandbox'}`);
+    const before = cur ? judgeLegacy(goLit(cur), def.file, container, hv, true) : 'no-such-item';
+    refuseUnless(`${def.name} item`, j, o, before === 'no-such-item' ? [] : before.unknown);
+    return { text, mode: 0o644, current };
   },
   stateRef(roots, sid, cid) {
     return { name: 'State', path: itemPath(roots, STATE, sid, cid), def: STATE };

@@ -2,29 +2,21 @@
 // sandbox and container under /run/vc/sbs, flock on the sandbox directory.
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
-import { asInt, field, goJson, isObject, isSlice } from '../fs/gojson.js';
+import { asInt, field } from '../fs/gojson.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { sandboxPaths } from '../fs/paths.js';
 import { containerCandidates } from '../read/scan.js';
-import { containerInfo, dirProblems, isShell, readCurrent } from './common.js';
+import { containerInfo, dirProblems, isShell } from './common.js';
 
-import { readSection, replaceSection, sectionRef, sectionValue, type Sections } from './sections.js';
+import { asJudge, judgePersist, listingShape } from './judge.js';
+import { goLit } from '../fs/jsonlit.js';
+import { readCurrentLit, refuseUnless, replaceSectionLit, withStateLit } from './rewrite.js';
+import { readSection, sectionRef, type Sections } from './sections.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
 
 export const PERSIST_SECTIONS: Sections = { hypervisor: 'HypervisorState', agent: 'AgentState', network: 'Network', devices: 'Devices', config: 'Config' };
 export const PERSIST_CONTAINER_SECTIONS: Sections = { process: 'Process', mounts: 'Mounts', devices: 'DeviceMaps', rootfs: 'Rootfs' };
-const SLICES = new Set(['Devices', 'DeviceMaps', 'Mounts']);
 const sectionsOf = (container: boolean) => (container ? PERSIST_CONTAINER_SECTIONS : PERSIST_SECTIONS);
-
-function validateDoc(doc: unknown, container: boolean): void {
-  if (!isObject(doc)) throw new UsageError('invalid persist.json: must be a JSON object');
-  if (typeof field(doc, 'State') !== 'string') throw new UsageError('invalid persist.json: no "State" string');
-  for (const key of Object.values(sectionsOf(container))) {
-    const v = field(doc, key);
-    if (v === undefined) continue;
-    if (SLICES.has(key) ? !isSlice(v) : !(v === null || isObject(v))) throw new UsageError(`invalid persist.json: "${key}" has the wrong shape`);
-  }
-}
 
 function inspect(i: InspectInput): Inspected {
   const { roots, sc, reads, problems } = i;
@@ -35,7 +27,13 @@ function inspect(i: InspectInput): Inspected {
   const real = sc.hint.runtime === 'dir' && sc.run !== null;
   const vm = sc.hint.vm === 'dir' ? p.vm : null;
   const file = join(p.runtime, 'persist.json');
-  const doc = real ? reads.json(file, { validate: (d) => validateDoc(d, false) }) : undefined;
+  // As the driver reads it: the first JSON value, whatever follows.
+  const doc = real ? reads.json(file, { first: true, shape: listingShape('persist') }) : undefined;
+  if (real && i.deep)
+    reads.schema(
+      file,
+      asJudge((text) => judgePersist(text, false)),
+    );
   const st = field(doc, 'State');
   const state = typeof st === 'string' ? st : null;
   const hv = field(doc, 'HypervisorState');
@@ -51,7 +49,13 @@ function inspect(i: InspectInput): Inspected {
   for (const cid of dirs) {
     const cfile = join(p.runtime, cid, 'persist.json');
     if (!reads.present(cfile)) continue; // a directory that is no container
-    const cdoc = reads.json(cfile, { container: cid, validate: (d) => validateDoc(d, true) });
+    const cdoc = reads.json(cfile, { container: cid, first: true, shape: listingShape('persist-container') });
+    if (i.deep)
+      reads.schema(
+        cfile,
+        asJudge((text) => judgePersist(text, true)),
+        { container: cid },
+      );
     const cs = field(cdoc, 'State');
     const l = containerLiveness(asInt(field(field(cdoc, 'Process'), 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
     containers.push(containerInfo(cid, typeof cs === 'string' ? cs : null, l));
@@ -94,14 +98,17 @@ export const persist: LayoutModule = {
     return ref && { ...ref, container: cid !== undefined };
   },
   readItem: (ref) => readSection(ref, sectionsOf(ref.container === true)),
-  rewrite(ref, update, container) {
-    const { value: doc, current } = readCurrent(ref.path);
+  rewrite(ref, change, container, o) {
+    // Read as the driver reads it: the first JSON value, whatever follows.
+    const { lit: doc, current } = readCurrentLit(ref.path, true);
     if (current !== 'ok' && ref.section !== '') throw new UsageError(`${ref.path} is ${current}: set the whole persist item instead`);
-    const sections = sectionsOf(container);
-    const next = replaceSection(doc, ref, update(current === 'ok' ? sectionValue(doc, ref, sections) : undefined), sections);
-    validateDoc(next, container);
+    const big = Object.values(sectionsOf(container)).map((x) => x.toLowerCase());
+    const next = 'input' in change ? replaceSectionLit(doc, ref.section ?? '', change.input, big, ref.path) : withStateLit(doc, 'State', change.state);
     // persist/fs writes json.Marshal output plus a newline, 0600.
-    return { text: `${goJson(next)}\n`, mode: 0o600, current };
+    const text = `${goLit(next)}\n`;
+    const before = doc ? judgePersist(goLit(doc), container, true).unknown : [];
+    refuseUnless(ref.section ? `${ref.name} section` : 'persist.json', judgePersist(text, container, true), o, before);
+    return { text, mode: 0o600, current };
   },
   stateRef(roots, sid, cid) {
     return {

@@ -2,6 +2,7 @@
 // (layouts/index.ts) picks the module from one Scan; nothing outside
 // src/store/layouts/ asks which layout a sandbox is in.
 import type { ItemDef } from './items.js';
+import type { Change, RewriteOptions } from './rewrite.js';
 import type { Liveness } from '../host/liveness.js';
 import type { Problem } from '../read/problems.js';
 import type { Reader } from '../read/reader.js';
@@ -51,6 +52,8 @@ export interface ItemRef {
   container?: boolean;
   /** persist / runtime-rs: the top-level key, '' for the whole document, or 'state' for the rest. */
   section?: string;
+  /** 1.x hypervisor.json: the sandbox's config.json, which names the hypervisor whose state it holds. */
+  config?: string;
 }
 
 export interface InspectInput {
@@ -91,11 +94,11 @@ export interface LayoutModule {
   /** Read an item's value as `show` prints it. */
   readItem(ref: ItemRef): unknown;
   /**
-   * The new text of `ref`'s file after `update` (given the item's current
-   * value, undefined when absent or corrupt), in the runtime's own format.
-   * UsageError when the layout or item cannot be edited.
+   * The new text of `ref`'s file after `change`, in the runtime's own format,
+   * judged against what the runtime loads (UsageError, naming the JSON path,
+   * when it could not; and when the layout or item cannot be edited).
    */
-  rewrite(ref: ItemRef, update: (cur: unknown) => unknown, container: boolean): Rewrite;
+  rewrite(ref: ItemRef, change: Change, container: boolean, o: RewriteOptions): Rewrite;
   /** Where `set --state` writes for the sandbox or a container. */
   stateRef(roots: Roots, sid: string, cid: string | undefined): ItemRef;
 }

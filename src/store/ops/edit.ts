@@ -5,7 +5,9 @@
 import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
-import { lstatOrUndef, parseJson, storeDir } from '../fs/read.js';
+import { lstatOrUndef, storeDir } from '../fs/read.js';
+import { LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
+import type { Change } from '../layouts/rewrite.js';
 import { atomicWrite } from '../fs/write.js';
 import { withLock } from '../host/guard.js';
 import { openSandbox, requireContainer, type SandboxHandle } from '../inspect/handle.js';
@@ -119,16 +121,22 @@ export interface SetOptions extends EditOptions {
   input?: Buffer;
   /** Rewrite only the state. */
   state?: string;
+  /** Write keys the runtime's types do not have. */
+  allowUnknownKeys?: boolean;
 }
 
-const withState = (cur: unknown, state: string): unknown => {
-  const obj = cur && typeof cur === 'object' && !Array.isArray(cur) ? { ...(cur as Record<string, unknown>) } : {};
-  obj[Object.keys(obj).find((k) => k.toLowerCase() === 'state') ?? 'state'] = state;
-  return obj;
-};
+/** The input as text: UTF-8, or a usage error. */
+function inputText(buf: Buffer, name: string): string {
+  if (buf.length === 0) throw new UsageError(`invalid ${name} input: empty`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new UsageError(`invalid ${name} input: not valid UTF-8`);
+  }
+}
 
 export async function setItem(h: SandboxHandle, cid: string | undefined, ref: ItemRef | undefined, o: SetOptions): Promise<SetResult> {
-  let value: unknown;
+  let input: Lit | undefined;
   if (o.state !== undefined) {
     if (!(STATES as readonly string[]).includes(o.state)) throw new UsageError(`invalid --state ${JSON.stringify(o.state)}: one of ${STATES.join(', ')}`);
     const sref = h.layout.stateRef(h.roots, h.id, cid);
@@ -136,23 +144,26 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
     ref = sref;
   } else {
     if (!ref) throw new UsageError('missing ITEM');
+    const text = inputText(o.input ?? Buffer.alloc(0), ref.name);
     try {
-      value = parseJson(o.input ?? Buffer.alloc(0), 'input');
+      input = parseLit(text, true).value;
     } catch (e) {
-      throw new UsageError(`invalid ${ref.name} input: ${(e as Error).message.replace(/^input: /, '')}`);
+      if (!(e instanceof LitSyntaxError)) throw e;
+      throw new UsageError(`invalid ${ref.name} input: not JSON (${e.message})`);
     }
   }
   if (cid !== undefined) requireContainer(h, cid);
   const target = ref;
   return withLock(changeLock(h, 'change', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+    // What the runtime could not load is refused first (exit 2), whatever else is true.
+    const change: Change = o.state !== undefined ? { state: o.state } : { input: input ?? { t: 'z' } };
+    const rw = h.layout.rewrite(target, change, cid !== undefined, { allowUnknownKeys: o.allowUnknownKeys });
     let warnings: string[] = [];
     if (!o.force) {
       // Decided on what is true now that the lock is held.
       refuseIfLive(inspectScanned(h.roots, openSandbox(h.roots, h.id).scan, { lockless: true }), 'change');
       warnings = refuseIfNamed(new ProcTable(), h.id, `sandbox ${h.id}`, 'change', 'warn');
     }
-    const state = o.state;
-    const rw = h.layout.rewrite(target, state !== undefined ? (cur) => withState(cur, state) : () => value, cid !== undefined);
     if (o.state !== undefined && rw.current !== 'ok') warnings.push(`${target.path} was ${rw.current === 'absent' ? 'missing' : 'corrupt'}; writing a new one`);
     if (!o.dryRun) atomicWrite(target.path, rw.text, { mode: rw.mode });
     return { path: target.path, item: target.name, bytes: Buffer.byteLength(rw.text), warnings };

@@ -1,74 +1,103 @@
 // One reader per sandbox inspection: every item is read and parsed at most
 // once, whether the listing's part of the inspection or check's deeper part
 // asks for it. A bad item becomes a typed problem, never a failed listing.
-import { NotFoundError, StoreError, UsageError, VcError } from '../fs/errors.js';
-import { CorruptItemError, hasFastRead, jsonKind, lstatOrUndef, readJson, type JsonKind } from '../fs/read.js';
+import { basename } from 'node:path';
+import { NotFoundError, StoreError, VcError } from '../fs/errors.js';
+import { CorruptItemError, hasFastRead, lstatOrUndef, parseFirst, parseText, readLimit, readText } from '../fs/read.js';
 import { problem, type Problem } from './problems.js';
 
-type Hit = { value: unknown } | { error: unknown };
+/** What a schema check says of an item's text: null when the runtime loads it. */
+export type Judge = (text: string) => { at: string; detail: string; syntax?: true } | null;
+/** A listing's cheap look at a parsed value (the fields it uses): null when fine. */
+export type Shape = (value: unknown) => { at: string; detail: string } | null;
+
+type Hit = { text: string; depthChecked: boolean; value?: { v: unknown } | { error: unknown } } | { error: unknown };
 
 export class Reader {
   private readonly hits = new Map<string, Hit>();
   private readonly reported = new Set<string>();
   constructor(readonly problems: Problem[]) {}
 
-  /** Parsed JSON, or undefined when absent; a bad file adds one problem (once per path). */
-  json(path: string, o: { container?: string; validate?: (v: unknown) => void; probe?: boolean } = {}): unknown {
+  private read(path: string, probe: boolean): Hit | undefined {
     let hit = this.hits.get(path);
     if (!hit) {
       // Without the addon a failed open costs an exception, more than an
       // lstat: ask first when absence is likely. The addon reports it cheaply.
-      if (o.probe && !hasFastRead() && !lstatOrUndef(path)) return undefined;
+      if (probe && !hasFastRead() && !lstatOrUndef(path)) return undefined;
       try {
-        hit = { value: readJson(path) };
+        hit = readText(path, readLimit(basename(path)));
       } catch (error) {
         hit = { error };
       }
       this.hits.set(path, hit);
     }
+    return hit;
+  }
+
+  /** Parsed JSON, or undefined when absent; a file that is not JSON adds one problem (once per path). */
+  json(path: string, o: { container?: string; probe?: boolean; first?: boolean; shape?: Shape } = {}): unknown {
+    const hit = this.read(path, o.probe === true);
+    if (!hit) return undefined;
     if ('error' in hit) {
-      if (hit.error instanceof NotFoundError) return undefined;
-      this.report(path, hit.error, o.container);
+      if (!(hit.error instanceof NotFoundError)) this.report(path, hit.error, o.container);
       return undefined;
     }
-    if (o.validate) {
+    if (!hit.value) {
       try {
-        o.validate(hit.value);
-      } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        this.once(path, problem('bad-shape', { path, detail: e.message.replace(/^invalid /, '') }, opt(o.container)));
-        return undefined;
+        hit.value = { v: (o.first ? parseFirst : parseText)(hit.text, path, !hit.depthChecked) };
+      } catch (error) {
+        hit.value = { error };
       }
     }
-    return hit.value;
+    if ('error' in hit.value) {
+      this.report(path, hit.value.error, o.container);
+      return undefined;
+    }
+    const bad = o.shape?.(hit.value.v);
+    if (bad) {
+      this.once(path, problem('bad-shape', { path, at: bad.at, detail: bad.detail }, opt(o.container)));
+      return undefined;
+    }
+    return hit.value.v;
   }
 
   /**
-   * Only check an item whose value nobody needs: valid JSON of the `need`ed
-   * kind, else the same problem json() would report. Not kept.
+   * Check an item against what the runtime's loader accepts: a file that
+   * cannot be read is reported as json() would, a verdict as bad-shape with
+   * its JSON path and what was wanted.
    */
-  check(path: string, need: JsonKind, message: string, o: { container?: string } = {}): void {
-    if (this.hits.has(path)) {
-      this.json(path, {
-        ...o,
-        validate: (v) => {
-          if ((need === 'object') !== (v !== null && typeof v === 'object' && !Array.isArray(v))) throw new UsageError(message);
-        },
-      });
+  schema(path: string, judge: Judge, o: { container?: string; probe?: boolean } = {}): void {
+    const hit = this.read(path, o.probe === true);
+    if (!hit) return;
+    if ('error' in hit) {
+      if (!(hit.error instanceof NotFoundError)) this.report(path, hit.error, o.container);
       return;
     }
-    try {
-      if (jsonKind(path) !== need) this.once(path, problem('bad-shape', { path, detail: message.replace(/^invalid /, '') }, opt(o.container)));
-    } catch (e) {
-      if (e instanceof NotFoundError) return;
-      this.report(path, e, o.container);
-    }
+    const v = judge(hit.text);
+    if (!v) return;
+    const p = v.syntax
+      ? problem('corrupt-item', { path, detail: v.detail }, opt(o.container))
+      : problem('bad-shape', { path, at: v.at, detail: v.detail }, opt(o.container));
+    // The whole-item verdict says more than the listing's look at a few fields.
+    const i = this.problems.findIndex((q) => q.code === 'bad-shape' && q.evidence.path === path);
+    if (i >= 0) this.problems[i] = p;
+    else this.once(path, p);
+  }
+
+  /**
+   * A top-level string of a big item without parsing all of it (config.json's
+   * HypervisorType): `pick` reads it from the text. Absent or unreadable:
+   * undefined (check reports the item itself).
+   */
+  peek(path: string, pick: (text: string) => string | undefined, o: { probe?: boolean } = {}): string | undefined {
+    const hit = this.read(path, o.probe === true);
+    return hit && !('error' in hit) ? pick(hit.text) : undefined;
   }
 
   /** The parsed value whatever its shape (undefined when absent or unparsable): for showing, never for deciding. */
   raw(path: string): unknown {
     const hit = this.hits.get(path);
-    return hit && 'value' in hit ? hit.value : undefined;
+    return hit && !('error' in hit) && hit.value && 'v' in hit.value ? hit.value.v : undefined;
   }
 
   /** Was `path` there (read, or failed for a reason other than absence)? */

@@ -1,0 +1,78 @@
+// Writing an item as the runtime can load it: the change applied to the
+// item's literal text (numbers stay exactly as given, key order is kept),
+// then judged against the runtime's types before anything is written. A
+// value the runtime cannot load is a usage error naming the JSON path and
+// what was wanted; a key the runtime's types do not have is refused too,
+// since the runtime would drop it silently (a typo), unless asked to write it.
+import { CorruptItemError, readText } from '../fs/read.js';
+import { NotFoundError, UsageError } from '../fs/errors.js';
+import { LitSyntaxError, litGet, litSet, parseLit, type Lit } from '../fs/jsonlit.js';
+import type { Judgement } from './judge.js';
+import { keyPath, verdictText, type UnknownKey } from './validate.js';
+
+/** What a set changes: the whole item (or section) from its input, or only the state. */
+export type Change = { input: Lit } | { state: string };
+
+export interface RewriteOptions {
+  /** Write keys the runtime's types do not have (it ignores them). */
+  allowUnknownKeys?: boolean;
+}
+
+/** The item's current literal text: absent and corrupt files are written anew. */
+export function readCurrentLit(path: string, firstValue: boolean): { lit: Lit | undefined; current: 'ok' | 'absent' | 'corrupt' } {
+  try {
+    return { lit: parseLit(readText(path).text, !firstValue).value, current: 'ok' };
+  } catch (e) {
+    if (e instanceof NotFoundError) return { lit: undefined, current: 'absent' };
+    if (e instanceof CorruptItemError || e instanceof LitSyntaxError) return { lit: undefined, current: 'corrupt' };
+    throw e;
+  }
+}
+
+/** The item with its state replaced: `state` (any case; 1.x) or `State` (persist), where it was. */
+export function withStateLit(cur: Lit | undefined, key: string, state: string): Lit {
+  return litSet(cur?.t === 'o' ? cur : { t: 'o', m: [] }, key, { t: 's', v: state, escaped: false });
+}
+
+/**
+ * Refuse what the runtime cannot load, and (unless allowed) keys it would
+ * drop. `before`: the unknown keys the item had already, which are the
+ * runtime's own business, not this write's.
+ */
+export function refuseUnless(name: string, j: Judgement, o: RewriteOptions, before: UnknownKey[] = []): void {
+  if (j.verdict) throw new UsageError(`invalid ${name}: ${verdictText(j.verdict)}; nothing was written`);
+  if (o.allowUnknownKeys) return;
+  const old = new Set(before.map((u) => `${u.path}\0${u.key}`));
+  const added = j.unknown.filter((u) => !old.has(`${u.path}\0${u.key}`));
+  const first = added[0];
+  if (first)
+    throw new UsageError(
+      `invalid ${name}: ${keyPath(first)}: no such key in the runtime's type${added.length > 1 ? ` (+${added.length - 1} more)` : ''}, so the runtime would drop it (a typo?); nothing was written; --allow-unknown-keys writes it anyway`,
+    );
+}
+
+/**
+ * A one-document item with one section replaced by `input`: '' the whole
+ * document, 'state' the keys outside the big sections (in their order, the
+ * input's new keys last), else that top-level key.
+ */
+export function replaceSectionLit(doc: Lit | undefined, section: string, input: Lit, big: string[], path: string): Lit {
+  if (section === '') return input;
+  if (doc?.t !== 'o') throw new UsageError(`${path} is not a JSON object: set the whole document instead`);
+  if (section !== 'state') {
+    const key = doc.m.find(([k]) => k.toLowerCase() === section.toLowerCase())?.[0] ?? section;
+    return litSet(doc, key, input);
+  }
+  if (input.t !== 'o') throw new UsageError('invalid state item: must be a JSON object');
+  const isBig = (k: string) => big.includes(k.toLowerCase());
+  const m: [string, Lit][] = [];
+  for (const [k, v] of doc.m) {
+    if (isBig(k)) m.push([k, v]);
+    else {
+      const nv = litGet(input, k);
+      if (nv !== undefined && input.m.some(([ik]) => ik === k)) m.push([k, nv]);
+    }
+  }
+  for (const [k, v] of input.m) if (!m.some(([mk]) => mk === k)) m.push([k, v]);
+  return { t: 'o', m };
+}
