@@ -157,10 +157,19 @@ function commandName(program: decl.Program, argv: string[]): string {
 export async function main(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const state: RunState = { code: 0 };
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
-  if (args.includes('--verbose') && (args.includes('--version') || args.includes('-V'))) {
+  const version = args.includes('--version') || args.includes('-V');
+  if (version && (args.includes('--verbose') || args.includes('--json'))) {
+    // --json: one JSON document, as every other command prints (a bare 0.1.0 is no JSON).
+    if (!args.includes('--verbose')) {
+      io.stdout(`${JSON.stringify({ version: VERSION })}\n`);
+      return 0;
+    }
     const { lockBackend, addonTarget, useAddon } = await import('./store/fs/addon.js');
     useAddon(settingsFrom(env).addon);
-    io.stdout(`${VERSION}\nlock backend: ${lockBackend()}\ntarget: ${addonTarget()}, node ${process.version}\n`);
+    const info = { version: VERSION, lockBackend: lockBackend(), target: addonTarget(), node: process.version };
+    io.stdout(
+      args.includes('--json') ? `${JSON.stringify(info)}\n` : `${VERSION}\nlock backend: ${info.lockBackend}\ntarget: ${info.target}, node ${info.node}\n`,
+    );
     return 0;
   }
   const program = buildProgram(io, env, state);

@@ -142,3 +142,132 @@ describe('the runtime process table', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------
+// The JSON shapes of the README's JSON section, held to real output.
+
+type Shape =
+  { kind: 'leaf' } | { kind: 'obj'; keys: Map<string, { optional: boolean; shape: Shape }> } | { kind: 'arr'; of: Shape } | { kind: 'alt'; of: Shape[] };
+
+/** `{id, hypervisor: {type, pid}, containers: [{id}], shared: {path} | null}` as a tree. */
+function parseShape(src: string): Shape {
+  const toks = src.match(/\.\.\.|[{}[\],:|]|[A-Za-z_][A-Za-z0-9_]*\??/g) ?? [];
+  let i = 0;
+  const value = (): Shape => {
+    const alts = [one()];
+    while (toks[i] === '|') {
+      i++;
+      alts.push(one());
+    }
+    return alts.length === 1 ? alts[0]! : { kind: 'alt', of: alts };
+  };
+  const one = (): Shape => {
+    const t = toks[i++];
+    if (t === '{') {
+      const keys = new Map<string, { optional: boolean; shape: Shape }>();
+      while (toks[i] !== '}') {
+        const k = toks[i++]!;
+        let shape: Shape = { kind: 'leaf' };
+        if (toks[i] === ':') {
+          i++;
+          shape = value();
+        }
+        keys.set(k.replace('?', ''), { optional: k.endsWith('?'), shape });
+        if (toks[i] === ',') i++;
+      }
+      i++;
+      return { kind: 'obj', keys };
+    }
+    if (t === '[') {
+      const of = toks[i] === '...' ? (i++, { kind: 'leaf' } as Shape) : value();
+      i++; // ]
+      return { kind: 'arr', of };
+    }
+    return { kind: 'leaf' };
+  };
+  return value();
+}
+
+/** Every key of `v` is documented, every documented non-optional key is there. */
+function conforms(v: unknown, s: Shape, at: string): void {
+  if (s.kind === 'alt') {
+    const errs: string[] = [];
+    for (const o of s.of)
+      try {
+        conforms(v, o, at);
+        return;
+      } catch (e) {
+        errs.push((e as Error).message);
+      }
+    if (v === null) return; // `… | null`
+    throw new Error(errs.join('; '));
+  }
+  if (s.kind === 'leaf') return;
+  if (s.kind === 'arr') {
+    if (!Array.isArray(v)) throw new Error(`${at}: want an array`);
+    v.forEach((x, i) => conforms(x, s.of, `${at}[${i}]`));
+    return;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${at}: want an object, got ${JSON.stringify(v)}`);
+  for (const k of Object.keys(v)) if (!s.keys.has(k)) throw new Error(`${at}.${k}: in the output, not in the README`);
+  for (const [k, d] of s.keys) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) {
+      if (!d.optional) throw new Error(`${at}.${k}: in the README, not in the output`);
+      continue;
+    }
+    conforms(x, d.shape, `${at}.${k}`);
+  }
+}
+
+describe('the JSON section of the README matches the output', () => {
+  const section = readme.slice(readme.indexOf('\n## JSON\n'), readme.indexOf('### Problem and finding codes'));
+  /** The shape documented after `marker`: the first {…} or [{…}] that follows it, up to its closing bracket. */
+  const shapeAfter = (marker: string): Shape => {
+    const at = section.indexOf(marker);
+    assert.ok(at >= 0, marker);
+    const rest = section
+      .slice(at + marker.length)
+      .replace(/`\s*\n\s*`?/g, ' ')
+      .replace(/`/g, '');
+    const start = rest.search(/[[{]/);
+    let depth = 0;
+    let end = start;
+    for (; end < rest.length; end++) {
+      if ('{['.includes(rest[end]!)) depth++;
+      if ('}]'.includes(rest[end]!) && --depth === 0) break;
+    }
+    return parseShape(rest.slice(start, end + 1));
+  };
+  const example = () => {
+    const p = tmp();
+    cpSync(join(ROOT, 'examples/store'), p, { recursive: true });
+    return p;
+  };
+  const json = (p: string, args: string[]) => JSON.parse(vc(['--prefix', p, '--json', ...args]).stdout);
+  it('ls, show, lock, rm, uuid and check', () => {
+    const p = example();
+    const list = json(p, ['ls']);
+    const ls = shapeAfter('`vcstore ls --json`: an array of');
+    const host = shapeAfter('`host` is the sandbox beside\n  its store:');
+    if (ls.kind === 'obj') ls.keys.set('host', { optional: true, shape: host });
+    for (const s of list) conforms(s, ls, `ls ${s.id}`);
+    const show = shapeAfter('`vcstore show SID --json`: the same object plus');
+    const shown = json(p, ['show', list[0].id]);
+    const base = ls.kind === 'obj' ? new Map(ls.keys) : new Map();
+    if (show.kind === 'obj') for (const [k, v] of show.keys) base.set(k, v);
+    // `show` lists `items` and `raw` after "plus": both documented as arrays.
+    base.set('items', { optional: false, shape: shapeAfter('plus `items: ') });
+    base.set('raw', { optional: false, shape: shapeAfter('and `raw: ') });
+    conforms(shown, { kind: 'obj', keys: base }, 'show');
+    assert.ok(shown.items.length > 0 && shown.items.every((i: { name: string }) => i.name));
+    const lockable = list.find((s: { paths: { lock: string | null } }) => s.paths.lock);
+    conforms(json(p, ['lock', lockable.id]), shapeAfter('`vcstore lock SID --json`:'), 'lock');
+    conforms(json(p, ['uuid']), shapeAfter('`vcstore uuid --json`:'), 'uuid');
+    conforms(json(p, ['check']), shapeAfter('`vcstore check --json`:'), 'check');
+    const rm = shapeAfter('`vcstore rm --json`:');
+    conforms(json(p, ['rm', '--dry-run', '--force', list[0].id]), rm, 'rm');
+    conforms(json(p, ['show', 'nosuchsandbox']), parseShape('{error: {code, message}}'), 'error');
+    assert.deepEqual(JSON.parse(vc(['--json', '--version']).stdout), { version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version });
+  });
+});

@@ -58,7 +58,7 @@ describe('ls', () => {
     assert.equal(live.layout, 'legacy');
     assert.equal(live.containers.length, 2);
     assert.deepEqual(live.problems, []);
-    assert.deepEqual(live.lock, { held: false, visible: true, holders: [] });
+    assert.deepEqual(live.lock, { path: join(store, 'run/vc/sbs', LIVE, 'lock'), held: false, visible: true, holders: [] });
     assert.equal(live.paths.runtime, join(store, 'run/vc/sbs', LIVE));
     const dead = byId(list, DEAD);
     assert.equal(dead.hypervisor.type, 'firecracker');

@@ -27,8 +27,12 @@ describe('npm pack + npm install -g', () => {
     const info = JSON.parse(pack.stdout)[0];
     const files: string[] = info.files.map((f: { path: string }) => f.path).sort();
     for (const f of files)
-      assert.match(f, /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/, f);
-    for (const need of ['bin/vcstore', 'dist/vcstore.cjs', 'dist/core.cjs', 'dist/cmd/ls.cjs', 'man/vcstore.1', 'README.md'])
+      assert.match(
+        f,
+        /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|schemas\.json|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|package\.json$)/,
+        f,
+      );
+    for (const need of ['bin/vcstore', 'dist/vcstore.cjs', 'dist/core.cjs', 'dist/schemas.json', 'dist/cmd/ls.cjs', 'man/vcstore.1', 'README.md'])
       assert.ok(files.includes(need), need);
     // the addon sits in a folder named for its target, and only that target's is packed
     assert.ok(

@@ -92,7 +92,7 @@ function showSandbox(ctx: Ctx, h: SandboxHandle): void {
       { root: 'config', dir: s.paths.config },
       { root: 'runtime', dir: s.paths.runtime },
     ],
-    false,
+    undefined,
   );
   const raw = h.layout.raw && s.paths.runtime ? rawItems(join(s.paths.runtime, 'raw')) : [];
   if (ctx.json) {
@@ -156,7 +156,7 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
       { root: 'config', dir: cfg },
       { root: 'runtime', dir: rt },
     ],
-    true,
+    cid,
   );
   const raw = h.layout.raw && rt ? rawItems(join(rt, 'raw')) : [];
   const problems = s.problems.filter((x) => x.container === cid);

@@ -26,7 +26,7 @@ export function sandboxJson(s: SandboxInfo) {
     containers: s.containers.map((c) =>
       c.unknown ? { id: c.id, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown } : { id: c.id, state: c.state, pid: c.pid, alive: c.alive },
     ),
-    lock: { held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
+    lock: { path: s.lock.path, held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
     problems: s.problems.map(problemJson),
     ...(s.host ? { host: pictureJson(s.host) } : {}),

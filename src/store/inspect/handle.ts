@@ -125,6 +125,8 @@ export function requireLockTarget(h: SandboxHandle): string {
 
 export interface ItemFile {
   root: 'config' | 'runtime';
+  /** The item's name in vcstore's words (State, Lock, persist…): what show and set take. */
+  name: string;
   file: string;
   path: string;
   size: number;
@@ -132,14 +134,15 @@ export interface ItemFile {
 }
 
 /** The item files present (regular files only) in a sandbox's or container's directories. */
-export function itemFiles(h: SandboxHandle, dirs: { root: 'config' | 'runtime'; dir: string | null }[], container: boolean): ItemFile[] {
+export function itemFiles(h: SandboxHandle, dirs: { root: 'config' | 'runtime'; dir: string | null }[], cid: string | undefined): ItemFile[] {
   const out: ItemFile[] = [];
   for (const { root, dir } of dirs) {
     if (!dir) continue;
-    for (const file of h.layout.itemFiles(container)) {
+    for (const file of h.layout.itemFiles(cid !== undefined)) {
       const path = join(dir, file);
       const st = lstatOrUndef(path);
-      if (st?.isFile()) out.push({ root, file, path, size: st.size, mtime: st.mtime.toISOString() });
+      const name = h.layout.item(h.roots, h.id, cid, file)?.name ?? file;
+      if (st?.isFile()) out.push({ root, name, file, path, size: st.size, mtime: st.mtime.toISOString() });
     }
   }
   return out;
