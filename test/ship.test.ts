@@ -103,7 +103,8 @@ describe('a worker thread that cannot start', () => {
   it('ls and check warn once and finish on one thread, with the same output', { skip: SLOW }, () => {
     // The built CLI without dist/list-worker.cjs: a broken or partial install.
     const app = tmp('vcstore-noworker-');
-    for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
+      cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
     mkdirSync(join(app, 'bin'));
     cpSync(BIN, join(app, 'bin/vcstore'));
     const store = tmp('vcstore-noworker-store-', true);
