@@ -3,10 +3,10 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/fs/errors.js';
 import { acquire, InterruptedError, lockHolders } from '../src/store/host/locks.js';
-import { addon as nativeFlock, addonTarget } from '../src/store/fs/addon.js';
+import { addon as nativeFlock, addonTarget, useAddon } from '../src/store/fs/addon.js';
 import { addSandbox, BIN, collect, flockFree, holdFlock, R, ROOT, runLock, scratch, snapshot, until, vc, vcAsync, vcp, waiterOn } from './helpers.js';
 
 const { tmp } = scratch();
@@ -237,8 +237,11 @@ for (const mode of ['native', 'helper'] as const) {
 }
 
 describe('flock implementation', () => {
-  // Under CI the addon must be there: a build that silently fell back to flock(1) fails here.
+  // Under CI the addon must be there: a build that silently fell back to flock(1) fails here,
+  // also in the run with VCSTORE_ADDON=0 (which turns it off, not away).
   const built = existsSync(join(ROOT, 'dist/native', addonTarget(), 'vcstore.node'));
+  before(() => useAddon(true));
+  after(() => useAddon(process.env.VCSTORE_ADDON !== '0'));
   it(
     'this build uses the in-process flock(2) addon (flock(1) only for waits)',
     { skip: built || process.env.CI === 'true' ? false : 'addon not built (no C compiler)' },
@@ -248,7 +251,7 @@ describe('flock implementation', () => {
     },
   );
   it('vcstore --version --verbose names the lock backend in use', () => {
-    const native = vc(['--version', '--verbose']);
+    const native = vc(['--version', '--verbose'], { env: { VCSTORE_ADDON: '1' } });
     assert.equal(native.code, 0);
     assert.match(
       native.stdout,
