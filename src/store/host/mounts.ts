@@ -1,6 +1,10 @@
 // The mount witness: /proc/self/mountinfo, read once before removing
-// anything, so that no removal ever deletes what another mount holds.
-import { readFileSync, realpathSync } from 'node:fs';
+// anything, so that no removal ever deletes what another mount holds. In a
+// mount namespace of its own (a container, unshare -m), vcstore cannot see
+// what the host mounts after the split, and removing a directory the host
+// mounted on detaches that mount: then the init process's table is read as
+// well, and when it cannot be, nothing may be removed.
+import { closeSync, constants as C, openSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface Mount {
@@ -23,24 +27,57 @@ export function parseMountinfo(text: string): Mount[] {
   return out;
 }
 
+const readOr = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The host's mounts when vcstore may run in another mount namespace than the
+ * init process: its mountinfo, when it differs from `own` (undefined in the
+ * same namespace); null when that cannot be told. /proc/1/ns/mnt is closed
+ * when init is not dumpable, even to root: then init's table decides.
+ */
+function initMounts(own: string): Mount[] | null | undefined {
+  try {
+    if (readlinkSync('/proc/self/ns/mnt') === readlinkSync('/proc/1/ns/mnt')) return undefined;
+  } catch {
+    /* cannot compare: compare the tables */
+  }
+  const t = readOr('/proc/1/mountinfo');
+  if (t === undefined) return process.geteuid?.() === 0 ? null : undefined; // without root, only this namespace can count
+  return t === own ? undefined : parseMountinfo(t);
+}
+
 export class MountTable {
-  /** Null when mountinfo cannot be read: then nothing may be removed. */
+  /** Null when mountinfo cannot be read (or the host's, from another mount namespace): then nothing may be removed. */
   readonly mounts: Mount[] | null;
+  /** Why `mounts` is null. */
+  readonly blind: string | undefined;
   /** `text`: mountinfo's text; `parsed`: mounts another table read (a worker thread's copy). */
   constructor(text?: string, parsed?: Mount[] | null) {
     if (parsed !== undefined) {
       this.mounts = parsed;
+      this.blind = parsed === null ? '/proc/self/mountinfo cannot be read' : undefined;
       return;
     }
-    let t = text;
-    if (t === undefined) {
-      try {
-        t = readFileSync('/proc/self/mountinfo', 'utf8');
-      } catch {
-        t = undefined;
-      }
+    if (text !== undefined) {
+      this.mounts = parseMountinfo(text);
+      this.blind = undefined;
+      return;
     }
-    this.mounts = t === undefined ? null : parseMountinfo(t);
+    const own = readOr('/proc/self/mountinfo');
+    const host = own === undefined ? undefined : initMounts(own);
+    this.mounts = own === undefined || host === null ? null : [...parseMountinfo(own), ...(host ?? [])];
+    this.blind =
+      own === undefined
+        ? '/proc/self/mountinfo cannot be read'
+        : host === null
+          ? "vcstore runs in a mount namespace of its own and cannot read the host's mounts (/proc/1/mountinfo)"
+          : undefined;
   }
 
   /** Mounts at or below `path` (compared by real path: a prefix may sit behind a symlink). */
@@ -62,5 +99,25 @@ export function realish(path: string): string {
     return join(realpathSync.native(dirname(path)), basename(path));
   } catch {
     return path;
+  }
+}
+
+/**
+ * The id of the mount a directory is on, from the kernel (/proc/self/fdinfo
+ * of an O_NOFOLLOW descriptor): null when that cannot be read. A bind mount
+ * of the same file system has another id, though the same device.
+ */
+export function mountIdAt(path: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(path, C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const m = /^mnt_id:\s*(\d+)$/m.exec(readOr(`/proc/self/fdinfo/${fd}`) ?? '');
+    return m ? Number(m[1]) : null;
+  } finally {
+    closeSync(fd);
   }
 }

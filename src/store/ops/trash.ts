@@ -8,7 +8,9 @@ import { kinds } from '../fs/dirs.js';
 import { fromErrno, StoreError } from '../fs/errors.js';
 import { TRASH_DIR_RE, trashDirName, trashWriter, writerAlive } from '../fs/names.js';
 import { lstatOrUndef } from '../fs/read.js';
-import { MountTable, realish } from '../host/mounts.js';
+import { MountTable, mountIdAt, realish } from '../host/mounts.js';
+import type { Roots } from '../fs/roots.js';
+import { trashRootDirs } from '../read/scan.js';
 
 /** Is the removal that left `path` (a tree inside a trash dir, or a 0.1.0 trash dir) still under way in another process? */
 export function trashBusy(path: string): boolean {
@@ -49,8 +51,12 @@ function dropTrashDir(tree: string): void {
   }
 }
 
-/** Empty trash dirs whose writer is gone (killed between making one and moving a tree into it), in `dir`. */
-export function cleanEmptyTrash(dir: string): void {
+/** Empty trash dirs whose writer is gone (killed between making one and moving a tree into it), in every root. */
+export function cleanEmptyTrash(roots: Roots): void {
+  for (const dir of trashRootDirs(roots)) if (lstatOrUndef(dir)?.isDirectory()) cleanEmptyTrashIn(dir);
+}
+
+function cleanEmptyTrashIn(dir: string): void {
   for (const [name, kind] of kinds(dir)) {
     const w = kind === 'dir' ? trashWriter(name) : null;
     if (!w || !TRASH_DIR_RE.test(name) || writerAlive(w.pid, w.start)) continue;
@@ -66,10 +72,12 @@ export function cleanEmptyTrash(dir: string): void {
 const DEEP = 2048;
 
 /**
- * Delete a tree without ever entering another mount: every directory is
- * checked against the mount points (bind mounts share the device) and the
- * device of the top. Nesting deeper than PATH_MAX is handled by renaming
- * deep subtrees up to the top first. A failure leaves the rest in place.
+ * Delete a tree without ever entering another mount, asking the kernel for
+ * every directory as it is entered, whenever a mount was made: the addon's
+ * walk opens each with openat2(RESOLVE_NO_XDEV); the careful walk compares
+ * each directory's mount id with the top's (and with the mount table and
+ * the device). Nesting deeper than PATH_MAX is handled by renaming deep
+ * subtrees up to the top first. A failure leaves the rest in place.
  */
 export function deleteTree(top: string, mounts: MountTable | Set<string>): void {
   deleteTreeOnly(top, mounts);
@@ -83,19 +91,16 @@ function deleteTreeOnly(top: string, mounts: MountTable | Set<string>): void {
     unlinkOrThrow(top);
     return;
   }
+  const r = addon()?.removeTree(top);
+  if (r === 0) return;
+  if (r === CODE.EXDEV) throw new StoreError(`refusing to remove below ${top}: another file system is mounted there`, { path: top });
+  // Anything else (no addon, no openat2, permission, an immutable file): the careful walk, for its exact message.
   const realTop = realish(top);
   const mountPoints = mounts instanceof MountTable ? mounts.points() : mounts;
-  // A readable mountinfo with nothing below the tree: no bind mount can hide
-  // there, and the addon's walk (openat/unlinkat, any depth) stops at any
-  // other device. Otherwise every directory is compared here, in JavaScript.
-  const clear = mounts instanceof MountTable && mounts.mounts !== null && !mounts.mounts.some((m) => m.mountPoint.startsWith(`${realTop}/`));
-  if (clear) {
-    const r = addon()?.removeTree(top);
-    if (r === 0) return;
-    if (r === CODE.EXDEV) throw new StoreError(`refusing to remove below ${top}: another file system is mounted there`, { path: top });
-    // Anything else (no addon, permission, an immutable file): the careful walk, for its exact message.
-  }
-  const devCheck = !clear;
+  const topId = mountIdAt(top);
+  const parentId = mountIdAt(dirname(top));
+  if (mountPoints.has(realTop) || (topId !== null && parentId !== null && topId !== parentId))
+    throw new StoreError(`refusing to remove ${top}: a file system is mounted there`, { path: top });
   const stack: { path: string; real: string; listed: boolean }[] = [{ path: top, real: realTop, listed: false }];
   let moved = 0;
   for (let cur = stack.at(-1); cur !== undefined; cur = stack.at(-1)) {
@@ -109,6 +114,9 @@ function deleteTreeOnly(top: string, mounts: MountTable | Set<string>): void {
       continue;
     }
     cur.listed = true;
+    // Asked again right before listing: a mount made since the directory was pushed is not entered.
+    const id = topId === null ? null : mountIdAt(cur.path);
+    if (id !== null && id !== topId) throw new StoreError(`refusing to remove ${cur.path}: a file system is mounted there`, { path: cur.path });
     for (const [name, kind] of kinds(cur.path)) {
       let path = `${cur.path}/${name}`;
       let real = `${cur.real}/${name}`;
@@ -117,7 +125,7 @@ function deleteTreeOnly(top: string, mounts: MountTable | Set<string>): void {
         continue;
       }
       if (mountPoints.has(real)) throw new StoreError(`refusing to remove ${path}: a file system is mounted there`, { path });
-      const sub = devCheck ? lstatOrUndef(path) : undefined;
+      const sub = lstatOrUndef(path);
       if (sub && sub.dev !== st.dev) throw new StoreError(`refusing to remove ${path}: it is on another file system (a mount)`, { path });
       if (path.length > DEEP) {
         const name = `.deep-${moved++}`;
