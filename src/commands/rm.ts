@@ -20,9 +20,11 @@ interface Outcome {
   unmounts?: string[];
 }
 
-export async function run(ctx: Ctx, sids: string[], o: Opts): Promise<number> {
+export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // Validate every ID before touching anything: a typo in the list removes nothing.
-  for (const s of sids) validateId(s);
+  for (const s of given) validateId(s);
+  // Once each: a repeated ID (rm $(vcstore ls -q) $extra) would otherwise find its own lock held.
+  const sids = [...new Set(given)];
   if (o.container !== undefined) {
     validateId(o.container, 'container ID');
     if (sids.length !== 1) throw new UsageError('--container takes exactly one sandbox ID');

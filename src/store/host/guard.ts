@@ -2,7 +2,7 @@
 // readers take it shared, writers exclusive. The lock is always released,
 // whatever the operation throws, and aborting a wait leaves nothing behind.
 import { acquire, type HeldLock, type LockMode } from './locks.js';
-import { CommandStartError, NotFoundError } from '../fs/errors.js';
+import { CommandStartError, NotFoundError, RefusedError } from '../fs/errors.js';
 
 export interface GuardOptions {
   mode: LockMode;
@@ -12,10 +12,12 @@ export interface GuardOptions {
 }
 
 /**
- * Take the lock at `lockPath` and run `fn`. When there is no lock file (the
- * sandbox has no run-time root, e.g. after a reboot) the runtime holds none
- * either; `fn` then runs with `null`. So it does when `lockPath` is null
- * (the caller found no safe lock to take, e.g. a symlinked run-time root).
+ * Take the lock at `lockPath` and run `fn`; with `lockPath` null (nothing the
+ * runtime could hold: no run-time root, runtime-rs, or --force past a bad
+ * lock) `fn` runs with `null`. A lock that is gone by the time it is opened
+ * (the runtime deleting the sandbox unlinks it first): a reader goes on
+ * without it, a change is refused (exit 5), as when it was missing from the
+ * start.
  */
 export async function withLock<T>(lockPath: string | null, opts: GuardOptions, fn: (lock: HeldLock | null) => T | Promise<T>): Promise<T> {
   let lock: HeldLock | null = null;
@@ -24,6 +26,10 @@ export async function withLock<T>(lockPath: string | null, opts: GuardOptions, f
       lock = await acquire(lockPath, opts);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
+      if (opts.mode === 'exclusive')
+        throw new RefusedError(
+          `refusing to change ${opts.label}: its lock ${lockPath} disappeared before it could be taken, so the runtime could not be kept out; nothing was changed`,
+        );
     }
   }
   try {

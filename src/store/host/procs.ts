@@ -40,9 +40,9 @@ export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'ka
 export const RUNTIME_PROCESSES: readonly { role: Exclude<Role, 'other'>; pattern: RegExp; names: string }[] = [
   {
     role: 'hypervisor',
-    pattern: /^(qemu-system-.+|qemu-kvm|qemu-virtiofs-system-.+|nemu-system-.+|firecracker|jailer|cloud-hypervisor|acrn-dm|stratovirt|dragonball|openvmm)$/,
+    pattern: /^(qemu-([a-z]+-)?system-.+|qemu-kvm|nemu-system-.+|firecracker|jailer|cloud-hypervisor|acrn-dm|stratovirt|dragonball|openvmm)$/,
     names:
-      'qemu-system-*, qemu-kvm, qemu-virtiofs-system-*, nemu-system-* (1.x), firecracker, jailer, cloud-hypervisor, acrn-dm, stratovirt, dragonball, openvmm',
+      'qemu-system-*, qemu-kvm, and 1.x packaging: qemu-lite-system-*, qemu-vanilla-system-*, qemu-virtiofs-system-*, nemu-system-*; firecracker, jailer, cloud-hypervisor, acrn-dm, stratovirt, dragonball, openvmm',
   },
   { role: 'virtiofsd', pattern: /^(virtiofsd.*|nydusd)$/, names: 'virtiofsd (and virtiofsd-*), nydusd' },
   {
@@ -149,15 +149,21 @@ export class ProcTable {
     const skip = selfAndAncestors();
     for (const n of names) {
       const pid = Number(n);
-      if (skip.has(pid)) continue;
       let cmdline: string;
       try {
         cmdline = readFileSync(`/proc/${n}/cmdline`, 'latin1');
       } catch {
         continue; // gone meanwhile
       }
-      if (cmdline) this.entries.push({ pid, cmdline });
-      else this.noteBlank(pid);
+      if (!cmdline) {
+        if (!skip.has(pid)) this.noteBlank(pid);
+        continue;
+      }
+      const e: Entry = { pid, cmdline };
+      // vcstore and what started it (sudo, a shell, xargs) never count; a runtime process does, even
+      // as an ancestor (a hook under a shim running `vcstore rm` on the shim's own sandbox).
+      if (skip.has(pid) && procOf(e).role === 'other') continue;
+      this.entries.push(e);
     }
   }
 
@@ -257,7 +263,7 @@ function blankRole(pid: number): Role {
     // containerd-shim-… counts as a Kata shim (it cannot be told apart).
     const comm = readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
     if (roleOf(comm) !== 'other') return roleOf(comm);
-    if (/^(qemu-system|qemu-virtiofs|nemu-system|cloud-hypervis)/.test(comm)) return 'hypervisor';
+    if (/^(qemu-system|qemu-virtiofs|qemu-lite-|qemu-vanilla-|nemu-system|cloud-hypervis)/.test(comm)) return 'hypervisor';
     if (/^containerd-shim/.test(comm)) return 'containerd-shim-kata-v2';
     return 'other';
   } catch {

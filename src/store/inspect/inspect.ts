@@ -10,7 +10,7 @@ import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
 import { Reader } from '../read/reader.js';
 import type { Roots } from '../fs/roots.js';
-import { rootListing, scanSandbox, trashIn, type Scan } from '../read/scan.js';
+import { isContainerName, rootListing, scanSandbox, trashIn, type Scan } from '../read/scan.js';
 import { yieldToSignals } from './listing.js';
 
 export type { ContainerInfo } from '../layouts/index.js';
@@ -134,6 +134,8 @@ function containerTrash(sc: Scan, paths: { config: string | null; runtime: strin
   // A listing looks in the run-time root it has listed anyway; check in both roots.
   if (paths.config && deep) trashIn(paths.config, sc.cfg, out);
   if (paths.runtime) trashIn(paths.runtime, sc.run, out);
+  // What no container can be named (state.json, raw, lock) is no container's removal.
+  for (const k of [...out.keys()]) if (!isContainerName(k)) out.delete(k);
   return out;
 }
 

@@ -191,11 +191,18 @@ function inspect(i: InspectInput): Inspected {
   // An ACRN UUID slot's holder must be known: a hypervisor.json that cannot be
   // read (or an ACRN one without a UUID) may hold any slot, unless the
   // sandbox's config says it is no ACRN sandbox.
-  else if (
-    (type === 'acrn' || (hasRuntime && hv === undefined && reads.present(`${p.runtime}/hypervisor.json`))) &&
-    configType(reads, p.config, hasConfig) !== 'not-acrn'
-  )
-    out.acrnUnknown = true;
+  // So may one whose config says ACRN before its UUID is recorded (the runtime
+  // marks the slot busy in uuid.json first), or an active (or unreadable)
+  // sandbox without a readable hypervisor.json whose config cannot tell.
+  else {
+    const cfg = configType(reads, p.config, hasConfig);
+    const busy = isActive(state) || (hasRuntime && state === null && reads.present(`${p.runtime}/state.json`));
+    if (
+      cfg === 'acrn' ||
+      (cfg !== 'not-acrn' && (type === 'acrn' || (hasRuntime && hv === undefined && (busy || reads.present(`${p.runtime}/hypervisor.json`)))))
+    )
+      out.acrnUnknown = true;
+  }
   if ((hasConfig || hasRuntime) && containers.length === 0 && isShell(hasConfig ? p.config : null) && isShell(hasRuntime ? p.runtime : null)) {
     // Debris says it all: a shell's missing other root is not a second problem,
     // and a store that holds only what opening it creates (lock, raw/) never

@@ -72,7 +72,8 @@ function inspect(i: InspectInput): Inspected {
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
   // A persist.json that cannot be read may be an ACRN sandbox's: it may hold any UUID slot.
-  else if (type === 'acrn' || (real && doc === undefined)) out.acrnUnknown = true;
+  // So may one whose config says ACRN before the hypervisor state records its UUID.
+  else if (type === 'acrn' || (real && doc === undefined) || field(field(doc, 'Config'), 'HypervisorType') === 'acrn') out.acrnUnknown = true;
   // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
   if (out.paths.config && isShell(out.paths.config)) out.shell = 'config-shell';
   return out;

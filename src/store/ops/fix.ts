@@ -9,7 +9,7 @@ import { type InterruptedError, NotFoundError, RefusedError, StoreError, VcError
 import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
 import { withLock } from '../host/guard.js';
-import { cmdlineMark, probePid, provablyDead, readPidFile } from '../host/liveness.js';
+import { provablyDead } from '../host/liveness.js';
 import { HostIndex } from '../host/picture.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
 import { finding, type CheckReport, type Finding } from '../inspect/check.js';
@@ -21,7 +21,8 @@ import { problem } from '../read/problems.js';
 import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
-import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed } from './witness.js';
+import { isShell } from '../layouts/common.js';
+import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
 const REMOVAL = new Set(['hypervisor-dead', 'empty-shell', 'removal-unfinished']);
@@ -76,7 +77,10 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const whole = new Map<string, Finding>();
   const rest: Finding[] = [];
   const seen = new Set<string>();
-  for (const f of report.findings) if (f.fixable && f.code !== 'uuid-leaked' && REMOVAL.has(f.code) && !f.container && !whole.has(f.id)) whole.set(f.id, f);
+  for (const f of report.findings)
+    if (f.fixable && REMOVAL.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished')) whole.set(f.id, f);
+  // An unfinished removal of a sandbox that is otherwise fine (its ID reused, say): only the trash goes.
+  const trashOnly = new Set([...whole].filter(([, f]) => f.code === 'removal-unfinished').map(([id]) => id));
   for (const f of report.findings) {
     if (!f.fixable || f.code === 'uuid-leaked' || (!f.container && whole.has(f.id))) continue;
     const key = `${f.code === 'shared-dir-leaked' ? 'mounts-leaked' : f.code}:${f.id}/${f.container ?? ''}`;
@@ -91,7 +95,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const interrupted = await removeSandboxes(
     roots,
     [...whole.keys()],
-    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true },
+    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true, trashOnly },
     (sid, r: RemoveResult | VcError) => {
       const f = whole.get(sid);
       tick();
@@ -161,13 +165,7 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
   const st = lstatOrUndef(dir);
   if (!st) throw new NotFoundError(`${dir} is gone`);
   if (!st.isDirectory()) throw new StoreError(`${dir} is not a directory (a symbolic link?)`, { path: dir });
-  const src = readPidFile(join(dir, 'pid'));
-  if (src?.bad) throw new RefusedError(`cannot tell whether its hypervisor is alive (${src.bad})`);
-  if (src?.pid) {
-    const live = probePid(src.pid, cmdlineMark('qemu', sid));
-    if (!provablyDead(live))
-      throw new RefusedError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`);
-  }
+  refuseIfVmLive(dir, sid, 'remove');
   const w = readWitnesses();
   refuseIfNamed(w.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
   refuseIfMounted(w.mounts, [dir], `VM dir ${dir}`);
@@ -179,6 +177,8 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise
   const h = openSandbox(roots, sid);
   return withLock(changeLock(h, 'remove'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
     if (!lstatOrUndef(h.paths.config)?.isDirectory()) throw new NotFoundError('gone');
+    // Looked at again under the lock: what was written into it meanwhile is no debris.
+    if (!isShell(h.paths.config)) throw new RefusedError(`${h.paths.config} is no longer an empty shell`);
     const w = readWitnesses();
     refuseIfMounted(w.mounts, [h.paths.config], `config shell ${h.paths.config}`);
     if (!o.dryRun) removeTree(h.paths.config, w.mounts);

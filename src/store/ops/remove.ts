@@ -6,10 +6,11 @@
 // next rm or check --fix finishes it.
 import { accessSync, constants as C, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BusyError, fromErrno, type InterruptedError, NotFoundError, RefusedError, VcError } from '../fs/errors.js';
+import { BusyError, fromErrno, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError } from '../fs/errors.js';
+import { quote } from '../fs/ids.js';
 import { kinds } from '../fs/dirs.js';
 import { lstatOrUndef } from '../fs/read.js';
-import { deleteTree, moveToTrash, trashBusy } from './trash.js';
+import { cleanEmptyTrash, deleteTree, moveToTrash, trashBusy } from './trash.js';
 import { withLock } from '../host/guard.js';
 import { openSandbox, requireContainer, type SandboxHandle } from '../inspect/handle.js';
 import { yieldToSignals } from '../inspect/listing.js';
@@ -17,13 +18,13 @@ import { acquire, type HeldLock } from '../host/locks.js';
 import { inspectScanned } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
 import type { Roots } from '../fs/roots.js';
-import { trashIn, trashIndex } from '../read/scan.js';
+import { isContainerName, trashIn, trashIndex } from '../read/scan.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
-import { changeLock, readWitnesses, refuseIfLive, refuseIfMounted, refuseIfNamed, type Witnesses } from './witness.js';
+import { changeLock, readWitnesses, refuseIfLive, refuseIfMounted, refuseIfNamed, refuseIfVmLive, type Witnesses } from './witness.js';
 
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
 function mountsBelow(mounts: MountTable, paths: string[]): string[] {
-  if (mounts.mounts === null) throw new RefusedError('/proc/self/mountinfo cannot be read, so mounts cannot be ruled out');
+  if (mounts.mounts === null) throw new RefusedError(`${mounts.blind ?? 'mounts cannot be read'}, so mounts cannot be ruled out`);
   return unmountOrder(paths.flatMap((p) => mounts.under(p)).map((m) => m.mountPoint));
 }
 
@@ -38,6 +39,8 @@ export interface RemoveOptions {
   unmount?: boolean;
   /** Unfinished removals read once for the whole command (scan.trashIndex). */
   trash?: Map<string, string[]>;
+  /** Sandboxes of which only the unfinished removals go (check --fix of removal-unfinished): never their own roots. */
+  trashOnly?: Set<string>;
 }
 
 export interface RemoveResult {
@@ -107,7 +110,9 @@ const trashOf = (roots: Roots, sid: string, o: RemoveOptions) => ((o.trash ?? tr
  */
 export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
   const t = target(roots, sid, o);
-  return withLock(t.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => removeHeld(roots, sid, o, readWitnesses()));
+  return withLock(t.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, (held) =>
+    removeHeld(roots, sid, o, readWitnesses(), held !== null),
+  );
 }
 
 /**
@@ -153,12 +158,16 @@ export async function removeSandboxes(
           batch.push({ sid, lock: null, error: e });
         }
       }
-      const w = batch.some((x) => !x.error) ? readWitnesses() : undefined;
+      let w: Witnesses | undefined;
       for (const x of batch.splice(0)) {
         try {
           if (aborted()) continue;
           if (x.error !== undefined) fail(x.sid, x.error);
-          else if (w) done(x.sid, await removeHeld(roots, x.sid, o, w));
+          else {
+            // Read after the batch's locks are held, and again whenever older than FRESH_MS: removals before it take time.
+            if (!w || performance.now() - w.at > FRESH_MS) w = readWitnesses();
+            done(x.sid, await removeHeld(roots, x.sid, o, w, x.lock !== null));
+          }
         } catch (e) {
           if (aborted()) return aborted();
           fail(x.sid, e);
@@ -180,23 +189,34 @@ export async function removeSandboxes(
       }
     }
   }
+  // What a killed removal left before it moved anything: empty trash dirs whose writer is gone.
+  if (!o.dryRun) cleanEmptyTrash(roots);
   return aborted();
 }
 
-/** Locks held at once by a bulk removal: one /proc and mountinfo read for each batch. */
+/** Locks held at once by a bulk removal. */
 const BATCH = 32;
+/** How old the witnesses of a bulk removal may be when a sandbox is acted on. */
+const FRESH_MS = 100;
 
-/** The removal itself, with the lock held and the witnesses read after it. */
-async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses): Promise<RemoveResult> {
+/** The removal itself, with the lock held (`held`; none where there was none to take) and the witnesses read after it. */
+async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses, held: boolean): Promise<RemoveResult> {
   // Looked at again under the lock: a racing removal may have won.
   const now = openSandbox(roots, sid, o.trash);
-  const paths = existing(now.layout.removal(roots, sid), o.force);
+  // A run-time root that appeared after the lock was chosen (none then) has a lock the runtime may hold now.
+  if (!held && !o.force && changeLock(now, 'remove') !== null)
+    throw new RefusedError(`refusing to remove sandbox ${sid}: its run-time root appeared while it was not locked; run it again`);
+  const trashOnly = o.trashOnly?.has(sid) === true;
+  const paths = trashOnly ? [] : existing(now.layout.removal(roots, sid), o.force);
   const trash = trashOf(roots, sid, o).filter((t) => !trashBusy(t));
   if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
   const whom = label(sid);
   let warnings: string[] = [];
-  if (!o.force) {
-    if (paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm)) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
+  if (!o.force && !trashOnly) {
+    const store = paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
+    if (store) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
+    // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
+    else if (paths.includes(now.paths.vm)) refuseIfVmLive(now.paths.vm, sid, 'remove');
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
   }
   const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
@@ -211,17 +231,29 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
 
 /** Remove one container's stores, under the sandbox lock. */
 export async function removeContainer(roots: Roots, sid: string, cid: string, o: RemoveOptions): Promise<RemoveResult> {
+  // An item file, raw/ or the lock is never a container, whatever a stray trash entry is called.
+  if (!isContainerName(cid)) throw new UsageError(`${quote(cid)} cannot be a container ID (an item, raw/ or the lock of the sandbox)`);
   const h = openSandbox(roots, sid);
   if (!containerTrash(h.paths, cid).length) requireContainer(h, cid);
   return withLock(changeLock(h, 'remove', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => {
     const w = readWitnesses();
     const now = openSandbox(roots, sid);
-    const paths = existing(now.layout.containerDirs(roots, sid, cid), o.force);
+    // Its directories go only if they are a container's now, under the lock; an unfinished removal alone is only that.
+    const isContainer = (() => {
+      try {
+        requireContainer(now, cid);
+        return true;
+      } catch (e) {
+        if (e instanceof NotFoundError) return false;
+        throw e;
+      }
+    })();
+    const paths = isContainer ? existing(now.layout.containerDirs(roots, sid, cid), o.force) : [];
     const trash = containerTrash(now.paths, cid).filter((t) => !trashBusy(t));
     if (!paths.length && !trash.length) throw new NotFoundError(`container ${cid} not found in sandbox ${sid} (removed meanwhile)`);
     const whom = `container ${cid} of sandbox ${sid}`;
     let warnings: string[] = [];
-    if (!o.force) {
+    if (!o.force && isContainer) {
       refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove', cid);
       warnings = refuseIfNamed(w.procs, cid, whom, 'remove', o.others ?? 'warn');
     }
@@ -232,8 +264,9 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
   });
 }
 
-/** Unfinished removals of a container, inside its sandbox's directories. */
+/** Unfinished removals of a container, inside its sandbox's directories (entries no container can be named are not). */
 export function containerTrash(p: { config: string; runtime: string }, cid: string): string[] {
+  if (!isContainerName(cid)) return [];
   const out = new Map<string, string[]>();
   for (const dir of [p.config, p.runtime]) if (lstatOrUndef(dir)?.isDirectory()) trashIn(dir, kinds(dir), out);
   return out.get(cid) ?? [];

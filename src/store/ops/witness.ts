@@ -5,7 +5,9 @@
 // was seen before only chooses what to try. For all of them, "cannot tell"
 // means "no"; --force overrides the lock file, liveness and processes, never
 // mounts.
+import { join } from 'node:path';
 import { lstatOrUndef } from '../fs/read.js';
+import { cmdlineMark, probePid, provablyDead, readPidFile } from '../host/liveness.js';
 import { RefusedError } from '../fs/errors.js';
 import type { SandboxHandle } from '../inspect/handle.js';
 import type { SandboxInfo } from '../inspect/inspect.js';
@@ -16,11 +18,14 @@ import { ProcTable, procText, splitByRole } from '../host/procs.js';
 export interface Witnesses {
   procs: ProcTable;
   mounts: MountTable;
+  /** When they were read (performance.now()). */
+  at: number;
 }
 
 /** One read of /proc and of mountinfo. */
 export function readWitnesses(): Witnesses {
-  return { procs: new ProcTable(), mounts: new MountTable() };
+  const at = performance.now();
+  return { procs: new ProcTable(), mounts: new MountTable(), at };
 }
 
 /**
@@ -41,6 +46,22 @@ export function changeLock(h: SandboxHandle, what: string, force = false): strin
   if (force) return null;
   const why = st === undefined ? 'is missing' : st.isSymbolicLink() ? 'is a symbolic link' : 'is not a regular file';
   throw new RefusedError(`refusing to ${what} sandbox ${h.id}: its lock ${target ?? h.paths.lock} ${why}, so the runtime could not be kept out; use --force`);
+}
+
+/**
+ * A VM dir with no store beside it: its hypervisor is what its `pid` file
+ * names (qemu writes one). Refuse (exit 5) unless that is provably dead: a
+ * garbage pid file, or a pid that is alive or cannot be told, refuses.
+ */
+export function refuseIfVmLive(dir: string, sid: string, what: string): void {
+  const src = readPidFile(join(dir, 'pid'));
+  if (src?.bad) throw new RefusedError(`refusing to ${what} VM dir ${dir}: cannot tell whether its hypervisor is alive (${src.bad}); use --force`);
+  if (!src?.pid) return;
+  const live = probePid(src.pid, cmdlineMark('qemu', sid));
+  if (!provablyDead(live))
+    throw new RefusedError(
+      `refusing to ${what} VM dir ${dir}: ${live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`}; use --force`,
+    );
 }
 
 /** Refuse (exit 5) when the hypervisor or a container process is alive, or whether it is cannot be told. */
@@ -87,7 +108,10 @@ export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: 
 
 /** Refuse when a mount lies at or below any path to remove, or mounts cannot be read. */
 export function refuseIfMounted(mounts: MountTable, paths: string[], whom: string): void {
-  if (mounts.mounts === null) throw new RefusedError(`refusing to remove ${whom}: /proc/self/mountinfo cannot be read, so mounts below it cannot be ruled out`);
+  if (mounts.mounts === null)
+    throw new RefusedError(
+      `refusing to remove ${whom}: ${mounts.blind ?? 'mounts cannot be read'}, so mounts below it cannot be ruled out; nothing was changed`,
+    );
   const under = paths.flatMap((p) => mounts.under(p));
   if (!under.length) return;
   const shown = under

@@ -33,6 +33,8 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The roots a removal may leave trash in, as the Scan calls them. */
 const TRASH_ROOTS = ['config', 'runtime', 'kata', 'vm', 'shared'] as const;
+/** The directories of the roots a removal may leave trash in. */
+export const trashRootDirs = (roots: Roots): string[] => TRASH_ROOTS.map((k) => rootDirs(roots)[k]);
 const rootDirs = (roots: Roots) => ({ config: roots.config, runtime: roots.run, kata: roots.kata, vm: roots.vm, shared: roots.shared });
 
 /**
@@ -117,12 +119,15 @@ export function scanSandbox(roots: Roots, sid: string, hint?: Hint, trash?: Map<
 }
 
 /** Candidate container directories: ID-named real dirs (not raw/); symlinked ones are reported apart. */
+/** Can an entry of a sandbox directory be a container? Not `raw`, `lock`, an item file or anything no ID can be. */
+export const isContainerName = (name: string): boolean => name !== 'raw' && name !== 'lock' && isValidId(name) && !name.endsWith('.json');
+
 export function containerCandidates(...maps: (Map<string, Kind> | null)[]): { dirs: string[]; links: string[] } {
   const dirs = new Set<string>();
   const links = new Set<string>();
   for (const m of maps)
     for (const [name, k] of m ?? []) {
-      if (name === 'raw' || !isValidId(name) || /\.json$/.test(name)) continue;
+      if (!isContainerName(name)) continue;
       if (k === 'dir') dirs.add(name);
       else if (k === 'symlink') links.add(name);
     }
