@@ -268,7 +268,7 @@ describe('set', () => {
       [['set', `${R}s1`, 'lock', '-'], '{}', 2],
       [['set', `${R}ghost`, 'state', '-'], '{"state":"ready"}', 3],
       [['set', '../etc', 'state', '-'], '{"state":"ready"}', 2],
-      [['set', `${R}s1`, 'network', '-'], '{}', 1],
+      [['set', `${R}s1`, 'network', '-'], '{"NetNsPath":"","Endpoints":[]}', 1],
       [['set', `${R}s1`, '--state', 'bogus'], '', 2],
     ];
     for (const [args, input, code] of cases) {

@@ -75,36 +75,35 @@ export function goSource(set) {
   };
 
   const struct = (t) => {
-    const lines = t.fields.map((f, i) => `\t${exported(f.key, i)} ${type(f.t)} \`json:${JSON.stringify(f.key)}\``);
-    if (t.nullable === false || t.fields.some((f) => f.required)) {
-      // A loader with its own UnmarshalJSON (network.json): null and a missing required field fail.
-      const name = `S${nDispatch++}`;
-      const req = t.fields.map((f, i) => [f, i]).filter(([f]) => f.required);
-      decls.push(`type ${name}Plain struct {\n${lines.join('\n')}\n}
-type ${name} struct{ v ${name}Plain }
-func (s *${name}) UnmarshalJSON(b []byte) error {
-	var present map[string]json.RawMessage
-	_ = json.Unmarshal(b, &present)
-	${req
-    .map(
-      ([f]) => `{
-		found := false
-		for k, v := range present {
-			if strings.EqualFold(k, ${JSON.stringify(f.key)}) && len(v) > 0 {
-				found = true
-			}
-		}
-		if !found {
-			return errors.New("unexpected end of JSON input")
+    const custom = t.nullable === false || t.fields.some((f) => f.required || f.lastOnly);
+    const lines = t.fields.map((f, i) => `\t${exported(f.key, i)} ${custom && f.lastOnly ? 'json.RawMessage' : type(f.t)} \`json:${JSON.stringify(f.key)}\``);
+    if (!custom) return `struct {\n${lines.join('\n')}\n}`;
+    // A loader with its own UnmarshalJSON (network.json): its RawMessage fields are decoded after the
+    // rest, from their last occurrence; a required one that is absent fails (an empty RawMessage).
+    for (const f of t.fields) if (f.required && !f.lastOnly) throw new Error(`${f.key}: required fields are RawMessage fields in the loaders vcstore knows`);
+    const name = `S${nDispatch++}`;
+    const after = t.fields
+      .map((f, i) => [f, i])
+      .filter(([f]) => f.lastOnly)
+      .map(
+        ([f, i]) => `	${f.required ? '{' : `if len(s.v.${exported(f.key, i)}) > 0 {`}
+		var x ${type(f.t)}
+		if err := json.Unmarshal(s.v.${exported(f.key, i)}, &x); err != nil {
+			return err
 		}
 	}`,
-    )
-    .join('\n\t')}
-	return json.Unmarshal(b, &s.v)
+      )
+      .join('\n');
+    decls.push(`type ${name}Plain struct {\n${lines.join('\n')}\n}
+type ${name} struct{ v ${name}Plain }
+func (s *${name}) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &s.v); err != nil {
+		return err
+	}
+${after}
+	return nil
 }`);
-      return name;
-    }
-    return `struct {\n${lines.join('\n')}\n}`;
+    return name;
   };
 
   const dispatch = (t) => {

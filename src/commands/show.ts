@@ -11,7 +11,8 @@ import { inspectScanned, type SandboxInfo } from '../store/inspect/inspect.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { rawItems, type RawItem } from '../store/ops/edit.js';
 import { decodeDevices } from '../render/devices.js';
-import { problemJson, prettyJson, sandboxJson } from '../render/json.js';
+import { paintJson, problemJson, sandboxJson } from '../render/json.js';
+import { litText, litValue, type Lit } from '../store/fs/jsonlit.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 
@@ -46,22 +47,23 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
     else ctx.out(`${ref.path}: ${lockText(lock)}`);
     return;
   }
-  let value: unknown;
+  let lit: Lit;
   try {
-    value = h.layout.readItem(ref);
+    lit = h.layout.readItem(ref);
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError(`${ref.name} item not found: ${ref.path}`);
     throw e;
   }
+  // From the literal tree: numbers exactly as stored, every member kept (show --json | set round-trips).
   if (ctx.json) {
-    ctx.out(JSON.stringify(value));
+    ctx.out(litText(lit));
     return;
   }
   if (ref.def?.file === 'devices.json') {
-    const lines = decodeDevices(value, cid !== undefined).map(termSafe);
+    const lines = decodeDevices(litValue(lit), cid !== undefined).map(termSafe);
     if (lines.length) ctx.out(lines.join('\n') + '\n');
   }
-  ctx.out(prettyJson(value, ctx.paint));
+  ctx.out(paintJson(litText(lit, 2), ctx.paint));
 }
 
 function itemLines(ctx: Ctx, items: ItemFile[]): string[] {

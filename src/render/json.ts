@@ -33,12 +33,10 @@ export function sandboxJson(s: SandboxInfo) {
   };
 }
 
-/** Pretty JSON with optional colour (keys, strings, numbers). JSON.stringify escapes every control character. */
-export function prettyJson(
-  value: unknown,
-  paint: { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string },
-): string {
-  const text = JSON.stringify(value, null, 2) ?? 'null';
+type Paint = { on: boolean; key(s: string): string; str(s: string): string; num(s: string): string; dim(s: string): string };
+
+/** JSON text with optional colour (keys, strings, numbers); strings in it are escaped JSON strings. */
+export function paintJson(text: string, paint: Paint): string {
   if (!paint.on) return text;
   return text.replace(
     /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g,

@@ -3,6 +3,7 @@
 // `1.0` and `1e3`, and takes integers past 2^53 exactly), every occurrence of
 // a duplicate key kept (Go decodes each one), and the end of the first value
 // known (the persist driver reads only that). JSON.parse does none of this.
+import { goFold } from './gojson.js';
 
 export type Lit =
   | { t: 'o'; m: [string, Lit][] }
@@ -179,15 +180,18 @@ const goString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, 
 
 /**
  * A literal tree as Go's json.Marshal writes it: compact, numbers exactly as
- * given (an integer past 2^53 stays exact), keys in their order, one of each
- * (the last, as Go keeps it).
+ * given (an integer past 2^53 stays exact), keys in their order; of an exact
+ * duplicate key only the last (the one Go keeps), where it stood.
  */
 export function goLit(l: Lit): string {
   switch (l.t) {
     case 'o': {
-      const last = new Map<string, Lit>();
-      for (const [k, v] of l.m) last.set(k, v);
-      return `{${[...last].map(([k, v]) => `${goString(k)}:${goLit(v)}`).join(',')}}`;
+      const last = new Map<string, number>();
+      l.m.forEach(([k], i) => last.set(k, i));
+      return `{${l.m
+        .filter(([k], i) => last.get(k) === i)
+        .map(([k, v]) => `${goString(k)}:${goLit(v)}`)
+        .join(',')}}`;
     }
     case 'a':
       return `[${l.v.map(goLit).join(',')}]`;
@@ -202,20 +206,85 @@ export function goLit(l: Lit): string {
   }
 }
 
-/** The value of `key` in an object, matched as Go matches keys (exactly, else case-insensitively; the last occurrence). */
-export function litGet(l: Lit, key: string): Lit | undefined {
-  if (l.t !== 'o') return undefined;
-  const exact = l.m.filter(([k]) => k === key);
-  const any = exact.length ? exact : l.m.filter(([k]) => k.toLowerCase() === key.toLowerCase());
-  return any.at(-1)?.[1];
+/**
+ * A literal tree as text for people and scripts (show): JSON.stringify's
+ * escapes and indentation (`indent` 0: compact), but numbers exactly as
+ * stored and every member kept, duplicates too: the item as it is.
+ */
+export function litText(l: Lit, indent = 0, depth = 0): string {
+  const pad = indent ? `\n${' '.repeat(indent * (depth + 1))}` : '';
+  const end = indent ? `\n${' '.repeat(indent * depth)}` : '';
+  const sep = indent ? ': ' : ':';
+  switch (l.t) {
+    case 'o':
+      return l.m.length ? `{${l.m.map(([k, v]) => `${pad}${JSON.stringify(k)}${sep}${litText(v, indent, depth + 1)}`).join(',')}${end}}` : '{}';
+    case 'a':
+      return l.v.length ? `[${l.v.map((v) => `${pad}${litText(v, indent, depth + 1)}`).join(',')}${end}]` : '[]';
+    case 's':
+      return JSON.stringify(l.v);
+    case 'n':
+      return l.raw;
+    case 'b':
+      return String(l.v);
+    case 'z':
+      return 'null';
+  }
 }
 
-/** An object with `key` (matched as litGet does) set to `value`, in place of the old one, or added last. */
+/**
+ * The value of `key` in an object as Go decodes it: every member whose key
+ * folds to it is decoded in turn, so the last one counts.
+ */
+export function litGet(l: Lit, key: string): Lit | undefined {
+  if (l.t !== 'o') return undefined;
+  const want = goFold(key);
+  let found: Lit | undefined;
+  for (const [k, v] of l.m) if (k === key || goFold(k) === want) found = v;
+  return found;
+}
+
+/**
+ * An object with `key` set to `value`: one member, where the first member
+ * folding to it stood (under that member's spelling), every other one
+ * folding to it dropped (the runtime would decode them too); else added last.
+ */
 export function litSet(l: Lit, key: string, value: Lit): Lit {
-  const m = l.t === 'o' ? [...l.m] : [];
-  const at = m.findIndex(([k]) => k === key);
-  const i = at >= 0 ? at : m.findIndex(([k]) => k.toLowerCase() === key.toLowerCase());
-  if (i >= 0) m[i] = [m[i]?.[0] ?? key, value];
-  else m.push([key, value]);
+  const want = goFold(key);
+  const m: [string, Lit][] = [];
+  let placed = false;
+  for (const [k, v] of l.t === 'o' ? l.m : []) {
+    if (k !== key && goFold(k) !== want) m.push([k, v]);
+    else if (!placed) {
+      m.push([k, value]);
+      placed = true;
+    }
+  }
+  if (!placed) m.push([key, value]);
   return { t: 'o', m };
+}
+
+/**
+ * The first key given twice in one object (fold-equal, as Go matches keys),
+ * anywhere in the tree: where, and its first spelling. Go decodes both and
+ * keeps the last; in what someone types that is a mistake.
+ */
+export function litDuplicate(l: Lit, path = ''): { path: string; key: string; first: string } | null {
+  if (l.t === 'a') {
+    for (const [i, v] of l.v.entries()) {
+      const d = litDuplicate(v, `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (l.t !== 'o') return null;
+  const seen = new Map<string, string>();
+  for (const [k, v] of l.m) {
+    const f = goFold(k);
+    const first = seen.get(f);
+    if (first !== undefined) return { path, key: k, first };
+    seen.set(f, k);
+    const d = litDuplicate(v, `${path}.${k}`);
+    if (d) return d;
+  }
+  return null;
 }

@@ -68,7 +68,8 @@ export function readRegular(path: string, maxBytes = MAX_ITEM_BYTES): Buffer {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a leading U+FEFF (Go's decoder refuses it), as the addon's read does.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Parse JSON bytes; a typed error naming the file on anything wrong. */
 export function parseJson(buf: Buffer, path: string): unknown {

@@ -3,10 +3,10 @@
 // them one rule of meaning: a state is one of ready, running, paused,
 // stopped (the runtime's state machine knows no other). Shared by check
 // (every item of every sandbox) and set (before anything is written).
-import { field, isObject } from '../fs/gojson.js';
+import { field, goFold, isObject } from '../fs/gojson.js';
 import type { Judge, Shape } from '../read/reader.js';
 import { STATES } from './items.js';
-import type { SchemaItem } from './schema-types.js';
+import type { SchemaItem, SchemaNode, SchemaSet } from './schema-types.js';
 import { LEGACY_HYPERVISORS, legacyItem, persistFlavor, schemaSet } from './schemas.js';
 import { jqPath, validateText, type UnknownKey, type Verdict } from './validate.js';
 
@@ -123,4 +123,33 @@ export function listingShape(kind: 'state' | 'process' | 'object' | 'agent' | 'p
       }
     }
   };
+}
+
+/** The struct a node stands for, through refs and pointers. */
+function structOf(set: SchemaSet, t: SchemaNode | undefined): Extract<SchemaNode, { k: 'struct' }> | null {
+  for (let n = t, i = 0; n && i < 8; i++) {
+    if (n.k === 'struct') return n;
+    n = n.k === 'ref' ? set.types[n.to] : n.k === 'ptr' ? n.of : undefined;
+  }
+  return null;
+}
+
+/**
+ * One section of a persist.json on its own (set's input, judged before the
+ * lock is taken): against that field's type in either driver; `state` and
+ * the whole document as a document.
+ */
+export function judgePersistSection(text: string, container: boolean, section: string): Judgement {
+  if (section === '' || section === 'state') return judgePersist(text, container);
+  const key = container ? 'container/persist.json' : 'sandbox/persist.json';
+  let first: Judgement | null = null;
+  for (const name of ['persist-3', 'persist-1.11'] as const) {
+    const set = schemaSet(name);
+    const f = structOf(set, set.items[key]?.t)?.fields.find((x) => goFold(x.key) === goFold(section));
+    if (!f) continue;
+    const r = validateText(set, { decoder: 'unmarshal', t: f.t }, text);
+    if (!r.verdict) return r;
+    first ??= { verdict: { ...r.verdict, path: r.verdict.syntax ? '' : `.${f.key}${r.verdict.path}` }, unknown: [] };
+  }
+  return first ?? { verdict: null, unknown: [] };
 }

@@ -2,10 +2,11 @@
 // under /var/lib/vc/sbs, run-time state and the `lock` file under /run/vc/sbs.
 import { join } from 'node:path';
 import { UsageError, VcError } from '../fs/errors.js';
-import { lstatOrUndef, readJson, readLimit, readText } from '../fs/read.js';
+import { lstatOrUndef, readLimit, readText } from '../fs/read.js';
 import { asInt, field } from '../fs/gojson.js';
 import { CONTAINER_FILES, ITEMS, itemNamed, itemPath, SANDBOX_FILES, resolveItemOrNull } from './items.js';
-import { goLit, litValue } from '../fs/jsonlit.js';
+import { goLit, litValue, type Lit } from '../fs/jsonlit.js';
+import { readSection } from './sections.js';
 import { readCurrentLit, refuseUnless, withStateLit } from './rewrite.js';
 import { asJudge, judgeLegacy, listingShape } from './judge.js';
 import { topLevelString } from './validate.js';
@@ -124,6 +125,12 @@ function readConfigType(path: string): string | undefined {
     if (e instanceof VcError) return undefined;
     throw e;
   }
+}
+
+/** hypervisor.json holds the state of the hypervisor the sandbox's config.json names; failing that, of the one its shape says. */
+function hypervisorOf(ref: ItemRef, value: Lit): string | null {
+  const named = ref.config ? readConfigType(ref.config) : undefined;
+  return named !== undefined && KNOWN_HV.has(named) ? named : hypervisorTypeOf(litValue(value));
 }
 
 /** What the sandbox's config.json says of ACRN: `not-acrn` only when it names another hypervisor. */
@@ -247,7 +254,14 @@ export const legacy: LayoutModule = {
     if (def.name === 'Hypervisor') ref.config = `${roots.config}/${sid}/config.json`;
     return ref;
   },
-  readItem: (ref) => readJson(ref.path),
+  readItem: (ref) => readSection({ ...ref, section: '' }, {}, false),
+  judgeInput(ref, input, container) {
+    const def = ref.def;
+    if (!def || def.root === 'uuid' || def.name === 'Lock') return null;
+    const hv = def.name === 'Hypervisor' ? hypervisorOf(ref, input) : null;
+    const j = judgeLegacy(goLit(input), def.file, container || def.name === 'Process' || def.name === 'Mounts', hv);
+    return j === 'no-such-item' ? null : j;
+  },
   rewrite(ref, change, container, o) {
     const def = ref.def;
     if (!def) throw new UsageError(`${ref.name} is no item of the 1.x store`);
@@ -257,9 +271,7 @@ export const legacy: LayoutModule = {
     container ||= def.name === 'Process' || def.name === 'Mounts';
     const next = 'input' in change ? change.input : withStateLit(cur, 'state', change.state);
     const text = goLit(next);
-    // hypervisor.json holds the state of the hypervisor the sandbox's config.json names.
-    const named = ref.config ? readConfigType(ref.config) : undefined;
-    const hv = typeof named === 'string' && KNOWN_HV.has(named) ? named : def.name === 'Hypervisor' ? hypervisorTypeOf(litValue(next)) : null;
+    const hv = def.name === 'Hypervisor' ? hypervisorOf(ref, next) : null;
     const j = judgeLegacy(text, def.file, container, hv, true);
     if (j === 'no-such-item') throw new UsageError(`the 1.x store has no ${def.name} item for a ${container ? 'container' : 'sandbox'}`);
     const before = cur ? judgeLegacy(goLit(cur), def.file, container, hv, true) : 'no-such-item';

@@ -8,7 +8,8 @@ import { sandboxPaths } from '../fs/paths.js';
 import { containerCandidates } from '../read/scan.js';
 import { containerInfo, dirProblems, isShell } from './common.js';
 
-import { asJudge, judgePersist, listingShape } from './judge.js';
+import { asJudge, judgePersist, judgePersistSection, listingShape } from './judge.js';
+import { verdictText } from './validate.js';
 import { goLit } from '../fs/jsonlit.js';
 import { readCurrentLit, refuseUnless, replaceSectionLit, withStateLit } from './rewrite.js';
 import { readSection, sectionRef, type Sections } from './sections.js';
@@ -98,17 +99,24 @@ export const persist: LayoutModule = {
     const ref = sectionRef(path, name, sectionsOf(cid !== undefined), ['persist', 'persist.json']);
     return ref && { ...ref, container: cid !== undefined };
   },
-  readItem: (ref) => readSection(ref, sectionsOf(ref.container === true)),
+  readItem: (ref) => readSection(ref, sectionsOf(ref.container === true), true),
+  judgeInput: (ref, input, container) => judgePersistSection(goLit(input), container, ref.section ?? ''),
   rewrite(ref, change, container, o) {
     // Read as the driver reads it: the first JSON value, whatever follows.
     const { lit: doc, current } = readCurrentLit(ref.path, true);
     if (current !== 'ok' && ref.section !== '') throw new UsageError(`${ref.path} is ${current}: set the whole persist item instead`);
-    const big = Object.values(sectionsOf(container)).map((x) => x.toLowerCase());
+    const big = Object.values(sectionsOf(container));
     const next = 'input' in change ? replaceSectionLit(doc, ref.section ?? '', change.input, big, ref.path) : withStateLit(doc, 'State', change.state);
     // persist/fs writes json.Marshal output plus a newline, 0600.
     const text = `${goLit(next)}\n`;
-    const before = doc ? judgePersist(goLit(doc), container, true).unknown : [];
-    refuseUnless(ref.section ? `${ref.name} section` : 'persist.json', judgePersist(text, container, true), o, before);
+    const before = doc ? judgePersist(goLit(doc), container, true) : null;
+    const after = judgePersist(text, container, true);
+    // A section written into a document that fails to load elsewhere already: say so, not "invalid section".
+    if (after.verdict && before?.verdict && ref.section && before.verdict.path === after.verdict.path && before.verdict.message === after.verdict.message)
+      throw new UsageError(
+        `${ref.path} already fails to load at ${verdictText(before.verdict)}: fix that first (set the whole document, ${ref.container ? 'SID CID' : 'SID'} persist); nothing was written`,
+      );
+    refuseUnless(ref.section ? `${ref.name} section` : 'persist.json', after, o, before?.unknown ?? []);
     return { text, mode: 0o600, current };
   },
   stateRef(roots, sid, cid) {

@@ -6,7 +6,8 @@
 // since the runtime would drop it silently (a typo), unless asked to write it.
 import { CorruptItemError, readText } from '../fs/read.js';
 import { NotFoundError, UsageError } from '../fs/errors.js';
-import { LitSyntaxError, litGet, litSet, parseLit, type Lit } from '../fs/jsonlit.js';
+import { LitSyntaxError, litSet, parseLit, type Lit } from '../fs/jsonlit.js';
+import { goFold } from '../fs/gojson.js';
 import type { Judgement } from './judge.js';
 import { keyPath, verdictText, type UnknownKey } from './validate.js';
 
@@ -53,26 +54,36 @@ export function refuseUnless(name: string, j: Judgement, o: RewriteOptions, befo
 
 /**
  * A one-document item with one section replaced by `input`: '' the whole
- * document, 'state' the keys outside the big sections (in their order, the
- * input's new keys last), else that top-level key.
+ * document, 'state' the keys outside the big sections (the document's in
+ * their order, then the input's new ones), else that top-level key. Keys
+ * are matched as Go matches them; linear in the document and the input.
  */
 export function replaceSectionLit(doc: Lit | undefined, section: string, input: Lit, big: string[], path: string): Lit {
   if (section === '') return input;
   if (doc?.t !== 'o') throw new UsageError(`${path} is not a JSON object: set the whole document instead`);
-  if (section !== 'state') {
-    const key = doc.m.find(([k]) => k.toLowerCase() === section.toLowerCase())?.[0] ?? section;
-    return litSet(doc, key, input);
-  }
+  if (section !== 'state') return litSet(doc, section, input);
   if (input.t !== 'o') throw new UsageError('invalid state item: must be a JSON object');
-  const isBig = (k: string) => big.includes(k.toLowerCase());
+  const isBig = new Set(big.map(goFold));
+  // The input's value for each folded key: the last, as Go would read the input.
+  const given = new Map<string, [string, Lit]>();
+  for (const [k, v] of input.m) {
+    if (isBig.has(goFold(k)))
+      throw new UsageError(`invalid state item: ${JSON.stringify(k)} is a section of its own, not part of the state item: set that section`);
+    given.set(goFold(k), [k, v]);
+  }
   const m: [string, Lit][] = [];
+  const placed = new Set<string>();
   for (const [k, v] of doc.m) {
-    if (isBig(k)) m.push([k, v]);
+    const f = goFold(k);
+    if (isBig.has(f)) m.push([k, v]);
     else {
-      const nv = litGet(input, k);
-      if (nv !== undefined && input.m.some(([ik]) => ik === k)) m.push([k, nv]);
+      const nv = given.get(f);
+      if (nv && !placed.has(f)) {
+        m.push([k, nv[1]]);
+        placed.add(f);
+      }
     }
   }
-  for (const [k, v] of input.m) if (!m.some(([mk]) => mk === k)) m.push([k, v]);
+  for (const [f, kv] of given) if (!placed.has(f) && !isBig.has(f)) m.push(kv);
   return { t: 'o', m };
 }

@@ -48,7 +48,8 @@ export const runtimeRs: LayoutModule = {
   itemFiles: (container) => (container ? [] : ['state.json']),
   itemNames: () => ['state', ...Object.keys(RUNTIME_RS_SECTIONS), 'state.json'],
   item: (roots, sid, cid, name) => (cid === undefined ? sectionRef(join(roots.kata, sid, 'state.json'), name, RUNTIME_RS_SECTIONS, ['state.json']) : null),
-  readItem: (ref) => readSection(ref, RUNTIME_RS_SECTIONS),
+  readItem: (ref) => readSection(ref, RUNTIME_RS_SECTIONS, false),
+  judgeInput: readOnly,
   rewrite: readOnly,
   stateRef: readOnly,
 };

@@ -18,6 +18,8 @@ export interface SchemaField {
   t: SchemaNode;
   /** The loader fails without it (network.json's Endpoints). */
   required?: boolean;
+  /** Held as json.RawMessage and decoded afterwards (network.json's Endpoints): only the last occurrence counts. */
+  lastOnly?: boolean;
 }
 
 export interface SchemaItem {

@@ -2,8 +2,9 @@
 // their items are the document's top-level sections, plus `state` (the
 // document without its big sections) and the whole document itself.
 import { UsageError } from '../fs/errors.js';
-import { readJson } from '../fs/read.js';
-import { field, isObject } from '../fs/gojson.js';
+import { CorruptItemError, readText } from '../fs/read.js';
+import { goFold } from '../fs/gojson.js';
+import { litGet, LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
 import type { ItemRef } from './types.js';
 
 /** Item name to section key, per kind of document. */
@@ -21,44 +22,25 @@ export function sectionRef(path: string, name: string, sections: Sections, whole
   return null;
 }
 
-/** The value of a section of a document. */
-export function sectionValue(doc: unknown, ref: ItemRef, sections: Sections): unknown {
-  if (ref.section === '') return doc;
-  if (ref.section === 'state') {
-    const big = new Set(Object.values(sections).map((x) => x.toLowerCase()));
-    const rest: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(isObject(doc) ? doc : {})) if (!big.has(k.toLowerCase())) rest[k] = v;
-    return rest;
-  }
-  return field(doc, ref.section ?? '');
+/** The keys outside the big sections, in their order (duplicates kept: the item as it is). */
+function stateOf(doc: Lit, sections: Sections): Lit {
+  const big = new Set(Object.values(sections).map(goFold));
+  return { t: 'o', m: doc.t === 'o' ? doc.m.filter(([k]) => !big.has(goFold(k))) : [] };
 }
 
-export function readSection(ref: ItemRef, sections: Sections): unknown {
-  const doc = readJson(ref.path);
-  const v = sectionValue(doc, ref, sections);
+/** A section of the document as the runtime reads it (the first JSON value; of a key given twice, the last), numbers exact. */
+export function readSection(ref: ItemRef, sections: Sections, firstValue: boolean): Lit {
+  const { text } = readText(ref.path);
+  let doc: Lit;
+  try {
+    doc = parseLit(text, !firstValue).value;
+  } catch (e) {
+    if (!(e instanceof LitSyntaxError)) throw e;
+    throw new CorruptItemError(`${ref.path}: corrupt JSON (${e.message})`, { path: ref.path });
+  }
+  if (ref.section === '') return doc;
+  if (ref.section === 'state') return stateOf(doc, sections);
+  const v = litGet(doc, ref.section ?? '');
   if (v === undefined) throw new UsageError(`${ref.path} has no ${ref.section} section`);
   return v;
-}
-
-/** The document with one section (or the state keys, or everything) replaced. */
-export function replaceSection(doc: unknown, ref: ItemRef, value: unknown, sections: Sections): unknown {
-  if (ref.section === '') return value;
-  if (!isObject(doc)) throw new UsageError(`${ref.path} is not a JSON object: set the whole document instead`);
-  const out: Record<string, unknown> = { ...doc };
-  if (ref.section === 'state') {
-    if (!isObject(value)) throw new UsageError('invalid state item: must be a JSON object');
-    // Keep the document's key order: state keys stay where they were.
-    const big = new Set(Object.values(sections).map((x) => x.toLowerCase()));
-    const next: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(out)) {
-      if (big.has(k.toLowerCase())) next[k] = v;
-      else if (k in value) next[k] = value[k];
-    }
-    for (const [k, v] of Object.entries(value)) if (!(k in next)) next[k] = v;
-    return next;
-  }
-  const section = ref.section ?? '';
-  const key = Object.keys(out).find((k) => k.toLowerCase() === section.toLowerCase()) ?? section;
-  out[key] = value;
-  return out;
 }

@@ -1,6 +1,8 @@
 // What every layout module provides to the rest of vcstore. The dispatcher
 // (layouts/index.ts) picks the module from one Scan; nothing outside
 // src/store/layouts/ asks which layout a sandbox is in.
+import type { Lit } from '../fs/jsonlit.js';
+import type { Judgement } from './judge.js';
 import type { ItemDef } from './items.js';
 import type { Change, RewriteOptions } from './rewrite.js';
 import type { Liveness } from '../host/liveness.js';
@@ -91,8 +93,14 @@ export interface LayoutModule {
   itemNames(container: boolean): string[];
   /** Resolve an item name, or null when it is no item of this layout. */
   item(roots: Roots, sid: string, cid: string | undefined, name: string): ItemRef | null;
-  /** Read an item's value as `show` prints it. */
-  readItem(ref: ItemRef): unknown;
+  /** Read an item as `show` prints it: its literal tree (numbers exact, every member kept). */
+  readItem(ref: ItemRef): Lit;
+  /**
+   * Judge set's input on its own, before any lock is taken: what the runtime
+   * could not load is refused first. Null when the item takes no input here
+   * (the rewrite says why).
+   */
+  judgeInput(ref: ItemRef, input: Lit, container: boolean): Judgement | null;
   /**
    * The new text of `ref`'s file after `change`, in the runtime's own format,
    * judged against what the runtime loads (UsageError, naming the JSON path,

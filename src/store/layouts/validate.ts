@@ -7,6 +7,7 @@
 // integer maps decimal integers in range. The first problem is returned,
 // with its JSON path and what was wanted.
 import { isIP } from 'node:net';
+import { goFold } from '../fs/gojson.js';
 import { LIT_MAX_DEPTH, LitSyntaxError } from '../fs/jsonlit.js';
 import type { SchemaField, SchemaItem, SchemaNode, SchemaSet } from './schema-types.js';
 
@@ -33,9 +34,12 @@ const BITS: Record<number, [bigint, bigint]> = {
 };
 const UMAX = (bits: number) => (1n << BigInt(bits)) - 1n;
 
+/** No 64-bit integer has more characters than this: longer literals are out of range before BigInt reads them. */
+const INT_CHARS = 21;
+
 /** strconv.ParseInt(s, 10, bits) as Go's decoder uses it for a number literal. */
 function intOk(raw: string, bits: number): boolean {
-  if (!/^-?(0|[1-9][0-9]*)$/.test(raw)) return false;
+  if (raw.length > INT_CHARS || !/^-?(0|[1-9][0-9]*)$/.test(raw)) return false;
   const v = BigInt(raw);
   const [lo, hi] = BITS[bits] ?? BITS[64] ?? [0n, 0n];
   return v >= lo && v <= hi;
@@ -43,7 +47,7 @@ function intOk(raw: string, bits: number): boolean {
 
 /** strconv.ParseUint: no sign at all (not even -0). */
 function uintOk(raw: string, bits: number): boolean {
-  return /^(0|[1-9][0-9]*)$/.test(raw) && BigInt(raw) <= UMAX(bits);
+  return raw.length <= INT_CHARS && /^(0|[1-9][0-9]*)$/.test(raw) && BigInt(raw) <= UMAX(bits);
 }
 
 /** A map key of an integer map: ParseInt/ParseUint of the key string (a sign and leading zeros allowed). */
@@ -51,18 +55,37 @@ function keyOk(key: string, kind: string): boolean {
   const m = /^(int|uint)(\d+)$/.exec(kind);
   if (!m) return true;
   const bits = Number(m[2]);
+  // Leading zeros are allowed here: strip them before the length bound.
+  const digits = key.replace(/^([+-]?)0+(?=\d)/, '$1');
+  if (digits.length > INT_CHARS) return false;
   if (m[1] === 'int') {
-    if (!/^[+-]?[0-9]+$/.test(key)) return false;
-    const v = BigInt(key.replace(/^\+/, ''));
+    if (!/^[+-]?[0-9]+$/.test(digits)) return false;
+    const v = BigInt(digits.replace(/^\+/, ''));
     const [lo, hi] = BITS[bits] ?? BITS[64] ?? [0n, 0n];
     return v >= lo && v <= hi;
   }
-  return /^[0-9]+$/.test(key) && BigInt(key) <= UMAX(bits);
+  return /^[0-9]+$/.test(digits) && BigInt(digits) <= UMAX(bits);
 }
 
+/** 2^128 − 2^103: the least magnitude strconv.ParseFloat(s, 32) rounds to infinity (and refuses). */
+const F32_LIMIT = 340282356779733661637539395458142568448n;
+
+/** strconv.ParseFloat(raw, bits): in range after rounding once, to the target width. */
 function floatOk(raw: string, bits: number): boolean {
   const v = Number(raw);
-  return Number.isFinite(bits === 32 ? Math.fround(v) : v);
+  if (!Number.isFinite(v)) return false;
+  if (bits !== 32) return true;
+  // Rounding to a double first and then to a float32 rounds twice: decide near the limit on the exact decimal.
+  const a = Math.abs(v);
+  if (a < 3.4028235677973362e38) return true;
+  if (a > 3.402823567797337e38) return false;
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
+  if (!m) return false;
+  const digits = `${m[1] ?? ''}${m[2] ?? ''}`;
+  const exp = Number(m[3] ?? 0) - (m[2]?.length ?? 0);
+  // digits × 10^exp < F32_LIMIT, exactly
+  const n = BigInt(digits);
+  return exp >= 0 ? n * 10n ** BigInt(exp) < F32_LIMIT : n < F32_LIMIT * 10n ** BigInt(-exp);
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -96,11 +119,11 @@ function fieldOf(t: Struct, key: string): SchemaField | undefined {
     f = { exact: new Map(), folded: new Map() };
     for (const x of t.fields) {
       f.exact.set(x.key, x);
-      if (!f.folded.has(x.key.toLowerCase())) f.folded.set(x.key.toLowerCase(), x);
+      if (!f.folded.has(goFold(x.key))) f.folded.set(goFold(x.key), x);
     }
     FIELDS.set(t, f);
   }
-  return f.exact.get(key) ?? f.folded.get(key.toLowerCase());
+  return f.exact.get(key) ?? f.folded.get(goFold(key));
 }
 
 const Q = 0x22;
@@ -343,19 +366,19 @@ class TextChecker {
   topString(want: string): string | undefined {
     this.ws();
     if (this.s.charCodeAt(this.i) !== 0x7b) return undefined;
-    let exact: string | undefined;
-    let folded: string | undefined;
+    const folded = goFold(want);
     let v: string | undefined;
     this.members((key) => {
-      const isExact = key === want;
-      if (!isExact && key.toLowerCase() !== want.toLowerCase()) return this.skip(1, false);
+      if (key !== want && goFold(key) !== folded) return this.skip(1, false);
       this.ws();
-      v = this.s.charCodeAt(this.i) === Q ? this.str(true).v : undefined;
-      if (v === undefined) this.skip(1, false);
-      if (isExact) exact = v;
-      else folded = v;
+      // Each member is decoded in turn: the last string counts, a null changes nothing.
+      if (this.s.charCodeAt(this.i) === Q) v = this.str(true).v;
+      else if (!this.isNull()) {
+        v = undefined;
+        this.skip(1, false);
+      }
     });
-    return exact ?? folded;
+    return v;
   }
 
   /** The value at i, judged against `t`. */
@@ -490,6 +513,8 @@ class TextChecker {
 
   private struct(t: Struct, depth: number): void {
     const required = t.fields.some((f) => f.required) ? new Set<SchemaField>() : null;
+    // Fields a loader holds as json.RawMessage and decodes afterwards: only their last occurrence counts.
+    const last = t.fields.some((f) => f.lastOnly) ? new Map<SchemaField, { at: number; key: string }>() : null;
     this.members((key) => {
       const f = fieldOf(t, key);
       if (!f) {
@@ -497,9 +522,24 @@ class TextChecker {
         return this.skip(depth + 1, false);
       }
       required?.add(f);
+      if (f.lastOnly && last) {
+        this.ws();
+        last.set(f, { at: this.i, key });
+        return this.skip(depth + 1, false);
+      }
       this.value(f.t, depth + 1);
     });
     if (required) for (const f of t.fields) if (f.required && !required.has(f)) this.bad(`want ${JSON.stringify(f.key)}, which the runtime's loader requires`);
+    if (last?.size) {
+      const end = this.i;
+      for (const [f, { at, key }] of last) {
+        this.i = at;
+        this.segs.push(key);
+        this.value(f.t, depth + 1);
+        this.segs.pop();
+      }
+      this.i = end;
+    }
   }
 
   /**
@@ -508,32 +548,33 @@ class TextChecker {
    * whole object has been read.
    */
   private dispatch(t: Dispatch, depth: number): void {
-    let type: { at: number } | undefined;
+    // The type key is a string field: every occurrence is decoded (a non-string fails, null changes
+    // nothing, the last string counts); the payload is a json.RawMessage: its last occurrence counts.
+    let name: string | undefined;
     let data: { at: number } | undefined;
     const others: string[] = [];
-    const is = (key: string, name: string) => key === name || key.toLowerCase() === name.toLowerCase();
+    const field = goFold(t.field);
+    const payload = goFold(t.payload);
+    let bad = false;
     this.members((key) => {
       this.ws();
-      if (is(key, t.field)) type = { at: this.i };
-      else if (is(key, t.payload)) data = { at: this.i };
+      const k = key === t.field || key === t.payload ? key : goFold(key);
+      if (k === t.field || k === field) {
+        if (this.s.charCodeAt(this.i) === Q) name = this.str(true).v;
+        else if (!this.isNull()) {
+          this.mismatch('a string', depth + 1);
+          bad = true;
+        }
+        return;
+      }
+      if (k === t.payload || k === payload) data = { at: this.i };
       else others.push(key);
       this.skip(depth + 1, false);
     });
+    if (bad) return;
     const end = this.i;
-    let name = '';
-    if (type) {
-      this.i = type.at;
-      const c = this.s.charCodeAt(this.i);
-      this.segs.push(t.field);
-      if (c === Q) name = this.str(true).v;
-      else if (!this.isNull()) {
-        this.mismatch('a string', depth + 1);
-        this.segs.pop();
-        this.i = end;
-        return;
-      }
-      this.segs.pop();
-    }
+    const type = name !== undefined;
+    name ??= '';
     const target = t.cases[name];
     if (!target) {
       if (t.unknown !== 'skip') this.bad(`want one of ${Object.keys(t.cases).join(', ')}, got ${type ? JSON.stringify(name) : 'none'}`, t.field);

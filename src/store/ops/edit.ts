@@ -6,7 +6,8 @@ import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync
 import { join } from 'node:path';
 import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
 import { lstatOrUndef, storeDir } from '../fs/read.js';
-import { LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
+import { litDuplicate, LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
+import { jqPath, verdictText } from '../layouts/validate.js';
 import type { Change } from '../layouts/rewrite.js';
 import { atomicWrite } from '../fs/write.js';
 import { withLock } from '../host/guard.js';
@@ -129,7 +130,7 @@ export interface SetOptions extends EditOptions {
 function inputText(buf: Buffer, name: string): string {
   if (buf.length === 0) throw new UsageError(`invalid ${name} input: empty`);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     throw new UsageError(`invalid ${name} input: not valid UTF-8`);
   }
@@ -151,6 +152,14 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
       if (!(e instanceof LitSyntaxError)) throw e;
       throw new UsageError(`invalid ${ref.name} input: not JSON (${e.message})`);
     }
+    // What the runtime could not load is refused before any lock is waited for (exit 2).
+    const dup = litDuplicate(input);
+    if (dup)
+      throw new UsageError(
+        `invalid ${ref.name} input: ${jqPath(dup.path)}: key ${JSON.stringify(dup.key)} given twice${dup.key === dup.first ? '' : ` (first as ${JSON.stringify(dup.first)})`}; the runtime takes the last: write it once`,
+      );
+    const j = h.layout.judgeInput(ref, input, cid !== undefined);
+    if (j?.verdict) throw new UsageError(`invalid ${ref.name} item: ${verdictText(j.verdict)}; nothing was written`);
   }
   if (cid !== undefined) requireContainer(h, cid);
   const target = ref;
