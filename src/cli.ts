@@ -13,14 +13,14 @@ export { VERSION };
 // The core (store, render, context) is one bundle loaded only when a command
 // runs or fails: --version and --help never pay for it.
 const core = async () => {
-  const [{ makeCtx }, errors, { resolveRoots }, render, { useAddon }] = await Promise.all([
+  const [{ makeCtx }, errors, { resolveRoots, requirePrefix }, render, { useAddon }] = await Promise.all([
     import('./context.js'),
     import('./store/fs/errors.js'),
     import('./store/fs/roots.js'),
     import('./render/errors.js'),
     import('./store/fs/addon.js'),
   ]);
-  return { makeCtx, resolveRoots, useAddon, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
+  return { makeCtx, resolveRoots, requirePrefix, useAddon, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
 };
 
 /** Exit codes, as the core's Exit table has them (kept here so usage errors need no core). */
@@ -54,7 +54,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
     cmd.action(async (...args) => {
       const self = args[args.length - 1] as CommandUnknownOpts;
       const opts = self.optsWithGlobals() as { prefix?: string; json?: boolean; color?: boolean; progress?: boolean };
-      const { makeCtx, resolveRoots, useAddon, UsageError } = await core();
+      const { makeCtx, resolveRoots, requirePrefix, useAddon, UsageError } = await core();
       // An empty prefix would silently mean the host's real store: an unset
       // variable in a cleanup script must not get there.
       if (opts.prefix === '') throw new UsageError('empty --prefix (or VCSTORE_PREFIX=): give a directory, or leave it unset for the host store');
@@ -72,6 +72,8 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
         command: parent && parent.name() !== 'vcstore' ? `${parent.name()} ${self.name()}` : self.name(),
       });
       state.ctx = ctx;
+      // A --prefix that does not exist is an error, not an empty store (path is arithmetic; completion stays quiet).
+      if (!['path', 'completion', '__complete'].includes(self.name())) requirePrefix(ctx.roots);
       const run = await load();
       const code = await run(ctx, ...(args as unknown as [...Args, Opts, CommandUnknownOpts]));
       if (typeof code === 'number') state.code = code;
@@ -89,6 +91,7 @@ export function buildProgram(io: Io = processIo, env: NodeJS.ProcessEnv = proces
   wire(decl.set(program), async () => (await import('./commands/set.js')).run);
   wire(decl.check(program), async () => (await import('./commands/check.js')).run);
   wire(decl.completion(program), async () => (await import('./commands/completion.js')).run);
+  wire(decl.complete(program), async () => (await import('./commands/complete.js')).run);
 
   const output = {
     writeOut: (str: string) => io.stdout(str),

@@ -33,13 +33,28 @@ export function programOf() {
 
 export type Program = ReturnType<typeof programOf>;
 
-export const ls = (p: Program) =>
-  p
-    .command('ls')
-    .description('list sandboxes with state, hypervisor liveness, containers and lock holders (never blocks, never writes)')
-    .option('-q, --quiet', 'print sandbox IDs only, one per line')
+/** The selection options ls and check share: which sandboxes, by pod, state, hypervisor, layout, age. */
+function selectOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  return cmd
+    .option('-n, --namespace <ns>', 'only sandboxes of pods in this Kubernetes namespace')
+    .option('--pod <name>', 'only sandboxes of this pod (NAME, or NAMESPACE/NAME)')
     .option('--state <state>', 'only sandboxes in this state (ready, running, paused, stopped, or "none")')
-    .option('--no-trunc', 'do not truncate IDs to 12 characters')
+    .option('--hypervisor <type>', 'only sandboxes of this hypervisor (qemu, clh, firecracker, acrn, dragonball, or "none")')
+    .option('--layout <layout>', 'only sandboxes in this store layout (legacy, persist, runtime-rs)')
+    .option('--older-than <duration>', 'only sandboxes created longer ago than DURATION (90s, 10m, 2h, 3d, 1h30m); an unknown age never matches');
+}
+
+export const ls = (p: Program) =>
+  selectOptions(
+    p
+      .command('ls')
+      .description('list sandboxes with pod, state, hypervisor liveness, containers, age and lock holders (never blocks, never writes)')
+      .option('-q, --quiet', 'print sandbox IDs only (full), one per line'),
+  )
+    .option('--problem <code>', 'only sandboxes with this problem code (see check)')
+    .option('--sort <key>', 'order: age (default: newest first, as crictl), id, state or pod')
+    .option('--no-trunc', 'do not truncate IDs to 12 characters, nor long pod names')
+    .option('-o, --output <format>', 'table (default), wide (full IDs, layout, creation time) or json (same as --json)')
     .addHelpText('after', exitHelp([0, 1, 2, 3, 130]));
 
 export const show = (p: Program) =>
@@ -47,10 +62,11 @@ export const show = (p: Program) =>
     p
       .command('show')
       .description('summary of a sandbox or container, or one item as JSON (takes the shared lock)')
-      .argument('<sid>', 'sandbox ID')
-      .argument('[cid]', 'container ID')
+      .argument('<sandbox>', 'sandbox ID, a unique prefix of one, or a pod as NAMESPACE/NAME')
+      .argument('[cid]', 'container ID or unique prefix')
       .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
-      .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)'),
+      .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)')
+      .option('-o, --output <format>', 'table (default) or json (same as --json)'),
     DEFAULT_WAIT.read,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 130]));
 
@@ -58,8 +74,8 @@ export const path = (p: Program) =>
   p
     .command('path')
     .description('print the store roots, or the paths of a sandbox, container or item')
-    .argument('[sid]', 'sandbox ID')
-    .argument('[cid]', 'container ID')
+    .argument('[sandbox]', 'sandbox ID, unique prefix or NAMESPACE/NAME (any ID: the paths it would have)')
+    .argument('[cid]', 'container ID or unique prefix')
     .argument('[item]', 'item name')
     .addHelpText('after', exitHelp([0, 1, 2]));
 
@@ -68,7 +84,7 @@ export const lock = (p: Program) =>
     p
       .command('lock')
       .description('report who holds a sandbox lock, or run CMD while holding it')
-      .argument('<sid>', 'sandbox ID')
+      .argument('<sandbox>', 'sandbox ID, unique prefix or NAMESPACE/NAME')
       .argument('[cmd...]', 'command to run under the lock (after --); it inherits the lock as fd 3')
       .option('-s, --shared', 'take the shared lock (as readers do) instead of the exclusive one'),
     DEFAULT_WAIT.change,
@@ -79,10 +95,10 @@ export const rm = (p: Program) =>
     p
       .command('rm')
       .description('remove sandboxes: config root, VM dir, shared dir and run-time root (takes the exclusive lock)')
-      .argument('<sid...>', 'sandbox IDs')
+      .argument('<sandbox...>', 'sandbox IDs, unique prefixes or pods as NAMESPACE/NAME')
       .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
       .option('--dry-run', 'print what would be removed, change nothing')
-      .option('-c, --container <cid>', "remove only this container's stores (one sandbox ID)")
+      .option('-c, --container <cid>', "remove only this container's stores (one sandbox; ID or unique prefix)")
       .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing'),
     DEFAULT_WAIT.change,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
@@ -92,7 +108,7 @@ export const raw = (p: Program) =>
     p
       .command('raw')
       .description('create a raw item under raw/ and print its file:// URL, or list raw items')
-      .argument('<sid>', 'sandbox ID')
+      .argument('<sandbox>', 'sandbox ID, unique prefix or NAMESPACE/NAME')
       .argument('[name]', 'item name (default: raw-<random>, created 0600)')
       .option('-c, --container <cid>', "use the container's raw/ directory")
       .option('-l, --list', 'list raw items with their sizes'),
@@ -110,7 +126,7 @@ export const uuidFree = (u: ReturnType<typeof uuid>) =>
     u
       .command('free')
       .description('mark an ACRN UUID slot free (atomically, under the UUID store lock)')
-      .argument('<slot>', "slot number 0-7, or the slot's UUID")
+      .argument('<slot>', "slot number 0-7, the slot's UUID, or the sandbox using it (ID, unique prefix or NAMESPACE/NAME)")
       .option('-f, --force', 'free it even if a live sandbox uses it')
       .option('--dry-run', 'say what would change, change nothing'),
     DEFAULT_WAIT.change,
@@ -122,7 +138,7 @@ export const set = (p: Program) =>
     p
       .command('set')
       .description('replace one item with JSON from FILE or standard input, or rewrite the state (exclusive lock)')
-      .argument('<sid>', 'sandbox ID')
+      .argument('<sandbox>', 'sandbox ID, unique prefix or NAMESPACE/NAME')
       .argument('[args...]', '[CID] ITEM [FILE|-]')
       .option('--state <state>', 'rewrite only the state: ready, running, paused or stopped')
       .option('-f, --force', 'write even if the hypervisor is alive, or without a lock the runtime could be kept out with')
@@ -132,9 +148,7 @@ export const set = (p: Program) =>
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
 
 export const check = (p: Program) =>
-  p
-    .command('check')
-    .description('find leaked and stuck state in one pass; exit 6 when problems are found')
+  selectOptions(p.command('check').description('find leaked and stuck state in one pass; exit 6 when problems are found'))
     .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
     .option('--dry-run', 'with --fix: print the plan, change nothing')
     .addOption(
@@ -142,7 +156,8 @@ export const check = (p: Program) =>
         parseSeconds('--stuck-after'),
       ),
     )
-    .option('--format <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .option('--format <format>', 'the same as -o (kept for scripts)')
     .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
     .addHelpText('after', exitHelp([0, 1, 2, 6, 130]));
 
@@ -152,6 +167,13 @@ export const completion = (p: Program) =>
     .description('print a shell completion script (commands, options, sandbox IDs from the store)')
     .argument('<shell>', 'bash or zsh')
     .addHelpText('after', exitHelp([0, 2]));
+
+export const complete = (p: Program) =>
+  p
+    .command('__complete', { hidden: true })
+    .description('the completion engine the scripts call: vcstore __complete -- WORD... prints candidates for the last WORD')
+    .argument('[words...]', 'the words typed after vcstore, the last one being completed')
+    .addHelpText('after', exitHelp([0]));
 
 /** SECS >= 0 for an option; anything else is a usage error (exit 2). */
 function parseSeconds(flag: string): (value: string) => number {

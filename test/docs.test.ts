@@ -90,6 +90,17 @@ describe('docs agree with the program', () => {
  * trailing `# exit N` names; every output line the README shows (except `…`
  * lines) must be in what it printed, numbers matching any number.
  */
+/**
+ * A background step of the tour, and a wait until it has taken hold: a
+ * `flock FILE cmd &` holder until /proc/locks shows a lock on FILE's inode
+ * (polled, never a fixed sleep).
+ */
+function background(cmd: string): string {
+  const file = /^flock\s+(?:-\S+\s+)*(\S+)/.exec(cmd)?.[1];
+  const wait = file ? `i=0; ino=$(stat -c %i ${file}); until grep -q ":$ino " /proc/locks; do i=$((i+1)); [ $i -gt 500 ] && break; sleep 0.02; done` : '';
+  return `${cmd} >/dev/null 2>&1 &\n${wait}`;
+}
+
 describe('the README tour runs as written', () => {
   const blocks = [...readme.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
   const bin = tmp('vcstore-tour-bin-');
@@ -107,19 +118,28 @@ describe('the README tour runs as written', () => {
           steps.push({ cmd: m?.[1] ?? '', exit: Number(/^exit (\d+)/.exec(note)?.[1] ?? 0), shown: [] });
         } else if (line.trim() && !/^(…|\.\.\.)$/.test(line.trim())) steps.at(-1)?.shown.push(line);
       }
+      // Markers no other process's command line holds: another run of the
+      // tour names the same sandboxes, and show lists processes naming them.
+      const mark = `@@${Math.random().toString(36).slice(2, 10)}`;
       const script = [
         // Run under setsid: at the end the whole group goes, background holders included.
         "trap 'kill -KILL -- -$$' EXIT",
-        ...steps.map((s, i) => (s.cmd.endsWith('&') ? `${s.cmd.slice(0, -1)} >/dev/null 2>&1 &\nsleep 0.3` : `echo @@${i}; ${s.cmd} 2>&1; echo "@@exit $?"`)),
+        ...steps.map((s, i) => (s.cmd.endsWith('&') ? background(s.cmd.slice(0, -1)) : `echo ${mark}${i}; ${s.cmd} 2>&1; echo "${mark}exit $?"`)),
       ].join('\n');
       const r = spawnSync('setsid', ['bash', '-c', script], { cwd: dir, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
       steps.forEach((s, i) => {
         if (s.cmd.endsWith('&')) return;
         // Paths are absolute in the output: shown relative to the directory the tour runs in.
-        const out = (r.stdout.split(`@@${i}\n`)[1]?.split('@@exit ')[0] ?? '').replaceAll(`${dir}/`, '');
-        const code = Number(r.stdout.split(`@@${i}\n`)[1]?.split('@@exit ')[1]?.split('\n')[0]);
+        const out = (r.stdout.split(`${mark}${i}\n`)[1]?.split(`${mark}exit `)[0] ?? '').replaceAll(`${dir}/`, '');
+        const code = Number(r.stdout.split(`${mark}${i}\n`)[1]?.split(`${mark}exit `)[1]?.split('\n')[0]);
         assert.equal(code, s.exit, `$ ${s.cmd}: exit ${code}\n${out}`);
-        const norm = (t: string) => t.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+        // Ages drift with the clock ("45h" becomes "2d"): any age is an age.
+        const norm = (t: string) =>
+          t
+            .replace(/\b\d+[smhdy]\b/g, 'AGE')
+            .replace(/\d+/g, '#')
+            .replace(/\s+/g, ' ')
+            .trim();
         const got = out.split('\n').map(norm);
         for (const want of s.shown) {
           const w = norm(want.replace(/…$/, ''));
@@ -252,7 +272,7 @@ describe('the JSON section of the README matches the output', () => {
     const host = shapeAfter('`host` is the sandbox beside\n  its store:');
     if (ls.kind === 'obj') ls.keys.set('host', { optional: true, shape: host });
     for (const s of list) conforms(s, ls, `ls ${s.id}`);
-    const show = shapeAfter('`vcstore show SID --json`: the same object plus');
+    const show = shapeAfter('`vcstore show SANDBOX --json`: the same object plus');
     const shown = json(p, ['show', list[0].id]);
     const base = ls.kind === 'obj' ? new Map(ls.keys) : new Map();
     if (show.kind === 'obj') for (const [k, v] of show.keys) base.set(k, v);
@@ -261,6 +281,12 @@ describe('the JSON section of the README matches the output', () => {
     base.set('raw', { optional: false, shape: shapeAfter('and `raw: ') });
     conforms(shown, { kind: 'obj', keys: base }, 'show');
     assert.ok(shown.items.length > 0 && shown.items.every((i: { name: string }) => i.name));
+    // A pod target: always an array, one document per sandbox of the pod.
+    const podded = list.find((s: { pod: unknown }) => s.pod);
+    const byPod = json(p, ['show', `${podded.pod.namespace}/${podded.pod.name}`]);
+    assert.ok(Array.isArray(byPod) && byPod.length === 1);
+    conforms(byPod[0], { kind: 'obj', keys: base }, 'show NAMESPACE/NAME');
+    conforms(json(p, ['show', podded.id, podded.containers[0].id]), shapeAfter('with a CID, '), 'show SANDBOX CID');
     const lockable = list.find((s: { paths: { lock: string | null } }) => s.paths.lock);
     conforms(json(p, ['lock', lockable.id]), shapeAfter('`vcstore lock SID --json`:'), 'lock');
     conforms(json(p, ['uuid']), shapeAfter('`vcstore uuid --json`:'), 'uuid');

@@ -133,6 +133,28 @@ export interface ContainerSpec {
   id: string;
   state?: string;
   pid?: number;
+  /** The OCI annotations its spec carries (criPod() for containerd's CRI). */
+  annotations?: Record<string, string>;
+  /** process StartTime (default 2026-11-27T15:49:09Z). */
+  started?: string;
+}
+
+/**
+ * The annotations containerd's CRI plugin puts in a container's OCI spec
+ * (pkg/cri annotations): the pod's namespace, name, uid and log directory,
+ * the container type, and the container's own name unless it is the sandbox's.
+ */
+export function criPod(ns: string, name: string, uid: string, sid: string, container?: string): Record<string, string> {
+  return {
+    'io.kubernetes.cri.container-type': container === undefined ? 'sandbox' : 'container',
+    'io.kubernetes.cri.sandbox-id': sid,
+    'io.kubernetes.cri.sandbox-name': name,
+    'io.kubernetes.cri.sandbox-namespace': ns,
+    'io.kubernetes.cri.sandbox-uid': uid,
+    ...(container === undefined
+      ? { 'io.kubernetes.cri.sandbox-log-directory': `/var/log/pods/${ns}_${name}_${uid}` }
+      : { 'io.kubernetes.cri.container-name': container }),
+  };
 }
 
 export interface SandboxSpec {
@@ -176,7 +198,10 @@ export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}):
     for (const c of containers) {
       fse.outputFileSync(join(cfg, c.id, 'lock'), '');
       fse.mkdirpSync(join(cfg, c.id, 'raw'));
-      fse.outputFileSync(join(cfg, c.id, 'config.json'), compact({ ID: c.id, RootFs: {}, _: { ociVersion: '1.0.1' } }));
+      fse.outputFileSync(
+        join(cfg, c.id, 'config.json'),
+        compact({ ID: c.id, RootFs: {}, _: { ociVersion: '1.0.1', ...(c.annotations ? { annotations: c.annotations } : {}) } }),
+      );
     }
   }
   if (!spec.configOnly) {
@@ -207,7 +232,7 @@ export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}):
       fse.outputFileSync(join(run, c.id, 'lock'), '');
       fse.mkdirpSync(join(run, c.id, 'raw'));
       fse.outputFileSync(join(run, c.id, 'state.json'), compact({ state: c.state ?? 'running', BlockDeviceID: '', fstype: '', cgroupPath: '' }));
-      fse.outputFileSync(join(run, c.id, 'process.json'), compact({ Token: 'tok', Pid: c.pid ?? -1, StartTime: '2026-11-27T15:49:09.722191Z' }));
+      fse.outputFileSync(join(run, c.id, 'process.json'), compact({ Token: 'tok', Pid: c.pid ?? -1, StartTime: c.started ?? '2026-11-27T15:49:09.722191Z' }));
       fse.outputFileSync(join(run, c.id, 'devices.json'), '[]');
       fse.outputFileSync(join(run, c.id, 'mounts.json'), '[]');
     }
@@ -326,13 +351,18 @@ export function addPersistSandbox(
     },
     AgentState: { URL: `vsock://1234:1024` },
     Network: { NetworkID: '/var/run/netns/cni-1', NetworkCreated: false, Endpoints: [] },
-    Config: { HypervisorType: spec.type ?? 'qemu' },
+    Config: {
+      HypervisorType: spec.type ?? 'qemu',
+      ...(spec.containers?.some((c) => c.annotations)
+        ? { ContainerConfigs: spec.containers.map((c) => ({ ID: c.id, Annotations: c.annotations ?? {} })) }
+        : {}),
+    },
   };
   fse.outputFileSync(join(run, 'persist.json'), `${JSON.stringify(doc)}\n`, { mode: 0o600 });
   for (const c of spec.containers ?? [{ id: sid, state: spec.state ?? 'running', pid: -1 }]) {
     fse.outputFileSync(
       join(run, c.id, 'persist.json'),
-      `${JSON.stringify({ State: c.state ?? 'running', CgroupPath: '', BundlePath: `/run/containerd/${c.id}`, Rootfs: { BlockDeviceID: '', FsType: '' }, Process: { StartTime: '2026-11-27T15:49:09Z', Token: 't', Pid: c.pid ?? -1 }, DeviceMaps: [], Mounts: [] })}\n`,
+      `${JSON.stringify({ State: c.state ?? 'running', CgroupPath: '', BundlePath: `/run/containerd/${c.id}`, Rootfs: { BlockDeviceID: '', FsType: '' }, Process: { StartTime: c.started ?? '2026-11-27T15:49:09Z', Token: 't', Pid: c.pid ?? -1 }, DeviceMaps: [], Mounts: [] })}\n`,
       { mode: 0o600 },
     );
   }

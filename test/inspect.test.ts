@@ -1,7 +1,7 @@
 // ls, show and path end to end: the real bin/vcstore on real stores.
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, R, runLock, scratch, snapshot, vc, vci } from './helpers.js';
@@ -52,7 +52,20 @@ describe('ls', () => {
     const list = JSON.parse(r.stdout);
     assert.equal(list.length, 9);
     const live = byId(list, LIVE);
-    assert.deepEqual(Object.keys(live), ['id', 'state', 'layout', 'hypervisor', 'containers', 'lock', 'paths', 'problems', 'host']);
+    assert.deepEqual(Object.keys(live), [
+      'id',
+      'pod',
+      'created',
+      'createdFrom',
+      'state',
+      'layout',
+      'hypervisor',
+      'containers',
+      'lock',
+      'paths',
+      'problems',
+      'host',
+    ]);
     assert.deepEqual(Object.keys(live.host), ['shared', 'mounts', 'processes', 'vm']);
     assert.deepEqual(live.hypervisor, { type: 'qemu', pid: hvPid, alive: true, verified: true });
     assert.equal(live.layout, 'legacy');
@@ -81,7 +94,7 @@ describe('ls', () => {
     assert.deepEqual(snapshot(store), before, 'ls never writes');
   });
   it('every state is listed and --state filters', async () => {
-    const q = async (s: string) => (await vci(store, ['ls', '-q', '--state', s])).stdout;
+    const q = async (s: string) => (await vci(store, ['ls', '-q', '--sort', 'id', '--state', s])).stdout;
     assert.equal(await q('paused'), `${ACRN}\n`);
     assert.equal(await q('ready'), `${R}ready1\n`);
     assert.equal(await q('stopped'), `${R}runonly\n${R}stopped1\n`);
@@ -91,7 +104,7 @@ describe('ls', () => {
     const q = await vci(store, ['ls', '-q']);
     assert.equal(q.stdout.trim().split('\n').length, 9);
     const t = await vci(store, ['ls']);
-    assert.match(t.stdout, /^ID\s+STATE\s+HYPERVISOR\s+PID\s+ALIVE\s+CONTAINERS\s+LOCK\s+PROBLEMS\n/);
+    assert.match(t.stdout, /^ID\s+STATE\s+HYPERVISOR\s+PID\s+ALIVE\s+CONTAINERS\s+AGE\s+LOCK\s+PROBLEMS\n/);
     assert.ok(t.stdout.includes(LIVE.slice(0, 12) + ' '));
     assert.ok(!t.stdout.includes(LIVE));
     assert.ok((await vci(store, ['ls', '--no-trunc'])).stdout.includes(LIVE));
@@ -115,13 +128,30 @@ describe('ls', () => {
       await h.release();
     }
   });
-  it('empty or missing store: [] and exit 0, nothing created', async () => {
+  it('an empty store: [] and exit 0; a missing --prefix or no Kata root at all: exit 3 naming them; nothing created', async () => {
     const p = tmp();
-    const r = await vci(join(p, 'nothing'), ['ls', '--json']);
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    const before = snapshot(p);
+    const r = await vci(p, ['ls', '--json']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, '[]\n');
+    assert.equal((await vci(p, ['ls', '-q'])).stdout, '');
+    const missing = await vci(join(p, 'nothing'), ['ls', '--json']);
+    assert.equal(missing.code, 3);
+    assert.equal(JSON.parse(missing.stdout).error.message, `--prefix ${join(p, 'nothing')}: no such directory`);
     assert.equal(existsSync(join(p, 'nothing')), false);
-    assert.equal((await vci(join(p, 'nothing'), ['ls', '-q'])).stdout, '');
+    const bare = tmp();
+    for (const args of [['ls'], ['check'], ['ls', '-q']]) {
+      const n = await vci(bare, args);
+      assert.equal(n.code, 3, args.join(' '));
+      assert.equal(n.stdout, '');
+      assert.equal(
+        n.stderr,
+        `vcstore: no Kata store here: none of ${['var/lib/vc/sbs', 'run/vc/sbs', 'run/kata', 'run/vc/vm', 'run/kata-containers/shared/sandboxes'].map((d) => join(bare, d)).join(', ')} exists\n`,
+      );
+    }
+    assert.deepEqual(readdirSync(bare), []);
+    assert.deepEqual(snapshot(p), before);
   });
 });
 
@@ -129,7 +159,7 @@ describe('show', () => {
   it('summary: paths, items, hypervisor, containers', async () => {
     const r = await vci(store, ['show', LIVE]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Sandbox\s+[0-9a-f]{64}\nState\s+running/);
+    assert.match(r.stdout, /^Sandbox\s+[0-9a-f]{64}\nPod\s+\(none recorded\)\nCreated\s+.*\nState\s+running/);
     assert.match(r.stdout, new RegExp(`Hypervisor\\s+qemu\\s+pid ${hvPid}\\s+alive`));
     assert.match(r.stdout, /runtime\/state\.json/);
     assert.match(r.stdout, /Containers \(2\)/);
@@ -221,7 +251,8 @@ describe('show', () => {
   it('bad IDs and unknown items exit 2', async () => {
     for (const args of [
       ['show', '../x'],
-      ['show', 'a/b'],
+      ['show', 'A/b'],
+      ['show', 'a/b/c'],
       ['show', 'x'.repeat(4096)],
       ['show', LIVE, LIVE, 'nope'],
     ]) {

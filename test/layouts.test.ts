@@ -47,7 +47,7 @@ const byId = (list: any[], id: string) => list.find((s) => s.id === id);
 
 describe('mixed store', () => {
   it('ls tells layouts apart per sandbox and reads each', async () => {
-    const list = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
+    const list = JSON.parse((await vci(p, ['ls', '--json', '--sort', 'id'])).stdout);
     assert.deepEqual(
       list.map((s: any) => [s.id, s.layout]),
       [

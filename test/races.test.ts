@@ -307,3 +307,26 @@ describe('small things', () => {
     assert.equal(existsSync(join(p, 'run/vc/vm/.vcstore-trash-999999-1-deadbeef')), false);
   });
 });
+
+describe('a busy node: mounts come and go while vcstore reads the mount table', { skip: isRoot ? false : 'needs root to mount' }, () => {
+  it('each mount below a sandbox counts once, however the two reads of mountinfo differ', () => {
+    const p = tmp();
+    const sid = `${R}busy`;
+    const at = join(p, 'run/kata-containers/shared/sandboxes', sid, 'mounts');
+    for (let i = 0; i < 3; i++) tmpfsAt(join(at, `m${i}`));
+    // Another workload mounting and unmounting as fast as it can, elsewhere.
+    const churn = join(tmp(), 'churn');
+    mkdirSync(churn);
+    const loop = track(spawn('sh', ['-c', `while :; do mount -t tmpfs churn ${churn} && umount ${churn}; done`], { stdio: 'ignore' }));
+    try {
+      for (let i = 0; i < 15; i++) {
+        const r = vcp(p, ['--json', 'check']);
+        const f = JSON.parse(r.stdout).findings.find((x: { id: string; code: string }) => x.id === sid && x.code === 'mounts-leaked');
+        assert.equal(f?.evidence.count, 3, `run ${i}: ${r.stdout.slice(0, 300)}`);
+      }
+    } finally {
+      loop.kill('SIGKILL');
+      spawnSync('umount', ['-l', churn]);
+    }
+  });
+});

@@ -70,7 +70,7 @@ describe('Kata 1.x store written by the runtime (12 sandboxes x 2 containers)', 
     assert.equal(doc.summary.sandboxes, 12);
   });
   it('ls --json matches the summary exactly', async () => {
-    const r = await run(['--prefix', p, '--json', 'ls']);
+    const r = await run(['--prefix', p, '--json', 'ls', '--sort', 'id']);
     assert.equal(r.code, 0, r.stderr);
     const got = JSON.parse(r.stdout).map((s: any) => ({
       id: s.id,
@@ -141,7 +141,7 @@ describe('persist store written by the runtime (6 sandboxes x 2 containers)', ()
     assert.equal(r.code, 0, r.stderr);
   });
   it('ls --json matches the summary exactly', async () => {
-    const got = JSON.parse((await run(['--prefix', p, '--json', 'ls'])).stdout).map((s: any) => ({
+    const got = JSON.parse((await run(['--prefix', p, '--json', 'ls', '--sort', 'id'])).stdout).map((s: any) => ({
       id: s.id,
       hypervisor: s.hypervisor.type,
       state: s.state,

@@ -21,7 +21,7 @@ function pathWithVcstore(): string {
 function complete(script: string, line: string, env: NodeJS.ProcessEnv = {}): string[] {
   const words = line.split(' ');
   const prog = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _vcstore; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync('bash', ['-c', prog], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync('bash', ['-c', prog], { encoding: 'utf8', env: { ...process.env, PATH: pathWithVcstore(), ...env } });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean).sort();
 }
@@ -31,7 +31,7 @@ describe('completion', () => {
   it('bash: commands, options, --state values', () => {
     assert.match(bash, /complete -F _vcstore vcstore/);
     assert.deepEqual(complete(bash, 'vcstore r'), ['raw', 'rm']);
-    assert.deepEqual(complete(bash, 'vcstore ls --s'), ['--state']);
+    assert.deepEqual(complete(bash, 'vcstore ls --s'), ['--sort', '--state']);
     assert.ok(complete(bash, 'vcstore rm --').includes('--dry-run'));
     assert.deepEqual(complete(bash, 'vcstore ls --state r'), ['ready', 'running']);
     assert.deepEqual(complete(bash, 'vcstore uuid f'), ['free']);

@@ -10,6 +10,9 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
+import { cell, podText } from '../render/rows.js';
+import { requireSomeRoot } from '../store/fs/roots.js';
+import { selection } from '../store/inspect/select.js';
 import { ChunkedWriter } from '../output.js';
 import type { Progress } from '../render/progress.js';
 
@@ -18,14 +21,22 @@ type Opts = OptsOf<typeof declared>;
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = o.stuckAfter ?? DEFAULT_STUCK_AFTER;
-  if (o.format !== undefined && ctx.json && o.format !== 'json') throw new UsageError(`--json and --format ${o.format} exclude each other`);
-  const format = o.format ?? (ctx.json ? 'json' : 'table');
-  if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid --format ${JSON.stringify(o.format)}: table, json or prometheus`);
-  if (o.textfile !== undefined || format === 'prometheus') return metrics(ctx, o, stuckAfter, format === 'prometheus');
+  if (o.format !== undefined && o.output !== undefined && o.format !== o.output) throw new UsageError(`-o ${o.output} and --format ${o.format} disagree`);
+  const asked = o.output ?? o.format;
+  if (asked !== undefined && ctx.json && asked !== 'json') throw new UsageError(`--json and -o ${asked} exclude each other`);
+  const format = asked ?? (ctx.json ? 'json' : 'table');
+  if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid -o ${JSON.stringify(asked)}: table, json or prometheus`);
+  const select = selection(o);
+  if (o.textfile !== undefined || format === 'prometheus') {
+    if (select.any) throw new UsageError('metrics cover the whole store: no selection options with -o prometheus or --textfile');
+    return metrics(ctx, o, stuckAfter, format === 'prometheus');
+  }
   if (format === 'json') ctx.json = true;
+  requireSomeRoot(ctx.roots);
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;
   const report = await check(ctx.roots, {
+    select,
     stuckAfter,
     settings: ctx.settings,
     signal,
@@ -82,13 +93,15 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const p = ctx.paint;
   if (report.findings.length) {
     const sev = (s: Finding['severity']) => (s === 'error' ? p.bad(s) : s === 'warning' ? p.warn(s) : p.dim(s));
+    const withPod = report.findings.some((f) => f.pod !== null);
     const rows = report.findings.map((f) => [
       sev(f.severity),
       f.code,
       f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12),
+      ...(withPod ? [f.pod ? cell(podText(f.pod), 40) : '-'] : []),
       problemText(f),
     ]);
-    ctx.out(await table(['SEVERITY', 'CODE', 'ID', 'DETAIL'], rows, p));
+    ctx.out(await table(['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'], rows, p));
   }
   const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [`${a.code} ${a.id}/${a.container ?? ''}`, a.reason]));
   if (actions?.length) {
@@ -141,6 +154,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let report: CheckReport | null = null;
   let failure: unknown;
   try {
+    requireSomeRoot(ctx.roots);
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal: ctx.interruptible(), onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;

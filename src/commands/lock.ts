@@ -4,15 +4,20 @@ import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit } from '../store/fs/errors.js';
 import { runHolding } from '../store/host/guard.js';
 import { describeHolders, LockIndex } from '../store/host/locks.js';
-import { requireLockTarget, requireSandbox } from '../store/inspect/handle.js';
+import { requireLockTarget } from '../store/inspect/handle.js';
+import { openTarget } from '../store/inspect/targets.js';
+import { resolvedText } from '../render/rows.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';
 
 type Opts = OptsOf<typeof lock>;
 
-export async function run(ctx: Ctx, sid: string, cmd: string[], o: Opts): Promise<number> {
-  const target = requireLockTarget(requireSandbox(ctx.roots, sid));
-  return cmd.length ? runLocked(ctx, sid, target, cmd, o) : probe(ctx, sid, target);
+export async function run(ctx: Ctx, arg: string, cmd: string[], o: Opts): Promise<number> {
+  const { h, r } = openTarget(ctx.roots, arg);
+  const target = requireLockTarget(h);
+  const note = resolvedText(r);
+  if (note && cmd.length && !ctx.json) ctx.err(note);
+  return cmd.length ? runLocked(ctx, h.id, target, cmd, o) : probe(ctx, h.id, target);
 }
 
 /** Report the lock without taking it: 0 free, 4 held, 1 cannot tell. */

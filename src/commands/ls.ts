@@ -2,31 +2,60 @@ import type { Ctx } from '../context.js';
 import type { ls, OptsOf } from '../program.js';
 import { ChunkedWriter } from '../output.js';
 import { UsageError } from '../store/fs/errors.js';
+import { requireSomeRoot } from '../store/fs/roots.js';
 import { HostIndex } from '../store/host/picture.js';
 import { forEachSandboxAsync, type SandboxInfo } from '../store/inspect/inspect.js';
-import { STATES } from '../store/layouts/items.js';
+import { selection } from '../store/inspect/select.js';
 import { LockIndex } from '../store/host/locks.js';
 import { rootListing } from '../store/read/scan.js';
 import { parallelListing, runListWorker } from '../store/inspect/listing.js';
 import { sandboxJson } from '../render/json.js';
-import { rowFields } from '../render/rows.js';
+import { outputOption, rowFields } from '../render/rows.js';
 import { columns } from '../render/table.js';
 
-// Sandboxes are inspected and written one at a time (JSON and -q stream), so
-// a listing of 10,000 sandboxes runs in constant memory; from PARALLEL_MIN on,
-// a worker thread lists the second half while this thread lists the first,
-// and the output keeps the listing's order.
+// Sandboxes are inspected one at a time and each kept only as what will be
+// printed (a JSON text, an ID, a row), with the key it sorts by; from
+// PARALLEL_MIN on, a worker thread lists the second half while this thread
+// lists the first. Sorted by --sort (default: newest first, as crictl does);
+// --sort id streams in the listing's order.
 type Opts = OptsOf<typeof ls>;
 
+const SORTS = ['age', 'id', 'state', 'pod'] as const;
+type Sort = (typeof SORTS)[number];
+
+/** What one sandbox sorts by. */
+function sortKey(s: SandboxInfo, sort: Sort): string {
+  switch (sort) {
+    case 'id':
+      return s.id;
+    case 'state':
+      return `${s.state ?? '~'}\u0000${s.id}`;
+    case 'pod':
+      return s.pod ? `${s.pod.namespace ?? ''}/${s.pod.name ?? ''}\u0000${s.id}` : `~\u0000${s.id}`;
+    case 'age':
+      // Newest first; unknown ages last. An ISO time sorts as text.
+      return s.created ? `${invert(s.created)}\u0000${s.id}` : `~\u0000${s.id}`;
+  }
+}
+
+/** A string that sorts in reverse order of an ISO time (digits swapped 0↔9). */
+const invert = (iso: string) => iso.replace(/\d/g, (d) => String(9 - Number(d)));
+
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
-  if (o.state && o.state !== 'none' && !(STATES as readonly string[]).includes(o.state))
-    throw new UsageError(`invalid --state ${JSON.stringify(o.state)}: one of ${STATES.join(', ')}, none`);
-  const keep = (s: SandboxInfo) => !o.state || (o.state === 'none' ? s.state === null : s.state === o.state);
-  const table = !o.quiet && !ctx.json;
+  const format = outputOption(ctx, o.output, ['table', 'wide', 'json']);
+  const sort = (o.sort ?? 'age') as Sort;
+  if (!SORTS.includes(sort)) throw new UsageError(`invalid --sort ${JSON.stringify(o.sort)}: one of ${SORTS.join(', ')}`);
+  const sel = selection(o);
+  const keep = (s: SandboxInfo) =>
+    !sel.any ||
+    sel.test({ pod: s.pod, state: s.state, layout: s.layout, hypervisor: s.hypervisor.type, created: s.created, codes: s.problems.map((p) => p.code) });
+  requireSomeRoot(ctx.roots);
+  const quiet = o.quiet && !ctx.json;
+  const table = !quiet && !ctx.json;
   const entries = rootListing(ctx.roots);
   // -q needs no host picture; JSON and the table carry it (one mountinfo read, one /proc scan).
-  const host = (o.quiet && !ctx.json) || entries.length === 0 ? undefined : new HostIndex(ctx.roots);
-  const parallel = !(o.quiet && !ctx.json) && parallelListing(entries.length, ctx.settings);
+  const host = quiet || entries.length === 0 ? undefined : new HostIndex(ctx.roots);
+  const parallel = !quiet && parallelListing(entries.length, ctx.settings);
   const cut = parallel ? Math.ceil(entries.length / 2) : entries.length;
   const rest = parallel
     ? runListWorker<SandboxInfo>({
@@ -41,23 +70,24 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
 
   const locks = entries.length ? new LockIndex() : undefined;
   const bar = table ? ctx.progress(entries.length, 'sandboxes') : null;
-  const rows: SandboxInfo[] = [];
   const w = new ChunkedWriter((t) => ctx.write(t));
+  const streaming = sort === 'id' && !table;
+  const kept: { key: string; text: string; s?: SandboxInfo }[] = [];
   let n = 0;
-  const emitJson = (text: string) => w.push(`${n++ ? ',' : ''}${text}`);
+  const emit = (text: string) => w.push(ctx.json ? `${n++ ? ',' : ''}${text}` : text);
+  const take = (s: SandboxInfo) => {
+    if (!keep(s)) return;
+    if (table) kept.push({ key: sortKey(s, sort), text: '', s });
+    else {
+      const text = ctx.json ? JSON.stringify(sandboxJson(s)) : `${s.id}\n`;
+      if (streaming) emit(text);
+      else kept.push({ key: sortKey(s, sort), text });
+    }
+  };
   if (ctx.json) w.push('[');
   const listing = { locks, host, signal: table ? ctx.interruptible() : undefined };
-  await forEachSandboxAsync(
-    ctx.roots,
-    (s) => {
-      if (!keep(s)) return;
-      if (ctx.json) emitJson(JSON.stringify(sandboxJson(s)));
-      else if (o.quiet) w.push(`${s.id}\n`);
-      else rows.push(s);
-    },
-    // The worker keeps pace on the other core: the line counts both halves.
-    { ...listing, entries: entries.slice(0, cut), onProgress: (done) => bar?.update(parallel ? 2 * done : done) },
-  );
+  // The worker keeps pace on the other core: the line counts both halves.
+  await forEachSandboxAsync(ctx.roots, take, { ...listing, entries: entries.slice(0, cut), onProgress: (done) => bar?.update(parallel ? 2 * done : done) });
   // A worker that could not start or failed: warn, and list its half here.
   let theirs: (SandboxInfo | null)[] | null = await rest.catch((e: Error) => {
     ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`);
@@ -68,33 +98,61 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     await forEachSandboxAsync(ctx.roots, (s) => void got.push(s), { ...listing, entries: entries.slice(cut) });
     theirs = got;
   }
-  for (const s of theirs) {
-    if (!s || !keep(s)) continue;
-    if (ctx.json) emitJson(JSON.stringify(sandboxJson(s)));
-    else if (o.quiet) w.push(`${s.id}\n`);
-    else rows.push(s);
+  for (const s of theirs) if (s) take(s);
+  if (!streaming) kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (!table) {
+    for (const k of kept) emit(k.text);
+    if (ctx.json) w.push(']\n');
+    w.flush();
+    return 0;
   }
-  if (ctx.json) w.push(']\n');
-  w.flush();
-  if (!table) return 0;
   ctx.quiet();
+  if (kept.length === 0) {
+    ctx.err(`no sandboxes${sel.any ? ' selected' : ''} under ${ctx.roots.config}, ${ctx.roots.run} or ${ctx.roots.kata}\n`);
+    return 0;
+  }
+  ctx.out(
+    render(
+      ctx,
+      kept.map((k) => k.s).filter((s): s is SandboxInfo => s !== undefined),
+      format === 'wide' || !o.trunc,
+      format === 'wide',
+    ),
+  );
+  return 0;
+}
+
+function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): string {
   const p = ctx.paint;
+  const now = Date.now();
+  const withPod = rows.some((s) => s.pod !== null);
+  const head = [
+    'ID',
+    ...(withPod ? ['POD'] : []),
+    'STATE',
+    'HYPERVISOR',
+    'PID',
+    'ALIVE',
+    'CONTAINERS',
+    'AGE',
+    ...(wide ? ['CREATED', 'LAYOUT'] : []),
+    'LOCK',
+    'PROBLEMS',
+  ];
   const cells = rows
-    .map((s) => rowFields(s, o.trunc))
+    .map((s) => rowFields(s, !full, now))
     .map((f) => [
       f.id,
+      ...(withPod ? [f.pod] : []),
       p.state(f.state),
       f.hypervisor,
       f.pid,
       f.alive === 'yes' ? p.ok('yes') : f.alive === 'no' ? p.bad('no') : f.alive === '?' ? p.warn('?') : f.alive,
       f.containers,
+      f.age,
+      ...(wide ? [f.created, f.layout] : []),
       f.lock,
       f.problems === '-' ? '-' : p.warn(f.problems),
     ]);
-  if (cells.length === 0) {
-    ctx.err(`no sandboxes under ${ctx.roots.config} or ${ctx.roots.run}\n`);
-    return 0;
-  }
-  ctx.out(columns(['ID', 'STATE', 'HYPERVISOR', 'PID', 'ALIVE', 'CONTAINERS', 'LOCK', 'PROBLEMS'], cells, p));
-  return 0;
+  return columns(head, cells, p);
 }

@@ -1,30 +1,35 @@
 import type { Ctx } from '../context.js';
-import { UsageError } from '../store/fs/errors.js';
-import { itemOf, openSandbox, parseTarget } from '../store/inspect/handle.js';
+import { NotFoundError } from '../store/fs/errors.js';
+import { itemOf, openSandbox } from '../store/inspect/handle.js';
+import { matchContainer, parseTarget, resolveOne } from '../store/inspect/targets.js';
 import { isValidId, validateId } from '../store/fs/ids.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
 
 // Path arithmetic: prints where things are (or would be). Reads only what
 // the one target parser needs to tell `SID CID` from `SID ITEM`.
-export function run(ctx: Ctx, sid: string | undefined, a: string | undefined, b: string | undefined): number {
+export function run(ctx: Ctx, arg: string | undefined, a: string | undefined, b: string | undefined): number {
   const r = ctx.roots;
   let named: Record<string, string>;
-  if (sid === undefined) {
+  if (arg === undefined) {
     named = { config: r.config, runtime: r.run, vm: r.vm, uuid: r.uuid, 'persist-uuid': r.persistUuid, kata: r.kata };
   } else {
-    const h = openSandbox(r, sid);
-    // Arithmetic: a container need not exist to have paths.
-    let t: { cid?: string; item?: ItemRef };
-    if (b !== undefined) t = { cid: validateId(a, 'container ID'), item: itemOf(h, a, b) };
-    else {
-      try {
-        t = parseTarget(h, a);
-      } catch (e) {
-        if (!(e instanceof UsageError) || a === undefined || !isValidId(a)) throw e;
-        t = { cid: a };
-      }
+    // Arithmetic: a sandbox or container need not exist to have paths; a prefix or pod that names one resolves.
+    let sid = arg;
+    try {
+      sid = resolveOne(r, arg).id;
+    } catch (e) {
+      if (!(e instanceof NotFoundError) || arg.includes('/')) throw e;
     }
+    const h = openSandbox(r, sid);
+    let t: { cid?: string; item?: ItemRef };
+    if (a !== undefined && b !== undefined) {
+      const cid = matchContainer(h, validateId(a, 'container ID'))?.cid ?? a;
+      t = { cid, item: itemOf(h, cid, b) };
+    } else if (a !== undefined && isValidId(a) && !h.layout.item(r, sid, undefined, a)) {
+      // A container ID, a unique prefix of one (an ambiguous one is exit 2), or one yet to be.
+      t = { cid: matchContainer(h, a)?.cid ?? a };
+    } else t = parseTarget(h, a);
     if (t.item) {
       if (ctx.json) ctx.out(JSON.stringify({ item: t.item.name, path: t.item.path }));
       else ctx.out(t.item.path);

@@ -3,6 +3,9 @@ import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { validateId } from '../store/fs/ids.js';
+import { requireSandbox } from '../store/inspect/handle.js';
+import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
+import { resolvedText } from '../render/rows.js';
 import { removeContainer, removeSandboxes, type RemoveResult } from '../store/ops/remove.js';
 import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
@@ -21,14 +24,30 @@ interface Outcome {
 }
 
 export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
-  // Validate every ID before touching anything: a typo in the list removes nothing.
-  for (const s of given) validateId(s);
-  // Once each: a repeated ID (rm $(vcstore ls -q) $extra) would otherwise find its own lock held.
-  const sids = [...new Set(given)];
   if (o.container !== undefined) {
     validateId(o.container, 'container ID');
-    if (sids.length !== 1) throw new UsageError('--container takes exactly one sandbox ID');
+    if (new Set(given).size !== 1) throw new UsageError('--container takes exactly one sandbox ID');
   }
+  // Resolve every argument before touching anything: a malformed or ambiguous
+  // one (a prefix of two sandboxes, a pod with two) removes nothing at all.
+  const absent: { given: string; error: NotFoundError }[] = [];
+  const resolved: Resolved[] = [];
+  for (const arg of given)
+    try {
+      resolved.push(...resolveSandbox(ctx.roots, arg));
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      // An ID that names nothing goes through removal as it is (reported there, in order); a pod cannot.
+      if (isPodTarget(arg)) absent.push({ given: arg, error: e });
+      else resolved.push({ id: arg, via: 'exact', given: arg });
+    }
+  // Once each: two arguments naming one sandbox (an ID and its prefix, a repeated ID) remove it once.
+  const sids = [...new Set(resolved.map((r) => r.id))];
+  if (!ctx.json)
+    for (const r of resolved) {
+      const note = resolvedText(r);
+      if (note) ctx.err(note);
+    }
   const wait = waitOf(o, DEFAULT_WAIT.change);
   const signal = ctx.interruptible();
   if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
@@ -37,15 +56,15 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   const outcomes: Outcome[] = [];
   const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;
-  const done = (sid: string, r: RemoveResult | VcError) => {
-    const base = o.container ? { id: sid, container: o.container } : { id: sid };
+  const done = (sid: string, r: RemoveResult | VcError, cid = o.container) => {
+    const base = cid !== undefined ? { id: sid, container: cid } : { id: sid };
     bar?.tick();
     if (r instanceof VcError) {
       // A forced delete of something already gone succeeds (cleanup scripts rely on it).
       const absent = r instanceof NotFoundError;
       outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : r.exitCode, error: ctx.errorText(r) });
       if (!ctx.json) {
-        if (absent && o.force) ctx.out(`${label(sid, o.container)}: already gone`);
+        if (absent && o.force) ctx.out(`${label(sid, cid)}: already gone`);
         else ctx.fail(r);
       }
       return;
@@ -64,12 +83,16 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
       ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
     }
   };
+  // Nothing in the store matches: "already gone" under --force, not found (3) otherwise.
+  for (const a of absent) done(a.given, a.error);
   let interrupted: InterruptedError | undefined;
   if (o.container !== undefined) {
-    const cid = o.container;
+    const want = o.container;
     for (const sid of sids)
       try {
-        done(sid, await removeContainer(ctx.roots, sid, cid, opts));
+        const cid = resolveContainer(requireSandbox(ctx.roots, sid), want);
+        if (cid !== want && !ctx.json) ctx.err(`vcstore: ${JSON.stringify(want)} is container ${cid}\n`);
+        done(sid, await removeContainer(ctx.roots, sid, cid, opts), cid);
       } catch (e) {
         if (signal.aborted) interrupted = signal.reason as InterruptedError;
         else if (e instanceof VcError) done(sid, e);
@@ -83,7 +106,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
       ctx.out(
         JSON.stringify({ outcomes, error: { code: interrupted.exitCode, message: `${interrupted.message} after ${outcomes.length} of ${sids.length}` } }),
       );
-    ctx.err(`vcstore: ${interrupted.message}: ${done} removed, ${sids.length - outcomes.length} not started; every sandbox is whole or gone\n`);
+    ctx.err(`vcstore: ${interrupted.message}: ${done} removed, ${sids.length + absent.length - outcomes.length} not started; every sandbox is whole or gone\n`);
     return interrupted.exitCode;
   }
   if (ctx.json) ctx.out(JSON.stringify(outcomes));

@@ -3,7 +3,9 @@ import type { set, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { UsageError } from '../store/fs/errors.js';
 import { readInput } from '../store/fs/read.js';
-import { itemOf, parseTarget, requireSandbox } from '../store/inspect/handle.js';
+import { itemOf } from '../store/inspect/handle.js';
+import { openTarget, parseTarget } from '../store/inspect/targets.js';
+import { resolvedText } from '../render/rows.js';
 import { setItem } from '../store/ops/edit.js';
 
 type Opts = OptsOf<typeof set>;
@@ -11,8 +13,8 @@ type Opts = OptsOf<typeof set>;
 /**
  * set SID [CID] ITEM [FILE|-]   or   set SID [CID] [state] --state STATE
  */
-export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promise<number> {
-  const h = requireSandbox(ctx.roots, sid);
+export async function run(ctx: Ctx, arg: string, rest: string[], o: Opts): Promise<number> {
+  const { h, r: resolved } = openTarget(ctx.roots, arg);
   if (rest.length > 3) throw new UsageError('too many arguments: set SID [CID] ITEM [FILE|-]');
   let cid: string | undefined;
   let item;
@@ -39,6 +41,8 @@ export async function run(ctx: Ctx, sid: string, rest: string[], o: Opts): Promi
     if (!item) throw new UsageError('missing ITEM');
   }
   const input = o.state === undefined ? readInput(file) : undefined;
+  const note = resolvedText(resolved);
+  if (note && !ctx.json) ctx.err(note);
   const r = await setItem(h, cid, item, {
     force: o.force,
     dryRun: o.dryRun,

@@ -5,32 +5,44 @@ import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { NotFoundError } from '../store/fs/errors.js';
 import { describeHolders, LockIndex, type LockReport } from '../store/host/locks.js';
 import { withLock } from '../store/host/guard.js';
-import { itemFiles, parseTarget, requireContainer, requireSandbox, type ItemFile, type SandboxHandle } from '../store/inspect/handle.js';
+import { itemFiles, requireContainer, requireSandbox, type ItemFile, type SandboxHandle } from '../store/inspect/handle.js';
+import { parseTarget, resolveSandbox } from '../store/inspect/targets.js';
 import { HostIndex, type HostPicture } from '../store/host/picture.js';
 import { inspectScanned, type SandboxInfo } from '../store/inspect/inspect.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { rawItems, type RawItem } from '../store/ops/edit.js';
 import { decodeDevices } from '../render/devices.js';
-import { paintJson, problemJson, sandboxJson } from '../render/json.js';
+import { paintJson, podJson, problemJson, sandboxJson } from '../render/json.js';
+import { createdText, outputOption, podText } from '../render/rows.js';
+import { humanSize } from '../store/fs/units.js';
 import { litText, litValue, type Lit } from '../store/fs/jsonlit.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 
 type Opts = OptsOf<typeof show>;
 
-export async function run(ctx: Ctx, sid: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
-  const h = requireSandbox(ctx.roots, sid);
-  const t = parseTarget(h, a, b);
+export async function run(ctx: Ctx, arg: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
+  outputOption(ctx, o.output, ['table', 'wide', 'json']);
+  // A pod may have several sandboxes (a leaked one beside the new one): its summary shows each.
+  const found = resolveSandbox(ctx.roots, arg, { many: a === undefined });
   if (!o.lock) {
     ctx.warn('reading without the lock: a file the runtime is writing may be seen half-written');
   }
-  const read = () => {
-    if (t.item) showItem(ctx, h, t.cid, t.item);
-    else if (t.cid) showContainer(ctx, h, t.cid);
-    else showSandbox(ctx, h);
-  };
-  if (!o.lock) read();
-  else await withLock(h.lock, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${sid}` }, read);
+  const pod = found.some((r) => r.via === 'pod');
+  const docs: string[] = [];
+  for (const r of found) {
+    const h = requireSandbox(ctx.roots, r.id);
+    const t = parseTarget(h, a, b);
+    const read = () => {
+      if (t.item) showItem(ctx, h, t.cid, t.item);
+      else if (t.cid) showContainer(ctx, h, t.cid);
+      else showSandbox(ctx, h, pod ? docs : undefined);
+    };
+    if (!o.lock) read();
+    else await withLock(h.lock, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${r.id}` }, read);
+  }
+  // A pod target's summary is an array in JSON, however many sandboxes it has: the shape follows what was typed.
+  if (pod && ctx.json && a === undefined) ctx.out(`[${docs.join(',')}]`);
   return 0;
 }
 
@@ -67,11 +79,11 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
 }
 
 function itemLines(ctx: Ctx, items: ItemFile[]): string[] {
-  return items.map((i) => `  ${(i.root + '/' + i.file).padEnd(24)} ${String(i.size).padStart(7)}  ${ctx.paint.dim(i.mtime)}`);
+  return items.map((i) => `  ${(i.root + '/' + i.file).padEnd(24)} ${humanSize(i.size).padStart(10)}  ${ctx.paint.dim(i.mtime)}`);
 }
 
 function rawLines(raw: RawItem[]): string[] {
-  return raw.map((r) => `  ${termSafe(r.name).padEnd(16)} ${String(r.size).padStart(7)}  ${termSafe(r.url)}`);
+  return raw.map((r) => `  ${termSafe(r.name).padEnd(16)} ${humanSize(r.size).padStart(10)}  ${termSafe(r.url)}`);
 }
 
 function aliveText(ctx: Ctx, alive: boolean | null, verified: boolean, unknown?: string): string {
@@ -86,7 +98,7 @@ function problemLines(ctx: Ctx, s: SandboxInfo, cid?: string): string[] {
   return ['Problems', ...list.map((x) => `  ${ctx.paint.warn(problemTag(x, true))}  ${problemText(x)}`)];
 }
 
-function showSandbox(ctx: Ctx, h: SandboxHandle): void {
+function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
   const s = inspectScanned(h.roots, h.scan, { deep: true, host: new HostIndex(h.roots) });
   const items = itemFiles(
     h,
@@ -98,13 +110,21 @@ function showSandbox(ctx: Ctx, h: SandboxHandle): void {
   );
   const raw = h.layout.raw && s.paths.runtime ? rawItems(join(s.paths.runtime, 'raw')) : [];
   if (ctx.json) {
-    ctx.out(JSON.stringify({ ...sandboxJson(s), items, raw }));
+    const doc = JSON.stringify({ ...sandboxJson(s), items, raw });
+    if (docs) docs.push(doc);
+    else ctx.out(doc);
     return;
   }
   const p = ctx.paint;
   const hv = s.hypervisor;
+  if (docs) {
+    if (docs.length) ctx.out('');
+    docs.push(s.id);
+  }
   const out = [
     `${p.bold('Sandbox')}     ${s.id}`,
+    `Pod         ${s.pod ? termSafe(podText(s.pod)) : p.dim('(none recorded)')}${s.pod?.uid ? p.dim(`  uid ${termSafe(s.pod.uid)}`) : ''}`,
+    `Created     ${createdText(s)}`,
     `State       ${p.state(s.state === null ? null : termSafe(s.state))}   (layout ${s.layout})`,
     `Hypervisor  ${termSafe(hv.type ?? '-')}  pid ${hv.pid ?? '-'}  ${aliveText(ctx, hv.alive, hv.verified, hv.unknown)}`,
     `Lock        ${s.lock.path === null ? `none${s.paths.runtime ? '' : ' (no run-time root)'}` : lockText(s.lock)}`,
@@ -121,7 +141,8 @@ function showSandbox(ctx: Ctx, h: SandboxHandle): void {
     '',
     p.bold(`Containers (${s.containers.length})`),
     ...s.containers.map(
-      (c) => `  ${c.id}  ${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
+      (c) =>
+        `  ${c.id}  ${c.name === undefined ? '' : `${termSafe(c.name)}  `}${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
     ),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
@@ -134,8 +155,7 @@ const MOUNTS_SHOWN = 20;
 
 function hostLines(ctx: Ctx, host: HostPicture): string[] {
   const p = ctx.paint;
-  const size = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
-  const shared = host.shared ? `${termSafe(host.shared.path)}  (${host.shared.entries ?? '?'} entries, ${size(host.shared.size ?? 0)})` : p.dim('(none)');
+  const shared = host.shared ? `${termSafe(host.shared.path)}  (${host.shared.entries ?? '?'} entries, ${humanSize(host.shared.size ?? 0)})` : p.dim('(none)');
   const lines = [p.bold('Host'), `  shared   ${shared}`, `  vm       ${host.vm ? termSafe(host.vm) : p.dim('(none)')}`];
   lines.push(`  mounts   ${host.mounts.length || p.dim('none')}`);
   for (const m of host.mounts.slice(0, MOUNTS_SHOWN)) lines.push(`    ${termSafe(m.mountPoint)}  ${termSafe(m.fstype)} from ${termSafe(m.source)}`);
@@ -150,6 +170,7 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
   const s = inspectScanned(h.roots, h.scan, { deep: true });
   const c = s.containers.find((x) => x.id === cid);
   if (!c) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
+  const pod = s.pod ? podJson(s.pod) : null;
   const cfg = dirs.find((d) => d.startsWith(h.paths.config + '/')) ?? null;
   const rt = dirs.find((d) => d.startsWith(h.paths.runtime + '/')) ?? null;
   const items = itemFiles(
@@ -166,7 +187,9 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
     ctx.out(
       JSON.stringify({
         id: c.id,
+        name: c.name ?? null,
         sandbox: h.id,
+        pod,
         state: c.state,
         pid: c.pid,
         alive: c.alive,
@@ -181,7 +204,9 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
   const p = ctx.paint;
   const out = [
     `${p.bold('Container')}   ${c.id}`,
+    `Name        ${c.name === undefined ? p.dim('(none recorded)') : termSafe(c.name)}`,
     `Sandbox     ${h.id}`,
+    `Pod         ${s.pod ? termSafe(podText(s.pod)) : p.dim('(none recorded)')}`,
     `State       ${p.state(c.state === null ? null : termSafe(c.state))}`,
     `Process     pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
     ...problemLines(ctx, s, cid),

@@ -4,6 +4,36 @@ import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { parseSlot, readUuidStore } from '../store/inspect/uuid.js';
 import { freeUuidSlot } from '../store/ops/uuid.js';
 import { table } from '../render/table.js';
+import { resolvedText } from '../render/rows.js';
+import { NotFoundError, UsageError } from '../store/fs/errors.js';
+import { isValidId } from '../store/fs/ids.js';
+import { isPodTarget, resolveOne } from '../store/inspect/targets.js';
+
+/** A slot number or UUID; else the sandbox using a slot (ID, unique prefix or pod). */
+function slotOf(ctx: Ctx, arg: string): number {
+  let usage: unknown;
+  try {
+    return parseSlot(arg);
+  } catch (e) {
+    if (!(e instanceof UsageError) || !(isValidId(arg) || isPodTarget(arg))) throw e;
+    usage = e;
+  }
+  let r;
+  try {
+    r = resolveOne(ctx.roots, arg);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw usage;
+    throw e;
+  }
+  const slots = readUuidStore(ctx.roots).slots.filter((s) => s.sandboxes.some((x) => x.id === r.id));
+  if (slots.length !== 1)
+    throw new NotFoundError(
+      `sandbox ${r.id} ${slots.length ? `uses ${slots.length} UUID slots (${slots.map((s) => s.slot).join(', ')}): give the slot` : 'uses no ACRN UUID slot'}`,
+    );
+  const note = resolvedText(r);
+  if (note && !ctx.json) ctx.err(note);
+  return slots[0]?.slot ?? -1;
+}
 
 export async function run(ctx: Ctx): Promise<number> {
   const store = readUuidStore(ctx.roots);
@@ -23,7 +53,7 @@ export async function run(ctx: Ctx): Promise<number> {
 }
 
 export async function free(ctx: Ctx, slotArg: string, o: OptsOf<typeof uuidFree>): Promise<number> {
-  const slot = parseSlot(slotArg);
+  const slot = slotOf(ctx, slotArg);
   const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });
   if (ctx.json) ctx.out(JSON.stringify(r));
   else ctx.out(`slot ${r.slot} (${r.uuid}): ${r.changed ? (o.dryRun ? 'would free' : 'freed') : 'already free'}${r.note && r.changed ? ` (${r.note})` : ''}`);

@@ -4,6 +4,7 @@ import type { Holder } from '../store/fs/errors.js';
 import type { SandboxInfo } from '../store/inspect/inspect.js';
 import type { Problem } from '../store/read/problems.js';
 import type { HostPicture } from '../store/host/picture.js';
+import type { Pod } from '../store/layouts/pod.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };
@@ -15,16 +16,25 @@ export function problemJson(p: Problem) {
     : { code: p.code, severity: p.severity, container: p.container, evidence: p.evidence };
 }
 
+export function podJson(p: Pod) {
+  return { namespace: p.namespace, name: p.name, uid: p.uid };
+}
+
 export function sandboxJson(s: SandboxInfo) {
   const hv: Record<string, unknown> = { type: s.hypervisor.type, pid: s.hypervisor.pid, alive: s.hypervisor.alive, verified: s.hypervisor.verified };
   if (s.hypervisor.unknown) hv.unknown = s.hypervisor.unknown;
   return {
     id: s.id,
+    pod: s.pod ? podJson(s.pod) : null,
+    created: s.created,
+    createdFrom: s.createdFrom,
     state: s.state,
     layout: s.layout,
     hypervisor: hv,
     containers: s.containers.map((c) =>
-      c.unknown ? { id: c.id, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown } : { id: c.id, state: c.state, pid: c.pid, alive: c.alive },
+      c.unknown
+        ? { id: c.id, name: c.name ?? null, state: c.state, pid: c.pid, alive: c.alive, unknown: c.unknown }
+        : { id: c.id, name: c.name ?? null, state: c.state, pid: c.pid, alive: c.alive },
     ),
     lock: { path: s.lock.path, held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },

@@ -3,6 +3,9 @@
 import type { SandboxInfo } from '../store/inspect/inspect.js';
 import { problemTag } from './problems.js';
 import { termSafe } from './safe.js';
+import type { Pod } from '../store/layouts/pod.js';
+import { ageSecs, humanAge } from '../store/fs/units.js';
+import { UsageError } from '../store/fs/errors.js';
 
 export function lockCell(s: SandboxInfo): string {
   if (s.lock.path === null) return s.paths.runtime ? 'none' : '-';
@@ -24,11 +27,20 @@ export interface Row {
   containers: string;
   lock: string;
   problems: string;
+  pod: string;
+  age: string;
+  layout: string;
+  created: string;
 }
 
-export function rowFields(s: SandboxInfo, trunc: boolean): Row {
+export function rowFields(s: SandboxInfo, trunc: boolean, now = Date.now()): Row {
   const hv = s.hypervisor;
+  const age = ageSecs(s.created, now);
   return {
+    pod: s.pod ? (trunc ? cell(podText(s.pod), POD_CELL) : termSafe(podText(s.pod))) : '-',
+    age: age === null ? '?' : humanAge(age),
+    layout: s.layout,
+    created: s.created === null ? '-' : termSafe(s.created),
     id: trunc ? s.id.slice(0, 12) : s.id,
     state: s.state === null ? null : termSafe(s.state),
     hypervisor: termSafe(hv.type ?? '-'),
@@ -38,4 +50,40 @@ export function rowFields(s: SandboxInfo, trunc: boolean): Row {
     lock: lockCell(s),
     problems: s.problems.length ? s.problems.map((x) => problemTag(x, trunc)).join(',') : '-',
   };
+}
+
+/** The longest pod name a table shows whole; JSON always has all of it. */
+const POD_CELL = 48;
+
+/** namespace/name as a target takes it; a part not recorded is "?". */
+export function podText(p: Pod): string {
+  return `${p.namespace ?? '?'}/${p.name ?? '?'}`;
+}
+
+/** A table cell of store text: terminal-safe, and cut with … past `max` characters. */
+export function cell(text: string, max: number): string {
+  const safe = termSafe(text);
+  return [...safe].length > max ? `${[...safe].slice(0, max - 1).join('')}…` : safe;
+}
+
+/** "3h ago (2026-11-29T18:00:00Z, from the runtime's record)" for show. */
+export function createdText(s: Pick<SandboxInfo, 'created' | 'createdFrom'>, now = Date.now()): string {
+  const age = ageSecs(s.created, now);
+  if (s.created === null || age === null) return 'unknown';
+  return `${humanAge(age)} ago  (${termSafe(s.created)}, ${s.createdFrom === 'runtime' ? "the runtime's record" : 'the store directory'})`;
+}
+
+/** -o FORMAT: one of `allowed`; json turns on the JSON document (as --json does). */
+export function outputOption(ctx: { json: boolean }, value: string | undefined, allowed: readonly string[]): string {
+  if (value === undefined) return ctx.json ? 'json' : 'table';
+  if (!allowed.includes(value)) throw new UsageError(`invalid -o ${JSON.stringify(value)}: one of ${allowed.join(', ')}`);
+  if (ctx.json && value !== 'json') throw new UsageError(`--json and -o ${value} exclude each other`);
+  if (value === 'json') ctx.json = true;
+  return value;
+}
+
+/** What a prefix or a pod resolved to, for a command about to change something (stderr); null for an exact ID. */
+export function resolvedText(r: { id: string; via: string; given: string }): string | null {
+  if (r.via === 'exact') return null;
+  return `vcstore: ${termSafe(JSON.stringify(r.given))} is sandbox ${r.id}${r.via === 'pod' ? ' (the only sandbox of that pod)' : ''}\n`;
 }

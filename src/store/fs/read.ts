@@ -69,18 +69,15 @@ export function readRegular(path: string, maxBytes = MAX_ITEM_BYTES): Buffer {
 }
 
 // ignoreBOM: keep a leading U+FEFF (Go's decoder refuses it), as the addon's read does.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Not fatal: Go's decoder takes bytes that are not UTF-8 inside a string,
+// each read as U+FFFD (the runtime loads such an item); anywhere else they
+// are a syntax error either way, and JSON.parse says so.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Parse JSON bytes; a typed error naming the file on anything wrong. */
 export function parseJson(buf: Buffer, path: string): unknown {
   if (buf.length === 0) throw new CorruptItemError(`${path}: empty file (a truncated write?)`, { path });
-  let text: string;
-  try {
-    text = utf8.decode(buf);
-  } catch {
-    throw new CorruptItemError(`${path}: not valid UTF-8`, { path });
-  }
-  return parseText(text, path);
+  return parseText(utf8.decode(buf), path);
 }
 
 /** Parse JSON text already known to be valid UTF-8 (and, with deepCheck false, not nested too deep). */
@@ -159,13 +156,8 @@ export function readText(path: string, max = readLimit(basename(path))): { text:
   const fast = addon()?.readItem(path, max);
   if (typeof fast === 'string') return { text: fast, depthChecked: true };
   if (fast === CODE.ENOENT) throw new NotFoundError(`${path}: no such file`);
-  if (fast === CODE.NOT_UTF8) throw new CorruptItemError(`${path}: not valid UTF-8`, { path });
-  const buf = readRegular(path, max);
-  try {
-    return { text: utf8.decode(buf), depthChecked: false };
-  } catch {
-    throw new CorruptItemError(`${path}: not valid UTF-8`, { path });
-  }
+  // Not UTF-8 (the addon reads strictly): read again and decode as Go does.
+  return { text: utf8.decode(readRegular(path, max)), depthChecked: false };
 }
 
 /**

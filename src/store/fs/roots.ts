@@ -1,7 +1,9 @@
 // Where the store lives. Mirrors the Go runtime: every root is
 // <rootless dir>/<VCStorePrefix>/<fixed path>, and the prefix is applied to
 // every root alike (the Go helper that forgot it is a bug we do not copy).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { NotFoundError } from './errors.js';
+import { lstatOrUndef } from './read.js';
 import { join, resolve } from 'node:path';
 
 export interface Roots {
@@ -78,4 +80,25 @@ export function resolveRoots(opts: RootOptions): Roots {
     kata: at('run/kata'),
     shared: at('run/kata-containers/shared/sandboxes'),
   };
+}
+
+/** A --prefix that does not exist: not found (3), naming it, before anything is looked at. */
+export function requirePrefix(roots: Roots): void {
+  if (!roots.prefix) return;
+  let st;
+  try {
+    st = statSync(roots.prefix);
+  } catch {
+    throw new NotFoundError(`--prefix ${roots.prefix}: no such directory`);
+  }
+  if (!st.isDirectory()) throw new NotFoundError(`--prefix ${roots.prefix}: not a directory`);
+}
+
+/** The sandbox roots a listing looks at; none existing is no Kata store at all, not an empty one. */
+export function requireSomeRoot(roots: Roots): void {
+  const looked = [roots.config, roots.run, roots.kata, roots.vm, roots.shared];
+  if (looked.some((d) => lstatOrUndef(d) !== undefined)) return;
+  throw new NotFoundError(
+    `no Kata store here: none of ${looked.join(', ')} exists${roots.prefix ? '' : ' (not a Kata node, or no sandbox since boot? --prefix DIR for a copy)'}`,
+  );
 }

@@ -49,7 +49,19 @@ function initMounts(own: string): Mount[] | null | undefined {
   }
   const t = readOr('/proc/1/mountinfo');
   if (t === undefined) return process.geteuid?.() === 0 ? null : undefined; // without root, only this namespace can count
-  return t === own ? undefined : parseMountinfo(t);
+  // Two reads of one table differ while mounts come and go (a busy node): a
+  // mount's id is per namespace, so the same root mount id is the same namespace.
+  const root = rootMountId(t);
+  return t === own || (root !== undefined && root === rootMountId(own)) ? undefined : parseMountinfo(t);
+}
+
+/** The id of the mount at / (the first field of its mountinfo line). */
+function rootMountId(text: string): string | undefined {
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] === '/') return f[0];
+  }
+  return undefined;
 }
 
 export class MountTable {

@@ -15,10 +15,14 @@ import { rootListing } from '../read/scan.js';
 import { forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { parallelListing, runListWorker, type ListingSettings, type ListJob } from './listing.js';
 import { acrnUserOf, readUuidStore, type AcrnUser } from './uuid.js';
+import type { Pod } from '../layouts/pod.js';
+import type { Selection } from './select.js';
 
 export interface Finding extends Problem {
   /** Sandbox ID, or `slot-N` / `uuid` for the UUID store. */
   id: string;
+  /** The sandbox's pod, where the store names one. */
+  pod: Pod | null;
   fixable: boolean;
 }
 
@@ -57,13 +61,16 @@ export interface CheckStats {
 
 const KNOWN_STATES = new Set<string>(STATES);
 
-export const finding = (id: string, p: Problem): Finding => ({ ...p, id, fixable: FIXABLE.has(p.code) });
+export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => ({ ...p, id, pod, fixable: FIXABLE.has(p.code) });
 
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
 export interface Checked {
   id: string;
   layout: string;
   state: string | null;
+  pod: Pod | null;
+  hypervisor: string | null;
+  created: string | null;
   problems: Problem[];
   acrn: AcrnUser | null;
   lockHeld: boolean;
@@ -75,6 +82,9 @@ export function checked(s: SandboxInfo): Checked {
     id: s.id,
     layout: s.layout,
     state: s.state,
+    pod: s.pod,
+    hypervisor: s.hypervisor.type,
+    created: s.created,
     problems: s.problems,
     acrn: acrnUserOf(s),
     lockHeld: s.lock.held,
@@ -92,6 +102,12 @@ export interface CheckOptions extends AsyncListing {
    * as a whole; `acrnUsers` holds what the first look saw of the others.
    */
   only?: { ids: Set<string>; acrnUsers: AcrnUser[] };
+  /**
+   * Only sandboxes this selection takes (ls's options): the others are
+   * looked at (ACRN slots need every user) but report nothing, and the
+   * store-wide checks, which belong to no pod, are left out.
+   */
+  select?: Selection;
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -101,8 +117,13 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
   const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
   const known = new Set<string>();
   const users: AcrnUser[] = [];
+  const sel = o.select?.any ? o.select : undefined;
+  let selected = 0;
   const add = (c: Checked) => {
     known.add(c.id);
+    if (c.acrn) users.push(c.acrn);
+    if (sel && !sel.test({ ...c, codes: c.problems.map((p) => p.code) })) return;
+    selected++;
     const key = `${c.layout} ${c.state === null ? 'none' : KNOWN_STATES.has(c.state) ? c.state : 'other'}`;
     stats.sandboxes.set(key, (stats.sandboxes.get(key) ?? 0) + 1);
     if (c.lockHeld) stats.locksHeld++;
@@ -112,8 +133,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
         stats.oldestWaiterAge = Math.max(stats.oldestWaiterAge, h.age);
       } else stats.oldestHolderAge = Math.max(stats.oldestHolderAge, h.age);
     }
-    if (c.acrn) users.push(c.acrn);
-    for (const p of c.problems) findings.push(finding(c.id, p));
+    for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with
@@ -171,7 +191,8 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
       entries,
       onProgress: o.onProgress,
     });
-  const count = entries.length;
+  const count = sel ? selected : entries.length;
+  if (sel) return { sandboxes: count, findings, acrnUsers: users, host, stats };
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);

@@ -1,10 +1,10 @@
 // The core's way in for commands: an ID is validated once, here, and a
-// resolved handle (ID, layout, paths, lock target) flows downwards. One
-// target parser serves show, set, path and raw.
+// resolved handle (ID, layout, paths, lock target) flows downwards. What an
+// operator typed is resolved to IDs first (targets.ts).
 import { join } from 'node:path';
 import { NotFoundError, StoreError, UsageError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
-import { isValidId, quote, validateId } from '../fs/ids.js';
+import { quote, validateId } from '../fs/ids.js';
 import { layoutOf, type ItemRef, type LayoutModule } from '../layouts/index.js';
 import { sandboxPaths, type SandboxPaths } from '../fs/paths.js';
 import type { Roots } from '../fs/roots.js';
@@ -59,39 +59,13 @@ export function requireContainer(h: SandboxHandle, cid: string): string[] {
     if (st.isSymbolicLink()) throw linkError(d, 'container dir');
     if (st.isDirectory()) dirs.push(d);
   }
-  if (!dirs.length || !isContainer(h, cid)) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
+  if (!dirs.length || !isContainerOf(h, cid)) throw new NotFoundError(`container ${cid} not found in sandbox ${h.id}`);
   return dirs;
 }
 
-function isContainer(h: SandboxHandle, cid: string): boolean {
+/** Does the sandbox have this container (a directory holding at least one container item)? */
+export function isContainerOf(h: SandboxHandle, cid: string): boolean {
   return h.layout.containerDirs(h.roots, h.id, cid).some((d) => h.layout.itemFiles(true).some((f) => lstatOrUndef(join(d, f))));
-}
-
-export interface Target {
-  cid?: string;
-  item?: ItemRef;
-}
-
-/**
- * `SID [CID] [ITEM]`: with two words, a container and an item. With one, an
- * existing container wins; otherwise a known item name is the item; anything
- * else is an unknown item (exit 2) and the message lists the valid names.
- */
-export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
-  if (a === undefined) return {};
-  if (b !== undefined) {
-    requireContainer(h, a);
-    return { cid: a, item: itemOf(h, a, b) };
-  }
-  if (isValidId(a) && h.layout.containerDirs(h.roots, h.id, a).some((d) => lstatOrUndef(d))) {
-    try {
-      requireContainer(h, a);
-      return { cid: a };
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-    }
-  }
-  return { item: itemOf(h, undefined, a) };
 }
 
 export function itemOf(h: SandboxHandle, cid: string | undefined, name: string): ItemRef {

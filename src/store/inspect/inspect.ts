@@ -9,6 +9,8 @@ import { processAgeSecs, provablyDead } from '../host/liveness.js';
 import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
 import { Reader } from '../read/reader.js';
+import { lstatOrUndef } from '../fs/read.js';
+import type { Pod } from '../layouts/pod.js';
 import type { Roots } from '../fs/roots.js';
 import { isContainerName, rootListing, scanSandbox, trashIn, type Scan } from '../read/scan.js';
 import { yieldToSignals } from './listing.js';
@@ -31,6 +33,11 @@ export interface SandboxInfo {
   acrnUnknown?: boolean;
   /** What the sandbox has on the host beside its store, when asked for. */
   host?: HostPicture;
+  /** Its pod, from the container manager's annotations; null when the store names none. */
+  pod: Pod | null;
+  /** When it was created (RFC 3339), and from what: the runtime's own record, or its store directory's time. */
+  created: string | null;
+  createdFrom: 'runtime' | 'directory' | null;
 }
 
 export interface InspectOptions {
@@ -66,12 +73,18 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   const target = r.exists ? layout.lockTarget(roots, sc) : null;
   const lock = o.lockless ? { held: false, holders: [], visible: true } : lockReport(target, o.locks);
   if (o.deep) lockProblems(lock, o.stuckAfter ?? Infinity, problems);
+  const names = r.identity?.names;
+  const containers = names?.size ? r.containers.map((c) => (names.has(c.id) ? { ...c, name: names.get(c.id) } : c)) : r.containers;
+  const created = r.identity?.created ?? dirTime(r.paths.runtime ?? r.paths.config ?? (sc.hint.trash[0] || null));
   const info: SandboxInfo = {
     id: sc.sid,
     layout: layout.name,
     state: r.state,
     hypervisor: { type: r.type, pid: live.pid, alive: live.alive, verified: live.verified },
-    containers: r.containers,
+    containers,
+    pod: r.identity?.pod ?? null,
+    created,
+    createdFrom: created === null ? null : r.identity?.created ? 'runtime' : 'directory',
     lock: { ...lock, path: target },
     paths: { ...r.paths, lock: target },
     problems,
@@ -89,6 +102,13 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   if (r.acrnUnknown) info.acrnUnknown = true;
   return info;
+}
+
+/** A store directory's birth time, or its modification time where the file system keeps none. */
+function dirTime(path: string | null): string | null {
+  const st = path === null ? undefined : lstatOrUndef(path);
+  if (!st) return null;
+  return new Date(st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs).toISOString();
 }
 
 function lockReport(target: string | null, locks?: LockIndex): LockReport {

@@ -16,6 +16,7 @@ import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
 import { configMissing, containerInfo, dirProblems, isShell, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, ItemRef, LayoutModule } from './types.js';
+import { containerNameOf, podOf, rfc3339, textLookup, type Identity, type Pod } from './pod.js';
 
 /** Hypervisor type from the shape of hypervisor.json (cheap: no 8–50 KB config.json read). */
 export function hypervisorTypeOf(hv: unknown): string | null {
@@ -140,6 +141,32 @@ function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' |
   return t === undefined ? 'unknown' : t === 'acrn' ? 'acrn' : 'not-acrn';
 }
 
+/**
+ * The pod from the OCI spec the 1.x store keeps in each container's
+ * config.json (the `_` member, with the container manager's annotations):
+ * a listing reads the sandbox's own container's (one small file); show and
+ * check read every container's for its name. Created: the sandbox
+ * container's process start, from its process.json.
+ */
+function legacyIdentity(reads: Reader, config: string, runtime: string, sid: string, cids: string[] | null, deep: boolean): Identity {
+  const names = new Map<string, string>();
+  const text = (path: string) => reads.peek(path, (t) => t, { probe: true });
+  let pod: Pod | null = null;
+  for (const cid of cids === null ? [] : deep ? cids : cids.filter((c) => c === sid)) {
+    const t = text(`${config}/${cid}/config.json`);
+    if (t === undefined) continue;
+    const get = textLookup(t);
+    const name = containerNameOf(get);
+    if (name !== undefined) names.set(cid, name);
+    if (cid === sid || pod === null) pod = podOf(get) ?? pod;
+  }
+  if (pod === null && deep && cids !== null) {
+    const t = text(`${config}/config.json`);
+    if (t !== undefined) pod = podOf(textLookup(t));
+  }
+  return { pod, names, created: rfc3339(field(reads.raw(`${runtime}/${sid}/process.json`), 'StartTime')) };
+}
+
 /** A container directory holds at least one container item. */
 function holdsItem(dir: string): boolean {
   for (const f of CONTAINER_FILES) if (lstatOrUndef(`${dir}/${f}`)) return true;
@@ -192,6 +219,7 @@ function inspect(i: InspectInput): Inspected {
     live,
     containers,
     paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm },
+    identity: legacyIdentity(reads, p.config, p.runtime, sid, hasConfig ? containers.map((c) => c.id) : null, i.deep),
   };
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;

@@ -14,6 +14,7 @@ import { goLit } from '../fs/jsonlit.js';
 import { readCurrentLit, refuseUnless, replaceSectionLit, withStateLit } from './rewrite.js';
 import { readSection, sectionRef, type Sections } from './sections.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
+import { containerNameOf, mapLookup, podOf, rfc3339, type Identity, type Pod } from './pod.js';
 
 export const PERSIST_SECTIONS: Sections = { hypervisor: 'HypervisorState', agent: 'AgentState', network: 'Network', devices: 'Devices', config: 'Config' };
 export const PERSIST_CONTAINER_SECTIONS: Sections = { process: 'Process', mounts: 'Mounts', devices: 'DeviceMaps', rootfs: 'Rootfs' };
@@ -44,6 +45,7 @@ function inspect(i: InspectInput): Inspected {
   if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
   const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: null, verified: false, reused: false };
 
+  const identity = persistIdentity(doc, sid);
   const containers: ContainerInfo[] = [];
   const { dirs, links } = real ? containerCandidates(sc.run) : { dirs: [], links: [] };
   for (const cid of links) dirProblems(problems, 'symlink', join(p.runtime, cid), 'container dir', cid);
@@ -58,7 +60,10 @@ function inspect(i: InspectInput): Inspected {
         { container: cid },
       );
     const cs = field(cdoc, 'State');
-    const l = containerLiveness(asInt(field(field(cdoc, 'Process'), 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
+    const proc = field(cdoc, 'Process');
+    // The sandbox's own container started with the sandbox: the runtime's record of its creation.
+    if (cid === sid) identity.created = rfc3339(field(proc, 'StartTime'));
+    const l = containerLiveness(asInt(field(proc, 'Pid')), cid, cdoc === undefined ? `${cfile} is corrupt or unreadable` : undefined);
     containers.push(containerInfo(cid, typeof cs === 'string' ? cs : null, l));
   }
   const out: Inspected = {
@@ -69,6 +74,7 @@ function inspect(i: InspectInput): Inspected {
     live,
     containers,
     paths: { config: sc.hint.config === 'dir' ? p.config : null, runtime: real ? p.runtime : null, vm },
+    identity,
   };
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
@@ -78,6 +84,25 @@ function inspect(i: InspectInput): Inspected {
   // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
   if (out.paths.config && isShell(out.paths.config)) out.shell = 'config-shell';
   return out;
+}
+
+/**
+ * Pod and container names from Config.ContainerConfigs[].Annotations (both
+ * drivers keep every container's annotations there): the pod from the
+ * sandbox's own container, else from any container that names one.
+ */
+function persistIdentity(doc: unknown, sid: string): Identity {
+  const names = new Map<string, string>();
+  let pod: Pod | null = null;
+  const list = field(field(doc, 'Config'), 'ContainerConfigs');
+  for (const c of Array.isArray(list) ? list : []) {
+    const id = field(c, 'ID');
+    const get = mapLookup(field(c, 'Annotations'));
+    const name = containerNameOf(get);
+    if (typeof id === 'string' && name !== undefined) names.set(id, name);
+    if (id === sid || pod === null) pod = podOf(get) ?? pod;
+  }
+  return { pod, names, created: null };
 }
 
 export const persist: LayoutModule = {

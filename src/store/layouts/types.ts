@@ -3,6 +3,7 @@
 // src/store/layouts/ asks which layout a sandbox is in.
 import type { Lit } from '../fs/jsonlit.js';
 import type { Judgement } from './judge.js';
+import type { Identity } from './pod.js';
 import type { ItemDef } from './items.js';
 import type { Change, RewriteOptions } from './rewrite.js';
 import type { Liveness } from '../host/liveness.js';
@@ -21,6 +22,8 @@ export interface ContainerInfo {
   unknown?: string;
   /** The pid is alive but another program now. */
   reused?: boolean;
+  /** Its name in its pod, from the container manager's annotations. */
+  name?: string;
 }
 
 /** What a layout's inspection found; the dispatcher adds lock, trash and store-wide facts. */
@@ -40,6 +43,8 @@ export interface Inspected {
   acrnUnknown?: boolean;
   /** Store directories whose contents are only `lock` and an empty raw/ (debris). */
   shell?: 'empty-shell' | 'config-shell';
+  /** Pod, container names and creation time, where the layout records them. */
+  identity?: Identity;
 }
 
 /** A named item of a sandbox or container, as `show`, `path` and `set` address it. */
