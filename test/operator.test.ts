@@ -3,7 +3,7 @@
 // writes, in the 1.x and persist layouts), the crictl-style filters, ages,
 // and ambiguity that never reaches a destructive step.
 import { strict as assert } from 'node:assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addPersistSandbox, addSandbox, criPod, deadPid, hex64, oneLine, R, scratch, snapshot, vci, vcp } from './helpers.js';
@@ -241,7 +241,6 @@ describe('pods, read from the store', () => {
       ],
     });
     const f = join(p, 'run/vc/sbs', `${R}bin`, 'persist.json');
-    const { readFileSync } = await import('node:fs');
     const raw = readFileSync(f);
     const at = raw.indexOf('NAMEX');
     writeFileSync(f, Buffer.concat([raw.subarray(0, at), Buffer.from([0xff, 0xfe]), raw.subarray(at + 5)]));
@@ -306,5 +305,95 @@ describe('filters, order and ages, the crictl way', () => {
     assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}s1`)), false);
     assert.ok(existsSync(join(p, 'run/vc/sbs', `${R}p1`)), 'the other namespace untouched');
     oneLine(vcp(p, ['check', '--format', 'prometheus', '-n', 'prod']), 2, 'metrics cover the whole store');
+  });
+});
+
+describe('the second look, as a hostile operator (each failed before its fix)', () => {
+  it('an exact ID wins in every root: a VM dir alone named "web" is not "web2"', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}web2`, { state: 'stopped' });
+    mkdirSync(join(p, 'run/vc/vm', `${R}web`), { recursive: true });
+    writeFileSync(join(p, 'run/vc/vm', `${R}web`, 'pid'), String(deadPid()));
+    const r = await vci(p, ['rm', `${R}web`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(p, 'run/vc/vm', `${R}web`)), false);
+    assert.ok(existsSync(join(p, 'run/vc/sbs', `${R}web2`)), 'web2 untouched');
+  });
+  it('rm --force of a name run twice never reaches its neighbour: only 64-hex IDs are reached by a prefix to change something', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}web`, { state: 'stopped' });
+    addSandbox(p, `${R}web2`, { state: 'stopped' });
+    assert.equal((await vci(p, ['rm', '-f', `${R}web`])).code, 0);
+    const before = snapshot(p);
+    for (const args of [
+      ['rm', '-f', `${R}web`],
+      ['set', `${R}web`, '--state', 'ready'],
+      ['lock', `${R}web`, '--', 'true'],
+      ['raw', `${R}web`],
+    ]) {
+      const r = await vci(p, args);
+      oneLine(r, 2, args.join(' '));
+      assert.match(r.stderr, new RegExp(`${R}web2 starts with it`));
+    }
+    assert.deepEqual(snapshot(p), before);
+    // Reading still takes any prefix, and path says what it resolved to.
+    assert.equal((await json(p, ['show', `${R}web`])).id, `${R}web2`);
+    const path = await vci(p, ['path', `${R}web`]);
+    assert.match(path.stderr, new RegExp(`is sandbox ${R}web2`));
+  });
+  it('1.x: only the sandbox own container names its pod; one whose spec is cut short makes a pod target refuse to change anything', async () => {
+    const p = tmp();
+    podSandbox(p, 'legacy', `${R}a`, 'prod', 'web-0');
+    podSandbox(p, 'legacy', `${R}b`, 'prod', 'web-1', { state: 'stopped' });
+    // Another container of b claims prod/web-0: not b's pod.
+    const bApp = `${R}b`.slice(0, 6) + 'app' + hex64(`${R}b`).slice(0, 20);
+    const f = join(p, 'var/lib/vc/sbs', `${R}b`, bApp, 'config.json');
+    writeFileSync(f, readFileSync(f, 'utf8').replaceAll('web-1', 'web-0'));
+    assert.deepEqual(
+      (await json(p, ['show', 'prod/web-0'])).map((s: { id: string }) => s.id),
+      [`${R}a`],
+    );
+    assert.deepEqual(ids((await vci(p, ['ls', '-q', '--pod', 'prod/web-0'])).stdout), [`${R}a`]);
+    assert.equal((await json(p, ['show', `${R}b`])).pod.name, 'web-1');
+    // b's own spec half-written: b may be prod/web-0's; a change by pod refuses, naming b.
+    const own = join(p, 'var/lib/vc/sbs', `${R}b`, `${R}b`, 'config.json');
+    writeFileSync(own, readFileSync(own, 'utf8').slice(0, 40));
+    const before = snapshot(p);
+    const r = await vci(p, ['rm', '-f', 'prod/web-0']);
+    oneLine(r, 2, 'rm by pod with an unreadable spec beside it');
+    assert.match(r.stderr, new RegExp(`the pod of ${R}b cannot be read`));
+    assert.deepEqual(snapshot(p), before);
+  });
+  it('completion offers no annotation text that is no Kubernetes name, and never a directive from the store', () => {
+    const p = tmp();
+    for (const [sid, ns, name] of [
+      [`${R}g1`, 'prod', 'x$(touch${IFS}/tmp/PWNED)'],
+      [`${R}g2`, 'prod', '*'],
+      [`${R}g3`, ':dirs', 'a'],
+      [`${R}g4`, 'prod', 'ok-0'],
+    ] as const)
+      addPersistSandbox(p, sid, {
+        state: 'stopped',
+        containers: [{ id: sid, state: 'stopped', annotations: { 'io.kubernetes.cri.sandbox-namespace': ns, 'io.kubernetes.cri.sandbox-name': name } }],
+      });
+    assert.equal(vcp(p, ['__complete', '--', 'show', 'prod/']).stdout, 'prod/ok-0\n');
+    assert.equal(vcp(p, ['__complete', '--', 'ls', '-n', '']).stdout, 'prod\n');
+  });
+  it('uuid free 8 (no such slot) is a usage error, never a sandbox prefix; --hypervisor and --older-than are checked; bidi controls are escaped', async () => {
+    const p = tmp();
+    addSandbox(p, `8${R}`, { state: 'stopped' });
+    oneLine(await vci(p, ['uuid', 'free', '8']), 2, 'uuid free 8');
+    oneLine(await vci(p, ['ls', '--hypervisor', 'QEMU']), 2, '--hypervisor QEMU');
+    oneLine(await vci(p, ['ls', '--older-than', '9'.repeat(400) + 'd']), 2, 'an infinite duration');
+    assert.match((await vci(p, ['ls', '--older-than', ''])).stderr, /invalid --older-than "":/);
+    addPersistSandbox(p, `${R}rtl`, {
+      state: 'stopped',
+      containers: [
+        { id: `${R}rtl`, state: 'stopped', annotations: { 'io.kubernetes.cri.sandbox-namespace': 'a\u202eb', 'io.kubernetes.cri.sandbox-name': 'c\u2028d' } },
+      ],
+    });
+    const t = (await vci(p, ['ls'])).stdout;
+    assert.ok(!/[\u202e\u2028]/.test(t));
+    assert.ok(t.includes('a\\u202eb/c\\u2028d'));
   });
 });

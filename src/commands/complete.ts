@@ -10,8 +10,9 @@ import type { Ctx } from '../context.js';
 import { resolveRoots, type Roots } from '../store/fs/roots.js';
 import { openSandbox } from '../store/inspect/handle.js';
 import { forEachSandbox } from '../store/inspect/inspect.js';
-import { containerIds, resolveOne } from '../store/inspect/targets.js';
+import { containerIds, isPodName, resolveOne } from '../store/inspect/targets.js';
 import { STATES } from '../store/layouts/items.js';
+import { HYPERVISORS } from '../store/inspect/select.js';
 import { CODES } from '../store/read/problems.js';
 import { rootListing } from '../store/read/scan.js';
 
@@ -36,7 +37,7 @@ function optionValues(cmd: string, flag: string): string[] | ':dirs' | ':files' 
     case '--layout':
       return ['legacy', 'persist', 'runtime-rs'];
     case '--hypervisor':
-      return ['qemu', 'clh', 'firecracker', 'acrn', 'dragonball', 'none'];
+      return [...HYPERVISORS];
     case '--problem':
       return Object.keys(CODES);
     case '-n':
@@ -106,11 +107,17 @@ const home = (dir: string) => (dir === '~' ? homedir() : dir.startsWith('~/') ? 
 /** The sandbox IDs of the store: one readdir per root. */
 const sandboxIds = (roots: Roots) => rootListing(roots).map((e) => e.id);
 
+/** Pods as targets take them: annotation text that is no Kubernetes name is never offered (nor typed into a shell). */
 function pods(roots: Roots): string[] {
   const out = new Set<string>();
-  forEachSandbox(roots, (s) => void (s.pod?.namespace && s.pod.name && out.add(`${s.pod.namespace}/${s.pod.name}`)), { lockless: true });
+  forEachSandbox(roots, (s) => void (s.pod?.namespace && s.pod.name && isPodName(s.pod.namespace, s.pod.name) && out.add(`${s.pod.namespace}/${s.pod.name}`)), {
+    lockless: true,
+  });
   return [...out].sort();
 }
+
+/** What a candidate may be: IDs, names, values and paths of these characters only, never a directive. */
+const SAFE = /^[A-Za-z0-9_.,/=+@%-][A-Za-z0-9_.,/=+@%:-]{0,299}$/;
 
 /** Sandbox targets for the word: IDs, and pods when the word could only be one. */
 function targets(roots: Roots, cur: string): string[] {
@@ -185,7 +192,7 @@ export function run(ctx: Ctx, words: string[], _o: unknown, self: CommandUnknown
   }
   const cur = words.at(-1) ?? '';
   const word = /^--?[A-Za-z-]+=(.*)$/.exec(cur)?.[1] ?? cur;
-  const shown = out[0]?.startsWith(':') ? out : out.filter((c) => c.startsWith(word));
+  const shown = out[0] === ':dirs' || out[0] === ':files' ? out.slice(0, 1) : out.filter((c) => SAFE.test(c) && c.startsWith(word));
   if (shown.length) ctx.write(`${shown.join('\n')}\n`);
   return 0;
 }

@@ -13,7 +13,7 @@ import { holderJson } from '../render/json.js';
 type Opts = OptsOf<typeof lock>;
 
 export async function run(ctx: Ctx, arg: string, cmd: string[], o: Opts): Promise<number> {
-  const { h, r } = openTarget(ctx.roots, arg);
+  const { h, r } = openTarget(ctx.roots, arg, { change: cmd.length > 0 });
   const target = requireLockTarget(h);
   const note = resolvedText(r);
   if (note && cmd.length && !ctx.json) ctx.err(note);

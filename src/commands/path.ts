@@ -2,6 +2,7 @@ import type { Ctx } from '../context.js';
 import { NotFoundError } from '../store/fs/errors.js';
 import { itemOf, openSandbox } from '../store/inspect/handle.js';
 import { matchContainer, parseTarget, resolveOne } from '../store/inspect/targets.js';
+import { resolvedText } from '../render/rows.js';
 import { isValidId, validateId } from '../store/fs/ids.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
@@ -17,7 +18,11 @@ export function run(ctx: Ctx, arg: string | undefined, a: string | undefined, b:
     // Arithmetic: a sandbox or container need not exist to have paths; a prefix or pod that names one resolves.
     let sid = arg;
     try {
-      sid = resolveOne(r, arg).id;
+      const got = resolveOne(r, arg);
+      sid = got.id;
+      // Paths feed scripts (and rm -rf): say what a prefix or a pod resolved to.
+      const note = resolvedText(got);
+      if (note && !ctx.json) ctx.err(note);
     } catch (e) {
       if (!(e instanceof NotFoundError) || arg.includes('/')) throw e;
     }

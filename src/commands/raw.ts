@@ -10,7 +10,7 @@ import { termSafe } from '../render/safe.js';
 type Opts = OptsOf<typeof raw>;
 
 export async function run(ctx: Ctx, arg: string, name: string | undefined, o: Opts): Promise<number> {
-  const { h, r } = openTarget(ctx.roots, arg);
+  const { h, r } = openTarget(ctx.roots, arg, { change: !o.list });
   const cid = o.container === undefined ? undefined : resolveContainer(h, o.container);
   const signal = ctx.interruptible();
   if (o.list) {

@@ -34,7 +34,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   const resolved: Resolved[] = [];
   for (const arg of given)
     try {
-      resolved.push(...resolveSandbox(ctx.roots, arg));
+      resolved.push(...resolveSandbox(ctx.roots, arg, { change: true }));
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       // An ID that names nothing goes through removal as it is (reported there, in order); a pod cannot.

@@ -13,7 +13,10 @@ import type { ItemRef } from '../store/layouts/index.js';
 import { rawItems, type RawItem } from '../store/ops/edit.js';
 import { decodeDevices } from '../render/devices.js';
 import { paintJson, podJson, problemJson, sandboxJson } from '../render/json.js';
-import { createdText, outputOption, podText } from '../render/rows.js';
+import { cell, createdText, outputOption, podText } from '../render/rows.js';
+
+/** Store text longer than this is cut in show's text (whole in --json): Kubernetes names are at most 253. */
+const SHOWN = 256;
 import { humanSize } from '../store/fs/units.js';
 import { litText, litValue, type Lit } from '../store/fs/jsonlit.js';
 import { problemTag, problemText } from '../render/problems.js';
@@ -123,7 +126,7 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
   }
   const out = [
     `${p.bold('Sandbox')}     ${s.id}`,
-    `Pod         ${s.pod ? termSafe(podText(s.pod)) : p.dim('(none recorded)')}${s.pod?.uid ? p.dim(`  uid ${termSafe(s.pod.uid)}`) : ''}`,
+    `Pod         ${s.pod ? cell(podText(s.pod), SHOWN) : p.dim('(none recorded)')}${s.pod?.uid ? p.dim(`  uid ${cell(s.pod.uid, SHOWN)}`) : ''}`,
     `Created     ${createdText(s)}`,
     `State       ${p.state(s.state === null ? null : termSafe(s.state))}   (layout ${s.layout})`,
     `Hypervisor  ${termSafe(hv.type ?? '-')}  pid ${hv.pid ?? '-'}  ${aliveText(ctx, hv.alive, hv.verified, hv.unknown)}`,
@@ -142,7 +145,7 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
     p.bold(`Containers (${s.containers.length})`),
     ...s.containers.map(
       (c) =>
-        `  ${c.id}  ${c.name === undefined ? '' : `${termSafe(c.name)}  `}${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
+        `  ${c.id}  ${c.name === undefined ? '' : `${cell(c.name, SHOWN)}  `}${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
     ),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
@@ -204,9 +207,9 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
   const p = ctx.paint;
   const out = [
     `${p.bold('Container')}   ${c.id}`,
-    `Name        ${c.name === undefined ? p.dim('(none recorded)') : termSafe(c.name)}`,
+    `Name        ${c.name === undefined ? p.dim('(none recorded)') : cell(c.name, SHOWN)}`,
     `Sandbox     ${h.id}`,
-    `Pod         ${s.pod ? termSafe(podText(s.pod)) : p.dim('(none recorded)')}`,
+    `Pod         ${s.pod ? cell(podText(s.pod), SHOWN) : p.dim('(none recorded)')}`,
     `State       ${p.state(c.state === null ? null : termSafe(c.state))}`,
     `Process     pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
     ...problemLines(ctx, s, cid),

@@ -15,12 +15,13 @@ function slotOf(ctx: Ctx, arg: string): number {
   try {
     return parseSlot(arg);
   } catch (e) {
-    if (!(e instanceof UsageError) || !(isValidId(arg) || isPodTarget(arg))) throw e;
+    // A mistyped slot number (8, 10) is never taken for a sandbox ID prefix.
+    if (!(e instanceof UsageError) || /^\d+$/.test(arg) || !(isValidId(arg) || isPodTarget(arg))) throw e;
     usage = e;
   }
   let r;
   try {
-    r = resolveOne(ctx.roots, arg);
+    r = resolveOne(ctx.roots, arg, { change: true });
   } catch (e) {
     if (e instanceof NotFoundError) throw usage;
     throw e;

@@ -10,7 +10,7 @@ export const MAX_ID_LENGTH = 255;
 export function quote(s: string, max = 80): string {
   const cut = s.length > max ? `${s.slice(0, max)}…` : s;
   const safe = JSON.stringify(cut);
-  return safe === `"${cut}"` ? cut : safe;
+  return safe === `"${cut}"` && cut !== '' ? cut : safe;
 }
 
 export function isValidId(id: string): boolean {

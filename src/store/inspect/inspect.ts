@@ -35,6 +35,8 @@ export interface SandboxInfo {
   host?: HostPicture;
   /** Its pod, from the container manager's annotations; null when the store names none. */
   pod: Pod | null;
+  /** The spec that would name its pod exists but cannot be read: it may be any pod's. */
+  podUnknown?: boolean;
   /** When it was created (RFC 3339), and from what: the runtime's own record, or its store directory's time. */
   created: string | null;
   createdFrom: 'runtime' | 'directory' | null;
@@ -99,6 +101,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     if (host.mounts.length && gone)
       problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
   }
+  if (r.identity?.podUnknown) info.podUnknown = true;
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   if (r.acrnUnknown) info.acrnUnknown = true;
   return info;

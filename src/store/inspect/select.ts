@@ -35,16 +35,21 @@ export interface Selection {
 }
 
 const LAYOUTS = ['legacy', 'persist', 'runtime-rs'];
+/** Hypervisor types as the runtimes record them (Go: HypervisorType; runtime-rs: hypervisor_type). */
+export const HYPERVISORS = ['qemu', 'clh', 'cloud-hypervisor', 'firecracker', 'acrn', 'dragonball', 'stratovirt', 'remote', 'none'];
 
 export function selection(o: SelectOptions, now = Date.now()): Selection {
   if (o.state !== undefined && o.state !== 'none' && !(STATES as readonly string[]).includes(o.state))
     throw new UsageError(`invalid --state ${quote(o.state)}: one of ${STATES.join(', ')}, none`);
   if (o.layout !== undefined && !LAYOUTS.includes(o.layout)) throw new UsageError(`invalid --layout ${quote(o.layout)}: one of ${LAYOUTS.join(', ')}`);
+  if (o.hypervisor !== undefined && !HYPERVISORS.includes(o.hypervisor))
+    throw new UsageError(`invalid --hypervisor ${quote(o.hypervisor)}: one of ${HYPERVISORS.join(', ')}`);
   if (o.problem !== undefined && !(o.problem in CODES)) throw new UsageError(`unknown problem code ${quote(o.problem)}: see the codes in vcstore(1) or README`);
   let olderThan: number | undefined;
   if (o.olderThan !== undefined) {
     const secs = parseDuration(o.olderThan);
-    if (secs === null) throw new UsageError(`invalid --older-than ${quote(o.olderThan)}: a duration such as 90s, 10m, 2h, 3d or 1h30m`);
+    if (secs === null || !Number.isFinite(secs))
+      throw new UsageError(`invalid --older-than ${quote(o.olderThan)}: a duration such as 90s, 10m, 2h, 3d or 1h30m`);
     olderThan = secs;
   }
   let podNs: string | undefined;

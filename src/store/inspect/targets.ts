@@ -2,8 +2,10 @@
 // ID, a unique prefix of one (as `ls` prints them, 12 characters), or a pod
 // as NAMESPACE/NAME (an ID never holds a `/`). An exact ID always wins; an
 // argument of 64 characters or more (the runtime's IDs are 64) is only ever
-// exact, so a full ID that is gone never names a longer one. Ambiguity is a
-// usage error that lists the candidates, before anything changes.
+// exact, so a full ID that is gone never names a longer one; to change
+// something, a prefix reaches only IDs shaped as the runtime's (64 hex), so
+// `rm -f web` run twice never reaches `web2`. Ambiguity is a usage error that
+// lists the candidates, before anything changes.
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../fs/errors.js';
 import { isValidId, quote, validateId } from '../fs/ids.js';
@@ -42,19 +44,33 @@ export function parsePod(arg: string): { namespace: string; name: string } {
   return { namespace, name };
 }
 
+/** A namespace and pod name a target can take (what completion may offer). */
+export const isPodName = (namespace: string, name: string): boolean => NAMESPACE_RE.test(namespace) && POD_NAME_RE.test(name);
+
 const podMatches = (pod: Pod | null, want: { namespace: string; name: string }) => pod?.namespace === want.namespace && pod.name === want.name;
 
-/** Does any store root, or an unfinished removal, hold this exact ID? */
+/** Does any root (a store, a VM dir, a shared dir), or an unfinished removal, hold this exact ID? */
 function existsExactly(roots: Roots, id: string, ids: () => string[]): boolean {
-  for (const dir of [roots.config, roots.run, roots.kata]) if (lstatOrUndef(join(dir, id))) return true;
+  for (const dir of [roots.config, roots.run, roots.kata, roots.vm, roots.shared]) if (lstatOrUndef(join(dir, id))) return true;
   return ids().includes(id);
 }
 
+/** The runtime's IDs (containerd's): 64 hex characters. Only these are ever reached by a prefix to change something. */
+const RUNTIME_ID = /^[0-9a-f]{64}$/;
+
 /** Sandboxes of a pod, inspected (no lock report, no host picture): what a choice needs, age and state. */
-export function sandboxesOfPod(roots: Roots, want: { namespace: string; name: string }): SandboxInfo[] {
-  const out: SandboxInfo[] = [];
-  forEachSandbox(roots, (s) => void (podMatches(s.pod, want) && out.push(s)), { lockless: true });
-  return out;
+export function sandboxesOfPod(roots: Roots, want: { namespace: string; name: string }): { found: SandboxInfo[]; unknown: string[] } {
+  const found: SandboxInfo[] = [];
+  const unknown: string[] = [];
+  forEachSandbox(
+    roots,
+    (s) => {
+      if (podMatches(s.pod, want)) found.push(s);
+      else if (s.podUnknown) unknown.push(s.id);
+    },
+    { lockless: true },
+  );
+  return { found, unknown };
 }
 
 const describe = (s: SandboxInfo) => {
@@ -67,10 +83,15 @@ const describe = (s: SandboxInfo) => {
  * (reading commands show each); otherwise a pod with more than one sandbox
  * is a usage error listing each with its age and state. None: not found.
  */
-export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean } = {}): Resolved[] {
+export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean; change?: boolean } = {}): Resolved[] {
   if (isPodTarget(arg)) {
     const want = parsePod(arg);
-    const found = sandboxesOfPod(roots, want);
+    const { found, unknown } = sandboxesOfPod(roots, want);
+    // To change something, every sandbox must be known not to be the pod's: one whose spec cannot be read might be.
+    if (o.change && unknown.length)
+      throw new UsageError(
+        `cannot tell which sandboxes belong to pod ${quote(arg)}: the pod of ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''} cannot be read; name the sandbox by ID`,
+      );
     if (!found.length) throw new NotFoundError(`no sandbox of pod ${quote(arg)} in the store`);
     if (found.length > 1 && !o.many) throw new UsageError(`pod ${quote(arg)} has ${found.length} sandboxes; name one by ID: ${found.map(describe).join('; ')}`);
     return found.map((s) => ({ id: s.id, via: 'pod' as const, given: arg }));
@@ -79,15 +100,22 @@ export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean } 
   let listed: string[] | undefined;
   const ids = () => (listed ??= rootListing(roots).map((e) => e.id));
   if (existsExactly(roots, arg, ids) || arg.length >= FULL_ID) return [{ id: arg, via: 'exact', given: arg }];
-  const hits = ids().filter((id) => id.startsWith(arg));
+  const all = ids().filter((id) => id.startsWith(arg));
+  // A name not shaped like the runtime's IDs (a test's, ctr's) must be given whole to change anything:
+  // `rm -f web` run twice must not reach `web2`.
+  const hits = o.change ? all.filter((id) => RUNTIME_ID.test(id)) : all;
+  if (o.change && !hits.length && all.length)
+    throw new UsageError(
+      `no sandbox is named ${quote(arg)}; ${all.slice(0, 5).join(', ')} start${all.length === 1 ? 's' : ''} with it, but only IDs of 64 hex characters are reached by a prefix to change something: give the whole ID`,
+    );
   if (hits.length === 1) return [{ id: hits[0] ?? arg, via: 'prefix', given: arg }];
   if (hits.length > 1) throw new UsageError(ambiguous('sandbox', arg, hits));
   throw new NotFoundError(`sandbox ${quote(arg)} not found`);
 }
 
 /** The one sandbox an argument names (destructive and single-target commands). */
-export function resolveOne(roots: Roots, arg: string): Resolved {
-  const [r] = resolveSandbox(roots, arg);
+export function resolveOne(roots: Roots, arg: string, o: { change?: boolean } = {}): Resolved {
+  const [r] = resolveSandbox(roots, arg, o);
   if (!r) throw new NotFoundError(`sandbox ${quote(arg)} not found`);
   return r;
 }
@@ -157,7 +185,7 @@ export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
 }
 
 /** The one sandbox an argument names, opened: what show, set, raw and lock work on. */
-export function openTarget(roots: Roots, arg: string): { h: SandboxHandle; r: Resolved } {
-  const r = resolveOne(roots, arg);
+export function openTarget(roots: Roots, arg: string, o: { change?: boolean } = {}): { h: SandboxHandle; r: Resolved } {
+  const r = resolveOne(roots, arg, o);
   return { h: requireSandbox(roots, r.id), r };
 }

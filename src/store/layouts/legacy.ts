@@ -150,21 +150,31 @@ function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' |
  */
 function legacyIdentity(reads: Reader, config: string, runtime: string, sid: string, cids: string[] | null, deep: boolean): Identity {
   const names = new Map<string, string>();
-  const text = (path: string) => reads.peek(path, (t) => t, { probe: true });
   let pod: Pod | null = null;
+  let podUnknown = false;
   for (const cid of cids === null ? [] : deep ? cids : cids.filter((c) => c === sid)) {
-    const t = text(`${config}/${cid}/config.json`);
-    if (t === undefined) continue;
+    const path = `${config}/${cid}/config.json`;
+    const t = reads.peek(path, (text) => text, { probe: true });
+    // The sandbox's own container names the pod (the same answer for ls, show, check and a pod target).
+    if (t === undefined) {
+      if (cid === sid && reads.present(path)) podUnknown = true;
+      continue;
+    }
     const get = textLookup(t);
     const name = containerNameOf(get);
     if (name !== undefined) names.set(cid, name);
-    if (cid === sid || pod === null) pod = podOf(get) ?? pod;
+    if (cid === sid) {
+      pod = podOf(get);
+      // Naming no pod and cut short (a half-written file): it may be any pod's.
+      if (pod === null && !/\}\s*$/.test(t)) podUnknown = true;
+    }
   }
-  if (pod === null && deep && cids !== null) {
-    const t = text(`${config}/config.json`);
-    if (t !== undefined) pod = podOf(textLookup(t));
-  }
-  return { pod, names, created: rfc3339(field(reads.raw(`${runtime}/${sid}/process.json`), 'StartTime')) };
+  return {
+    pod,
+    names,
+    created: rfc3339(field(reads.raw(`${runtime}/${sid}/process.json`), 'StartTime')),
+    ...(podUnknown ? { podUnknown: true } : {}),
+  };
 }
 
 /** A container directory holds at least one container item. */

@@ -45,7 +45,7 @@ function inspect(i: InspectInput): Inspected {
   if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
   const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: null, verified: false, reused: false };
 
-  const identity = persistIdentity(doc, sid);
+  const identity = persistIdentity(doc, sid, real && doc === undefined && reads.present(file));
   const containers: ContainerInfo[] = [];
   const { dirs, links } = real ? containerCandidates(sc.run) : { dirs: [], links: [] };
   for (const cid of links) dirProblems(problems, 'symlink', join(p.runtime, cid), 'container dir', cid);
@@ -91,18 +91,21 @@ function inspect(i: InspectInput): Inspected {
  * drivers keep every container's annotations there): the pod from the
  * sandbox's own container, else from any container that names one.
  */
-function persistIdentity(doc: unknown, sid: string): Identity {
+function persistIdentity(doc: unknown, sid: string, unreadable: boolean): Identity {
   const names = new Map<string, string>();
-  let pod: Pod | null = null;
+  let own: Pod | null | undefined;
+  let other: Pod | null = null;
   const list = field(field(doc, 'Config'), 'ContainerConfigs');
   for (const c of Array.isArray(list) ? list : []) {
     const id = field(c, 'ID');
     const get = mapLookup(field(c, 'Annotations'));
     const name = containerNameOf(get);
     if (typeof id === 'string' && name !== undefined) names.set(id, name);
-    if (id === sid || pod === null) pod = podOf(get) ?? pod;
+    // The sandbox's own container names the pod; another container only when the sandbox's is not recorded.
+    if (id === sid) own = podOf(get);
+    else other ??= podOf(get);
   }
-  return { pod, names, created: null };
+  return { pod: own === undefined ? other : own, names, created: null, ...(unreadable ? { podUnknown: true } : {}) };
 }
 
 export const persist: LayoutModule = {

@@ -20,6 +20,8 @@ export interface Identity {
   names: Map<string, string>;
   /** RFC 3339, from the runtime's own record (the sandbox container's start time). */
   created: string | null;
+  /** The record that names the pod exists but cannot be read or parsed. */
+  podUnknown?: boolean;
 }
 
 export const CRI = {
