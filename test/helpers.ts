@@ -191,7 +191,7 @@ export function addSandbox(prefix: string, sid: string, spec: SandboxSpec = {}):
         AgentType: 'kata',
         ProxyType: 'kataBuiltInProxy',
         ShimType: 'kataShim',
-        Containers: containers.map((c) => ({ ID: c.id })),
+        Containers: containers.map((c) => ({ ID: c.id, ...(c.annotations ? { _: { ociVersion: '1.0.1', annotations: c.annotations } } : {}) })),
         Annotations: {},
       }),
     );

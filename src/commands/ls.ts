@@ -32,14 +32,13 @@ function sortKey(s: SandboxInfo, sort: Sort): string {
       return `${s.state ?? '~'}\u0000${s.id}`;
     case 'pod':
       return s.pod ? `${s.pod.namespace ?? ''}/${s.pod.name ?? ''}\u0000${s.id}` : `~\u0000${s.id}`;
-    case 'age':
-      // Newest first; unknown ages last. An ISO time sorts as text.
-      return s.created ? `${invert(s.created)}\u0000${s.id}` : `~\u0000${s.id}`;
+    case 'age': {
+      // Newest first; unknown ages last: milliseconds before the year 2^43 ms, fixed width.
+      const t = s.created === null ? NaN : Date.parse(s.created);
+      return Number.isFinite(t) ? `${String(8.8e12 - t).padStart(14, '0')}\u0000${s.id}` : `~\u0000${s.id}`;
+    }
   }
 }
-
-/** A string that sorts in reverse order of an ISO time (digits swapped 0↔9). */
-const invert = (iso: string) => iso.replace(/\d/g, (d) => String(9 - Number(d)));
 
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const format = outputOption(ctx, o.output, ['table', 'wide', 'json']);

@@ -142,32 +142,34 @@ function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' |
 }
 
 /**
- * The pod from the OCI spec the 1.x store keeps in each container's
- * config.json (the `_` member, with the container manager's annotations):
- * a listing reads the sandbox's own container's (one small file); show and
- * check read every container's for its name. Created: the sandbox
+ * The pod from the OCI specs the 1.x store keeps (the `_` member of each
+ * container's config): the sandbox's config.json holds every container's,
+ * and it is read anyway (its HypervisorType), so the listing pays a scan,
+ * not a read. Containers of one pod carry the same pod annotations; two
+ * different values cannot be told apart, and neither can a config that
+ * cannot be read or is cut short: then the pod is unknown. show and check
+ * read each container's own config.json for its name. Created: the sandbox
  * container's process start, from its process.json.
  */
 function legacyIdentity(reads: Reader, config: string, runtime: string, sid: string, cids: string[] | null, deep: boolean): Identity {
   const names = new Map<string, string>();
   let pod: Pod | null = null;
   let podUnknown = false;
-  for (const cid of cids === null ? [] : deep ? cids : cids.filter((c) => c === sid)) {
-    const path = `${config}/${cid}/config.json`;
+  if (cids !== null) {
+    const path = `${config}/config.json`;
     const t = reads.peek(path, (text) => text, { probe: true });
-    // The sandbox's own container names the pod (the same answer for ls, show, check and a pod target).
-    if (t === undefined) {
-      if (cid === sid && reads.present(path)) podUnknown = true;
-      continue;
+    if (t === undefined) podUnknown = reads.present(path);
+    else {
+      const get = textLookup(t);
+      pod = get.conflict ? null : podOf(get);
+      // Naming no pod and cut short (a half-written file), or two pods: it may be any pod's.
+      podUnknown = get.conflict || (pod === null && !endsObject(t));
     }
-    const get = textLookup(t);
-    const name = containerNameOf(get);
+  }
+  for (const cid of deep && cids !== null ? cids : []) {
+    const t = reads.peek(`${config}/${cid}/config.json`, (text) => text, { probe: true });
+    const name = t === undefined ? undefined : containerNameOf(textLookup(t));
     if (name !== undefined) names.set(cid, name);
-    if (cid === sid) {
-      pod = podOf(get);
-      // Naming no pod and cut short (a half-written file): it may be any pod's.
-      if (pod === null && !/\}\s*$/.test(t)) podUnknown = true;
-    }
   }
   return {
     pod,
@@ -175,6 +177,13 @@ function legacyIdentity(reads: Reader, config: string, runtime: string, sid: str
     created: rfc3339(field(reads.raw(`${runtime}/${sid}/process.json`), 'StartTime')),
     ...(podUnknown ? { podUnknown: true } : {}),
   };
+}
+
+/** Does the text end with `}` (and whitespace)? A document cut short does not. */
+function endsObject(t: string): boolean {
+  let i = t.length - 1;
+  while (i >= 0 && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 10 || t.charCodeAt(i) === 13 || t.charCodeAt(i) === 9)) i--;
+  return t.charCodeAt(i) === 125;
 }
 
 /** A container directory holds at least one container item. */

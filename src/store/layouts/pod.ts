@@ -105,27 +105,41 @@ export function mapLookup(...maps: unknown[]): Lookup {
 }
 
 /**
- * Lookup by scanning a JSON document's text for `"key":"value"` members, as
- * any annotations map in it holds them, without parsing the rest (a 1.x
- * config.json runs to tens of KB; the listing reads only these few keys).
- * A key counts only where its opening quote is not escaped, so a key's text
- * inside another string is never taken for it; of several, the last wins,
- * as Go's decoder keeps the last of a map key given twice.
+ * Lookup by scanning a JSON document's text for `"io.kubernetes.…":"value"`
+ * members, as any annotations map in it holds them, without parsing the rest
+ * (a 1.x config.json runs to tens of KB; the listing needs a few keys). One
+ * pass finds every such key: a key counts only where its opening quote is
+ * not escaped, so a key's text inside another string is never taken for it;
+ * of several, the last wins, as Go's decoder keeps the last of a map key
+ * given twice.
  */
-export function textLookup(text: string): Lookup {
-  const cache = new Map<string, string | undefined>();
-  return (key) => {
-    if (cache.has(key)) return cache.get(key);
-    const needle = `"${key}"`;
-    let found: string | undefined;
-    for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
-      if (escaped(text, at)) continue;
-      const v = stringAfterColon(text, at + needle.length);
-      if (v !== undefined) found = v;
-    }
-    cache.set(key, found);
-    return found;
-  };
+export function textLookup(text: string): Lookup & { conflict: boolean } {
+  const found = new Map<string, string>();
+  let conflict = false;
+  const needle = '"io.kubernetes.';
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    if (escaped(text, at)) continue;
+    const end = stringEnd(text, at);
+    if (end < 0) break;
+    const key = text.slice(at + 1, end);
+    if (!IDENTITY_KEYS.includes(key)) continue;
+    const v = stringAfterColon(text, end + 1);
+    if (v === undefined) continue;
+    // Containers of one pod carry the same pod annotations: two values of a pod key cannot be told apart.
+    if (key !== CRI.container && found.has(key) && found.get(key) !== v) conflict = true;
+    found.set(key, v);
+  }
+  return Object.assign((key: string) => found.get(key), { conflict });
+}
+
+/** The index of the quote that closes the string opening at `quote`, or -1. */
+function stringEnd(text: string, quote: number): number {
+  for (let j = quote + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === 34) return j;
+  }
+  return -1;
 }
 
 function escaped(text: string, quote: number): boolean {
@@ -143,13 +157,8 @@ function stringAfterColon(text: string, i: number): string | undefined {
   i++;
   while (isWs(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) !== 34) return undefined;
-  let j = i + 1;
-  for (; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 92) j++;
-    else if (c === 34) break;
-  }
-  if (j >= text.length) return undefined;
+  const j = stringEnd(text, i);
+  if (j < 0) return undefined;
   try {
     return JSON.parse(text.slice(i, j + 1)) as string;
   } catch {
