@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ROOT, run, scratch, snapshot, unpackFixture } from './helpers.js';
@@ -170,6 +170,85 @@ describe('persist store written by the runtime (6 sandboxes x 2 containers)', ()
         const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
         assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
         assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
+      }
+    }
+  });
+});
+
+describe('Kata 3.x persist store written by the runtime (kata-containers main, Aug 2026: qemu, clh, firecracker)', () => {
+  let p: string;
+  const want = summary('kata3-persist-store-6.summary.json');
+  before(async () => {
+    p = tmp();
+    unpackFixture('kata3-persist-store-6.tar.gz', p);
+    // A live process for every recorded hypervisor pid; container pids stay -1 (3.x records none), a stopped
+    // sandbox's empty hypervisor state stays pid 0.
+    const pid = await liveFor(want.flatMap((s) => [s.id, ...s.containers.map((c) => c.id)]));
+    const run = join(p, 'run/vc/sbs');
+    for (const sid of readdirSync(run)) {
+      const f = join(run, sid, 'persist.json');
+      writeFileSync(f, readFileSync(f, 'utf8').replace(/"Pid":[1-9]\d*/g, `"Pid":${pid}`));
+    }
+  });
+  it('ls --json matches the summary exactly: ids, hypervisors, states, containers', async () => {
+    const got = JSON.parse((await run(['--prefix', p, '--json', 'ls', '--sort', 'id'])).stdout).map((s: any) => ({
+      id: s.id,
+      hypervisor: s.hypervisor.type,
+      state: s.state,
+      containers: sortById(s.containers.map((c: any) => ({ id: c.id, state: c.state, pid: c.pid }))),
+      layout: s.layout,
+    }));
+    assert.deepEqual(
+      got,
+      sortById(want).map((s) => ({
+        id: s.id,
+        // A stopped sandbox's hypervisor state is empty (Type ""); its config names the hypervisor.
+        hypervisor: s.hypervisor,
+        state: s.state,
+        containers: sortById(s.containers),
+        layout: 'persist',
+      })),
+    );
+  });
+  it('check says nothing a healthy 3.x host would not: no problem at all', async () => {
+    const r = await run(['--prefix', p, '--json', 'check']);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(
+      doc.findings.map((f: { code: string; id: string; message: string }) => `${f.code} ${f.id} ${f.message}`),
+      [],
+    );
+    assert.equal(r.code, 0, r.stderr);
+  });
+  it('pods and creation times from the runtime record', async () => {
+    const list = JSON.parse((await run(['--prefix', p, '--json', 'ls'])).stdout);
+    for (const s of list) {
+      assert.match(`${s.pod.namespace}/${s.pod.name}`, /^[a-z-]+\/app-\d-[0-9a-f]{5}$/);
+      assert.equal(s.createdFrom, 'runtime');
+    }
+    // Newest first: the fixture's sandboxes were started an hour apart.
+    const created = list.map((s: { created: string }) => Date.parse(s.created));
+    assert.deepEqual(
+      created,
+      [...created].sort((a: number, b: number) => b - a),
+    );
+  });
+  it('set writes back the whole document and every section byte for byte: compact, newline, 0600', async () => {
+    const src = tmp();
+    for (const s of want) {
+      const targets = [
+        ...['persist', 'state', 'hypervisor', 'agent', 'network', 'devices', 'config'].map((i) => [i]),
+        ...s.containers.flatMap((c) => ['persist', 'state', 'process', 'mounts', 'devices', 'rootfs'].map((i) => [c.id, i])),
+      ];
+      for (const args of targets) {
+        const file = join(p, 'run/vc/sbs', s.id, ...(args.length === 2 ? [args[0]!] : []), 'persist.json');
+        const old = readFileSync(file, 'utf8');
+        const shown = await run(['--prefix', p, '--json', 'show', s.id, ...args]);
+        assert.equal(shown.code, 0, `${s.id} ${args.join(' ')}: ${shown.stderr}`);
+        writeFileSync(join(src, 'v.json'), shown.stdout);
+        const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
+        assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
+        assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
+        assert.equal(statSync(file).mode & 0o777, 0o600, file);
       }
     }
   });

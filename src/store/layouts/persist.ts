@@ -39,8 +39,10 @@ function inspect(i: InspectInput): Inspected {
   const st = field(doc, 'State');
   const state = typeof st === 'string' ? st : null;
   const hv = field(doc, 'HypervisorState');
+  // A stopped 3.x sandbox keeps an empty hypervisor state (Type ""): its config still names the hypervisor.
   const t = field(hv, 'Type');
-  const type = typeof t === 'string' && t ? t : null;
+  const named = field(field(doc, 'Config'), 'HypervisorType');
+  const type = typeof t === 'string' && t ? t : typeof named === 'string' && named ? named : null;
   let src: PidSource = doc === undefined && real ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'Pid')) };
   if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
   const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: null, verified: false, reused: false };
