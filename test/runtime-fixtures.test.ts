@@ -6,10 +6,11 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ROOT, run, scratch, snapshot, unpackFixture } from './helpers.js';
+import { hex64, namedProc, R, ROOT, run, scratch, snapshot, unpackFixture } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -251,5 +252,48 @@ describe('Kata 3.x persist store written by the runtime (kata-containers main, A
         assert.equal(statSync(file).mode & 0o777, 0o600, file);
       }
     }
+  });
+});
+
+describe('storage left after a pod is deleted on Kata 3.18 with sandbox_cgroup_only=true (kata-containers#11599)', () => {
+  /** The shape the issue reports: persist.json and shim-monitor.sock, the shared dir's private/, mounts/watchable and shared, no container, no process. */
+  async function leftover(p: string, sid: string): Promise<void> {
+    const src = tmp();
+    unpackFixture('kata3-persist-store-6.tar.gz', src);
+    const stopped = '2231f708df7212833197efa992a63a1d535ce3bfee10c5064589480f60996829';
+    const dir = join(p, 'run/vc/sbs', sid);
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(src, 'run/vc/sbs', stopped, 'persist.json'), join(dir, 'persist.json'));
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(join(dir, 'shim-monitor.sock'), ok));
+    server.close(); // the socket file stays, as the shim's did
+    const shared = join(p, 'run/kata-containers/shared/sandboxes', sid);
+    for (const d of ['private/rootfs', 'mounts/watchable', 'shared']) mkdirSync(join(shared, d), { recursive: true });
+  }
+  it('check finds it (sandbox-stale) and --fix removes the store and the shared dir', async () => {
+    const p = tmp();
+    const sid = hex64(`${R}11599`);
+    await leftover(p, sid);
+    const c = JSON.parse((await run(['--prefix', p, '--json', 'check'])).stdout);
+    assert.deepEqual(
+      c.findings.map((f: { code: string; id: string; fixable: boolean }) => [f.code, f.id, f.fixable]),
+      [['sandbox-stale', sid, true]],
+    );
+    const r = await run(['--prefix', p, 'check', '--fix']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(existsSync(join(p, 'run/vc/sbs', sid)), false);
+    assert.equal(existsSync(join(p, 'run/kata-containers/shared/sandboxes', sid)), false);
+  });
+  it('the same shape with its shim alive is no leak: nothing reported, nothing touched', async () => {
+    const p = tmp();
+    const sid = hex64(`${R}11599live`);
+    await leftover(p, sid);
+    const shim = track(await namedProc('containerd-shim-kata-v2', ['-namespace', 'k8s.io', '-id', sid]));
+    assert.ok(shim.pid);
+    const before = snapshot(p);
+    const c = JSON.parse((await run(['--prefix', p, '--json', 'check'])).stdout);
+    assert.deepEqual(c.findings, []);
+    await run(['--prefix', p, 'check', '--fix']);
+    assert.deepEqual(snapshot(p), before);
   });
 });

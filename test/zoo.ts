@@ -46,6 +46,8 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
   mkdirSync(join(p, `run/vc/sbs/${put('empty-shell', id('shell'))}/raw`), { recursive: true });
   writeFileSync(join(p, `run/vc/sbs/${id('shell')}/lock`), '');
   addPersistSandbox(p, put('config-shell', id('pshell')), { state: 'stopped', configShell: true });
+  // A persist sandbox whose containers are gone and whose shim is gone (kata-containers#11599).
+  addPersistSandbox(p, put('sandbox-stale', id('stale')), { state: 'stopped', containers: [] });
   addSandbox(p, put('lock-held-long', id('held')), { state: 'stopped' });
   const holder = await holdFlock(runLock(p, id('held')));
   ids['lock-waiter-stuck'] = id('held');

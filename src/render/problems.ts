@@ -34,6 +34,8 @@ export function problemText(p: Problem): string {
       return `${s(e.what)} ${s(e.path)} is not a directory`;
     case 'removal-unfinished':
       return `an interrupted or failed removal left ${s(e.paths)}; vcstore rm or check --fix finishes it`;
+    case 'sandbox-stale':
+      return `no container is left in ${s(e.runtime)}, it is ${e.state === 'stopped' ? 'stopped' : 'dead'}, and no runtime process names it: a delete stopped half-way (kata-containers#11599); check --fix removes it${e.shared ? ` and ${s(e.shared)}` : ''}`;
     case 'empty-shell':
       return `only lock and an empty raw/ in ${s(e.path)}: debris of an earlier run`;
     case 'config-shell':

@@ -29,6 +29,7 @@ export interface Finding extends Problem {
 /** Codes check --fix acts on (ops/fix.ts); everything else needs a person. */
 const FIXABLE = new Set([
   'hypervisor-dead',
+  'sandbox-stale',
   'empty-shell',
   'config-shell',
   'orphan-vm-dir',

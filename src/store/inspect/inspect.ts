@@ -100,6 +100,12 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     const gone = provablyDead(live) && !host.processes.some((p) => p.role !== 'other');
     if (host.mounts.length && gone)
       problems.push(problem('mounts-leaked', { count: host.mounts.length, mountPoints: host.mounts.slice(0, 5).map((m) => m.mountPoint) }));
+    // What a delete left half-way (kata-containers#11599): persist.json, shim-monitor.sock and the shared
+    // dir, no container and no process. A stopped sandbox's shim is alive until its pod is deleted.
+    const stopped = r.state === 'stopped' || (r.active && provablyDead(live));
+    if (layout.name === 'persist' && r.exists && r.containers.length === 0 && stopped && !host.processes.some((p) => p.role !== 'other'))
+      if (!problems.some((p) => p.code === 'hypervisor-dead'))
+        problems.push(problem('sandbox-stale', { state: r.state, runtime: r.paths.runtime, shared: host.shared?.path ?? null }));
   }
   if (r.identity?.podUnknown) info.podUnknown = true;
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;

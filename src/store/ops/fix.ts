@@ -25,7 +25,7 @@ import { isShell } from '../layouts/common.js';
 import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
-const REMOVAL = new Set(['hypervisor-dead', 'empty-shell', 'removal-unfinished']);
+const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished']);
 
 export interface FixAction {
   code: string;
@@ -49,6 +49,7 @@ const REASON: Record<string, string> = {
   'removal-unfinished': 'finished an unfinished removal',
   'empty-shell': 'empty shell',
   'hypervisor-dead': 'hypervisor dead',
+  'sandbox-stale': 'no container and no runtime process left',
 };
 
 /**

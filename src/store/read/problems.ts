@@ -20,6 +20,10 @@ export const CODES = {
   symlink: { severity: 'error', doc: 'a symbolic link where a store directory or item should be; never followed' },
   'not-a-store-dir': { severity: 'error', doc: 'a file or special file where a store directory should be' },
   'removal-unfinished': { severity: 'error', doc: 'a removal that was interrupted or failed half-way; rm or check --fix finishes it' },
+  'sandbox-stale': {
+    severity: 'warning',
+    doc: 'a persist sandbox with no container left, stopped or with its hypervisor gone, and no runtime process naming it: a delete that stopped half-way (kata-containers#11599)',
+  },
   'empty-shell': { severity: 'warning', doc: 'only lock and an empty raw/: debris of an earlier run' },
   'config-shell': { severity: 'warning', doc: 'an empty /var/lib/vc/sbs/<sid> next to a persist sandbox (Kata 1.11/1.12 debris)' },
   'lock-holder-gone': { severity: 'error', doc: 'the lock is held but its holder is gone from /proc' },
