@@ -312,8 +312,9 @@ describe('mounts, stacked and below a removal', { skip: !isRoot && 'needs root t
     child.kill('SIGINT');
     const r = await done;
     assert.equal(r.code, 130, r.stderr);
-    assert.ok(Date.now() - t0 < 1000, `stopped after ${Date.now() - t0} ms`);
+    // What proves it stopped early is what is left; the time only bounds a hang (a loaded machine is slow, not wrong).
     assert.ok(mountsAt(base) > 0, 'it stopped before the end');
+    assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
     assert.equal(existsSync(join(p, 'run/vc/sbs', sid, 'state.json')), true, 'nothing of the store moved');
   });
   it('a mount below an unfinished removal is seen by check and show, refused by rm, detached by rm --unmount', async () => {
