@@ -131,10 +131,38 @@ describe('leaked mounts and shared dirs', { skip: !root && 'needs root to mount'
     assert.equal(existsSync(join(p, `run/vc/sbs/${R}dead1`)), false);
     assert.equal(readFileSync(join(data, 'precious'), 'utf8'), 'x');
   });
+  it('under a sandbox that lives on, mounts of a removed container are reported (warning, with the container), never fixed', async () => {
+    const p = tmp();
+    const data = tmp();
+    const sid = `${R}pod1`;
+    addSandbox(p, sid, { state: 'running', hypervisor: 'firecracker', pid: deadPid(), containers: [{ id: sid }, { id: `${R}c1` }] });
+    sharedDir(p, sid, data);
+    const dir = sharedOf(p, sid);
+    // A container removed from the store whose rootfs and a volume are still mounted (runtime#2816).
+    bind(data, join(dir, 'mounts', `${R}gone`, 'rootfs'));
+    tmpfs(join(dir, 'mounts', `${R}gone-0123456789abcdef-data`));
+    const shim = await proc('containerd-shim-kata-v2', ['-id', sid]);
+    assert.ok(shim);
+    const c = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
+    const leaks = about(c.findings, [sid]).filter((f: any) => f.code === 'mounts-leaked');
+    assert.equal(leaks.length, 1, JSON.stringify(c.findings));
+    assert.equal(leaks[0].severity, 'warning');
+    assert.equal(leaks[0].fixable, false);
+    assert.equal(leaks[0].evidence.removedContainer, `${R}gone`);
+    assert.equal(leaks[0].evidence.count, 2);
+    assert.match(leaks[0].message, /not fixed automatically/);
+    const base = join(p, 'run/kata-containers/shared/sandboxes');
+    const n = mountsUnder(base);
+    const before = snapshot(p);
+    await vci(p, ['check', '--fix']);
+    assert.equal(mountsUnder(base), n, 'nothing under a live sandbox is unmounted');
+    assert.deepEqual(snapshot(p), before);
+  });
   it('with a live process naming it: reported, never killed, left byte for byte with its mounts', async () => {
     const p = tmp();
     const data = tmp();
-    addSandbox(p, `${R}live1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    // Its containers: its own and c1, whose rootfs and shm are the mounts sharedDir makes.
+    addSandbox(p, `${R}live1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid(), containers: [{ id: `${R}live1` }, { id: `${R}c1` }] });
     sharedDir(p, `${R}live1`, data);
     sharedDir(p, `${R}orph1`, data);
     const vfs = await proc('virtiofsd', [`--socket-path=/run/vc/vm/${R}live1/vhost-fs.sock`]);

@@ -49,6 +49,10 @@ export function problemText(p: Problem): string {
       return `pid ${s(e.pid)} (${s(e.command)}) has waited for the lock (${s(e.mode)}) and is ${s(e.age)}s old; holders: ${holders || 'unknown'}`;
     }
     case 'mounts-leaked':
+      if (e.live === true && e.excessive === true)
+        return `${s(e.count)} mounts below ${s(e.shared)} for one container of a sandbox that lives on, far above a pod's norm (runtime#2816); not fixed automatically: find what keeps mounting (the container's volumes), then umount -l the extra ones below it`;
+      if (e.live === true)
+        return `${s(e.count)} mount${e.count === 1 ? '' : 's'} below ${s(e.shared)} left by ${s(e.removedContainer)}, no current container of this live sandbox (${s(e.mountPoints)}${Number(e.count) > 5 ? ' …' : ''}); not fixed automatically: umount -l them once you are sure the pod does not use them`;
       if (e.shared !== undefined)
         return `${s(e.count)} mount${e.count === 1 ? '' : 's'} below ${e.shared ? `shared dir ${s(e.shared)}` : 'the directories'} of a sandbox with no store (${s(e.mountPoints)}${Number(e.count) > 5 ? ' …' : ''})`;
       return `${s(e.count)} mount${e.count === 1 ? '' : 's'} left by a sandbox whose hypervisor, shim and virtiofsd are gone (${s(e.mountPoints)}${Number(e.count) > 5 ? ' …' : ''})`;

@@ -62,7 +62,13 @@ export interface CheckStats {
 
 const KNOWN_STATES = new Set<string>(STATES);
 
-export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => ({ ...p, id, pod, fixable: FIXABLE.has(p.code) });
+/** Fixable by code, except what lies under a sandbox that lives on (evidence.live): that needs a person. */
+export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => ({
+  ...p,
+  id,
+  pod,
+  fixable: FIXABLE.has(p.code) && p.evidence.live !== true,
+});
 
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
 export interface Checked {
