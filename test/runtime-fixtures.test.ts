@@ -34,6 +34,28 @@ async function liveFor(ids: string[]): Promise<number> {
   return child.pid!;
 }
 
+/** show --json | set of every persist section and whole document, sandbox and container: the file is unchanged byte for byte. */
+async function persistRoundTrip(p: string, want: Summary[], also: (file: string) => void = () => {}): Promise<void> {
+  const src = tmp();
+  for (const s of want) {
+    const targets = [
+      ...['persist', 'state', 'hypervisor', 'agent', 'network', 'devices', 'config'].map((i) => [i]),
+      ...s.containers.flatMap((c) => ['persist', 'state', 'process', 'mounts', 'devices', 'rootfs'].map((i) => [c.id, i])),
+    ];
+    for (const args of targets) {
+      const file = join(p, 'run/vc/sbs', s.id, ...(args.length === 2 ? [args[0]!] : []), 'persist.json');
+      const old = readFileSync(file, 'utf8');
+      const shown = await run(['--prefix', p, '--json', 'show', s.id, ...args]);
+      assert.equal(shown.code, 0, `${s.id} ${args.join(' ')}: ${shown.stderr}`);
+      writeFileSync(join(src, 'v.json'), shown.stdout);
+      const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
+      assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
+      assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
+      also(file);
+    }
+  }
+}
+
 const sortById = <T extends { id: string }>(l: T[]) => [...l].sort((a, b) => (a.id < b.id ? -1 : 1));
 
 describe('Kata 1.x store written by the runtime (12 sandboxes x 2 containers)', () => {
@@ -156,23 +178,7 @@ describe('persist store written by the runtime (6 sandboxes x 2 containers)', ()
     );
   });
   it('set writes back the whole document and every section byte for byte', async () => {
-    const src = tmp();
-    for (const s of want) {
-      const targets = [
-        ...['persist', 'state', 'hypervisor', 'agent', 'network', 'devices', 'config'].map((i) => [i]),
-        ...s.containers.flatMap((c) => ['persist', 'state', 'process', 'mounts', 'devices', 'rootfs'].map((i) => [c.id, i])),
-      ];
-      for (const args of targets) {
-        const file = join(p, 'run/vc/sbs', s.id, ...(args.length === 2 ? [args[0]!] : []), 'persist.json');
-        const old = readFileSync(file, 'utf8');
-        const shown = await run(['--prefix', p, '--json', 'show', s.id, ...args]);
-        assert.equal(shown.code, 0, `${s.id} ${args.join(' ')}: ${shown.stderr}`);
-        writeFileSync(join(src, 'v.json'), shown.stdout);
-        const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
-        assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
-        assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
-      }
-    }
+    await persistRoundTrip(p, want);
   });
 });
 
@@ -234,24 +240,7 @@ describe('Kata 3.x persist store written by the runtime (kata-containers main, A
     );
   });
   it('set writes back the whole document and every section byte for byte: compact, newline, 0600', async () => {
-    const src = tmp();
-    for (const s of want) {
-      const targets = [
-        ...['persist', 'state', 'hypervisor', 'agent', 'network', 'devices', 'config'].map((i) => [i]),
-        ...s.containers.flatMap((c) => ['persist', 'state', 'process', 'mounts', 'devices', 'rootfs'].map((i) => [c.id, i])),
-      ];
-      for (const args of targets) {
-        const file = join(p, 'run/vc/sbs', s.id, ...(args.length === 2 ? [args[0]!] : []), 'persist.json');
-        const old = readFileSync(file, 'utf8');
-        const shown = await run(['--prefix', p, '--json', 'show', s.id, ...args]);
-        assert.equal(shown.code, 0, `${s.id} ${args.join(' ')}: ${shown.stderr}`);
-        writeFileSync(join(src, 'v.json'), shown.stdout);
-        const r = await run(['--prefix', p, 'set', '--force', s.id, ...args, join(src, 'v.json')]);
-        assert.equal(r.code, 0, `${s.id} ${args.join(' ')}: ${r.stderr}`);
-        assert.equal(readFileSync(file, 'utf8'), old, `${s.id} ${args.join(' ')}`);
-        assert.equal(statSync(file).mode & 0o777, 0o600, file);
-      }
-    }
+    await persistRoundTrip(p, want, (file) => assert.equal(statSync(file).mode & 0o777, 0o600, file));
   });
 });
 

@@ -10,7 +10,7 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
-import { cell, podText } from '../render/rows.js';
+import { cell, outputOption, podText } from '../render/rows.js';
 import { requireSomeRoot } from '../store/fs/roots.js';
 import { selection } from '../store/inspect/select.js';
 import { ChunkedWriter } from '../output.js';
@@ -22,16 +22,12 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = o.stuckAfter ?? DEFAULT_STUCK_AFTER;
   if (o.format !== undefined && o.output !== undefined && o.format !== o.output) throw new UsageError(`-o ${o.output} and --format ${o.format} disagree`);
-  const asked = o.output ?? o.format;
-  if (asked !== undefined && ctx.json && asked !== 'json') throw new UsageError(`--json and -o ${asked} exclude each other`);
-  const format = asked ?? (ctx.json ? 'json' : 'table');
-  if (!['table', 'json', 'prometheus'].includes(format)) throw new UsageError(`invalid -o ${JSON.stringify(asked)}: table, json or prometheus`);
+  const format = outputOption(ctx, o.output ?? o.format, ['table', 'json', 'prometheus']);
   const select = selection(o);
   if (o.textfile !== undefined || format === 'prometheus') {
     if (select.any) throw new UsageError('metrics cover the whole store: no selection options with -o prometheus or --textfile');
     return metrics(ctx, o, stuckAfter, format === 'prometheus');
   }
-  if (format === 'json') ctx.json = true;
   requireSomeRoot(ctx.roots);
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;

@@ -4,7 +4,6 @@
 // as mounts/<cid>/… and its volumes as mounts/<cid>-<hex>-<name> (and
 // mounts/watchable/…), bound read-only into shared/. Reported, never fixed:
 // nothing under a live sandbox is unmounted by vcstore.
-import { join } from 'node:path';
 import type { Mount } from '../host/mounts.js';
 import { realish } from '../host/mounts.js';
 import { problem, type Problem } from '../read/problems.js';
@@ -43,16 +42,10 @@ export function containerMountLeaks(shared: string, mounts: readonly Mount[], co
   const out: Problem[] = [];
   for (const [who, points] of orphans)
     out.push(
-      problem(
-        'mounts-leaked',
-        { count: points.length, live: true, removedContainer: who, mountPoints: points.slice(0, 5), shared: join(shared) },
-        { severity: 'warning' },
-      ),
+      problem('mounts-leaked', { count: points.length, live: true, removedContainer: who, mountPoints: points.slice(0, 5), shared }, { severity: 'warning' }),
     );
   for (const [cid, n] of perContainer)
     if (n > EXCESSIVE_MOUNTS)
-      out.push(
-        problem('mounts-leaked', { count: n, live: true, excessive: true, mountPoints: [], shared: join(shared) }, { severity: 'warning', container: cid }),
-      );
+      out.push(problem('mounts-leaked', { count: n, live: true, excessive: true, mountPoints: [], shared }, { severity: 'warning', container: cid }));
   return out;
 }
