@@ -3,7 +3,7 @@
 // as root, a real mount. Shared by the tests that walk every code through ls,
 // show and check, and through what each finding says to do next.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statfsSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addPersistSandbox, addSandbox, bindAt, deadPid, holdFlock, isRoot, namedProc, R, runLock, until, waiterOn, writeUuidStore } from './helpers.js';
 
@@ -59,6 +59,15 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
     addSandbox(p, put('mounts-leaked', id('mounted')), { state: 'stopped', hypervisor: 'firecracker', pid: deadPid() });
     bindAt(data, join(p, 'run/kata-containers/shared/sandboxes', id('mounted'), 'mounts'));
   } else missing['mounts-leaked'] = 'needs root to mount';
+  // A dead 3.x sandbox whose overhead cgroup is left: a real v1 pids cgroup of this host, bound where the prefix's would be.
+  const cgHost = `/sys/fs/cgroup/pids/vcstore-zoo-${R}${Math.random().toString(36).slice(2, 8)}`;
+  let cgBound = false;
+  if (isRoot && cgroupV1('/sys/fs/cgroup/pids')) {
+    addPersistSandbox(p, put('cgroup-leaked', id('cgdead')), { state: 'running', pid: deadPid() });
+    mkdirSync(join(cgHost, 'kata_overhead', id('cgdead')), { recursive: true });
+    bindAt(cgHost, join(p, 'sys/fs/cgroup/pids'));
+    cgBound = true;
+  } else missing['cgroup-leaked'] = 'needs root and a cgroup v1 pids hierarchy';
   mkdirSync(join(p, 'run/kata-containers/shared/sandboxes', put('shared-dir-leaked', id('stray'))), { recursive: true });
   await namedProc('virtiofsd', [`--socket-path=${join(p, 'run/vc/vm', put('processes-orphaned', id('orphan')), 'vhost-fs.sock')}`]);
   mkdirSync(join(p, 'run/vc/vm', put('orphan-vm-dir', id('vmdead'))), { recursive: true });
@@ -76,8 +85,20 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
     missing,
     release: async () => {
       await holder.release();
+      if (cgBound) {
+        spawnSync('umount', ['-l', join(p, 'sys/fs/cgroup/pids')]);
+        spawnSync('sh', ['-c', 'find "$1" -depth -type d -exec rmdir {} + 2>/dev/null; true', 'sh', cgHost]);
+      }
     },
   };
+}
+
+function cgroupV1(dir: string): boolean {
+  try {
+    return statfsSync(dir).type === 0x27e0eb;
+  } catch {
+    return false;
+  }
 }
 
 function spawnSyncOk(cmd: string, args: string[]): void {

@@ -62,6 +62,17 @@ export function problemText(p: Problem): string {
       const list = Array.isArray(e.processes) ? e.processes.map((p: { pid: number; role: string }) => `pid ${p.pid} (${s(p.role)})`).join(', ') : '';
       return `${list} still name${Array.isArray(e.processes) && e.processes.length === 1 ? 's' : ''} a sandbox that has no store; reported, never killed`;
     }
+    case 'cgroup-leaked': {
+      const list = Array.isArray(e.cgroups) ? (e.cgroups as { hierarchy: string; cgroup: string; procs: number | null }[]) : [];
+      const where = (c: { hierarchy: string; cgroup: string }) => `${c.hierarchy ? `${s(c.hierarchy)}:` : ''}${s(c.cgroup)}`;
+      const shown = list.slice(0, 4).map(where).join(', ') + (list.length > 4 ? ` and ${list.length - 4} more` : '');
+      const whose = e.store === false ? 'a sandbox with no store' : 'a sandbox that is gone';
+      const held = list.filter((c) => c.procs !== 0);
+      if (e.escaping !== undefined && !list.length) return `the store records cgroup path ${s(e.escaping)}, which escapes its hierarchy: never followed`;
+      if (held.length)
+        return `${list.length} cgroup${list.length === 1 ? '' : 's'} of ${whose} (${shown}); ${held.map((c) => `${where(c)} ${c.procs === null ? 'cannot be read' : `holds ${c.procs} process${c.procs === 1 ? '' : 'es'}`}`).join(', ')}: never removed`;
+      return `${list.length} empty cgroup${list.length === 1 ? '' : 's'} left by ${whose} (${shown})${e.escaping !== undefined ? `; recorded path ${s(e.escaping)} escapes its hierarchy` : ''}`;
+    }
     case 'orphan-vm-dir':
       return `VM dir ${s(e.path)} has no sandbox store`;
     case 'orphan-vm-live':

@@ -25,6 +25,8 @@ export interface Roots {
   kata: string;
   /** Shared dirs served to the guest: /run/kata-containers/shared/sandboxes */
   shared: string;
+  /** Where the cgroup file systems are mounted: /sys/fs/cgroup (under --prefix, never under the rootless dir: cgroups are the host's). */
+  cgroup: string;
 }
 
 export interface RootOptions {
@@ -79,6 +81,7 @@ export function resolveRoots(opts: RootOptions): Roots {
     vm: at('run/vc/vm'),
     kata: at('run/kata'),
     shared: at('run/kata-containers/shared/sandboxes'),
+    cgroup: join(prefix || '/', 'sys/fs/cgroup'),
   };
 }
 

@@ -7,6 +7,7 @@ import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidId } from '../fs/ids.js';
 import { OLD_TRASH_RE, TRASH_DIR_RE } from '../fs/names.js';
+import { CgroupIndex } from './cgroups.js';
 import { MountTable, type Mount } from './mounts.js';
 import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
 import type { Roots } from '../fs/roots.js';
@@ -80,6 +81,14 @@ export class HostIndex {
   /** A picture from another thread's reads: the same processes and mounts, not read again. */
   static from(roots: Roots, snap: HostSnapshot): HostIndex {
     return new HostIndex(roots, { procs: new ProcTable(snap.procs), mounts: new MountTable(undefined, snap.mounts) });
+  }
+
+  private cgroupIndex: CgroupIndex | undefined;
+
+  /** The cgroup hierarchies under the cgroup root, from the same mount table (made on first use: only check asks). */
+  get cgroups(): CgroupIndex {
+    this.cgroupIndex ??= new CgroupIndex(this.roots.cgroup, this.mounts.mounts);
+    return this.cgroupIndex;
   }
 
   /** Sandbox IDs with a VM dir (a real directory), from the one listing of the VM root. */

@@ -12,7 +12,7 @@ import { HostIndex } from '../host/picture.js';
 import { STATES } from '../layouts/items.js';
 import { problem, type Problem } from '../read/problems.js';
 import { rootListing } from '../read/scan.js';
-import { forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
+import { cgroupProblem, forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { parallelListing, runListWorker, type ListingSettings, type ListJob } from './listing.js';
 import { acrnUserOf, readUuidStore, type AcrnUser } from './uuid.js';
 import type { Pod } from '../layouts/pod.js';
@@ -37,6 +37,7 @@ const FIXABLE = new Set([
   'removal-unfinished',
   'mounts-leaked',
   'shared-dir-leaked',
+  'cgroup-leaked',
 ]);
 
 export interface CheckReport {
@@ -62,12 +63,12 @@ export interface CheckStats {
 
 const KNOWN_STATES = new Set<string>(STATES);
 
-/** Fixable by code, except what lies under a sandbox that lives on (evidence.live): that needs a person. */
+/** Fixable by code, except what lies under a sandbox that lives on (evidence.live) or holds a process (evidence.busy): that needs a person. */
 export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => ({
   ...p,
   id,
   pod,
-  fixable: FIXABLE.has(p.code) && p.evidence.live !== true,
+  fixable: FIXABLE.has(p.code) && p.evidence.live !== true && p.evidence.busy !== true,
 });
 
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
@@ -82,6 +83,8 @@ export interface Checked {
   acrn: AcrnUser | null;
   lockHeld: boolean;
   holders: { waiting: boolean; age: number }[];
+  /** Its containers' IDs: a 1.x container's `kata_<cid>` cgroup is its sandbox's. */
+  cids: string[];
 }
 
 export function checked(s: SandboxInfo): Checked {
@@ -96,6 +99,7 @@ export function checked(s: SandboxInfo): Checked {
     acrn: acrnUserOf(s),
     lockHeld: s.lock.held,
     holders: s.lock.holders.map((h) => ({ waiting: h.waiting, age: processAgeSecs(h.pid) ?? 0 })),
+    cids: s.containers.map((c) => c.id),
   };
 }
 
@@ -123,11 +127,13 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
   const host = o.host ?? new HostIndex(roots);
   const stats: CheckStats = { sandboxes: new Map(), locksHeld: 0, lockWaiters: 0, oldestHolderAge: 0, oldestWaiterAge: 0, uuid: null };
   const known = new Set<string>();
+  const cids = new Set<string>();
   const users: AcrnUser[] = [];
   const sel = o.select?.any ? o.select : undefined;
   let selected = 0;
   const add = (c: Checked) => {
     known.add(c.id);
+    for (const cid of c.cids) cids.add(cid);
     if (c.acrn) users.push(c.acrn);
     if (sel && !sel.test({ ...c, codes: c.problems.map((p) => p.code) })) return;
     selected++;
@@ -221,6 +227,12 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
         ),
       );
     else if (!pic.mounts.length && pic.shared && !pic.processes.length) findings.push(finding(sid, problem('shared-dir-leaked', { path: pic.shared.path })));
+  }
+  // Cgroups with Kata's own names whose sandbox has no store (a runtime process naming it is creating it).
+  for (const [id, dirs] of host.cgroups.orphans((id) => known.has(id) || cids.has(id), o.settings.cgroupGrace)) {
+    if (host.procs.naming(id).some((p) => p.role !== 'other')) continue;
+    const p = cgroupProblem({ dirs, escaping: [] }, false);
+    if (p) findings.push(finding(id, p));
   }
   for (const sid of host.vmIds()) {
     if (known.has(sid)) continue;

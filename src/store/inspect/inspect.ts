@@ -5,6 +5,7 @@ import { NotFoundError } from '../fs/errors.js';
 import { dirProblems } from '../layouts/common.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
+import type { CgroupDir } from '../host/cgroups.js';
 import { processAgeSecs, provablyDead } from '../host/liveness.js';
 import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
@@ -41,6 +42,8 @@ export interface SandboxInfo {
   /** When it was created (RFC 3339), and from what: the runtime's own record, or its store directory's time. */
   created: string | null;
   createdFrom: 'runtime' | 'directory' | null;
+  /** The cgroup paths its store records (not in the JSON output: show's host picture names the ones that exist). */
+  cgroups: string[];
 }
 
 export interface InspectOptions {
@@ -91,6 +94,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     lock: { ...lock, path: target },
     paths: { ...r.paths, lock: target },
     problems,
+    cgroups: r.cgroups ?? [],
   };
   if (live.unknown) info.hypervisor.unknown = live.unknown;
   if (o.host) {
@@ -117,10 +121,37 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
       if (!problems.some((p) => p.code === 'hypervisor-dead'))
         problems.push(problem('sandbox-stale', { state: r.state, runtime: r.paths.runtime, shared: host.shared?.path ?? null }));
   }
+  // The cgroups of a sandbox that is to go (check): a process in one means it is not gone.
+  if (o.host && o.deep && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
+    const p = cgroupProblem(o.host.cgroups.of(sc.sid, info.cgroups));
+    if (p) problems.push(p);
+  }
   if (r.identity?.podUnknown) info.podUnknown = true;
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   if (r.acrnUnknown) info.acrnUnknown = true;
   return info;
+}
+
+/** Findings whose fix removes the whole sandbox: its cgroups are left over too. */
+const GOING = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell']);
+
+/**
+ * cgroup-leaked for the cgroups that exist of a sandbox that is gone or to
+ * go: an error, never fixed, when one holds a process or cannot be told.
+ */
+export function cgroupProblem(c: { dirs: CgroupDir[]; escaping: string[] }, store = true): Problem | null {
+  if (!c.dirs.length && !c.escaping.length) return null;
+  const busy = c.dirs.some((d) => d.procs !== 0) || c.escaping.length > 0;
+  return problem(
+    'cgroup-leaked',
+    {
+      cgroups: c.dirs.map((d) => ({ hierarchy: d.hierarchy, cgroup: d.cgroup, path: d.path, procs: d.procs })),
+      store,
+      ...(c.escaping.length ? { escaping: c.escaping } : {}),
+      ...(busy ? { busy: true } : {}),
+    },
+    busy ? { severity: 'error' } : {},
+  );
 }
 
 /** A store directory's birth time, or its modification time where the file system keeps none. */

@@ -209,9 +209,12 @@ function inspect(i: InspectInput): Inspected {
   let hv: unknown;
   let src: PidSource;
   let markType: string | null = null;
+  const cgroups: string[] = [];
   if (hasRuntime) {
     const statePath = `${p.runtime}/state.json`;
-    reads.json(statePath, { shape: listingShape('state') });
+    const stateDoc = reads.json(statePath, { shape: listingShape('state') });
+    const cg = field(stateDoc, 'cgroupPath');
+    if (typeof cg === 'string' && cg) cgroups.push(cg);
     // Shown even when it is no valid state (escaped by the renderers); only a valid one counts as active.
     state = stateOf(reads.raw(statePath));
     const hvPath = `${p.runtime}/hypervisor.json`;
@@ -239,6 +242,7 @@ function inspect(i: InspectInput): Inspected {
     containers,
     paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm },
     identity: legacyIdentity(reads, p.config, p.runtime, sid, hasConfig ? containers.map((c) => c.id) : null, i.deep),
+    cgroups,
   };
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;

@@ -77,6 +77,7 @@ function inspect(i: InspectInput): Inspected {
     containers,
     paths: { config: sc.hint.config === 'dir' ? p.config : null, runtime: real ? p.runtime : null, vm },
     identity,
+    cgroups: recordedCgroups(doc),
   };
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
@@ -86,6 +87,11 @@ function inspect(i: InspectInput): Inspected {
   // Kata 1.11/1.12 left an empty /var/lib/vc/sbs/<sid> shell for every pod (runtime#2921).
   if (out.paths.config && isShell(out.paths.config)) out.shell = 'config-shell';
   return out;
+}
+
+/** 3.x `SandboxCgroupPath` and `OverheadCgroupPath`; the 1.11-era driver's `CgroupPath`. */
+function recordedCgroups(doc: unknown): string[] {
+  return ['SandboxCgroupPath', 'OverheadCgroupPath', 'CgroupPath'].map((k) => field(doc, k)).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**

@@ -30,7 +30,18 @@ function inspect(i: InspectInput): Inspected {
   const src = doc === undefined ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'pid')) };
   const live = real ? hypervisorLiveness(src, state ?? 'running', cmdlineMark(type, sc.sid)) : { pid: null, alive: null, verified: false, reused: false };
   const vm = sc.hint.vm === 'dir' ? sandboxPaths(roots, sc.sid).vm : null;
-  return { exists: sc.hint.kata !== undefined, active: real, state, type, live, containers: [], paths: { config: null, runtime: real ? dir : null, vm } };
+  const cg = field(field(doc, 'resource'), 'cgroup_state');
+  const cgroups = [field(cg, 'path'), field(cg, 'overhead_path')].filter((v): v is string => typeof v === 'string' && v !== '');
+  return {
+    exists: sc.hint.kata !== undefined,
+    active: real,
+    state,
+    type,
+    live,
+    containers: [],
+    paths: { config: null, runtime: real ? dir : null, vm },
+    cgroups,
+  };
 }
 
 const readOnly = (): never => {

@@ -45,6 +45,8 @@ export interface Inspected {
   shell?: 'empty-shell' | 'config-shell';
   /** Pod, container names and creation time, where the layout records them. */
   identity?: Identity;
+  /** The cgroup paths the store records for the sandbox, as recorded (host/cgroups.ts reads them). */
+  cgroups?: string[];
 }
 
 /** A named item of a sandbox or container, as `show`, `path` and `set` address it. */

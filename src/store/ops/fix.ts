@@ -4,7 +4,8 @@
 // again after the lock is held (per batch of locks, for bulk removals), and
 // never touches what is live, held, mounted or cannot be told. What remains
 // is what a fresh check finds afterwards.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { CgroupIndex, isCgroupDir } from '../host/cgroups.js';
 import { type InterruptedError, NotFoundError, RefusedError, StoreError, VcError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
 import type { Roots } from '../fs/roots.js';
@@ -22,7 +23,7 @@ import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
 import { isShell } from '../layouts/common.js';
-import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive } from './witness.js';
+import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
 const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished']);
@@ -112,6 +113,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     if (aborted()) return { actions, interrupted: aborted() };
     try {
       if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o), 'no sandbox store, hypervisor not running');
+      else if (f.code === 'cgroup-leaked') act(f, would('removed'), fixCgroupLeak(roots, f, o), 'no sandbox store, and no process in them or naming it');
       else if (f.code === 'config-shell') act(f, would('removed'), await fixConfigShell(roots, f.id, o), 'empty config shell next to a persist sandbox');
       else if (f.container) {
         const r = await removeContainer(roots, f.id, f.container, { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse' });
@@ -172,6 +174,32 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
   refuseIfMounted(w.mounts, [dir], `VM dir ${dir}`);
   if (!o.dryRun) removeTree(dir, w.mounts);
   return [dir];
+}
+
+/**
+ * Cgroups with Kata's own names and no store (the sandbox's removal takes
+ * those of a sandbox that has one): each path the check saw, if it still is
+ * a cgroup of that name in a hierarchy the mount table shows now, rmdir'd
+ * deepest first after its cgroup.procs reads empty, with no process naming
+ * the ID and no store for it, both read right before.
+ */
+function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions): string[] {
+  const sid = f.id;
+  const h = openSandbox(roots, sid);
+  if ([h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)))
+    throw new RefusedError('a sandbox store appeared meanwhile: vcstore rm takes its cgroups with it');
+  const w = readWitnesses();
+  const whom = `the cgroups of ${sid}`;
+  refuseIfNamed(w.procs, sid, whom, 'remove', 'refuse');
+  const now = new CgroupIndex(roots.cgroup, w.mounts.mounts).hierarchies;
+  const seen = Array.isArray(f.evidence.cgroups) ? (f.evidence.cgroups as { path: string }[]).map((c) => c.path) : [];
+  const dirs = seen.filter((p) => {
+    const name = basename(p);
+    return (name === sid || name === `kata_${sid}`) && now.some((x) => p.startsWith(`${x.dir}/`)) && isCgroupDir(p);
+  });
+  if (!dirs.length) throw new NotFoundError('gone');
+  if (!o.dryRun) removeCgroups(dirs, whom);
+  return dirs;
 }
 
 async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise<string[]> {

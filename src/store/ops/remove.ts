@@ -20,7 +20,17 @@ import { MountTable } from '../host/mounts.js';
 import type { Roots } from '../fs/roots.js';
 import { isContainerName, trashIn, trashIndex } from '../read/scan.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
-import { changeLock, readWitnesses, refuseIfLive, refuseIfMounted, refuseIfNamed, refuseIfVmLive, type Witnesses } from './witness.js';
+import {
+  cgroupsToRemove,
+  changeLock,
+  readWitnesses,
+  refuseIfLive,
+  removeCgroups,
+  refuseIfMounted,
+  refuseIfNamed,
+  refuseIfVmLive,
+  type Witnesses,
+} from './witness.js';
 
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
 function mountsBelow(mounts: MountTable, paths: string[]): string[] {
@@ -212,21 +222,26 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
   if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
   const whom = label(sid);
   let warnings: string[] = [];
+  const store = paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
+  const info = store ? inspectScanned(roots, now.scan, { lockless: true }) : null;
   if (!o.force && !trashOnly) {
-    const store = paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
-    if (store) refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove');
+    if (info) refuseIfLive(info, 'remove');
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
     else if (paths.includes(now.paths.vm)) refuseIfVmLive(now.paths.vm, sid, 'remove');
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
   }
+  // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
+  const cg = trashOnly ? { dirs: [], warnings: [] } : cgroupsToRemove(roots.cgroup, w, sid, info?.cgroups ?? [], whom, o.force === true);
+  warnings.push(...cg.warnings);
   const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
   if (!o.unmount) refuseIfMounted(w.mounts, [...paths, ...trash], whom);
   requireWritable([...paths, ...trash]);
   if (!o.dryRun) {
     if (unmounts.length) await unmountAll(unmounts, o.signal);
+    removeCgroups(cg.dirs, whom);
     act(paths, trash);
   }
-  return { id: sid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts };
+  return { id: sid, paths: [...paths, ...trash, ...cg.dirs], dryRun: Boolean(o.dryRun), warnings, unmounts };
 }
 
 /** Remove one container's stores, under the sandbox lock. */

@@ -12,6 +12,7 @@ import { RefusedError } from '../fs/errors.js';
 import type { SandboxHandle } from '../inspect/handle.js';
 import type { SandboxInfo } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
+import { CgroupBusyError, CgroupIndex, removeCgroupTree, type CgroupDir } from '../host/cgroups.js';
 import { ProcTable, procText, splitByRole } from '../host/procs.js';
 
 /** The process and mount witnesses, read together: after the lock is held, right before a change. */
@@ -121,4 +122,41 @@ export function refuseIfMounted(mounts: MountTable, paths: string[], whom: strin
   throw new RefusedError(
     `refusing to remove ${whom}: ${under.length} mount${under.length > 1 ? 's' : ''} below it (${shown}${under.length > 5 ? ', …' : ''}); unmount them first or use rm --unmount; nothing was changed`,
   );
+}
+
+/**
+ * The cgroups a removal of `sid` takes with it: those its store records and
+ * Kata's own names for it, read from the witnesses' mount table after the
+ * lock is held. One that holds a process, or whose cgroup.procs cannot be
+ * read, refuses (exit 5): a process in a sandbox's cgroup means it is not
+ * gone. With --force such a cgroup is left, with a warning, and the empty
+ * ones still go.
+ */
+export function cgroupsToRemove(
+  cgroupRoot: string,
+  w: Witnesses,
+  sid: string,
+  recorded: readonly string[],
+  whom: string,
+  force: boolean,
+): { dirs: string[]; warnings: string[] } {
+  const found = new CgroupIndex(cgroupRoot, w.mounts.mounts).of(sid, recorded).dirs;
+  const held = found.filter((d) => d.procs !== 0);
+  const text = (d: CgroupDir) => `cgroup ${d.path} ${d.procs === null ? 'cannot be read' : `holds ${d.procs} process${d.procs === 1 ? '' : 'es'}`}`;
+  if (held[0] && !force)
+    throw new RefusedError(
+      `refusing to remove ${whom}: its ${text(held[0])}${held.length > 1 ? ` (+${held.length - 1} more)` : ''}; use --force to remove the rest and leave it`,
+    );
+  return { dirs: found.filter((d) => d.procs === 0).map((d) => d.path), warnings: held.map((d) => `${text(d)}: left in place`) };
+}
+
+/** rmdir each cgroup, deepest first; a process that joined meanwhile refuses (exit 5), and the store stays. */
+export function removeCgroups(dirs: readonly string[], whom: string): void {
+  for (const d of dirs)
+    try {
+      removeCgroupTree(d);
+    } catch (e) {
+      if (e instanceof CgroupBusyError) throw new RefusedError(`refusing to remove ${whom}: ${e.message}; its store was kept`);
+      throw e;
+    }
 }

@@ -38,6 +38,10 @@ export const CODES = {
     severity: 'error',
     doc: 'runtime processes (virtiofsd, a shim, a hypervisor) naming a sandbox that has no store; reported, never killed',
   },
+  'cgroup-leaked': {
+    severity: 'warning',
+    doc: "cgroups of a sandbox that is gone or provably dead (its store names them, or Kata's own kata_overhead/<sid>, kata_<sid>); an error, never fixed, when one holds a process or its recorded path escapes the hierarchy",
+  },
   'orphan-vm-dir': { severity: 'warning', doc: 'a VM dir with no sandbox store and no live hypervisor' },
   'orphan-vm-live': { severity: 'error', doc: 'a VM dir with no sandbox store whose hypervisor is alive' },
   'uuid-leaked': { severity: 'warning', doc: 'an ACRN UUID slot marked busy that no sandbox uses' },
