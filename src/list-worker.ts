@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { useAddon } from './store/fs/addon.js';
 import { HostIndex } from './store/host/picture.js';
 import { LockIndex } from './store/host/locks.js';
+import { lazyProcs } from './store/host/procs.js';
 import { checked, type Checked } from './store/inspect/check.js';
 import { inspectScanned, type SandboxInfo } from './store/inspect/inspect.js';
 import type { ListJob } from './store/inspect/listing.js';
@@ -15,6 +16,7 @@ const job = workerData as ListJob;
 useAddon(job.addon);
 const locks = new LockIndex();
 const host = job.host ? HostIndex.from(job.roots, job.host) : undefined;
+const procs = host ? undefined : lazyProcs();
 const out: (SandboxInfo | Checked | null)[] = [];
 const deep = job.mode === 'check';
 let i = 0;
@@ -23,7 +25,7 @@ for (const e of job.entries) {
   if ((++i & 127) === 0) parentPort?.postMessage({ progress: i });
   let item: SandboxInfo | Checked | null;
   try {
-    const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), { locks, host, deep, ...(deep ? { stuckAfter: job.stuckAfter } : {}) });
+    const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), { locks, host, procs, deep, ...(deep ? { stuckAfter: job.stuckAfter } : {}) });
     item = deep ? checked(s) : s;
   } catch {
     item = null; // gone meanwhile: the main thread's listing would have skipped it too

@@ -286,3 +286,50 @@ describe('storage left after a pod is deleted on Kata 3.18 with sandbox_cgroup_o
     assert.deepEqual(snapshot(p), before);
   });
 });
+
+describe('odd but real: what the 3.x persist driver loads though it is not what it writes', () => {
+  // persist/fs/fs.go loads with json.NewDecoder(f).Decode: the first value, keys matched case-insensitively,
+  // unknown keys ignored, bytes after the object never read; PersistVersion is not checked on load (persist.go).
+  const clh = '09f6bf0532be43a4cc5ad47f4c6c33209c33d0c972d19933d5ad4d581655f337';
+  async function variant(edit: (text: string) => string): Promise<{ p: string; file: string }> {
+    const p = tmp();
+    unpackFixture('kata3-persist-store-6.tar.gz', p);
+    const file = join(p, 'run/vc/sbs', clh, 'persist.json');
+    const hv = track(await namedProc('cloud-hypervisor', ['--api-socket', `/run/vc/vm/${clh}/clh-api.sock`]));
+    writeFileSync(file, edit(readFileSync(file, 'utf8').replace(/"Pid":[1-9]\d*/, `"Pid":${hv.pid}`)));
+    return { p, file };
+  }
+  const about = (findings: { id: string }[]) => findings.filter((f) => f.id === clh);
+  for (const [name, edit] of [
+    ['PersistVersion 3', (t: string) => t.replace('"PersistVersion":2', '"PersistVersion":3')],
+    ['bytes after the object', (t: string) => `${t}}garbage{"State":"stopped"}\n`],
+    ['keys in another case', (t: string) => t.replace('"State":"ready"', '"state":"ready"').replace('"HypervisorState"', '"hypervisorstate"')],
+    ['a key it does not know', (t: string) => t.replace('{"CgroupPaths"', '{"FutureKey":{"a":[1,2]},"CgroupPaths"')],
+  ] as const)
+    it(`${name}: ls reads it as the driver does and check says nothing`, async () => {
+      const { p } = await variant(edit);
+      const s = JSON.parse((await run(['--prefix', p, '--json', 'ls'])).stdout).find((x: { id: string }) => x.id === clh);
+      assert.deepEqual([s.state, s.hypervisor.type, s.hypervisor.alive], ['ready', 'clh', true]);
+      const c = JSON.parse((await run(['--prefix', p, '--json', 'check'])).stdout);
+      assert.deepEqual(about(c.findings), []);
+    });
+  it('the virtiofs daemon pid is a witness of its own, by its 3.x name and its 1.11 name: while a virtiofsd runs at that pid, rm refuses though the hypervisor is dead', async () => {
+    for (const key of ['VirtiofsDaemonPid', 'VirtiofsdPid']) {
+      // Started with its socket as a descriptor: nothing in its arguments names the sandbox, only the store's pid does.
+      const vfs = track(await namedProc('virtiofsd', ['--fd=3', '--shared-dir=/srv/other', '--cache=auto']));
+      const { p, file } = await variant((t) => t.replace(/"Pid":\d+/, '"Pid":1').replace(/"VirtiofsDaemonPid":\d+/, `"${key}":${vfs.pid}`));
+      const doc = JSON.parse((await run(['--prefix', p, '--json', 'show', clh])).stdout);
+      assert.deepEqual(doc.hypervisor.virtiofsd, { pid: vfs.pid, alive: true }, key);
+      const shown = await run(['--prefix', p, 'show', clh]);
+      assert.match(shown.stdout, new RegExp(`Virtiofsd   pid ${vfs.pid}  alive`));
+      const before = snapshot(p);
+      const rm = await run(['--prefix', p, 'rm', clh]);
+      assert.equal(rm.code, 5, rm.stderr);
+      assert.match(rm.stderr, new RegExp(`its virtiofs daemon pid ${vfs.pid} is alive`));
+      assert.deepEqual(snapshot(p), before);
+      vfs.kill('SIGKILL');
+      await once(vfs, 'exit');
+      assert.ok(existsSync(file));
+    }
+  });
+});

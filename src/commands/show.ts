@@ -130,6 +130,9 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
     `Created     ${createdText(s)}`,
     `State       ${p.state(s.state === null ? null : termSafe(s.state))}   (layout ${s.layout})`,
     `Hypervisor  ${termSafe(hv.type ?? '-')}  pid ${hv.pid ?? '-'}  ${aliveText(ctx, hv.alive, hv.verified, hv.unknown)}`,
+    ...(s.virtiofsd
+      ? [`Virtiofsd   pid ${s.virtiofsd.pid ?? '-'}  ${aliveText(ctx, s.virtiofsd.alive, s.virtiofsd.alive === true, s.virtiofsd.unknown)}`]
+      : []),
     `Lock        ${s.lock.path === null ? `none${s.paths.runtime ? '' : ' (no run-time root)'}` : lockText(s.lock)}`,
     ...problemLines(ctx, s),
     '',

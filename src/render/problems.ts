@@ -13,6 +13,8 @@ export function problemText(p: Problem): string {
   const e = p.evidence;
   switch (p.code) {
     case 'hypervisor-dead':
+      if (e.reason === 'unnamed')
+        return `no runtime process (shim, ${s(e.type ?? 'hypervisor')}, virtiofsd) names it any more: its shim is gone (runtime-rs records no pid)`;
       return `${e.state === null || e.state === undefined ? 'no state is recorded (runtime-rs), and' : `state says ${s(e.state)} but`} the ${s(e.type ?? 'hypervisor')} pid ${s(e.pid)} ${e.reason === 'reused' ? 'now belongs to another program' : 'is gone'}`;
     case 'liveness-unknown':
       return `cannot tell whether the hypervisor is alive: ${s(e.why)}`;

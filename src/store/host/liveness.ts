@@ -6,7 +6,7 @@ import { errnoPhrase, NotFoundError } from '../fs/errors.js';
 import { PF_KTHREAD, procStat } from '../fs/procstat.js';
 import { readRegular } from '../fs/read.js';
 import { addon, ERRNO } from '../fs/addon.js';
-import { blindness, namesId } from './procs.js';
+import { blindness, namesId, roleOf } from './procs.js';
 
 export interface Liveness {
   pid: number | null;
@@ -79,6 +79,24 @@ function blankCmdline(pid: number): Liveness {
     pid,
     `pid ${pid} has no arguments to check (${st.threads} thread${st.threads === 1 ? '' : 's'} running, state ${st.state}): cannot tell whose it is`,
   );
+}
+
+/**
+ * The virtiofs daemon a store records: alive when the pid's arguments name
+ * the sandbox, or when it is a virtiofsd (by argv[0]) whose arguments do not
+ * (one started with --fd, say): a virtiofsd at that pid cannot be told apart
+ * from the sandbox's.
+ */
+export function virtiofsdLiveness(pid: number, sid: string): Liveness {
+  const l = probePid(pid, sid);
+  if (!l.reused) return l;
+  let argv0: string;
+  try {
+    argv0 = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+  } catch {
+    return l;
+  }
+  return roleOf(argv0) === 'virtiofsd' ? { pid, alive: true, verified: false, reused: false } : l;
 }
 
 /** Dead for sure: a pid provably gone or reused, or no process to ask about (no pid, nothing unknown). */

@@ -239,6 +239,12 @@ export class ProcTable {
 }
 
 /** Runtime processes make a sandbox live; any other process only names it. */
+/** One process table for a whole listing, read when first asked for (runtime-rs liveness), never before. */
+export function lazyProcs(): () => ProcTable {
+  let t: ProcTable | undefined;
+  return () => (t ??= new ProcTable());
+}
+
 export function splitByRole(procs: Proc[]): { runtime: Proc[]; other: Proc[] } {
   return { runtime: procs.filter((p) => p.role !== 'other'), other: procs.filter((p) => p.role === 'other') };
 }

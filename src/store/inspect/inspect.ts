@@ -7,6 +7,7 @@ import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.
 import type { HostIndex, HostPicture } from '../host/picture.js';
 import type { CgroupDir } from '../host/cgroups.js';
 import { processAgeSecs, provablyDead } from '../host/liveness.js';
+import { lazyProcs, type ProcTable } from '../host/procs.js';
 import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
 import { Reader } from '../read/reader.js';
@@ -42,6 +43,8 @@ export interface SandboxInfo {
   /** When it was created (RFC 3339), and from what: the runtime's own record, or its store directory's time. */
   created: string | null;
   createdFrom: 'runtime' | 'directory' | null;
+  /** The virtiofs daemon its store records, where it records one alive or not provably dead (a removal refuses). */
+  virtiofsd?: { pid: number | null; alive: boolean | null; unknown?: string };
   /** The cgroup paths its store records (not in the JSON output: show's host picture names the ones that exist). */
   cgroups: string[];
 }
@@ -57,17 +60,23 @@ export interface InspectOptions {
   host?: HostIndex;
   /** No lock report (a caller that holds the lock and asks only about liveness). */
   lockless?: boolean;
+  /** The process table to judge runtime-rs liveness by (a removal's witnesses, read after its lock); else the host picture's, else one read on first use. */
+  procs?: () => ProcTable;
 }
 
 export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
   const problems: Problem[] = [];
   const reads = new Reader(problems);
   const layout = layoutOf(sc, roots);
-  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true });
+  const host = o.host;
+  const procs = o.procs ?? (host ? () => host.procs : lazyProcs());
+  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true, procs });
   if (!r.exists && sc.hint.trash.length === 0) throw new NotFoundError(`sandbox ${sc.sid} not found`);
   const live = r.live;
   if (r.active && live.alive === false)
-    problems.push(problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : 'gone' }));
+    problems.push(
+      problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : live.pid === null ? 'unnamed' : 'gone' }),
+    );
   else if (live.alive === null && live.unknown && r.exists) problems.push(problem('liveness-unknown', { pid: live.pid, state: r.state, why: live.unknown }));
   for (const c of r.containers)
     if ((c.state === 'running' || c.state === 'paused') && c.alive === false)
@@ -97,6 +106,8 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     cgroups: r.cgroups ?? [],
   };
   if (live.unknown) info.hypervisor.unknown = live.unknown;
+  if (r.virtiofsd && !provablyDead(r.virtiofsd))
+    info.virtiofsd = { pid: r.virtiofsd.pid, alive: r.virtiofsd.alive, ...(r.virtiofsd.unknown ? { unknown: r.virtiofsd.unknown } : {}) };
   if (o.host) {
     const host = o.host.of(sc.sid, o.deep === true);
     info.host = host;
@@ -193,7 +204,7 @@ function lockProblems(lock: LockReport, stuckAfter: number, problems: Problem[])
  */
 export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions = {}): number {
   const entries = rootListing(roots);
-  const opts = { ...o, locks: o.locks ?? new LockIndex() };
+  const opts = { ...o, locks: o.locks ?? new LockIndex(), procs: o.procs ?? (o.host ? undefined : lazyProcs()) };
   for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
   return entries.length;
 }
@@ -225,7 +236,7 @@ export interface AsyncListing {
  */
 export async function forEachSandboxAsync(roots: Roots, fn: (s: SandboxInfo) => void, o: InspectOptions & AsyncListing = {}): Promise<number> {
   const entries = o.entries ?? rootListing(roots);
-  const opts = { ...o, locks: o.locks ?? (entries.length ? new LockIndex() : undefined) };
+  const opts = { ...o, locks: o.locks ?? (entries.length ? new LockIndex() : undefined), procs: o.procs ?? (o.host ? undefined : lazyProcs()) };
   let yielded = Date.now();
   for (const [i, e] of entries.entries()) {
     fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));

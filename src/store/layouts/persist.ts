@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { asInt, field } from '../fs/gojson.js';
-import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
+import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, virtiofsdLiveness, type PidSource } from '../host/liveness.js';
 import { sandboxPaths } from '../fs/paths.js';
 import { containerCandidates } from '../read/scan.js';
 import { containerInfo, dirProblems, isShell } from './common.js';
@@ -79,6 +79,9 @@ function inspect(i: InspectInput): Inspected {
     identity,
     cgroups: recordedCgroups(doc),
   };
+  // Today's driver says VirtiofsDaemonPid, the 1.11 one VirtiofsdPid; its arguments name the sandbox (its socket path).
+  const vfs = asInt(field(hv, 'VirtiofsDaemonPid')) ?? asInt(field(hv, 'VirtiofsdPid'));
+  if (real && vfs !== null && vfs > 0) out.virtiofsd = virtiofsdLiveness(vfs, sid);
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
   // A persist.json that cannot be read may be an ACRN sandbox's: it may hold any UUID slot.

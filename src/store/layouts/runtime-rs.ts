@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { lstatOrUndef } from '../fs/read.js';
 import { asInt, field } from '../fs/gojson.js';
-import { cmdlineMark, hypervisorLiveness } from '../host/liveness.js';
+import { cmdlineMark, hypervisorLiveness, type Liveness } from '../host/liveness.js';
+import type { ProcTable } from '../host/procs.js';
 import { sandboxPaths } from '../fs/paths.js';
 import { dirProblems } from './common.js';
 
@@ -26,9 +27,17 @@ function inspect(i: InspectInput): Inspected {
   const type = typeof t === 'string' && t ? t : null;
   const st = field(doc, 'state');
   const state = typeof st === 'string' ? st : null;
-  // runtime-rs records no sandbox state: a pid is all there is to go by.
-  const src = doc === undefined ? { pid: null, bad: `${file} is corrupt, unreadable or missing` } : { pid: asInt(field(hv, 'pid')) };
-  const live = real ? hypervisorLiveness(src, state ?? 'running', cmdlineMark(type, sc.sid)) : { pid: null, alive: null, verified: false, reused: false };
+  // runtime-rs records no sandbox state and no pid (hypervisor.pid is always null: HypervisorState's
+  // pid is never set, crates/hypervisor/src/*/inner*.rs), and writes state.json once, after the VM
+  // started: its processes are the witness. The shim (-id <sid>) runs dragonball inside itself and
+  // starts qemu (-name sandbox-<sid>), cloud-hypervisor, firecracker and virtiofsd with paths that
+  // name the sandbox. A pid it does record is probed as any other.
+  const pid = asInt(field(hv, 'pid'));
+  const live: Liveness = !real
+    ? { pid: null, alive: null, verified: false, reused: false }
+    : pid !== null && pid > 0
+      ? hypervisorLiveness({ pid }, state ?? 'running', cmdlineMark(type, sc.sid))
+      : byProcesses(i.procs(), sc.sid);
   const vm = sc.hint.vm === 'dir' ? sandboxPaths(roots, sc.sid).vm : null;
   const cg = field(field(doc, 'resource'), 'cgroup_state');
   const cgroups = [field(cg, 'path'), field(cg, 'overhead_path')].filter((v): v is string => typeof v === 'string' && v !== '');
@@ -42,6 +51,25 @@ function inspect(i: InspectInput): Inspected {
     paths: { config: null, runtime: real ? dir : null, vm },
     cgroups,
   };
+}
+
+/** Alive while a runtime process names the sandbox (the hypervisor's pid first); dead when none does; unknown when /proc cannot tell. */
+function byProcesses(procs: ProcTable, sid: string): Liveness {
+  const blind = procs.blind;
+  if (blind) return { pid: null, alive: null, verified: false, reused: false, unknown: blind };
+  const blank = procs.blank[0];
+  const runtime = procs.naming(sid).filter((p) => p.role !== 'other');
+  const first = runtime.find((p) => p.role === 'hypervisor') ?? runtime[0];
+  if (first) return { pid: first.pid, alive: true, verified: true, reused: false };
+  if (blank)
+    return {
+      pid: null,
+      alive: null,
+      verified: false,
+      reused: false,
+      unknown: `runtime process pid ${blank.pid} (${blank.role}) may serve it: its arguments cannot be read`,
+    };
+  return { pid: null, alive: false, verified: false, reused: false };
 }
 
 const readOnly = (): never => {

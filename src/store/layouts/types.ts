@@ -7,6 +7,7 @@ import type { Identity } from './pod.js';
 import type { ItemDef } from './items.js';
 import type { Change, RewriteOptions } from './rewrite.js';
 import type { Liveness } from '../host/liveness.js';
+import type { ProcTable } from '../host/procs.js';
 import type { Problem } from '../read/problems.js';
 import type { Reader } from '../read/reader.js';
 import type { Roots } from '../fs/roots.js';
@@ -45,6 +46,8 @@ export interface Inspected {
   shell?: 'empty-shell' | 'config-shell';
   /** Pod, container names and creation time, where the layout records them. */
   identity?: Identity;
+  /** The virtiofs daemon the store records (3.x VirtiofsDaemonPid, 1.11 VirtiofsdPid): a witness of its own. */
+  virtiofsd?: Liveness;
   /** The cgroup paths the store records for the sandbox, as recorded (host/cgroups.ts reads them). */
   cgroups?: string[];
 }
@@ -72,6 +75,8 @@ export interface InspectInput {
   problems: Problem[];
   /** Read and validate every item, not only those a listing needs (check, show). */
   deep: boolean;
+  /** The process table, read once per listing on first use: runtime-rs records no pid, only its processes tell. */
+  procs: () => ProcTable;
 }
 
 /** New file text, and what the item was before: absent or corrupt items are written anew. */

@@ -223,7 +223,7 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
   const whom = label(sid);
   let warnings: string[] = [];
   const store = paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
-  const info = store ? inspectScanned(roots, now.scan, { lockless: true }) : null;
+  const info = store ? inspectScanned(roots, now.scan, { lockless: true, procs: () => w.procs }) : null;
   if (!o.force && !trashOnly) {
     if (info) refuseIfLive(info, 'remove');
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).

@@ -75,6 +75,11 @@ export function refuseIfLive(info: SandboxInfo, what: string, cid?: string): voi
     if (hv.alive === null && hv.unknown)
       throw new RefusedError(`refusing to ${what} ${whom}: cannot tell whether its hypervisor is alive (${hv.unknown}); use --force if you know it is stopped`);
   }
+  const vfs = info.virtiofsd;
+  if (cid === undefined && vfs)
+    throw new RefusedError(
+      `refusing to ${what} ${whom}: ${vfs.alive ? `its virtiofs daemon pid ${vfs.pid} is alive` : `cannot tell whether its virtiofs daemon pid ${vfs.pid} is alive (${vfs.unknown})`}; use --force`,
+    );
   for (const c of info.containers) {
     if (cid !== undefined && c.id !== cid) continue;
     if (c.alive === true) throw new RefusedError(`refusing to ${what} ${whom}: container ${c.id} process pid ${c.pid} is alive; use --force`);
