@@ -15,6 +15,8 @@ export interface Io {
   stderr(text: string): void;
   /** Is stdout a terminal? */
   isTty(fd: 1 | 2): Promise<boolean>;
+  /** Ask a person on the terminal; null where there is none to ask (stdin or stderr no terminal). */
+  ask?(question: string, signal?: AbortSignal): Promise<string | null>;
 }
 
 export interface Ctx {
@@ -53,6 +55,12 @@ export interface Ctx {
   progress(total: number, unit: string): Progress | null;
   /** Clear the progress line, if one is drawn (before writing anything else). */
   quiet(): void;
+  /**
+   * Ask once before changing anything: true to go ahead, false when the
+   * person says no; null when there is no terminal to ask (go ahead, as
+   * scripts always did).
+   */
+  confirm(question: string, signal?: AbortSignal): Promise<boolean | null>;
 }
 
 export interface CtxOptions {
@@ -133,6 +141,11 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
         process.on('SIGHUP', handler);
       }
       return controller.signal;
+    },
+    async confirm(question, signal) {
+      bar?.clear();
+      const answer = o.io.ask ? await o.io.ask(`${question} [y/N] `, signal) : null;
+      return answer === null ? null : /^\s*y(es)?\s*$/i.test(answer);
     },
     onSignal(fn) {
       ctx.interruptible();

@@ -21,7 +21,30 @@ export const writeOut = (text: string): void => writeAll(1, text);
 export const writeErr = (text: string): void => writeAll(2, text);
 
 /** The process's own stdout and stderr. */
-export const processIo = { stdout: writeOut, stderr: writeErr, isTty };
+export const processIo = { stdout: writeOut, stderr: writeErr, isTty, ask };
+
+/**
+ * On a terminal (stdin and stderr both are): the question on stderr, then
+ * one line from stdin; null when either is no terminal, so scripts, pipes
+ * and the DaemonSet are never asked. A signal that aborts stops waiting.
+ */
+export async function ask(question: string, signal?: AbortSignal): Promise<string | null> {
+  if (!(await isTty(0)) || !(await isTty(2))) return null;
+  writeErr(question);
+  const { createInterface } = await import('node:readline');
+  // Not in raw mode: Ctrl-C stays the terminal's SIGINT, handled as everywhere else.
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+  } finally {
+    rl.close();
+    process.stdin.destroy();
+  }
+}
 
 /** Is fd a terminal? Pipes and files are ruled out by fstat, without loading tty. */
 export async function isTty(fd: number): Promise<boolean> {

@@ -99,7 +99,8 @@ export const rm = (p: Program) =>
       .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
       .option('--dry-run', 'print what would be removed, change nothing')
       .option('-c, --container <cid>', "remove only this container's stores (one sandbox; ID or unique prefix)")
-      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing'),
+      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing')
+      .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)'),
     DEFAULT_WAIT.change,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
 
@@ -151,6 +152,15 @@ export const check = (p: Program) =>
   selectOptions(p.command('check').description('find leaked and stuck state in one pass; exit 6 when problems are found'))
     .option('--fix', 'remove what is safe: dead sandboxes, empty shells, orphan VM dirs, leaked UUID slots')
     .option('--dry-run', 'with --fix: print the plan, change nothing')
+    .option('-y, --yes', 'with --fix: do not ask before changing anything (only a terminal is ever asked)')
+    .option('--only <codes>', 'only findings with these codes (CODE[,CODE]): what is reported and what --fix acts on')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 6 when a finding of this severity or worse remains: error, warning (default) or never').choices([
+        'error',
+        'warning',
+        'never',
+      ]),
+    )
     .addOption(
       new Option('--stuck-after <secs>', `report a lock holder or waiter older than this as stuck (default ${DEFAULT_STUCK_AFTER})`).argParser(
         parseSeconds('--stuck-after'),

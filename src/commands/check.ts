@@ -8,6 +8,8 @@ import { check, type CheckReport, type Finding } from '../store/inspect/check.js
 import { fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
+import { nextStep } from '../render/next.js';
+import { CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
 import { cell, outputOption, podText } from '../render/rows.js';
@@ -24,7 +26,10 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (o.format !== undefined && o.output !== undefined && o.format !== o.output) throw new UsageError(`-o ${o.output} and --format ${o.format} disagree`);
   const format = outputOption(ctx, o.output ?? o.format, ['table', 'json', 'prometheus']);
   const select = selection(o);
+  const only = onlyCodes(o.only);
+  if (o.yes && !o.fix) throw new UsageError('--yes goes with --fix');
   if (o.textfile !== undefined || format === 'prometheus') {
+    if (only) throw new UsageError('metrics cover every code: no --only with -o prometheus or --textfile');
     if (select.any) throw new UsageError('metrics cover the whole store: no selection options with -o prometheus or --textfile');
     return metrics(ctx, o, stuckAfter, format === 'prometheus');
   }
@@ -44,14 +49,29 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     },
   });
   ctx.quiet();
+  if (only) report.findings = report.findings.filter((f) => only.has(f.code));
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
   let interrupted;
   let remaining = report.findings.filter((f) => f.severity !== 'info');
+  let dryRun = Boolean(o.dryRun);
+  if (o.fix && !dryRun && !o.yes && report.findings.some((f) => f.fixable)) {
+    // On a terminal, the plan first and one question before the first change; scripts are never asked.
+    const plan = await fix(ctx.roots, report, { dryRun: true, signal });
+    const steps = plan.actions.filter((a) => a.action.startsWith('would'));
+    if (steps.length && ctx.json === false) {
+      const lines = steps.map((a) => `  ${actionLine(ctx, a)}`);
+      const go = await ctx.confirm(`check --fix will:\n${lines.join('\n')}\n${planSummary(steps)}. Go ahead?`, signal);
+      if (go === false) {
+        ctx.err('vcstore: nothing changed\n');
+        dryRun = true;
+      }
+    }
+  }
   if (o.fix) {
     let fixing: Progress | null | undefined;
     ({ actions, interrupted } = await fix(ctx.roots, report, {
-      dryRun: Boolean(o.dryRun),
+      dryRun,
       signal,
       onProgress: (done, total) => {
         fixing ??= ctx.progress(total, 'fixes');
@@ -60,26 +80,31 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     }));
     ctx.quiet();
     // What remains is what a fresh check finds: the sandboxes it reported on looked at again, and the store-wide checks.
-    if (!o.dryRun && !interrupted) {
+    if (!dryRun && !interrupted) {
       const ids = new Set(report.findings.map((f) => f.id));
       const again = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, only: { ids, acrnUsers: report.acrnUsers } });
-      remaining = again.findings.filter((f) => f.severity !== 'info');
+      remaining = again.findings.filter((f) => f.severity !== 'info' && (!only || only.has(f.code)));
     }
   }
   const done = (actions ?? []).filter(
     (a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0),
   );
-  const code = interrupted ? interrupted.exitCode : remaining.length ? Exit.PROBLEMS : Exit.OK;
+  const failOn = o.failOn ?? 'warning';
+  const failing = remaining.filter((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning'));
+  const code = interrupted ? interrupted.exitCode : failing.length ? Exit.PROBLEMS : Exit.OK;
+  const person = remaining.filter((f) => !f.fixable).length;
+  const prefix = ctx.roots.prefix;
 
   if (ctx.json) {
     // Written a finding at a time: the same bytes as one JSON.stringify of the
     // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
     const w = new ChunkedWriter((t) => ctx.write(t));
     w.push('{"findings":[');
-    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f) })}`));
-    w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length })}`);
+    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f), next: nextStep(f, prefix) })}`));
+    w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length, person })}`);
     if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
-    if (actions && !o.dryRun && !interrupted) w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f) })))}`);
+    if (actions && !dryRun && !interrupted)
+      w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f), next: nextStep(f, prefix) })))}`);
     if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
     w.push('}\n');
     w.flush();
@@ -90,12 +115,16 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (report.findings.length) {
     const sev = (s: Finding['severity']) => (s === 'error' ? p.bad(s) : s === 'warning' ? p.warn(s) : p.dim(s));
     const withPod = report.findings.some((f) => f.pod !== null);
-    const rows = report.findings.map((f) => [
-      sev(f.severity),
-      f.code,
-      f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12),
-      ...(withPod ? [f.pod ? cell(podText(f.pod), 40) : '-'] : []),
-      problemText(f),
+    // The next step on a line of its own under each finding, in the DETAIL column.
+    const rows = report.findings.flatMap((f) => [
+      [
+        sev(f.severity),
+        f.code,
+        f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12),
+        ...(withPod ? [f.pod ? cell(podText(f.pod), 40) : '-'] : []),
+        problemText(f),
+      ],
+      ['', '', '', ...(withPod ? [''] : []), p.dim(`next: ${termSafe(nextStep(f, prefix))}`)],
     ]);
     ctx.out(await table(['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'], rows, p));
   }
@@ -104,28 +133,49 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     ctx.out('');
     for (const a of actions) {
       // What was tried and left is said once, with what remains below (or here, on a dry run).
-      if (a.action === 'left' && !o.dryRun && !interrupted) continue;
-      const verb = a.action === 'left' ? p.warn('left') : a.action.startsWith('would') ? a.action.replace('-', ' ') : p.ok(a.action);
-      const um = a.unmounts?.length
-        ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}`
-        : '';
-      const what = [um, a.paths.length && a.action !== 'left' ? termSafe(a.paths.join(' ')) : ''].filter(Boolean).join('; ');
-      ctx.out(
-        `${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${what ? `: ${what}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`,
-      );
+      if (a.action === 'left' && !dryRun && !interrupted) continue;
+      ctx.out(actionLine(ctx, a));
     }
   }
-  if (actions && !o.dryRun && !interrupted)
+  if (actions && !dryRun && !interrupted)
     for (const f of remaining) {
       const why = tried.get(`${f.code} ${f.id}/${f.container ?? ''}`);
       ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)}${why ? ` (not fixed: ${termSafe(why)})` : ''}`);
     }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
-  const fixNote = !actions ? '' : o.dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${done.length} fixed, ${remaining.length} remaining`;
-  const line = `${report.sandboxes} sandboxes checked: ${counts.errors} errors, ${counts.warnings} warnings, ${counts.info} info${fixNote}`;
+  const fixNote = !actions ? '' : dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${done.length} fixed, ${remaining.length} remaining`;
+  const line = `${report.sandboxes} sandboxes checked: ${counts.errors} errors, ${counts.warnings} warnings, ${counts.info} info${fixNote}${person ? `; ${person} need${person === 1 ? 's' : ''} a person` : ''}`;
   ctx.out(code === Exit.OK ? p.ok(line) : p.warn(line));
   if (interrupted) ctx.err(`vcstore: ${interrupted.message}: stopped after ${done.length} fixes; every sandbox is whole or gone\n`);
   return code;
+}
+
+/** One fix action as a line: what was (or would be) done, to which sandbox, and what. */
+function actionLine(ctx: Ctx, a: FixAction): string {
+  const p = ctx.paint;
+  const verb = a.action === 'left' ? p.warn('left') : a.action.startsWith('would') ? a.action.replace('-', ' ') : p.ok(a.action);
+  const um = a.unmounts?.length
+    ? `${a.action.endsWith('unmount') || a.action === 'unmounted' ? '' : a.action.startsWith('would') ? 'unmount ' : 'unmounted '}${a.unmounts.length} mount${a.unmounts.length > 1 ? 's' : ''}${a.unmounts.length > 3 ? ` (${termSafe(a.unmounts.slice(0, 3).join(' '))} …)` : `: ${termSafe(a.unmounts.join(' '))}`}`
+    : '';
+  const what = [um, a.paths.length && a.action !== 'left' ? termSafe(a.paths.join(' ')) : ''].filter(Boolean).join('; ');
+  return `${verb} ${a.code} ${a.id}${a.container ? `/${a.container}` : ''}${what ? `: ${what}` : ''}${a.action === 'left' ? `: ${termSafe(a.reason)}` : ''}`;
+}
+
+/** "3 removals, 2 unmounts, 1 UUID slot freed": the plan in one line. */
+function planSummary(steps: FixAction[]): string {
+  const n = (k: number, one: string, many: string) => (k ? `${k} ${k === 1 ? one : many}` : '');
+  const removals = steps.filter((a) => a.action === 'would-remove').length;
+  const unmounts = steps.reduce((k, a) => k + (a.unmounts?.length ?? 0), 0);
+  const freed = steps.filter((a) => a.action === 'would-free').length;
+  return [n(removals, 'removal', 'removals'), n(unmounts, 'unmount', 'unmounts'), n(freed, 'UUID slot freed', 'UUID slots freed')].filter(Boolean).join(', ');
+}
+
+/** --only CODE[,CODE]: every code must be one of check's. */
+function onlyCodes(v: string | undefined): Set<string> | null {
+  if (v === undefined) return null;
+  const codes = v.split(',').map((c) => c.trim());
+  for (const c of codes) if (!(c in CODES)) throw new UsageError(`--only: unknown code ${JSON.stringify(c)} (see man vcstore, CODES)`);
+  return new Set(codes);
 }
 
 function summarize(f: Finding[]) {

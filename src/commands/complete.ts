@@ -39,7 +39,10 @@ function optionValues(cmd: string, flag: string): string[] | ':dirs' | ':files' 
     case '--hypervisor':
       return [...HYPERVISORS];
     case '--problem':
+    case '--only':
       return Object.keys(CODES);
+    case '--fail-on':
+      return ['error', 'warning', 'never'];
     case '-n':
     case '--namespace':
       return cmd === 'ls' || cmd === 'check' ? 'namespaces' : [];

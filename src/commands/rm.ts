@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
+import { Exit, type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
@@ -54,6 +54,23 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // One read of the roots for unfinished removals; /proc and mountinfo are
   // read by the core after each lock is held.
   const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
+  // More than one sandbox, on a terminal: the plan first, and one question before the first change.
+  if (sids.length > 1 && o.container === undefined && !o.dryRun && !o.yes && !ctx.json) {
+    const plan: string[] = [];
+    await removeSandboxes(ctx.roots, sids, { ...opts, dryRun: true, wait: 0 }, (sid, r) =>
+      plan.push(
+        r instanceof VcError
+          ? `  ${label(sid)}: ${ctx.errorText(r)}`
+          : `  ${label(sid)}: would ${r.unmounts.length ? `unmount ${r.unmounts.length} mount${r.unmounts.length > 1 ? 's' : ''} and ` : ''}remove ${termSafe(r.paths.join(' '))}`,
+      ),
+    );
+    if (signal.aborted) throw signal.reason;
+    const go = await ctx.confirm(`rm will:\n${plan.join('\n')}\nRemove ${sids.length} sandboxes?`, signal);
+    if (go === false) {
+      ctx.err('vcstore: nothing changed\n');
+      return Exit.REFUSED;
+    }
+  }
   const outcomes: Outcome[] = [];
   const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;
   const done = (sid: string, r: RemoveResult | VcError, cid = o.container) => {

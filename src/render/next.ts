@@ -1,0 +1,71 @@
+// What a person does next about a finding: one command line, runnable as
+// printed (IDs and paths shell-quoted, the same --prefix), or one sentence
+// where no command does it. The man page lists the same per code.
+import type { Finding } from '../store/inspect/check.js';
+
+/** A word as a POSIX shell reads it back: bare when it is plainly safe, else in single quotes. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const pids = (v: unknown): number[] =>
+  Array.isArray(v) ? v.map((x) => (x as { pid?: unknown }).pid).filter((x): x is number => typeof x === 'number' && x > 0) : [];
+
+/** The next step for `f`; `prefix` is the store prefix the check ran with ('' for none). */
+export function nextStep(f: Finding, prefix: string): string {
+  const vc = (...words: string[]) => ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), ...words.map(shellWord)].join(' ');
+  const fixOnly = () => vc('check', '--fix', '--only', f.code);
+  const ps = (list: number[]) => (list.length ? `ps -o pid,etime,args -p ${list.join(',')}` : null);
+  const e = f.evidence;
+  const sid = f.id;
+  switch (f.code) {
+    case 'hypervisor-dead':
+    case 'sandbox-stale':
+    case 'empty-shell':
+    case 'removal-unfinished':
+    case 'runtime-missing':
+    case 'config-missing':
+      return vc('rm', sid);
+    case 'liveness-unknown':
+      return (
+        ps(typeof e.pid === 'number' ? [e.pid] : []) ??
+        `Find out whether the sandbox still runs (its shim or hypervisor on the host, from the host's pid namespace); if not, ${vc('rm', '--force', sid)}`
+      );
+    case 'container-dead':
+      return f.container ? vc('set', sid, f.container, 'state', '--state', 'stopped') : vc('show', sid);
+    case 'corrupt-item':
+    case 'bad-shape':
+    case 'unreadable-item':
+      return `Write the item again with ${vc('set', sid, ...(f.container ? [f.container] : []))} ITEM FILE, or remove the sandbox with ${vc('rm', sid)} once its pod is gone`;
+    case 'symlink':
+    case 'not-a-store-dir':
+      return `Look at ${shellWord(str(e.path) ?? sid)} and remove it by hand if nothing needs it: vcstore never follows or removes it`;
+    case 'config-shell':
+    case 'shared-dir-leaked':
+    case 'orphan-vm-dir':
+      return fixOnly();
+    case 'lock-holder-gone':
+      return `Find the holder from the host's pid namespace (grep the lock's inode in /proc/locks); ${vc('show', sid)} names the lock`;
+    case 'lock-held-long':
+    case 'lock-waiter-stuck':
+      return ps(typeof e.pid === 'number' ? [e.pid] : []) ?? vc('show', sid);
+    case 'mounts-leaked':
+      if (e.live === true)
+        return `Once the pod no longer uses them, umount -l the mount points below ${shellWord(str(e.shared) ?? sid)}; vcstore leaves mounts under a live sandbox alone`;
+      return e.shared !== undefined ? fixOnly() : vc('rm', '--unmount', sid);
+    case 'processes-orphaned':
+    case 'orphan-vm-live':
+      return ps(f.code === 'orphan-vm-live' ? (typeof e.pid === 'number' ? [e.pid] : []) : pids(e.processes)) ?? vc('check');
+    case 'uuid-leaked':
+      return typeof e.slot === 'number' ? vc('uuid', 'free', String(e.slot)) : fixOnly();
+    case 'uuid-store-bad':
+      return `Look at ${shellWord(str(e.path) ?? 'the UUID store (uuid.json)')}: restore it, or remove it once no ACRN sandbox runs`;
+    case 'cgroup-leaked': {
+      const busy = Array.isArray(e.cgroups) ? (e.cgroups as { path: string; procs: number | null }[]).find((c) => c.procs !== 0) : undefined;
+      if (busy) return `cat ${shellWord(`${busy.path}/cgroup.procs`)}`;
+      if (e.busy === true) return `Look at the cgroup path the store records; vcstore never follows one that escapes its hierarchy`;
+      return e.store === false ? fixOnly() : vc('rm', sid);
+    }
+  }
+}
