@@ -5,7 +5,7 @@
 import { CommanderError, type Command, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Ctx, Io } from './context.js';
 import { processIo } from './output.js';
-import { CGROUP_GRACE_SECS, EXIT_TEXT, VERSION } from './defaults.js';
+import { EXIT_TEXT, VERSION } from './defaults.js';
 import * as decl from './program.js';
 
 export { VERSION };
@@ -41,8 +41,6 @@ export function settingsFrom(env: NodeJS.ProcessEnv) {
     workers: env.VCSTORE_WORKERS !== '0',
     youngMb: Number(env.VCSTORE_WORKER_YOUNG_MB) || 6,
     addon: env.VCSTORE_ADDON !== '0',
-    // Seconds a Kata-named cgroup with no store is left unreported: one the runtime is creating (default 60).
-    cgroupGrace: /^\d+$/.test(env.VCSTORE_CGROUP_GRACE ?? '') ? Number(env.VCSTORE_CGROUP_GRACE) : CGROUP_GRACE_SECS,
   };
 }
 

@@ -36,6 +36,3 @@ export function parseWait(value: string): number {
     throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds >= 0, or "inf"`), { code: 'commander.invalidArgument' });
   return n;
 }
-
-/** Seconds a Kata-named cgroup with no store is left unreported by check: one the runtime may be creating. */
-export const CGROUP_GRACE_SECS = 60;

@@ -180,11 +180,7 @@ describe('leaked cgroups on the real cgroup file systems', { skip: !usable && 'n
     c.mk(`kubepods-besteffort-pod${R}3.slice:cri-containerd:${runc}`);
     c.mk(`kubepods.slice/cri-containerd-${runc}.scope`);
     mkdirSync(join(c.p, 'run/vc/sbs'), { recursive: true });
-    // Fresh ones may be a sandbox the runtime is creating: not reported within the grace.
-    const fresh = JSON.parse((await vci(c.p, ['check', '--json'])).stdout);
-    assert.equal(fresh.findings.filter((f: any) => f.code === 'cgroup-leaked').length, 0, fresh.stdout);
-
-    const env = { VCSTORE_CGROUP_GRACE: '0' };
+    const env = {};
     const j = JSON.parse((await vci(c.p, ['check', '--json'], { env })).stdout);
     const found = j.findings.filter((f: any) => f.code === 'cgroup-leaked');
     assert.deepEqual(found.map((f: any) => f.id).sort(), [sid, old].sort());
@@ -265,7 +261,7 @@ describe('leaked cgroups on the real cgroup file systems', { skip: !usable && 'n
     const fake = join(p, 'sys/fs/cgroup/memory/kata_overhead', sid);
     mkdirSync(fake, { recursive: true });
     writeFileSync(join(fake, 'cgroup.procs'), '');
-    const j = JSON.parse((await vci(p, ['check', '--json'], { env: { VCSTORE_CGROUP_GRACE: '0' } })).stdout);
+    const j = JSON.parse((await vci(p, ['check', '--json'])).stdout);
     assert.equal(j.findings.filter((f: any) => f.code === 'cgroup-leaked').length, 0);
     await vci(p, ['check', '--fix']);
     assert.equal(existsSync(fake), true);
@@ -285,5 +281,80 @@ describe('leaked cgroups on the real cgroup file systems', { skip: !usable && 'n
     assert.equal(rm.code, 5, rm.stderr);
     assert.equal(existsSync(join(c.p, 'run/vc/sbs', sid)), true);
     for (const d of c.all(`kata_overhead/${sid}`)) assert.equal(existsSync(d), true, d);
+  });
+
+  // What a hostile operator found (each failed before its fix).
+  it("a dead sandbox's record naming another sandbox's cgroup, or Kata's shared parent, is never followed: rm refuses and every cgroup stays", async () => {
+    const c = cgroupPrefix();
+    const a = `${R}m${Math.random().toString(16).slice(2, 10)}`;
+    const b = `${R}n${Math.random().toString(16).slice(2, 10)}`;
+    const hv = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', '--', '-name', `sandbox-${b}`], { stdio: 'ignore' });
+    kids.push(hv);
+    await once(hv, 'spawn');
+    addPersistSandbox(c.p, b, { state: 'running', pid: hv.pid! });
+    c.mk(`kata_overhead/${a}`);
+    c.mk(`kata_overhead/${b}/child`);
+    for (const record of [`/kata_overhead/${b}`, '/kata_overhead', '/kata_vc']) {
+      deadPersist3(c.p, a, record, `/kata_overhead/${a}`);
+      const j = JSON.parse((await vci(c.p, ['check', '--json'])).stdout);
+      const [f] = leaks(j, a);
+      assert.equal(f.fixable, false, record);
+      assert.deepEqual(f.evidence.escaping, [record]);
+      const rm = await vci(c.p, ['rm', a]);
+      assert.equal(rm.code, 5, `${record}: ${rm.stderr}`);
+      assert.match(rm.stderr, /names no sandbox/);
+      await vci(c.p, ['check', '--fix']);
+      for (const d of [...c.all(`kata_overhead/${a}`), ...c.all(`kata_overhead/${b}/child`)]) assert.equal(existsSync(d), true, `${record}: ${d}`);
+    }
+  });
+
+  it('a cgroup with a child cgroup or a mount at or below it is never entered: refused before the first rmdir, nothing changes', async () => {
+    const c = cgroupPrefix();
+    const a = `${R}q${Math.random().toString(16).slice(2, 10)}`;
+    deadPersist3(c.p, a, `/kata_${a}`, `/kata_overhead/${a}`);
+    c.mk(`kata_${a}`);
+    c.mk(`kata_overhead/${a}`);
+    // A child cgroup under the overhead one in the first hierarchy; a bind mount of a plain dir inside the last one.
+    mkdirSync(c.at(HIER[0]!.name, `kata_overhead/${a}/sub`));
+    const plain = tmp();
+    const last = c.at(HIER[HIER.length - 1]!.name, `kata_${a}`);
+    const r = spawnSync('mount', ['--bind', plain, last], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    registerMount(last);
+    const before = [...c.all(`kata_${a}`), ...c.all(`kata_overhead/${a}`)];
+    const dry = await vci(c.p, ['rm', '--dry-run', a]);
+    assert.equal(dry.code, 5, dry.stderr);
+    const rm = await vci(c.p, ['rm', a]);
+    assert.equal(rm.code, 5, rm.stderr);
+    for (const d of [...before, c.at(HIER[0]!.name, `kata_overhead/${a}/sub`)]) assert.equal(existsSync(d), true, d);
+    assert.ok(existsSync(join(c.p, 'run/vc/sbs', a)));
+    spawnSync('umount', [last]);
+  });
+
+  it('a cgroup record that cannot be read (a corrupt runtime-rs state.json, an escaping Go path) refuses rm: the cgroup with a process in it is not left behind a removed store', async () => {
+    const c = cgroupPrefix();
+    const s = `${R}r${Math.random().toString(16).slice(2, 10)}`;
+    addRuntimeRsSandbox(c.p, s, { pid: deadPid() });
+    const file = join(c.p, 'run/kata', s, 'state.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.resource = { cgroup_state: { path: `kubepods/pod${R}x/${s}`, overhead_path: `kata_overhead/${s}` } };
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    c.mk(`kubepods/pod${R}x/${s}`);
+    await procIn(c.at(HIER[0]!.name, `kubepods/pod${R}x/${s}`));
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 60));
+    const rm = await vci(c.p, ['rm', s]);
+    assert.equal(rm.code, 5, rm.stderr);
+    assert.match(rm.stderr, /cgroup record cannot be read/);
+    assert.ok(existsSync(file));
+    await vci(c.p, ['check', '--fix']);
+    assert.ok(existsSync(file));
+
+    const a = `${R}s${Math.random().toString(16).slice(2, 10)}`;
+    deadPersist3(c.p, a, `/kubepods/../kata_${a}`, '');
+    c.mk(`kata_${a}`);
+    await procIn(c.at(HIER[0]!.name, `kata_${a}`));
+    const esc = await vci(c.p, ['rm', a]);
+    assert.equal(esc.code, 5, esc.stderr);
+    assert.ok(existsSync(join(c.p, 'run/vc/sbs', a)));
   });
 });

@@ -40,7 +40,7 @@ import {
 } from './helpers.js';
 
 const { tmp, track } = scratch();
-const settings = { workers: false, youngMb: 6, addon: process.env.VCSTORE_ADDON !== '0', cgroupGrace: 60 };
+const settings = { workers: false, youngMb: 6, addon: process.env.VCSTORE_ADDON !== '0' };
 const roots = (p: string) => resolveRoots({ prefix: p, env: {} });
 
 describe('the removal walk asks the kernel for every directory', { skip: isRoot ? false : 'needs root for mounts' }, () => {

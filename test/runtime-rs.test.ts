@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { BIN, isRoot, R, scratch, snapshot, vci } from './helpers.js';
+import { addSandbox, BIN, deadPid, holdFlock, isRoot, R, runLock, scratch, snapshot, vci } from './helpers.js';
 
 const { tmp } = scratch();
 let kids: ChildProcess[] = [];
@@ -230,5 +230,33 @@ describe('runtime-rs as its sources leave it', () => {
     assert.equal(hv.pid, null);
     const res = JSON.parse((await vci(p, ['--json', 'show', sid, 'resource'])).stdout);
     assert.equal(res.cgroup_state.sandbox_cgroup_only, true);
+  });
+
+  it("a stray /run/kata/<sid> beside a 1.x store never makes rm ignore that runtime's lock", async () => {
+    const p = tmp();
+    const sid = sid64();
+    addSandbox(p, sid, { state: 'stopped' });
+    runtimeRs(p, sid, { hypervisor: 'dragonball' });
+    const h = await holdFlock(runLock(p, sid));
+    try {
+      const rm = await vci(p, ['rm', '--nonblock', sid]);
+      assert.equal(rm.code, 4, rm.stderr);
+      assert.ok(existsSync(join(p, 'run/vc/sbs', sid)));
+      const ls = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
+      assert.equal(ls[0].layout, 'legacy');
+    } finally {
+      await h.release();
+    }
+  });
+
+  it('a dead pid some state.json records does not outvote a live shim', async () => {
+    const p = tmp();
+    const sid = sid64();
+    const dir = runtimeRs(p, sid, { hypervisor: 'dragonball' });
+    const file = join(dir, 'state.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"pid": null', `"pid": ${deadPid()}`));
+    const pid = await shim(sid);
+    const ls = JSON.parse((await vci(p, ['ls', '--json'])).stdout);
+    assert.deepEqual([ls[0].hypervisor.alive, ls[0].hypervisor.pid], [true, pid]);
   });
 });

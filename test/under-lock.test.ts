@@ -41,7 +41,7 @@ import {
 } from './helpers.js';
 
 const { tmp, track } = scratch();
-const settings = { workers: false, youngMb: 6, addon: process.env.VCSTORE_ADDON !== '0', cgroupGrace: 60 };
+const settings = { workers: false, youngMb: 6, addon: process.env.VCSTORE_ADDON !== '0' };
 const U1 = 'dbeae168-26e4-4084-9227-622193e56325';
 
 describe('witnesses read after the lock is held', () => {

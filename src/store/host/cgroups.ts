@@ -12,10 +12,14 @@
 // pod cgroups before their containers. Systemd scopes are systemd's: it
 // removes them when their unit stops, so vcstore never rmdirs one.
 //
-// Only directories on a cgroup file system (checked by statfs right before
-// each rmdir) are ever removed, deepest first, each only after its
-// cgroup.procs was read empty; the kernel refuses rmdir of a cgroup that
-// holds a task or a child, so a process that joins meanwhile keeps it.
+// A recorded path is followed only when its last component names the
+// sandbox (`kata_<sid>`, `<sid>`, `…:<sid>`): a record that names another
+// sandbox's cgroup, a shared parent (`/kata_vc`, `kata_overhead`) or escapes
+// its hierarchy is reported and never followed. Only a leaf is ever removed:
+// a directory on a cgroup file system (statfs, right before the rmdir) with
+// no child cgroup, no mount at or below it, and cgroup.procs read empty; the
+// kernel refuses rmdir of a cgroup that holds a task or a child, so a process
+// that joins meanwhile keeps it.
 import { readdirSync, readFileSync, rmdirSync, statfsSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { isValidId } from '../fs/ids.js';
@@ -39,6 +43,19 @@ export interface CgroupDir {
   path: string;
   /** Processes in it and below it; null when a cgroup.procs cannot be read. */
   procs: number | null;
+  /** Child cgroups below it: never removed by vcstore (a sandbox's cgroup is a leaf). */
+  children: number;
+  /** Mounts at or below it (a bind mount over a cgroup): never entered. */
+  mounted: boolean;
+}
+
+/** A cgroup vcstore must leave: a process in it, a child cgroup, a mount, or what cannot be read. */
+export const cgroupHeld = (d: CgroupDir): boolean => d.procs !== 0 || d.children > 0 || d.mounted;
+
+/** Does a cgroup path's last component name this sandbox (`<sid>`, `kata_<sid>`, `…:<sid>`, `<prefix>-<sid>.scope`)? */
+export function namesSandbox(rel: string, sid: string): boolean {
+  const last = rel.slice(rel.lastIndexOf('/') + 1);
+  return last === sid || last === `kata_${sid}` || last.endsWith(`:${sid}`);
 }
 
 /** Directories Kata names itself, one per sandbox ID below them. */
@@ -70,9 +87,11 @@ export function cgroupRel(recorded: string): { rel: string } | { escaping: strin
 
 export class CgroupIndex {
   readonly hierarchies: Hierarchy[];
+  private readonly points: string[];
 
   /** `root`: where the cgroup file systems are mounted (`<prefix>/sys/fs/cgroup`); `mounts` the mount table. */
   constructor(root: string, mounts: readonly Mount[] | null) {
+    this.points = (mounts ?? []).map((m) => m.mountPoint);
     const base = realish(root);
     const seen = new Set<string>();
     this.hierarchies = [];
@@ -90,39 +109,53 @@ export class CgroupIndex {
     return OWN_PARENTS.map((p) => `${p}/${sid}`);
   }
 
-  /** The cgroups of a sandbox that exist: what its store records and Kata's own names for it, in every hierarchy. */
+  /**
+   * The cgroups of a sandbox that exist: what its store records and Kata's
+   * own names for it, in every hierarchy. A recorded path that escapes its
+   * hierarchy, or whose last component does not name the sandbox, is
+   * returned in `escaping` and never looked at.
+   */
   of(sid: string, recorded: readonly string[]): { dirs: CgroupDir[]; escaping: string[] } {
     const rels = new Set<string>(isValidId(sid) ? CgroupIndex.ownPaths(sid) : []);
     const escaping: string[] = [];
     for (const r of recorded) {
       const c = cgroupRel(r);
-      if (c && 'rel' in c) rels.add(c.rel);
-      else if (c) escaping.push(c.escaping);
+      if (c && 'rel' in c && namesSandbox(c.rel, sid)) rels.add(c.rel);
+      else if (c) escaping.push('rel' in c ? r : c.escaping);
     }
     const dirs: CgroupDir[] = [];
     if (!rels.size) return { dirs, escaping };
     for (const h of this.hierarchies)
       for (const rel of rels) {
         const path = join(h.dir, rel);
-        if (isCgroupDir(path)) dirs.push({ hierarchy: h.name, cgroup: `/${rel}`, path, procs: procsIn(path) });
+        if (isCgroupDir(path)) dirs.push(this.dir(h, rel));
       }
     return { dirs, escaping };
+  }
+
+  private dir(h: Hierarchy, rel: string): CgroupDir {
+    const path = join(h.dir, rel);
+    return { hierarchy: h.name, cgroup: `/${rel}`, path, procs: procsIn(path), children: subdirs(path).length, mounted: this.mountedAt(path) };
+  }
+
+  /** A mount at or below `path`. */
+  mountedAt(path: string): boolean {
+    return this.points.some((m) => m === path || m.startsWith(`${path}/`));
   }
 
   /**
    * Cgroups with Kata's own names whose ID `known` does not know, by ID:
    * `kata_overhead/<id>`, `kata_sandboxed_pod/<id>` and `kata_<id>` up to
-   * WALK_DEPTH below each hierarchy's root; none younger than `grace` seconds.
+   * WALK_DEPTH below each hierarchy's root. (No age: a cgroup file
+   * system's times are those of the inode's first lookup, not of its
+   * creation; a sandbox being made is told by its shim, which names it.)
    */
-  orphans(known: (id: string) => boolean, grace: number, now = Date.now()): Map<string, CgroupDir[]> {
+  orphans(known: (id: string) => boolean): Map<string, CgroupDir[]> {
     const out = new Map<string, CgroupDir[]>();
     const add = (h: Hierarchy, id: string, rel: string) => {
       if (known(id) || !isValidId(id)) return;
-      const path = join(h.dir, rel);
-      const age = ageSecs(path, now);
-      if (age === null || age < grace) return;
       const list = out.get(id) ?? [];
-      list.push({ hierarchy: h.name, cgroup: `/${rel}`, path, procs: procsIn(path) });
+      list.push(this.dir(h, rel));
       out.set(id, list);
     };
     for (const h of this.hierarchies) {
@@ -152,14 +185,6 @@ function subdirs(dir: string): string[] {
     return [];
   }
   return list.filter((e) => e.isDirectory()).map((e) => e.name);
-}
-
-function ageSecs(path: string, now: number): number | null {
-  try {
-    return (now - statSync(path).ctimeMs) / 1000;
-  } catch {
-    return null;
-  }
 }
 
 /** A directory on a cgroup file system (v1 or v2). */
@@ -196,34 +221,31 @@ export function procsIn(dir: string): number | null {
 export class CgroupBusyError extends Error {}
 
 /**
- * rmdir a cgroup and the cgroups below it, deepest first, each only on a
- * cgroup file system and after its cgroup.procs was read empty. Throws
- * CgroupBusyError naming the first that holds a process or cannot be told;
- * what went before it is gone. Returns the paths removed.
+ * rmdir one leaf cgroup, read again right before: on a cgroup file system,
+ * no child cgroup, no mount at or below it (`mounted`), cgroup.procs empty.
+ * Throws CgroupBusyError when any of that fails; a cgroup already gone is
+ * fine. The kernel's own rule (no task, no child) holds it past the read.
  */
-export function removeCgroupTree(dir: string): string[] {
-  const removed: string[] = [];
-  const go = (d: string) => {
-    if (!isCgroupDir(d)) {
-      if (statfsOrNull(d) === null) return; // gone meanwhile
-      throw new CgroupBusyError(`${d} is not a cgroup directory`);
-    }
-    for (const e of subdirs(d)) go(join(d, e));
-    const n = ownProcs(d);
-    if (n === null) throw new CgroupBusyError(`${d}/cgroup.procs cannot be read`);
-    if (n > 0) throw new CgroupBusyError(`${d} holds ${n} process${n === 1 ? '' : 'es'}`);
-    try {
-      rmdirSync(d);
-      removed.push(d);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      // EBUSY: a task or a child cgroup arrived after the read; the kernel kept it.
-      throw new CgroupBusyError(`${d}: ${code === 'EBUSY' ? 'a process or cgroup joined it meanwhile' : (e as Error).message}`);
-    }
-  };
-  go(dir);
-  return removed;
+export function removeCgroup(dir: string, mounted: (p: string) => boolean): boolean {
+  if (!isCgroupDir(dir)) {
+    if (statfsOrNull(dir) === null) return false; // gone meanwhile
+    throw new CgroupBusyError(`${dir} is not a cgroup directory`);
+  }
+  if (mounted(dir)) throw new CgroupBusyError(`a mount lies at or below ${dir}`);
+  const children = subdirs(dir).length;
+  if (children) throw new CgroupBusyError(`${dir} has ${children} child cgroup${children === 1 ? '' : 's'}`);
+  const n = ownProcs(dir);
+  if (n === null) throw new CgroupBusyError(`${dir}/cgroup.procs cannot be read`);
+  if (n > 0) throw new CgroupBusyError(`${dir} holds ${n} process${n === 1 ? '' : 'es'}`);
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    // EBUSY: a task or a child cgroup arrived after the read; the kernel kept it.
+    throw new CgroupBusyError(`${dir}: ${code === 'EBUSY' ? 'a process or cgroup joined it meanwhile' : (e as Error).message}`);
+  }
 }
 
 function statfsOrNull(p: string): number | null {

@@ -229,7 +229,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     else if (!pic.mounts.length && pic.shared && !pic.processes.length) findings.push(finding(sid, problem('shared-dir-leaked', { path: pic.shared.path })));
   }
   // Cgroups with Kata's own names whose sandbox has no store (a runtime process naming it is creating it).
-  for (const [id, dirs] of host.cgroups.orphans((id) => known.has(id) || cids.has(id), o.settings.cgroupGrace)) {
+  for (const [id, dirs] of host.cgroups.orphans((id) => known.has(id) || cids.has(id))) {
     if (host.procs.naming(id).some((p) => p.role !== 'other')) continue;
     const p = cgroupProblem({ dirs, escaping: [] }, false);
     if (p) findings.push(finding(id, p));

@@ -5,7 +5,7 @@ import { NotFoundError } from '../fs/errors.js';
 import { dirProblems } from '../layouts/common.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
-import type { CgroupDir } from '../host/cgroups.js';
+import { cgroupHeld, type CgroupDir } from '../host/cgroups.js';
 import { processAgeSecs, provablyDead } from '../host/liveness.js';
 import { lazyProcs, type ProcTable } from '../host/procs.js';
 import { LockIndex, type LockReport } from '../host/locks.js';
@@ -45,8 +45,8 @@ export interface SandboxInfo {
   createdFrom: 'runtime' | 'directory' | null;
   /** The virtiofs daemon its store records, where it records one alive or not provably dead (a removal refuses). */
   virtiofsd?: { pid: number | null; alive: boolean | null; unknown?: string };
-  /** The cgroup paths its store records (not in the JSON output: show's host picture names the ones that exist). */
-  cgroups: string[];
+  /** The cgroup paths its store records (not in the JSON output); null when the record cannot be read. */
+  cgroups: string[] | null;
 }
 
 export interface InspectOptions {
@@ -103,7 +103,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     lock: { ...lock, path: target },
     paths: { ...r.paths, lock: target },
     problems,
-    cgroups: r.cgroups ?? [],
+    cgroups: r.cgroups === undefined ? [] : r.cgroups,
   };
   if (live.unknown) info.hypervisor.unknown = live.unknown;
   if (r.virtiofsd && !provablyDead(r.virtiofsd))
@@ -134,7 +134,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   }
   // The cgroups of a sandbox that is to go (check): a process in one means it is not gone.
   if (o.host && o.deep && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
-    const p = cgroupProblem(o.host.cgroups.of(sc.sid, info.cgroups));
+    const p = cgroupProblem(o.host.cgroups.of(sc.sid, info.cgroups ?? []), true, info.cgroups === null);
     if (p) problems.push(p);
   }
   if (r.identity?.podUnknown) info.podUnknown = true;
@@ -150,15 +150,23 @@ const GOING = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell']);
  * cgroup-leaked for the cgroups that exist of a sandbox that is gone or to
  * go: an error, never fixed, when one holds a process or cannot be told.
  */
-export function cgroupProblem(c: { dirs: CgroupDir[]; escaping: string[] }, store = true): Problem | null {
+export function cgroupProblem(c: { dirs: CgroupDir[]; escaping: string[] }, store = true, unreadable = false): Problem | null {
   if (!c.dirs.length && !c.escaping.length) return null;
-  const busy = c.dirs.some((d) => d.procs !== 0) || c.escaping.length > 0;
+  const busy = c.dirs.some(cgroupHeld) || c.escaping.length > 0 || unreadable;
   return problem(
     'cgroup-leaked',
     {
-      cgroups: c.dirs.map((d) => ({ hierarchy: d.hierarchy, cgroup: d.cgroup, path: d.path, procs: d.procs })),
+      cgroups: c.dirs.map((d) => ({
+        hierarchy: d.hierarchy,
+        cgroup: d.cgroup,
+        path: d.path,
+        procs: d.procs,
+        ...(d.children ? { children: d.children } : {}),
+        ...(d.mounted ? { mounted: true } : {}),
+      })),
       store,
       ...(c.escaping.length ? { escaping: c.escaping } : {}),
+      ...(unreadable ? { unreadable: true } : {}),
       ...(busy ? { busy: true } : {}),
     },
     busy ? { severity: 'error' } : {},

@@ -18,8 +18,6 @@ export interface ListingSettings {
   youngMb: number;
   /** The addon's fast paths, as the main thread has them (a worker loads its own). */
   addon: boolean;
-  /** Seconds a Kata-named cgroup with no store is left unreported (VCSTORE_CGROUP_GRACE; default 60). */
-  cgroupGrace: number;
 }
 
 /** Should a listing of `count` sandboxes use worker threads? */

@@ -209,12 +209,13 @@ function inspect(i: InspectInput): Inspected {
   let hv: unknown;
   let src: PidSource;
   let markType: string | null = null;
-  const cgroups: string[] = [];
+  let cgroups: string[] | null = [];
   if (hasRuntime) {
     const statePath = `${p.runtime}/state.json`;
     const stateDoc = reads.json(statePath, { shape: listingShape('state') });
     const cg = field(stateDoc, 'cgroupPath');
-    if (typeof cg === 'string' && cg) cgroups.push(cg);
+    if (typeof cg === 'string' && cg) cgroups?.push(cg);
+    else if (stateDoc === undefined && reads.present(statePath)) cgroups = null;
     // Shown even when it is no valid state (escaped by the renderers); only a valid one counts as active.
     state = stateOf(reads.raw(statePath));
     const hvPath = `${p.runtime}/hypervisor.json`;

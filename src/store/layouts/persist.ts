@@ -77,7 +77,7 @@ function inspect(i: InspectInput): Inspected {
     containers,
     paths: { config: sc.hint.config === 'dir' ? p.config : null, runtime: real ? p.runtime : null, vm },
     identity,
-    cgroups: recordedCgroups(doc),
+    cgroups: real && doc === undefined && reads.present(file) ? null : recordedCgroups(doc),
   };
   // Today's driver says VirtiofsDaemonPid, the 1.11 one VirtiofsdPid; its arguments name the sandbox (its socket path).
   const vfs = asInt(field(hv, 'VirtiofsDaemonPid')) ?? asInt(field(hv, 'VirtiofsdPid'));

@@ -3,7 +3,6 @@
 // vcstore cannot keep it out while writing.
 import { join } from 'node:path';
 import { UsageError } from '../fs/errors.js';
-import { lstatOrUndef } from '../fs/read.js';
 import { asInt, field } from '../fs/gojson.js';
 import { cmdlineMark, hypervisorLiveness, type Liveness } from '../host/liveness.js';
 import type { ProcTable } from '../host/procs.js';
@@ -33,14 +32,16 @@ function inspect(i: InspectInput): Inspected {
   // starts qemu (-name sandbox-<sid>), cloud-hypervisor, firecracker and virtiofsd with paths that
   // name the sandbox. A pid it does record is probed as any other.
   const pid = asInt(field(hv, 'pid'));
-  const live: Liveness = !real
-    ? { pid: null, alive: null, verified: false, reused: false }
-    : pid !== null && pid > 0
-      ? hypervisorLiveness({ pid }, state ?? 'running', cmdlineMark(type, sc.sid))
-      : byProcesses(i.procs(), sc.sid);
+  const recorded = real && pid !== null && pid > 0 ? hypervisorLiveness({ pid }, state ?? 'running', cmdlineMark(type, sc.sid)) : null;
+  // A recorded pid that is alive settles it; otherwise its processes do (the shim outlives a recorded pid).
+  const live: Liveness = !real ? { pid: null, alive: null, verified: false, reused: false } : recorded?.alive ? recorded : byProcesses(i.procs(), sc.sid);
   const vm = sc.hint.vm === 'dir' ? sandboxPaths(roots, sc.sid).vm : null;
   const cg = field(field(doc, 'resource'), 'cgroup_state');
-  const cgroups = [field(cg, 'path'), field(cg, 'overhead_path')].filter((v): v is string => typeof v === 'string' && v !== '');
+  // No state.json yet (made, not started) records nothing; one that cannot be read leaves them untold.
+  const cgroups =
+    real && doc === undefined && reads.present(file)
+      ? null
+      : [field(cg, 'path'), field(cg, 'overhead_path')].filter((v): v is string => typeof v === 'string' && v !== '');
   return {
     exists: sc.hint.kata !== undefined,
     active: real,
@@ -79,7 +80,8 @@ const readOnly = (): never => {
 export const runtimeRs: LayoutModule = {
   name: 'runtime-rs',
   raw: false,
-  detect: (sc, roots) => sc.hint.kata !== undefined && ((sc.hint.config === undefined && sc.hint.runtime === undefined) || lstatKataState(roots.kata, sc.sid)),
+  // Only where no 1.x or persist root has the ID: a stray /run/kata/<sid> beside one must not make vcstore ignore that runtime's lock.
+  detect: (sc) => sc.hint.kata !== undefined && sc.hint.config === undefined && sc.hint.runtime === undefined,
   lockTarget: () => null,
   inspect,
   removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.shared, sid), join(roots.kata, sid)],
@@ -92,7 +94,3 @@ export const runtimeRs: LayoutModule = {
   rewrite: readOnly,
   stateRef: readOnly,
 };
-
-function lstatKataState(kata: string, sid: string): boolean {
-  return lstatOrUndef(join(kata, sid, 'state.json')) !== undefined;
-}

@@ -48,8 +48,8 @@ export interface Inspected {
   identity?: Identity;
   /** The virtiofs daemon the store records (3.x VirtiofsDaemonPid, 1.11 VirtiofsdPid): a witness of its own. */
   virtiofsd?: Liveness;
-  /** The cgroup paths the store records for the sandbox, as recorded (host/cgroups.ts reads them). */
-  cgroups?: string[];
+  /** The cgroup paths the store records for the sandbox, as recorded (host/cgroups.ts reads them); null when the record cannot be read. */
+  cgroups?: string[] | null;
 }
 
 /** A named item of a sandbox or container, as `show`, `path` and `set` address it. */

@@ -191,14 +191,15 @@ function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions): string[] {
   const w = readWitnesses();
   const whom = `the cgroups of ${sid}`;
   refuseIfNamed(w.procs, sid, whom, 'remove', 'refuse');
-  const now = new CgroupIndex(roots.cgroup, w.mounts.mounts).hierarchies;
+  const index = new CgroupIndex(roots.cgroup, w.mounts.mounts);
+  const now = index.hierarchies;
   const seen = Array.isArray(f.evidence.cgroups) ? (f.evidence.cgroups as { path: string }[]).map((c) => c.path) : [];
   const dirs = seen.filter((p) => {
     const name = basename(p);
     return (name === sid || name === `kata_${sid}`) && now.some((x) => p.startsWith(`${x.dir}/`)) && isCgroupDir(p);
   });
   if (!dirs.length) throw new NotFoundError('gone');
-  if (!o.dryRun) removeCgroups(dirs, whom);
+  if (!o.dryRun) removeCgroups(dirs, index, whom);
   return dirs;
 }
 

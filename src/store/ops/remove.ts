@@ -231,17 +231,17 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
   }
   // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
-  const cg = trashOnly ? { dirs: [], warnings: [] } : cgroupsToRemove(roots.cgroup, w, sid, info?.cgroups ?? [], whom, o.force === true);
-  warnings.push(...cg.warnings);
+  const cg = trashOnly ? null : cgroupsToRemove(roots.cgroup, w, sid, info ? info.cgroups : [], whom, o.force === true);
+  warnings.push(...(cg?.warnings ?? []));
   const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
   if (!o.unmount) refuseIfMounted(w.mounts, [...paths, ...trash], whom);
   requireWritable([...paths, ...trash]);
   if (!o.dryRun) {
     if (unmounts.length) await unmountAll(unmounts, o.signal);
-    removeCgroups(cg.dirs, whom);
+    if (cg) removeCgroups(cg.dirs, cg.index, whom);
     act(paths, trash);
   }
-  return { id: sid, paths: [...paths, ...trash, ...cg.dirs], dryRun: Boolean(o.dryRun), warnings, unmounts };
+  return { id: sid, paths: [...paths, ...trash, ...(cg?.dirs ?? [])], dryRun: Boolean(o.dryRun), warnings, unmounts };
 }
 
 /** Remove one container's stores, under the sandbox lock. */

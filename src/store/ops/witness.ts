@@ -12,7 +12,7 @@ import { RefusedError } from '../fs/errors.js';
 import type { SandboxHandle } from '../inspect/handle.js';
 import type { SandboxInfo } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
-import { CgroupBusyError, CgroupIndex, removeCgroupTree, type CgroupDir } from '../host/cgroups.js';
+import { CgroupBusyError, cgroupHeld, CgroupIndex, removeCgroup, type CgroupDir } from '../host/cgroups.js';
 import { ProcTable, procText, splitByRole } from '../host/procs.js';
 
 /** The process and mount witnesses, read together: after the lock is held, right before a change. */
@@ -132,34 +132,40 @@ export function refuseIfMounted(mounts: MountTable, paths: string[], whom: strin
 /**
  * The cgroups a removal of `sid` takes with it: those its store records and
  * Kata's own names for it, read from the witnesses' mount table after the
- * lock is held. One that holds a process, or whose cgroup.procs cannot be
- * read, refuses (exit 5): a process in a sandbox's cgroup means it is not
- * gone. With --force such a cgroup is left, with a warning, and the empty
- * ones still go.
+ * lock is held. Refused (exit 5) before anything changes when one holds a
+ * process, has a child cgroup or a mount, or cannot be read, when a
+ * recorded path escapes its hierarchy or names no sandbox of this ID, and
+ * when the record itself cannot be read (`recorded` null): a sandbox whose
+ * cgroups cannot be told is not known to be gone. With --force those are
+ * left, with a warning, and the empty leaves still go.
  */
 export function cgroupsToRemove(
   cgroupRoot: string,
   w: Witnesses,
   sid: string,
-  recorded: readonly string[],
+  recorded: readonly string[] | null,
   whom: string,
   force: boolean,
-): { dirs: string[]; warnings: string[] } {
-  const found = new CgroupIndex(cgroupRoot, w.mounts.mounts).of(sid, recorded).dirs;
-  const held = found.filter((d) => d.procs !== 0);
-  const text = (d: CgroupDir) => `cgroup ${d.path} ${d.procs === null ? 'cannot be read' : `holds ${d.procs} process${d.procs === 1 ? '' : 'es'}`}`;
-  if (held[0] && !force)
-    throw new RefusedError(
-      `refusing to remove ${whom}: its ${text(held[0])}${held.length > 1 ? ` (+${held.length - 1} more)` : ''}; use --force to remove the rest and leave it`,
-    );
-  return { dirs: found.filter((d) => d.procs === 0).map((d) => d.path), warnings: held.map((d) => `${text(d)}: left in place`) };
+): { dirs: string[]; warnings: string[]; index: CgroupIndex } {
+  const index = new CgroupIndex(cgroupRoot, w.mounts.mounts);
+  const { dirs: found, escaping } = index.of(sid, recorded ?? []);
+  const text = (d: CgroupDir) =>
+    `cgroup ${d.path} ${d.procs === null ? 'cannot be read' : d.procs ? `holds ${d.procs} process${d.procs === 1 ? '' : 'es'}` : d.mounted ? 'has a mount at or below it' : `has ${d.children} child cgroup${d.children === 1 ? '' : 's'}`}`;
+  const why = [
+    ...(recorded === null && index.hierarchies.length ? ['its cgroup record cannot be read, so its cgroups cannot be told'] : []),
+    ...escaping.map((r) => `its recorded cgroup path ${JSON.stringify(r)} escapes its hierarchy or names no sandbox ${sid}`),
+    ...found.filter(cgroupHeld).map(text),
+  ];
+  if (why[0] && !force)
+    throw new RefusedError(`refusing to remove ${whom}: ${why[0]}${why.length > 1 ? ` (+${why.length - 1} more)` : ''}; use --force to leave it`);
+  return { dirs: found.filter((d) => !cgroupHeld(d)).map((d) => d.path), warnings: why.map((t) => `${t}: left in place`), index };
 }
 
-/** rmdir each cgroup, deepest first; a process that joined meanwhile refuses (exit 5), and the store stays. */
-export function removeCgroups(dirs: readonly string[], whom: string): void {
+/** rmdir each leaf cgroup, each read again right before; one that refuses stops there (exit 5), and the store stays. */
+export function removeCgroups(dirs: readonly string[], index: CgroupIndex, whom: string): void {
   for (const d of dirs)
     try {
-      removeCgroupTree(d);
+      removeCgroup(d, (p) => index.mountedAt(p));
     } catch (e) {
       if (e instanceof CgroupBusyError) throw new RefusedError(`refusing to remove ${whom}: ${e.message}; its store was kept`);
       throw e;
