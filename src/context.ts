@@ -24,6 +24,8 @@ export interface Ctx {
   /** What the wiring read from the environment for listings (workers, the addon). */
   settings: ListingSettings;
   json: boolean;
+  /** $PATH as the wiring was given it (which tools a next step may name). */
+  searchPath: string;
   /** The command word(s), for messages ("uuid free"). */
   command: string;
   /** Colours for stdout (identity functions when off). */
@@ -112,6 +114,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     roots: o.roots,
     settings: o.settings,
     json: o.json,
+    searchPath: o.env.PATH ?? '',
     command: o.command,
     paint: await makePaint(color),
     write,

@@ -1,5 +1,7 @@
 // Option values shared by the commands: lock waits.
 import { UsageError } from './store/fs/errors.js';
+import { lstatOrUndef } from './store/fs/read.js';
+import { DEFAULT_CONTAINERD_SOCKET } from './store/host/containerd.js';
 
 export { DEFAULT_STUCK_AFTER, DEFAULT_WAIT } from './defaults.js';
 
@@ -12,4 +14,16 @@ export function waitOf(o: WaitOpts, dflt: number): number {
   if (o.nonblock && o.wait !== undefined) throw new UsageError('--nonblock and --wait exclude each other');
   if (o.nonblock) return 0;
   return o.wait ?? dflt;
+}
+
+/**
+ * --cri[=SOCKET] / --no-cri: the containerd socket to ask, or null. Unsaid,
+ * it is the host's (/run/containerd/containerd.sock) when that socket exists
+ * and there is no --prefix: a copied store is not the host's containerd's.
+ */
+export function criSocket(cri: string | boolean | undefined, prefix: string): { socket: string; explicit: boolean } | null {
+  if (cri === false) return null;
+  if (typeof cri === 'string') return { socket: cri, explicit: true };
+  if (cri === true) return { socket: DEFAULT_CONTAINERD_SOCKET, explicit: true };
+  return !prefix && lstatOrUndef(DEFAULT_CONTAINERD_SOCKET)?.isSocket() ? { socket: DEFAULT_CONTAINERD_SOCKET, explicit: false } : null;
 }

@@ -100,7 +100,12 @@ export const rm = (p: Program) =>
       .option('--dry-run', 'print what would be removed, change nothing')
       .option('-c, --container <cid>', "remove only this container's stores (one sandbox; ID or unique prefix)")
       .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing')
-      .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)'),
+      .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)')
+      .option(
+        '--cri <socket>',
+        "ask containerd at SOCKET whether it still has the pod, and refuse if it does (default: the host's socket when it exists and there is no --prefix)",
+      )
+      .option('--no-cri', 'do not ask containerd'),
     DEFAULT_WAIT.change,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
 
@@ -154,6 +159,11 @@ export const check = (p: Program) =>
     .option('--dry-run', 'with --fix: print the plan, change nothing')
     .option('-y, --yes', 'with --fix: do not ask before changing anything (only a terminal is ever asked)')
     .option('--only <codes>', 'only findings with these codes (CODE[,CODE]): what is reported and what --fix acts on')
+    .option(
+      '--cri [socket]',
+      `ask containerd (its socket; default ${'/run/containerd/containerd.sock'}) which pod sandboxes it has; on by default when that socket exists and there is no --prefix`,
+    )
+    .option('--no-cri', 'do not ask containerd')
     .addOption(
       new Option('--fail-on <level>', 'exit 6 when a finding of this severity or worse remains: error, warning (default) or never').choices([
         'error',

@@ -80,14 +80,14 @@ describe('check', () => {
     assert.equal(sev[`hypervisor-dead ${R}deadhv`], 'error');
     assert.match(j.findings.find((f: any) => f.code === 'hypervisor-dead').message, /state says running but the firecracker pid \d+ is gone/);
     assert.equal(j.findings.find((f: any) => f.code === 'hypervisor-dead').evidence.reason, 'gone');
-    assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 7, info: 1, remaining: 10 });
+    assert.deepEqual(j.summary, { sandboxes: 11, errors: 3, warnings: 7, info: 1, remaining: 10, person: 6 });
     assert.deepEqual(snapshot(p), before, 'check never writes');
   });
   it('table and one-line summary for people', async () => {
     const r = await vci(p, ['check']);
     assert.equal(r.code, 6);
     assert.match(r.stdout, /^SEVERITY\s+CODE\s+ID\s+DETAIL/);
-    assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 7 warnings, 1 info\n$/);
+    assert.match(r.stdout, /\n11 sandboxes checked: 3 errors, 7 warnings, 1 info; 6 need a person\n$/);
   });
   it('--fix --dry-run prints the plan and changes nothing', async () => {
     const before = snapshot(p);

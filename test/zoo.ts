@@ -77,6 +77,8 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
   writeFileSync(join(p, 'run/vc/vm', id('vmlive'), 'pid'), String(qemu.pid));
   writeUuidStore(p, [0, 0, 0, 1, 0, 0, 0, 0]);
   ids['uuid-leaked'] = 'slot-3';
+  for (const code of ['cri-unknown', 'cri-stuck', 'cri-missing', 'cri-unreachable'])
+    missing[code] = 'needs containerd: test/cri.test.ts runs a real one on a private socket';
   missing['uuid-store-bad'] = 'one UUID store per store: the corrupt one is planted in a store of its own';
   utimesSync(join(p, `var/lib/vc/sbs/${id('cfgonly')}`), new Date(), new Date());
   return {

@@ -2,13 +2,15 @@ import type { Ctx } from '../context.js';
 import type { check as declared, OptsOf } from '../program.js';
 import { DEFAULT_STUCK_AFTER } from '../defaults.js';
 import { Exit, UsageError } from '../store/fs/errors.js';
-import { readTextIfAny } from '../store/fs/read.js';
+import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { atomicWrite } from '../store/fs/write.js';
 import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { nextStep } from '../render/next.js';
+import { criKnown, criSandboxes } from '../store/host/containerd.js';
+import { criSocket } from '../options.js';
 import { CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
@@ -36,7 +38,11 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   requireSomeRoot(ctx.roots);
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;
+  const where = criSocket(o.cri, ctx.roots.prefix);
+  const cri = where ? await criSandboxes(where.socket, { signal }) : null;
   const report = await check(ctx.roots, {
+    cri,
+    criRequired: where?.explicit === true,
     select,
     stuckAfter,
     settings: ctx.settings,
@@ -82,7 +88,14 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     // What remains is what a fresh check finds: the sandboxes it reported on looked at again, and the store-wide checks.
     if (!dryRun && !interrupted) {
       const ids = new Set(report.findings.map((f) => f.id));
-      const again = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, only: { ids, acrnUsers: report.acrnUsers } });
+      const again = await check(ctx.roots, {
+        stuckAfter,
+        settings: ctx.settings,
+        signal,
+        cri,
+        criRequired: where?.explicit === true,
+        only: { ids, acrnUsers: report.acrnUsers },
+      });
       remaining = again.findings.filter((f) => f.severity !== 'info' && (!only || only.has(f.code)));
     }
   }
@@ -94,17 +107,25 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const code = interrupted ? interrupted.exitCode : failing.length ? Exit.PROBLEMS : Exit.OK;
   const person = remaining.filter((f) => !f.fixable).length;
   const prefix = ctx.roots.prefix;
+  const tools = { crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath) };
 
   if (ctx.json) {
     // Written a finding at a time: the same bytes as one JSON.stringify of the
     // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
     const w = new ChunkedWriter((t) => ctx.write(t));
     w.push('{"findings":[');
-    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f), next: nextStep(f, prefix) })}`));
-    w.push(`],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length, person })}`);
+    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f), next: nextStep(f, prefix, tools) })}`));
+    const criSummary = cri
+      ? criKnown(cri)
+        ? { socket: cri.socket, sandboxes: cri.sandboxes.size, ms: cri.ms }
+        : { socket: cri.socket, error: cri.error }
+      : null;
+    w.push(
+      `],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length, person, ...(criSummary ? { cri: criSummary } : {}) })}`,
+    );
     if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
     if (actions && !dryRun && !interrupted)
-      w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f), next: nextStep(f, prefix) })))}`);
+      w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f), next: nextStep(f, prefix, tools) })))}`);
     if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
     w.push('}\n');
     w.flush();
@@ -124,7 +145,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
         ...(withPod ? [f.pod ? cell(podText(f.pod), 40) : '-'] : []),
         problemText(f),
       ],
-      ['', '', '', ...(withPod ? [''] : []), p.dim(`next: ${termSafe(nextStep(f, prefix))}`)],
+      ['', '', '', ...(withPod ? [''] : []), p.dim(`next: ${termSafe(nextStep(f, prefix, tools))}`)],
     ]);
     ctx.out(await table(['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'], rows, p));
   }
@@ -201,7 +222,10 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let failure: unknown;
   try {
     requireSomeRoot(ctx.roots);
-    report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal: ctx.interruptible(), onWorkerFailure: workerWarning(ctx) });
+    const where = criSocket(o.cri, ctx.roots.prefix);
+    const signal = ctx.interruptible();
+    const cri = where ? await criSandboxes(where.socket, { signal }) : null;
+    report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;
   }

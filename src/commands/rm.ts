@@ -1,7 +1,9 @@
 import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { Exit, type InterruptedError, NotFoundError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
+import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
+import { criKnown, criSandboxes } from '../store/host/containerd.js';
+import { criSocket } from '../options.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
@@ -42,7 +44,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
       else resolved.push({ id: arg, via: 'exact', given: arg });
     }
   // Once each: two arguments naming one sandbox (an ID and its prefix, a repeated ID) remove it once.
-  const sids = [...new Set(resolved.map((r) => r.id))];
+  let sids = [...new Set(resolved.map((r) => r.id))];
   if (!ctx.json)
     for (const r of resolved) {
       const note = resolvedText(r);
@@ -54,6 +56,15 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // One read of the roots for unfinished removals; /proc and mountinfo are
   // read by the core after each lock is held.
   const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
+  // containerd still has the pod: its teardown (crictl rmp -f) goes through the shim and the store, so it goes first.
+  const where = o.force || o.container !== undefined ? null : criSocket(o.cri, ctx.roots.prefix);
+  const cri = where ? await criSandboxes(where.socket, { signal }) : null;
+  if (cri && !criKnown(cri)) {
+    if (where?.explicit) throw new RefusedError(`refusing to remove: containerd could not be asked (${cri.error}); --no-cri goes without it`);
+    ctx.warn(`containerd could not be asked (${cri.error}); going ahead without it`);
+  }
+  const held = criKnown(cri) ? sids.filter((sid) => cri.sandboxes.has(sid)) : [];
+  sids = sids.filter((sid) => !held.includes(sid));
   // More than one sandbox, on a terminal: the plan first, and one question before the first change.
   if (sids.length > 1 && o.container === undefined && !o.dryRun && !o.yes && !ctx.json) {
     const plan: string[] = [];
@@ -100,6 +111,15 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
       ctx.out(`${label(sid, r.container)}: ${r.dryRun ? 'would remove' : 'removed'} ${termSafe(r.paths.join(' '))}`);
     }
   };
+  for (const sid of held) {
+    const s = criKnown(cri) ? cri.sandboxes.get(sid) : undefined;
+    done(
+      sid,
+      new RefusedError(
+        `refusing to remove sandbox ${sid}: containerd still has its pod${s?.pod ? ` ${s.pod.namespace}/${s.pod.name}` : ''}; crictl rmp -f ${sid} tears it down through the shim (or --force)`,
+      ),
+    );
+  }
   // Nothing in the store matches: "already gone" under --force, not found (3) otherwise.
   for (const a of absent) done(a.given, a.error);
   let interrupted: InterruptedError | undefined;

@@ -13,7 +13,7 @@ const pids = (v: unknown): number[] =>
   Array.isArray(v) ? v.map((x) => (x as { pid?: unknown }).pid).filter((x): x is number => typeof x === 'number' && x > 0) : [];
 
 /** The next step for `f`; `prefix` is the store prefix the check ran with ('' for none). */
-export function nextStep(f: Finding, prefix: string): string {
+export function nextStep(f: Finding, prefix: string, tools: { crictl: boolean } = { crictl: true }): string {
   const vc = (...words: string[]) => ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), ...words.map(shellWord)].join(' ');
   const fixOnly = () => vc('check', '--fix', '--only', f.code);
   const ps = (list: number[]) => (list.length ? `ps -o pid,etime,args -p ${list.join(',')}` : null);
@@ -61,6 +61,19 @@ export function nextStep(f: Finding, prefix: string): string {
       return typeof e.slot === 'number' ? vc('uuid', 'free', String(e.slot)) : fixOnly();
     case 'uuid-store-bad':
       return `Look at ${shellWord(str(e.path) ?? 'the UUID store (uuid.json)')}: restore it, or remove it once no ACRN sandbox runs`;
+    case 'cri-unknown':
+      return e.live === true
+        ? (ps(typeof e.pid === 'number' ? [e.pid] : []) ??
+            `Find and stop the hypervisor of ${sid} (${vc('show', sid)} names it); vcstore rm ${shellWord(sid)} then`)
+        : vc('rm', sid);
+    case 'cri-stuck':
+    case 'cri-missing':
+      // crictl goes through the CRI plugin, which tears the pod down through the shim; ctr only where it is absent.
+      return tools.crictl
+        ? `crictl rmp -f ${shellWord(sid)}`
+        : `ctr -n k8s.io tasks kill -s SIGKILL ${shellWord(sid)}; ctr -n k8s.io tasks delete ${shellWord(sid)}; ctr -n k8s.io containers delete ${shellWord(sid)}`;
+    case 'cri-unreachable':
+      return `Start containerd (or say --cri=SOCKET), then ${vc('check')} again; --no-cri leaves it out`;
     case 'cgroup-leaked': {
       const busy = Array.isArray(e.cgroups) ? (e.cgroups as { path: string; procs: number | null }[]).find((c) => c.procs !== 0) : undefined;
       if (busy) return `cat ${shellWord(`${busy.path}/cgroup.procs`)}`;

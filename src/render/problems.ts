@@ -75,6 +75,16 @@ export function problemText(p: Problem): string {
         return `${list.length} cgroup${list.length === 1 ? '' : 's'} of ${whose} (${shown}); ${held.map((c) => `${where(c)} ${c.procs === null ? 'cannot be read' : `holds ${c.procs} process${c.procs === 1 ? '' : 'es'}`}`).join(', ')}: never removed`;
       return `${list.length} empty cgroup${list.length === 1 ? '' : 's'} left by ${whose} (${shown})${e.escaping !== undefined ? `; recorded path ${s(e.escaping)} escapes its hierarchy` : ''}`;
     }
+    case 'cri-unknown':
+      return e.live === true
+        ? `containerd (${s(e.socket)}) does not know this pod's sandbox, but its hypervisor is alive: a VM nobody manages`
+        : `containerd (${s(e.socket)}) does not know this pod's sandbox${e.alive === false ? ', and it is dead: a leak' : ''}`;
+    case 'cri-stuck':
+      return `containerd still has this pod (${s(e.runtime)}) but its sandbox is dead (${s(e.because)}): let containerd tear it down first`;
+    case 'cri-missing':
+      return `containerd has this Kata pod sandbox (${s(e.runtime)}) but there is no store for it`;
+    case 'cri-unreachable':
+      return `containerd could not be asked (${s(e.error)}): what it knows is unknown, and nothing is removed on its account`;
     case 'orphan-vm-dir':
       return `VM dir ${s(e.path)} has no sandbox store`;
     case 'orphan-vm-live':

@@ -1,7 +1,7 @@
 // Careful reads of a store that a root-owned runtime writes while we read:
 // never follow a symlink at the last component, never open a FIFO in a way
 // that blocks, bound what we read, and say exactly what was wrong.
-import { closeSync, constants as C, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants as C, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { addon, CODE } from './addon.js';
 import { describeKind } from './dirs.js';
@@ -219,4 +219,17 @@ export function readInput(file: string | undefined, limit = MAX_ITEM_BYTES): Buf
     if (!stdin) closeSync(fd);
   }
   return Buffer.concat(chunks);
+}
+
+/** Is `name` an executable on $PATH? (crictl decides how a stuck pod is torn down.) */
+export function onPath(name: string, path: string): boolean {
+  return path.split(':').some((d) => {
+    if (!d) return false;
+    try {
+      accessSync(`${d}/${name}`, C.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

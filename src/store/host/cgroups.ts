@@ -116,6 +116,8 @@ export class CgroupIndex {
    * returned in `escaping` and never looked at.
    */
   of(sid: string, recorded: readonly string[]): { dirs: CgroupDir[]; escaping: string[] } {
+    // No cgroup file system here (a copied store, a container without it): nothing to find or follow.
+    if (!this.hierarchies.length) return { dirs: [], escaping: [] };
     const rels = new Set<string>(isValidId(sid) ? CgroupIndex.ownPaths(sid) : []);
     const escaping: string[] = [];
     for (const r of recorded) {

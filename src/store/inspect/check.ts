@@ -15,6 +15,7 @@ import { rootListing } from '../read/scan.js';
 import { cgroupProblem, forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { parallelListing, runListWorker, type ListingSettings, type ListJob } from './listing.js';
 import { acrnUserOf, readUuidStore, type AcrnUser } from './uuid.js';
+import { criKnown, type CriView } from '../host/containerd.js';
 import type { Pod } from '../layouts/pod.js';
 import type { Selection } from './select.js';
 
@@ -38,7 +39,11 @@ const FIXABLE = new Set([
   'mounts-leaked',
   'shared-dir-leaked',
   'cgroup-leaked',
+  'cri-unknown',
 ]);
+
+/** Codes whose fix removes the whole sandbox: left to containerd while it still has the pod (cri-stuck). */
+const WHOLE = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
 
 export interface CheckReport {
   sandboxes: number;
@@ -85,6 +90,8 @@ export interface Checked {
   holders: { waiting: boolean; age: number }[];
   /** Its containers' IDs: a 1.x container's `kata_<cid>` cgroup is its sandbox's. */
   cids: string[];
+  /** Its hypervisor's liveness (the containerd witness tells a live sandbox it does not know from a dead one). */
+  alive: boolean | null;
 }
 
 export function checked(s: SandboxInfo): Checked {
@@ -100,6 +107,7 @@ export function checked(s: SandboxInfo): Checked {
     lockHeld: s.lock.held,
     holders: s.lock.holders.map((h) => ({ waiting: h.waiting, age: processAgeSecs(h.pid) ?? 0 })),
     cids: s.containers.map((c) => c.id),
+    alive: s.hypervisor.alive,
   };
 }
 
@@ -113,12 +121,38 @@ export interface CheckOptions extends AsyncListing {
    * as a whole; `acrnUsers` holds what the first look saw of the others.
    */
   only?: { ids: Set<string>; acrnUsers: AcrnUser[] };
+  /** What containerd said (check --cri), or null when it is not asked. */
+  cri?: CriView | null;
+  /** containerd was asked for by name (--cri): when it cannot answer, a pod's sandbox is not removed (whether containerd still has it cannot be told). */
+  criRequired?: boolean;
   /**
    * Only sandboxes this selection takes (ls's options): the others are
    * looked at (ACRN slots need every user) but report nothing, and the
    * store-wide checks, which belong to no pod, are left out.
    */
   select?: Selection;
+}
+
+/**
+ * What containerd says about one sandbox of the store: a pod's sandbox it
+ * does not know (cri-unknown; fixable once provably dead), or one it still
+ * has while the store says it is dead (cri-stuck: containerd's teardown goes
+ * first, so the sandbox's own removal findings are left to a person).
+ */
+function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, findings: Finding[]): void {
+  const known = cri.sandboxes.get(c.id);
+  const going = c.problems.filter((p) => WHOLE.has(p.code) && p.container === undefined);
+  if (!known) {
+    // Only a sandbox its store ties to a pod is containerd's to know (ctr run, nerdctl and the like are not CRI's).
+    if (c.pod)
+      findings.push(
+        finding(c.id, problem('cri-unknown', { socket: cri.socket, state: c.state, alive: c.alive, ...(c.alive === true ? { live: true } : {}) }), c.pod),
+      );
+    return;
+  }
+  if (!going.length) return;
+  findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
+  for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -130,6 +164,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
   const cids = new Set<string>();
   const users: AcrnUser[] = [];
   const sel = o.select?.any ? o.select : undefined;
+  const cri = criKnown(o.cri ?? null) ? (o.cri as Extract<CriView, { sandboxes: unknown }>) : null;
   let selected = 0;
   const add = (c: Checked) => {
     known.add(c.id);
@@ -147,6 +182,8 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
       } else stats.oldestHolderAge = Math.max(stats.oldestHolderAge, h.age);
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
+    if (cri) criFindings(c, cri, findings);
+    else if (o.cri && o.criRequired && c.pod) for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with
@@ -206,6 +243,11 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     });
   const count = sel ? selected : entries.length;
   if (sel) return { sandboxes: count, findings, acrnUsers: users, host, stats };
+  if (o.cri && !criKnown(o.cri)) findings.push(finding('containerd', problem('cri-unreachable', { socket: o.cri.socket, error: o.cri.error })));
+  // Kata pod sandboxes containerd has that have no store at all.
+  if (cri)
+    for (const s of cri.sandboxes.values())
+      if (s.kata && !known.has(s.id)) findings.push(finding(s.id, problem('cri-missing', { socket: cri.socket, runtime: s.runtime }), s.pod));
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);

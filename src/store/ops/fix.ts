@@ -26,7 +26,7 @@ import { isShell } from '../layouts/common.js';
 import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
-const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished']);
+const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
 
 export interface FixAction {
   code: string;
@@ -51,6 +51,7 @@ const REASON: Record<string, string> = {
   'empty-shell': 'empty shell',
   'hypervisor-dead': 'hypervisor dead',
   'sandbox-stale': 'no container and no runtime process left',
+  'cri-unknown': 'containerd does not know it, and it is dead',
 };
 
 /**

@@ -42,6 +42,19 @@ export const CODES = {
     severity: 'warning',
     doc: "cgroups of a sandbox that is gone or provably dead (its store names them, or Kata's own kata_overhead/<sid>, kata_<sid>); an error, never fixed, when one holds a process or its recorded path escapes the hierarchy",
   },
+  'cri-unknown': {
+    severity: 'warning',
+    doc: "a pod's sandbox that containerd does not know (the strongest leak signal there is); --fix removes it once provably dead",
+  },
+  'cri-stuck': {
+    severity: 'error',
+    doc: 'containerd still has the pod but its sandbox is dead: crictl rmp -f lets containerd tear it down through the shim; rm and --fix leave it unless --force',
+  },
+  'cri-missing': { severity: 'warning', doc: 'containerd has a Kata pod sandbox that has no store at all' },
+  'cri-unreachable': {
+    severity: 'warning',
+    doc: 'containerd was asked (--cri) but could not answer: its findings are unknown, and nothing is removed on its account',
+  },
   'orphan-vm-dir': { severity: 'warning', doc: 'a VM dir with no sandbox store and no live hypervisor' },
   'orphan-vm-live': { severity: 'error', doc: 'a VM dir with no sandbox store whose hypervisor is alive' },
   'uuid-leaked': { severity: 'warning', doc: 'an ACRN UUID slot marked busy that no sandbox uses' },

@@ -1,0 +1,163 @@
+// containerd as a witness, against a real containerd (Debian's package),
+// started by this file on a private socket with its own root and state, and
+// pod sandbox records made with the real ctr client the way the CRI plugin
+// labels them (io.cri-containerd.kind=sandbox, a Kata runtime handler).
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { addPersistSandbox, cleanup, criPod, deadPid, hex64, R, scratch, snapshot, until, vci } from './helpers.js';
+
+const { tmp } = scratch();
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const skip =
+  process.geteuid?.() !== 0 ? 'needs root to run containerd' : have('containerd') && have('ctr') ? false : 'containerd not installed (.ci/run installs it)';
+
+describe('containerd as a witness (check --cri, rm)', { skip }, () => {
+  // A short path: the sockets containerd makes under it must fit sun_path.
+  const dir = mkdtempSync('/tmp/vcc-');
+  const sock = join(dir, 'c.sock');
+  let daemon: ChildProcess;
+  before(async () => {
+    writeFileSync(
+      join(dir, 'config.toml'),
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        // Only the metadata services are needed: no CRI plugin, no snapshotters that need kernel support.
+        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"]',
+        '[grpc]',
+        `  address = "${sock}"`,
+        '[ttrpc]',
+        `  address = "${sock}.ttrpc"`,
+        '[debug]',
+        '  address = ""',
+        '[metrics]',
+        '  address = ""',
+      ].join('\n'),
+    );
+    daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
+    await until(() => existsSync(sock) && ctr('namespaces', 'ls').status === 0, 'containerd to serve');
+  });
+  after(async () => {
+    daemon.kill('SIGTERM');
+    if (daemon.exitCode === null && daemon.signalCode === null) await once(daemon, 'exit');
+    spawnSync('sh', ['-c', `umount -R ${dir}/state 2>/dev/null; true`]);
+    cleanup(dir);
+  });
+  const ctr = (...args: string[]) => spawnSync('ctr', ['--address', sock, ...args], { encoding: 'utf8' });
+  /** A pod sandbox record as the CRI plugin makes one: the sandbox label, the pod's labels, the runtime handler. */
+  function criSandbox(sid: string, runtime = 'io.containerd.kata-qemu.v2', pod = `web-${sid.slice(0, 5)}`): void {
+    const rootfs = join(dir, 'rootfs');
+    mkdirSync(rootfs, { recursive: true });
+    const r = ctr(
+      '-n',
+      'k8s.io',
+      'containers',
+      'create',
+      '--rootfs',
+      '--runtime',
+      runtime,
+      '--label',
+      'io.cri-containerd.kind=sandbox',
+      '--label',
+      `io.kubernetes.pod.name=${pod}`,
+      '--label',
+      'io.kubernetes.pod.namespace=prod',
+      rootfs,
+      sid,
+    );
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const sid = (tag: string) => hex64(`${R}${tag}${Math.random()}`);
+  /** A dead Kata pod sandbox in the store, named by its CRI annotations. */
+  function deadPod(p: string, id: string): void {
+    addPersistSandbox(p, id, {
+      state: 'running',
+      pid: deadPid(),
+      containers: [{ id, state: 'running', pid: -1, annotations: criPod('prod', `web-${id.slice(0, 5)}`, 'u1', id) }],
+    });
+  }
+  const findings = async (p: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) =>
+    JSON.parse((await vci(p, ['--json', 'check', `--cri=${sock}`, ...extra], { env })).stdout);
+  const about = (j: any, id: string) => j.findings.filter((f: any) => f.id === id).map((f: any) => `${f.code}:${f.fixable}`);
+
+  it("a dead pod sandbox containerd does not know is cri-unknown and check --fix removes it; one without a pod is not containerd's to know", async () => {
+    const p = tmp();
+    const gone = sid('gone');
+    deadPod(p, gone);
+    const plain = sid('plain');
+    addPersistSandbox(p, plain, { state: 'stopped' });
+    const j = await findings(p);
+    assert.deepEqual(about(j, gone).sort(), ['cri-unknown:true', 'hypervisor-dead:true']);
+    assert.deepEqual(about(j, plain), []);
+    assert.equal(j.summary.cri.socket, sock);
+    assert.equal(typeof j.summary.cri.ms, 'number');
+    const fix = await vci(p, ['check', '--fix', `--cri=${sock}`]);
+    assert.equal(existsSync(join(p, 'run/vc/sbs', gone)), false, fix.stdout);
+  });
+
+  it('containerd still has the pod while its sandbox is dead: cri-stuck, next is crictl rmp -f, and check --fix and rm leave the store until --force', async () => {
+    const p = tmp();
+    const stuck = sid('stuck');
+    deadPod(p, stuck);
+    criSandbox(stuck);
+    const bin = tmp();
+    writeFileSync(join(bin, 'crictl'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(bin, 'crictl'), 0o755);
+    const j = await findings(p, [], { PATH: `${bin}:${process.env.PATH}` });
+    assert.deepEqual(about(j, stuck).sort(), ['cri-stuck:false', 'hypervisor-dead:false']);
+    const f = j.findings.find((x: any) => x.code === 'cri-stuck');
+    assert.equal(f.next, `crictl rmp -f ${stuck}`);
+    assert.equal(f.evidence.runtime, 'io.containerd.kata-qemu.v2');
+    // Without crictl on PATH, the same with ctr.
+    const noCrictl = await findings(p, [], { PATH: '/usr/bin:/bin' });
+    assert.match(noCrictl.findings.find((x: any) => x.code === 'cri-stuck').next, /^ctr -n k8s.io tasks kill -s SIGKILL /);
+
+    const before = snapshot(p);
+    await vci(p, ['check', '--fix', `--cri=${sock}`]);
+    const rm = await vci(p, ['rm', `--cri=${sock}`, stuck]);
+    assert.equal(rm.code, 5, rm.stderr);
+    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/web-${stuck.slice(0, 5)}; crictl rmp -f ${stuck}`));
+    assert.equal(rm.stderr.trim().split('\n').length, 1);
+    assert.deepEqual(snapshot(p), before, 'nothing changed');
+    const forced = await vci(p, ['rm', '--force', `--cri=${sock}`, stuck]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(existsSync(join(p, 'run/vc/sbs', stuck)), false);
+  });
+
+  it("a Kata pod sandbox containerd has with no store is cri-missing; a runc one is not Kata's", async () => {
+    const p = tmp();
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    const missing = sid('missing');
+    const runc = sid('runc');
+    criSandbox(missing, 'io.containerd.kata.v2');
+    criSandbox(runc, 'io.containerd.runc.v2');
+    const j = await findings(p);
+    assert.deepEqual(about(j, missing), ['cri-missing:false']);
+    assert.deepEqual(about(j, runc), []);
+  });
+
+  it('containerd unreachable is said, and a pod sandbox is not removed on an answer that never came; --no-cri leaves containerd out', async () => {
+    const p = tmp();
+    const dead = sid('unreach');
+    deadPod(p, dead);
+    const away = join(dir, 'nobody.sock');
+    const j = JSON.parse((await vci(p, ['--json', 'check', `--cri=${away}`])).stdout);
+    const u = j.findings.find((f: any) => f.code === 'cri-unreachable');
+    assert.match(u.evidence.error, /no such socket/);
+    assert.deepEqual(about(j, dead), ['hypervisor-dead:false']);
+    const before = snapshot(p);
+    await vci(p, ['check', '--fix', `--cri=${away}`]);
+    const rm = await vci(p, ['rm', `--cri=${away}`, dead]);
+    assert.equal(rm.code, 5, rm.stderr);
+    assert.match(rm.stderr, /--no-cri goes without it/);
+    assert.deepEqual(snapshot(p), before);
+    const without = JSON.parse((await vci(p, ['--json', 'check', '--no-cri'])).stdout);
+    assert.deepEqual(about(without, dead), ['hypervisor-dead:true']);
+    assert.equal(without.summary.cri, undefined);
+  });
+});
