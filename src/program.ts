@@ -179,6 +179,10 @@ export const check = (p: Program) =>
     .option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
     .option('--format <format>', 'the same as -o (kept for scripts)')
     .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
+    .option(
+      '--every <duration>',
+      "with --textfile: check again every DURATION (60s, 5m) until SIGTERM or SIGINT, which end it with exit 0 (a DaemonSet's loop)",
+    )
     .addHelpText('after', exitHelp([0, 1, 2, 6, 130]));
 
 export const completion = (p: Program) =>

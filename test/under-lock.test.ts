@@ -225,7 +225,7 @@ describe('honest results', () => {
     assert.equal(r.code, 6, r.stdout);
     assert.match(r.stdout, new RegExp(String.raw`^unmounted mounts-leaked ${R}h1`, 'm'));
     assert.match(r.stdout, new RegExp(String.raw`^left corrupt-item ${R}h1: `, 'm'));
-    assert.match(r.stdout, /; 1 fixed, 1 remaining$/m);
+    assert.match(r.stdout, /; 1 fixed, 1 remaining; 1 needs a person$/m);
     const j = JSON.parse((await vci(p, ['--json', 'check', '--fix'])).stdout);
     assert.equal(j.summary.remaining, 1);
     assert.deepEqual(

@@ -1,29 +1,48 @@
 #!/usr/bin/env bash
 # Run `vcstore check --json` on every node through the vcstore DaemonSet and
 # print one JSON document:
-#   {"nodes":[{"node","pod","exit","report":{findings,summary}}...],
+#   {"nodes":[{"node","pod","exit","report":{findings,summary},"error"?}...],
 #    "summary":{"nodes","clean","withProblems","failed","errors","warnings","info"}}
 # exit is vcstore's own (0 clean, 6 problems, anything else a failure, with
-# report null). Needs kubectl and jq. Exits 6 if any node has problems, 1 if
-# any node could not be checked, else 0.
+# report null and kubectl's or vcstore's stderr in error). Exits 6 if any node
+# has problems, 1 if any node could not be checked (or the pods could not be
+# listed), else 0.
+#
+# Needs kubectl and jq, and RBAC for pods get/list and pods/exec create in
+# $NAMESPACE (kube-system by default): exec into a root pod on every node is
+# a privilege to grant on purpose. Each node's report streams through a
+# temporary file, never through an argument, so a node with thousands of
+# sandboxes (a report of megabytes) is no problem.
 set -euo pipefail
 ns=${NAMESPACE:-kube-system}
-selector=${SELECTOR:-app=vcstore}
+selector=${SELECTOR:-app.kubernetes.io/name=vcstore}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-result=$(kubectl -n "$ns" get pods -l "$selector" \
-  -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' |
+if ! kubectl -n "$ns" get pods -l "$selector" \
+  -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' >"$work/pods" 2>"$work/pods.err"; then
+  echo "gather.sh: cannot list the vcstore pods in $ns: $(cat "$work/pods.err")" >&2
+  exit 1
+fi
+
+i=0
 while read -r pod node; do
   [ -n "$pod" ] || continue
+  i=$((i + 1))
   rc=0
-  out=$(kubectl -n "$ns" exec "$pod" -- vcstore check --json 2>/dev/null) || rc=$?
-  if [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; then
-    jq -c -n --arg node "$node" --arg pod "$pod" --argjson exit "$rc" --argjson report "$out" \
-      '{node: $node, pod: $pod, exit: $exit, report: $report}'
+  kubectl -n "$ns" exec "$pod" -- vcstore check --json >"$work/$i.json" 2>"$work/$i.err" </dev/null || rc=$?
+  if { [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; } && jq -e . "$work/$i.json" >/dev/null 2>&1; then
+    jq -c --arg node "$node" --arg pod "$pod" --argjson exit "$rc" '{node: $node, pod: $pod, exit: $exit, report: .}' "$work/$i.json"
   else
-    jq -c -n --arg node "$node" --arg pod "$pod" --argjson exit "$rc" \
-      '{node: $node, pod: $pod, exit: $exit, report: null}'
+    [ "$rc" -ne 0 ] || rc=1
+    jq -c -n --arg node "$node" --arg pod "$pod" --argjson exit "$rc" --rawfile error "$work/$i.err" \
+      '{node: $node, pod: $pod, exit: $exit, report: null, error: $error}'
+    printf 'gather.sh: %s (%s): exit %s: %s\n' "$node" "$pod" "$rc" "$(head -c 300 "$work/$i.err")" >&2
   fi
-done | jq -s '{
+  rm -f "$work/$i.json" "$work/$i.err"
+done <"$work/pods" >"$work/nodes.jsonl"
+
+jq -s '{
   nodes: .,
   summary: {
     nodes: length,
@@ -34,7 +53,7 @@ done | jq -s '{
     warnings: (map(.report.summary.warnings // 0) | add // 0),
     info: (map(.report.summary.info // 0) | add // 0)
   }
-}')
-printf '%s\n' "$result"
-if jq -e '.summary.failed > 0' <<<"$result" >/dev/null; then exit 1; fi
-if jq -e '.summary.withProblems > 0' <<<"$result" >/dev/null; then exit 6; fi
+}' "$work/nodes.jsonl" >"$work/result.json"
+cat "$work/result.json"
+if jq -e '.summary.failed > 0' "$work/result.json" >/dev/null; then exit 1; fi
+if jq -e '.summary.withProblems > 0' "$work/result.json" >/dev/null; then exit 6; fi

@@ -3,6 +3,7 @@ import type { check as declared, OptsOf } from '../program.js';
 import { DEFAULT_STUCK_AFTER } from '../defaults.js';
 import { Exit, UsageError } from '../store/fs/errors.js';
 import { onPath, readTextIfAny } from '../store/fs/read.js';
+import { parseDuration } from '../store/fs/units.js';
 import { atomicWrite } from '../store/fs/write.js';
 import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { fix, type FixAction } from '../store/ops/fix.js';
@@ -30,6 +31,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const select = selection(o);
   const only = onlyCodes(o.only);
   if (o.yes && !o.fix) throw new UsageError('--yes goes with --fix');
+  if (o.every !== undefined) return loop(ctx, o, stuckAfter);
   if (o.textfile !== undefined || format === 'prometheus') {
     if (only) throw new UsageError('metrics cover every code: no --only with -o prometheus or --textfile');
     if (select.any) throw new UsageError('metrics cover the whole store: no selection options with -o prometheus or --textfile');
@@ -213,6 +215,42 @@ function summarize(f: Finding[]) {
  * vcstore_check_completed 0 and the last success carried over from the
  * previous file, so a broken check shows on the graphs; then it fails as usual.
  */
+/**
+ * --every: the DaemonSet's loop, in vcstore itself so that it can be PID 1
+ * (exec form) and end at once on SIGTERM with exit 0, where a shell loop
+ * ignores SIGTERM and makes every rollout wait out its grace period. Each
+ * round: --fix first where asked (its lines go to the log), then the
+ * metrics; a round that fails is said on stderr and the next one comes.
+ */
+async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
+  const every = parseDuration(o.every ?? '');
+  if (every === null || every < 1) throw new UsageError(`--every ${JSON.stringify(o.every)}: a duration of at least 1s (60s, 5m, 1h)`);
+  if (o.textfile === undefined) throw new UsageError('--every goes with --textfile');
+  const signal = ctx.interruptible();
+  for (;;) {
+    try {
+      if (o.fix) await run(ctx, { ...o, every: undefined, textfile: undefined, output: undefined, format: undefined, yes: true });
+      await metrics(ctx, { ...o, fix: undefined }, stuckAfter, false);
+    } catch (e) {
+      if (signal.aborted) return Exit.OK;
+      ctx.fail(e);
+    }
+    if (signal.aborted) return Exit.OK;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, every * 1000);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    if (signal.aborted) return Exit.OK;
+  }
+}
+
 async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): Promise<number> {
   if (o.fix) throw new UsageError('metrics report, they do not fix: run check --fix on its own');
   if (o.textfile !== undefined && !o.textfile.endsWith('.prom'))

@@ -1,0 +1,214 @@
+// The fleet deployment as an SRE would review it: the DaemonSet (and each
+// patch) validated against the Kubernetes API schemas (kubernetes-models),
+// its mounts and privileges held to what the README says, its command run
+// for real (the loop, the liveness probe, SIGTERM, an empty capability set),
+// the image's build context made by npm pack, the PrometheusRule equal to
+// the rules promtool tests, and gather.sh on a node with a big report.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { addSandbox, BIN, deadPid, R, ROOT, scratch, until } from './helpers.js';
+
+const { tmp, track } = scratch();
+const K = join(ROOT, 'examples/kubernetes');
+const load = (f: string): any => parse(readFileSync(join(K, f), 'utf8'));
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** kustomize's strategic merge for what the patches touch: containers, volumeMounts and volumes by name; args replaced. */
+function merge(base: any, patch: any): any {
+  const out = structuredClone(base);
+  const byName = (list: any[] = [], more: any[] = []) => {
+    const m = new Map(list.map((x) => [x.name, x]));
+    for (const x of more) m.set(x.name, { ...(m.get(x.name) ?? {}), ...x });
+    return [...m.values()];
+  };
+  const spec = out.spec.template.spec;
+  const pspec = patch.spec.template.spec;
+  for (const pc of pspec.containers ?? []) {
+    const c = spec.containers.find((x: any) => x.name === pc.name);
+    if (pc.args) c.args = pc.args;
+    c.volumeMounts = byName(c.volumeMounts, pc.volumeMounts);
+  }
+  spec.volumes = byName(spec.volumes, pspec.volumes);
+  return out;
+}
+
+async function validate(obj: any): Promise<void> {
+  const { DaemonSet } = (await import('kubernetes-models/apps/v1')) as any;
+  new DaemonSet(obj).validate();
+}
+
+const variants = () => {
+  const base = load('daemonset.yaml');
+  return {
+    base,
+    'kata-1x': merge(base, load('patches/kata-1x.yaml')),
+    'containerd-witness': merge(base, load('patches/containerd-witness.yaml')),
+    fix: merge(base, load('patches/fix.yaml')),
+  } as Record<string, any>;
+};
+
+describe('the DaemonSet', () => {
+  it('the DaemonSet and every patch of it are valid against the Kubernetes API schemas; kustomization names them all', async () => {
+    for (const [name, d] of Object.entries(variants())) await assert.doesNotReject(validate(d), name);
+    const k = load('kustomization.yaml');
+    assert.deepEqual(k.resources, ['daemonset.yaml']);
+    const listed = readFileSync(join(K, 'kustomization.yaml'), 'utf8').match(/patches\/[a-z0-9-]+\.yaml/g) ?? [];
+    assert.deepEqual(
+      listed.sort(),
+      readdirSync(join(K, 'patches'))
+        .map((f) => `patches/${f}`)
+        .sort(),
+    );
+    // Each patch addresses the same object.
+    for (const f of readdirSync(join(K, 'patches'))) assert.deepEqual(load(`patches/${f}`).metadata, { name: 'vcstore', namespace: 'kube-system' }, f);
+  });
+
+  it("mounts exactly the roots vcstore reads, never the whole /run or containerd unless asked, and creates only the runtime's own tmpfs dirs", () => {
+    const v = variants();
+    const paths = (d: any) => Object.fromEntries(d.spec.template.spec.volumes.map((x: any) => [x.hostPath.path, x.hostPath.type]));
+    assert.deepEqual(paths(v.base), {
+      '/run/vc': 'DirectoryOrCreate',
+      '/run/kata-containers': 'DirectoryOrCreate',
+      '/run/kata': 'DirectoryOrCreate',
+      '/sys/fs/cgroup': 'Directory',
+      '/var/lib/prometheus/node-exporter': 'Directory',
+    });
+    assert.equal(paths(v['kata-1x'])['/var/lib/vc'], 'Directory', '/var/lib/vc is on disk: never created');
+    assert.equal(paths(v['containerd-witness'])['/run/containerd/containerd.sock'], 'Socket');
+    for (const name of ['base', 'kata-1x', 'fix']) assert.ok(!Object.keys(paths(v[name])).some((p) => p.includes('containerd')), name);
+    const c = (d: any) => d.spec.template.spec.containers[0];
+    // Read-only but the textfile; --fix makes exactly the store and cgroup mounts writable.
+    const writable = (d: any) =>
+      c(d)
+        .volumeMounts.filter((m: any) => !m.readOnly)
+        .map((m: any) => m.name)
+        .sort();
+    assert.deepEqual(writable(v.base), ['textfile']);
+    assert.deepEqual(writable(v.fix), ['cgroup', 'run-kata', 'run-kata-containers', 'run-vc', 'textfile']);
+    assert.ok(c(v.fix).args.includes('--fix') && !c(v.base).args.includes('--fix'));
+    for (const m of c(v.base).volumeMounts) if (m.name !== 'textfile') assert.equal(m.mountPropagation, 'HostToContainer', m.name);
+  });
+
+  it('privileges: no capability, no escalation, RuntimeDefault seccomp, read-only root, no token, exec form with a probe and limits', () => {
+    const { base } = variants();
+    const pod = base.spec.template.spec;
+    const c = pod.containers[0];
+    assert.equal(pod.hostPID, true);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.ok(pod.priorityClassName);
+    assert.ok(c.resources.requests.memory && c.resources.limits.memory);
+    assert.equal(c.command, undefined, 'the image entrypoint (tini, vcstore) runs it: no shell');
+    assert.deepEqual(c.args.slice(0, 1), ['check']);
+    assert.ok(c.livenessProbe.exec.command.join(' ').includes('/textfile/vcstore.prom'));
+    assert.ok(pod.nodeSelector['katacontainers.io/kata-runtime']);
+  });
+
+  it('its command runs: the loop writes the textfile, the liveness probe passes on it and fails on a stale one, SIGTERM ends it at once with exit 0, with no capability at all', async () => {
+    const store = tmp();
+    addSandbox(store, `${R}d1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const text = tmp();
+    const { base } = variants();
+    const c = base.spec.template.spec.containers[0];
+    const args = (c.args as string[]).map((a) => a.replace('/textfile', text).replace('60s', '1s'));
+    // The pod's privileges: uid 0 with an empty capability set and no new privileges.
+    const wrap = has('setpriv') ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs'] : [];
+    const [cmd, ...rest] = [...wrap, process.execPath, BIN, ...args];
+    const p = track(spawn(cmd!, rest, { env: { ...process.env, VCSTORE_PREFIX: store }, stdio: ['ignore', 'ignore', 'pipe'] }));
+    const file = join(text, 'vcstore.prom');
+    await until(() => existsSync(file), 'the first textfile');
+    const first = statSync(file).mtimeMs;
+    await until(() => statSync(file).mtimeMs > first, 'a second round');
+    assert.match(readFileSync(file, 'utf8'), /vcstore_findings\{code="hypervisor-dead",severity="error"\} 1/);
+    const probe = (c.livenessProbe.exec.command as string[]).map((a) => a.replace('/textfile', text));
+    assert.equal(spawnSync(probe[0]!, probe.slice(1)).status, 0, 'fresh: alive');
+    p.kill('SIGTERM');
+    const [code] = (await once(p, 'exit')) as [number | null];
+    assert.equal(code, 0);
+    spawnSync('touch', ['-d', '10 minutes ago', file]);
+    assert.notEqual(spawnSync(probe[0]!, probe.slice(1)).status, 0, 'stale: restarted');
+  });
+});
+
+describe('the image', () => {
+  it("npm pack fills the Dockerfile's context; the Dockerfile is multi-stage, pinned, non-root, compiler-free and runs tini", () => {
+    const ctx = tmp();
+    const r = spawnSync('npm', ['pack', '--pack-destination', ctx, '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readdirSync(ctx).some((f) => /^vcstore-.*\.tgz$/.test(f)));
+    const df = readFileSync(join(K, 'Dockerfile'), 'utf8');
+    const froms = [...df.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+    assert.equal(froms.length, 2);
+    for (const f of froms) assert.match(f, /^node:\d+\.\d+\.\d+-bookworm-slim$/, 'a named, pinned tag');
+    const final = df.slice(df.lastIndexOf('\nFROM '));
+    assert.doesNotMatch(final, /gcc|build-essential|make|python3/);
+    assert.match(final, /^USER 65532/m);
+    assert.match(final, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "vcstore"\]/);
+    assert.match(df, /COPY vcstore-\*\.tgz/);
+    if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0) {
+      const b = spawnSync('docker', ['build', '-q', '-f', join(K, 'Dockerfile'), ctx], { encoding: 'utf8' });
+      assert.equal(b.status, 0, b.stderr);
+    }
+  });
+});
+
+describe('alerts for the Prometheus operator', () => {
+  it('the PrometheusRule holds exactly the rules promtool checks', () => {
+    const cr = parse(readFileSync(join(ROOT, 'examples/prometheus/vcstore-prometheusrule.yaml'), 'utf8'));
+    const rules = parse(readFileSync(join(ROOT, 'examples/prometheus/vcstore-rules.yml'), 'utf8'));
+    assert.equal(cr.kind, 'PrometheusRule');
+    assert.equal(cr.apiVersion, 'monitoring.coreos.com/v1');
+    assert.deepEqual(cr.spec, rules);
+    assert.doesNotMatch(JSON.stringify(rules), /job="node"/);
+  });
+});
+
+describe('gather.sh', { skip: has('jq') ? false : 'jq not installed' }, () => {
+  function kubectl(bin: string, script: string): void {
+    writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\n${script}`);
+    chmodSync(join(bin, 'kubectl'), 0o755);
+    symlinkSync(BIN, join(bin, 'vcstore'));
+  }
+  const gather = (bin: string) =>
+    spawnSync('bash', [join(K, 'gather.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, maxBuffer: 1 << 28 });
+
+  it('a node with 500 leaked sandboxes (a report over what one argument may hold) and a node kubectl cannot reach: both reported, errors not hidden', () => {
+    const big = tmp();
+    for (let i = 0; i < 500; i++) addSandbox(big, `${R}b${i}`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    const bin = tmp();
+    kubectl(
+      bin,
+      `case "$*" in
+  *"get pods"*) printf 'vcstore-a node-a\\nvcstore-b node-b\\n' ;;
+  *"exec vcstore-a -- "*) shift 5; VCSTORE_PREFIX=${big} exec "$@" ;;
+  *"exec vcstore-b -- "*) echo 'error: unable to upgrade connection: pod does not exist' >&2; exit 1 ;;
+esac
+`,
+    );
+    const r = gather(bin);
+    assert.equal(r.status, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.summary, { nodes: 2, clean: 0, withProblems: 1, failed: 1, errors: 500, warnings: 0, info: 0 });
+    // Over MAX_ARG_STRLEN (128 KiB), the most one argument may hold: what the old script passed to jq.
+    assert.ok(JSON.stringify(j.nodes[0].report).length > 131_072, String(JSON.stringify(j.nodes[0].report).length));
+    assert.match(j.nodes[1].error, /unable to upgrade connection/);
+    assert.match(r.stderr, /node-b \(vcstore-b\): exit 1: error: unable to upgrade connection/);
+  });
+
+  it("pods that cannot be listed (no RBAC) is exit 1 with kubectl's own message", () => {
+    const bin = tmp();
+    kubectl(bin, `echo 'Error from server (Forbidden): pods is forbidden: User "x" cannot list resource "pods"' >&2; exit 1\n`);
+    const r = gather(bin);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /cannot list the vcstore pods in kube-system: Error from server \(Forbidden\)/);
+  });
+});
