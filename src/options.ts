@@ -23,6 +23,7 @@ export function waitOf(o: WaitOpts, dflt: number): number {
  */
 export function criSocket(cri: string | boolean | undefined, prefix: string): { socket: string; explicit: boolean } | null {
   if (cri === false) return null;
+  if (cri === '') throw new UsageError('--cri=: name the socket, or say --cri alone for the default');
   if (typeof cri === 'string') return { socket: cri, explicit: true };
   if (cri === true) return { socket: DEFAULT_CONTAINERD_SOCKET, explicit: true };
   return !prefix && lstatOrUndef(DEFAULT_CONTAINERD_SOCKET)?.isSocket() ? { socket: DEFAULT_CONTAINERD_SOCKET, explicit: false } : null;

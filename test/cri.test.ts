@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addPersistSandbox, cleanup, criPod, deadPid, hex64, R, scratch, snapshot, until, vci } from './helpers.js';
+import { addPersistSandbox, BIN, cleanup, criPod, deadPid, hex64, R, scratch, snapshot, until, vci } from './helpers.js';
 
 const { tmp } = scratch();
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -94,6 +94,8 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     const j = await findings(p);
     assert.deepEqual(about(j, gone).sort(), ['cri-unknown:true', 'hypervisor-dead:true']);
     assert.deepEqual(about(j, plain), []);
+    // The vcstore commands it prints ask the same containerd.
+    assert.equal(j.findings.find((f: any) => f.code === 'cri-unknown').next, `vcstore --prefix ${p} rm --cri=${sock} ${gone}`);
     assert.equal(j.summary.cri.socket, sock);
     assert.equal(typeof j.summary.cri.ms, 'number');
     const fix = await vci(p, ['check', '--fix', `--cri=${sock}`]);
@@ -111,11 +113,13 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     const j = await findings(p, [], { PATH: `${bin}:${process.env.PATH}` });
     assert.deepEqual(about(j, stuck).sort(), ['cri-stuck:false', 'hypervisor-dead:false']);
     const f = j.findings.find((x: any) => x.code === 'cri-stuck');
-    assert.equal(f.next, `crictl rmp -f ${stuck}`);
+    assert.equal(f.next, `crictl --runtime-endpoint unix://${sock} rmp -f ${stuck}`);
+    // Every step for that sandbox is containerd's teardown first: never a removal under containerd.
+    assert.equal(j.findings.find((x: any) => x.code === 'hypervisor-dead').next, f.next);
     assert.equal(f.evidence.runtime, 'io.containerd.kata-qemu.v2');
     // Without crictl on PATH, the same with ctr.
     const noCrictl = await findings(p, [], { PATH: '/usr/bin:/bin' });
-    assert.match(noCrictl.findings.find((x: any) => x.code === 'cri-stuck').next, /^ctr -n k8s.io tasks kill -s SIGKILL /);
+    assert.match(noCrictl.findings.find((x: any) => x.code === 'cri-stuck').next, new RegExp(`^ctr --address ${sock} -n k8s.io tasks kill -s SIGKILL `));
 
     const before = snapshot(p);
     await vci(p, ['check', '--fix', `--cri=${sock}`]);
@@ -159,5 +163,49 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     const without = JSON.parse((await vci(p, ['--json', 'check', '--no-cri'])).stdout);
     assert.deepEqual(about(without, dead), ['hypervisor-dead:true']);
     assert.equal(without.summary.cri, undefined);
+  });
+
+  it("what a hostile operator found: a CRI-O pod and a sandbox of unknown liveness are never removed on containerd's word; a hung containerd yields to Ctrl-C; --cri= is a usage error", async () => {
+    const p = tmp();
+    const crio = sid('crio');
+    addPersistSandbox(p, crio, {
+      state: 'running',
+      pid: deadPid(),
+      containers: [{ id: crio, state: 'running', pid: -1, annotations: { 'io.kubernetes.cri-o.Namespace': 'prod', 'io.kubernetes.cri-o.KubeName': 'x' } }],
+    });
+    const unsure = sid('unsure');
+    addPersistSandbox(p, unsure, {
+      state: 'running',
+      pid: 0,
+      containers: [{ id: unsure, state: 'running', pid: -1, annotations: criPod('prod', 'u', 'u1', unsure) }],
+    });
+    const j = await findings(p);
+    assert.deepEqual(about(j, crio), ['hypervisor-dead:true']);
+    assert.deepEqual(about(j, unsure).sort(), ['cri-unknown:false', 'liveness-unknown:false']);
+    assert.ok(j.summary.person >= 2);
+
+    const { createServer } = await import('node:net');
+    const hung = join(dir, 'hung.sock');
+    let connected = false;
+    const server = createServer(() => (connected = true));
+    await new Promise<void>((ok) => server.listen(hung, ok));
+    try {
+      for (const args of [
+        ['check', `--cri=${hung}`],
+        ['rm', `--cri=${hung}`, unsure],
+      ]) {
+        connected = false;
+        const child = spawn(process.execPath, [BIN, '--prefix', p, ...args], { stdio: 'ignore' });
+        await until(() => connected, 'vcstore to connect');
+        child.kill('SIGINT');
+        const [code] = (await once(child, 'exit')) as [number | null];
+        assert.equal(code, 130, args[0]);
+      }
+    } finally {
+      server.close();
+    }
+    const empty = await vci(p, ['check', '--cri=']);
+    assert.equal(empty.code, 2, empty.stderr);
+    assert.ok(existsSync(join(p, 'run/vc/sbs', unsure)));
   });
 });

@@ -4,11 +4,28 @@
 // ask once, and nothing ever asks when stdin is no terminal.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { addPersistSandbox, addSandbox, BIN, cleanup, deadPid, R, scratch, SLOW, snapshot, vci, writeUuidStore } from './helpers.js';
+import {
+  addPersistSandbox,
+  addSandbox,
+  BIN,
+  cleanup,
+  criPod,
+  deadPid,
+  holdFlock,
+  R,
+  runLock,
+  scratch,
+  SLOW,
+  snapshot,
+  vci,
+  writeUuidStore,
+} from './helpers.js';
+
+const criPodOf = (name: string, sid: string) => criPod('prod', name, `${name}-uid`, sid);
 import { buildZoo } from './zoo.js';
 
 const { tmp, track } = scratch();
@@ -76,6 +93,32 @@ describe('a fix a person can steer, an exit a gate can use', () => {
     );
     assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}o2`)), false);
     assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}o1`)), true);
+  });
+
+  it('what a hostile operator found: --only never frees UUID slots of another code, a selection fixes and reports only its own, --only rejects what only looks like a code, --fail-on holds for metrics, no ps -p 0', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}h1`, { state: 'running', pid: deadPid() });
+    writeUuidStore(p, [0, 0, 1, 0, 0, 0, 0, 0]);
+    const only = JSON.parse((await vci(p, ['--json', 'check', '--fix', '--only', 'hypervisor-dead'])).stdout);
+    assert.deepEqual(
+      only.actions.map((a: any) => a.code),
+      ['hypervisor-dead'],
+    );
+    assert.match(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8'), /\[0,0,1,/, 'the leaked slot stays: not asked for');
+    const q = tmp();
+    addPersistSandbox(q, `${R}a1`, { state: 'running', pid: deadPid(), containers: [{ id: `${R}a1`, pid: -1, annotations: criPodOf('a', `${R}a1`) }] });
+    addPersistSandbox(q, `${R}b1`, { state: 'running', pid: deadPid(), containers: [{ id: `${R}b1`, pid: -1, annotations: criPodOf('b', `${R}b1`) }] });
+    mkdirSync(join(q, 'run/vc/vm', `${R}orphan`), { recursive: true });
+    const sel = JSON.parse((await vci(q, ['--json', 'check', '--fix', '--pod', 'prod/a'])).stdout);
+    assert.deepEqual(sel.remaining, []);
+    assert.equal(existsSync(join(q, 'run/vc/sbs', `${R}b1`)), true);
+    assert.equal(existsSync(join(q, 'run/vc/vm', `${R}orphan`)), true);
+    for (const bad of ['toString', '__proto__', 'constructor']) assert.equal((await vci(q, ['check', '--only', bad])).code, 2, bad);
+    assert.equal((await vci(q, ['check', '-o', 'prometheus', '--fail-on', 'never'])).code, 0);
+    const r = tmp();
+    addPersistSandbox(r, `${R}u1`, { state: 'running', pid: 0 });
+    const u = JSON.parse((await vci(r, ['--json', 'check'])).stdout).findings.find((f: any) => f.code === 'liveness-unknown');
+    assert.doesNotMatch(u.next, /-p 0\b/);
   });
 
   it('--fail-on: warning (the default) exits 6 on a warning; error ignores warnings; never always exits 0; the summary counts what needs a person', async () => {
@@ -154,6 +197,22 @@ describe('on a terminal: the plan, then one question', { skip: SLOW || (haveTmux
     assert.doesNotMatch(yes, /Go ahead/);
     assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}t2`)), false);
     tmux('kill-session', '-t', 'c3');
+  });
+
+  it('yes is to the plan shown: a sandbox whose lock was held while it asked waits for the next run', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}v1`, { state: 'running', pid: deadPid() });
+    addSandbox(p, `${R}v2`, { state: 'running', pid: deadPid() });
+    const h = await holdFlock(runLock(p, `${R}v1`));
+    start('y1', `${process.execPath} ${BIN} --prefix ${p} check --fix`);
+    const plan = await until('y1', /Go ahead\?/);
+    assert.match(plan, /1 removal/);
+    await h.release();
+    tmux('send-keys', '-t', 'y1', 'y', 'Enter');
+    await until('y1', /EXIT=\d+/);
+    assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}v2`)), false);
+    assert.equal(existsSync(join(p, 'run/vc/sbs', `${R}v1`)), true, 'not in the plan: left');
+    tmux('kill-session', '-t', 'y1');
   });
 
   it('a bulk rm asks once and exits 5 on "n" with nothing changed; Ctrl-C at the question is exit 130', async () => {

@@ -6,11 +6,11 @@ import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { parseDuration } from '../store/fs/units.js';
 import { atomicWrite } from '../store/fs/write.js';
 import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
-import { fix, type FixAction } from '../store/ops/fix.js';
+import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { nextStep } from '../render/next.js';
-import { criKnown, criSandboxes } from '../store/host/containerd.js';
+import { criKnown, criSandboxes, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
 import { criSocket } from '../options.js';
 import { CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
@@ -42,6 +42,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   let bar: Progress | null | undefined;
   const where = criSocket(o.cri, ctx.roots.prefix);
   const cri = where ? await criSandboxes(where.socket, { signal }) : null;
+  if (signal.aborted) throw signal.reason;
   const report = await check(ctx.roots, {
     cri,
     criRequired: where?.explicit === true,
@@ -63,6 +64,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   let interrupted;
   let remaining = report.findings.filter((f) => f.severity !== 'info');
   let dryRun = Boolean(o.dryRun);
+  let agreed: Set<string> | undefined;
   if (o.fix && !dryRun && !o.yes && report.findings.some((f) => f.fixable)) {
     // On a terminal, the plan first and one question before the first change; scripts are never asked.
     const plan = await fix(ctx.roots, report, { dryRun: true, signal });
@@ -74,6 +76,8 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
         ctx.err('vcstore: nothing changed\n');
         dryRun = true;
       }
+      // Yes is to this plan: what was not in it (a lock released meanwhile, say) waits for the next run.
+      if (go === true) agreed = new Set(steps.map(actionKey));
     }
   }
   if (o.fix) {
@@ -81,6 +85,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     ({ actions, interrupted } = await fix(ctx.roots, report, {
       dryRun,
       signal,
+      ...(agreed ? { only: agreed } : {}),
       onProgress: (done, total) => {
         fixing ??= ctx.progress(total, 'fixes');
         fixing?.update(done);
@@ -96,6 +101,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
         signal,
         cri,
         criRequired: where?.explicit === true,
+        select,
         only: { ids, acrnUsers: report.acrnUsers },
       });
       remaining = again.findings.filter((f) => f.severity !== 'info' && (!only || only.has(f.code)));
@@ -109,7 +115,12 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const code = interrupted ? interrupted.exitCode : failing.length ? Exit.PROBLEMS : Exit.OK;
   const person = remaining.filter((f) => !f.fixable).length;
   const prefix = ctx.roots.prefix;
-  const tools = { crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath) };
+  // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
+  const tools = {
+    crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath),
+    socket: where?.explicit && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null,
+    stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
+  };
 
   if (ctx.json) {
     // Written a finding at a time: the same bytes as one JSON.stringify of the
@@ -197,7 +208,7 @@ function planSummary(steps: FixAction[]): string {
 function onlyCodes(v: string | undefined): Set<string> | null {
   if (v === undefined) return null;
   const codes = v.split(',').map((c) => c.trim());
-  for (const c of codes) if (!(c in CODES)) throw new UsageError(`--only: unknown code ${JSON.stringify(c)} (see man vcstore, CODES)`);
+  for (const c of codes) if (!Object.hasOwn(CODES, c)) throw new UsageError(`--only: unknown code ${JSON.stringify(c)} (see man vcstore, CODES)`);
   return new Set(codes);
 }
 
@@ -263,6 +274,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
     const where = criSocket(o.cri, ctx.roots.prefix);
     const signal = ctx.interruptible();
     const cri = where ? await criSandboxes(where.socket, { signal }) : null;
+    if (signal.aborted) throw signal.reason;
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;
@@ -277,7 +289,8 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   if (o.textfile !== undefined) atomicWrite(o.textfile, text, { mode: 0o644 });
   if (stdout) ctx.write(text);
   if (!report) throw failure;
-  return report.findings.some((f) => f.severity !== 'info') ? Exit.PROBLEMS : Exit.OK;
+  const failOn = o.failOn ?? 'warning';
+  return report.findings.some((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning' && f.severity !== 'info')) ? Exit.PROBLEMS : Exit.OK;
 }
 
 /** One warning however many workers fail: their halves are checked on this thread. */

@@ -59,6 +59,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // containerd still has the pod: its teardown (crictl rmp -f) goes through the shim and the store, so it goes first.
   const where = o.force || o.container !== undefined ? null : criSocket(o.cri, ctx.roots.prefix);
   const cri = where ? await criSandboxes(where.socket, { signal }) : null;
+  if (signal.aborted) throw signal.reason;
   if (cri && !criKnown(cri)) {
     if (where?.explicit) throw new RefusedError(`refusing to remove: containerd could not be asked (${cri.error}); --no-cri goes without it`);
     ctx.warn(`containerd could not be asked (${cri.error}); going ahead without it`);

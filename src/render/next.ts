@@ -13,10 +13,34 @@ const pids = (v: unknown): number[] =>
   Array.isArray(v) ? v.map((x) => (x as { pid?: unknown }).pid).filter((x): x is number => typeof x === 'number' && x > 0) : [];
 
 /** The next step for `f`; `prefix` is the store prefix the check ran with ('' for none). */
-export function nextStep(f: Finding, prefix: string, tools: { crictl: boolean } = { crictl: true }): string {
-  const vc = (...words: string[]) => ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), ...words.map(shellWord)].join(' ');
+export interface NextTools {
+  /** crictl is on PATH (else the ctr commands). */
+  crictl: boolean;
+  /** The containerd socket the check asked, where it is not the default: every command names it. */
+  socket?: string | null;
+  /** Sandboxes containerd still has (cri-stuck): containerd's teardown is their next step, whatever the finding. */
+  stuck?: Set<string>;
+}
+
+export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl: true }): string {
+  const cri = tools.socket ? [`--cri=${tools.socket}`] : [];
+  const vc = (cmd: string, ...words: string[]) =>
+    ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), cmd, ...[...(cmd === 'rm' || cmd === 'check' ? cri : []), ...words].map(shellWord)].join(
+      ' ',
+    );
+  const teardown = (id: string) =>
+    tools.crictl
+      ? `crictl${tools.socket ? ` --runtime-endpoint ${shellWord(`unix://${tools.socket}`)}` : ''} rmp -f ${shellWord(id)}`
+      : ['tasks kill -s SIGKILL', 'tasks delete', 'containers delete']
+          .map((c) => `ctr${tools.socket ? ` --address ${shellWord(tools.socket)}` : ''} -n k8s.io ${c} ${shellWord(id)}`)
+          .join('; ');
+  // containerd still has the pod: its teardown goes first, through the shim, whatever else is wrong.
+  if (tools.stuck?.has(f.id) && !f.container && f.code !== 'cri-stuck') return teardown(f.id);
   const fixOnly = () => vc('check', '--fix', '--only', f.code);
-  const ps = (list: number[]) => (list.length ? `ps -o pid,etime,args -p ${list.join(',')}` : null);
+  const ps = (list: number[]) => {
+    const real = list.filter((n) => n > 0);
+    return real.length ? `ps -o pid,etime,args -p ${real.join(',')}` : null;
+  };
   const e = f.evidence;
   const sid = f.id;
   switch (f.code) {
@@ -41,9 +65,10 @@ export function nextStep(f: Finding, prefix: string, tools: { crictl: boolean } 
     case 'symlink':
     case 'not-a-store-dir':
       return `Look at ${shellWord(str(e.path) ?? sid)} and remove it by hand if nothing needs it: vcstore never follows or removes it`;
+    case 'orphan-vm-dir':
+      return vc('rm', sid);
     case 'config-shell':
     case 'shared-dir-leaked':
-    case 'orphan-vm-dir':
       return fixOnly();
     case 'lock-holder-gone':
       return `Find the holder from the host's pid namespace (grep the lock's inode in /proc/locks); ${vc('show', sid)} names the lock`;
@@ -62,18 +87,13 @@ export function nextStep(f: Finding, prefix: string, tools: { crictl: boolean } 
     case 'uuid-store-bad':
       return `Look at ${shellWord(str(e.path) ?? 'the UUID store (uuid.json)')}: restore it, or remove it once no ACRN sandbox runs`;
     case 'cri-unknown':
-      return e.live === true
-        ? (ps(typeof e.pid === 'number' ? [e.pid] : []) ??
-            `Find and stop the hypervisor of ${sid} (${vc('show', sid)} names it); vcstore rm ${shellWord(sid)} then`)
-        : vc('rm', sid);
+      return e.live === true ? `A VM nobody manages: ${vc('show', sid)} names its processes; stop them, then ${vc('rm', sid)}` : vc('rm', sid);
     case 'cri-stuck':
     case 'cri-missing':
       // crictl goes through the CRI plugin, which tears the pod down through the shim; ctr only where it is absent.
-      return tools.crictl
-        ? `crictl rmp -f ${shellWord(sid)}`
-        : `ctr -n k8s.io tasks kill -s SIGKILL ${shellWord(sid)}; ctr -n k8s.io tasks delete ${shellWord(sid)}; ctr -n k8s.io containers delete ${shellWord(sid)}`;
+      return teardown(sid);
     case 'cri-unreachable':
-      return `Start containerd (or say --cri=SOCKET), then ${vc('check')} again; --no-cri leaves it out`;
+      return `Start containerd (or name its socket with --cri=SOCKET), then ${vc('check', ...(tools.socket ? [] : [`--cri=${str(e.socket) ?? ''}`]))} again; --no-cri leaves it out`;
     case 'cgroup-leaked': {
       const busy = Array.isArray(e.cgroups) ? (e.cgroups as { path: string; procs: number | null }[]).find((c) => c.procs !== 0) : undefined;
       if (busy) return `cat ${shellWord(`${busy.path}/cgroup.procs`)}`;

@@ -10,7 +10,9 @@ import type { ClientHttp2Session } from 'node:http2';
 
 export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const CRI_NAMESPACE = 'k8s.io';
-const LIST = '/containerd.services.containers.v1.Containers/List';
+// The streaming form: one message per container, so no answer hits gRPC's 16 MiB message limit (a node with a
+// thousand pods, each record carrying its OCI spec, does).
+const LIST = '/containerd.services.containers.v1.Containers/ListStream';
 const SANDBOX_FILTER = 'labels."io.cri-containerd.kind"==sandbox';
 /** The runtime names containerd records for Kata's handlers: io.containerd.kata.v2 and kata-deploy's io.containerd.kata-<class>.v2. */
 const KATA_RUNTIME = /^io\.containerd\.kata(-[A-Za-z0-9_.-]+)?\.v2$/;
@@ -32,9 +34,10 @@ export const criKnown = (v: CriView | null): v is { socket: string; sandboxes: M
 export async function criSandboxes(socket: string, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CriView> {
   const started = performance.now();
   try {
-    const body = await unary(socket, LIST, frame(field(1, utf8(SANDBOX_FILTER))), o.timeoutMs ?? 3000, o.signal);
+    const messages = await call(socket, LIST, frame(field(1, utf8(SANDBOX_FILTER))), o.timeoutMs ?? 10_000, o.signal);
     const sandboxes = new Map<string, CriSandbox>();
-    for (const [n, v] of fields(body)) if (n === 1 && v instanceof Uint8Array) add(sandboxes, v);
+    // ListContainerMessage { Container container = 1; }
+    for (const m of messages) for (const [n, v] of fields(m)) if (n === 1 && v instanceof Uint8Array) add(sandboxes, v);
     return { socket, sandboxes, ms: Math.round(performance.now() - started) };
   } catch (e) {
     return { socket, error: why(socket, e as NodeJS.ErrnoException) };
@@ -82,10 +85,10 @@ function add(out: Map<string, CriSandbox>, msg: Uint8Array): void {
 // ---------------------------------------------------------------------------
 // gRPC over http2 on a Unix socket, one unary call.
 
-async function unary(socket: string, path: string, request: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+async function call(socket: string, path: string, request: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array[]> {
   const http2 = await import('node:http2');
   const net = await import('node:net');
-  return new Promise<Uint8Array>((resolve, reject) => {
+  return new Promise<Uint8Array[]>((resolve, reject) => {
     let session: ClientHttp2Session | undefined = undefined;
     const fail = (e: Error) => {
       clearTimeout(timer);
@@ -94,7 +97,12 @@ async function unary(socket: string, path: string, request: Uint8Array, timeoutM
     };
     const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     signal?.addEventListener('abort', () => fail(signal.reason as Error), { once: true });
-    session = http2.connect('http://localhost', { createConnection: () => net.connect(socket) });
+    try {
+      session = http2.connect('http://localhost', { createConnection: () => net.connect(socket) });
+    } catch (e) {
+      fail(e as Error);
+      return;
+    }
     session.on('error', (e: Error) => fail(e));
     const req = session.request({
       ':method': 'POST',
@@ -111,11 +119,13 @@ async function unary(socket: string, path: string, request: Uint8Array, timeoutM
       return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
     };
     req.on('response', (h: Record<string, unknown>) => {
+      // An error can come in the headers alone (a "trailers-only" answer), its reason with it.
       status = header(h, 'grpc-status') ?? status;
+      message = decodeURIComponent(header(h, 'grpc-message') ?? '');
     });
     req.on('trailers', (h: Record<string, unknown>) => {
       status = header(h, 'grpc-status') ?? status;
-      message = decodeURIComponent(header(h, 'grpc-message') ?? '');
+      message = decodeURIComponent(header(h, 'grpc-message') ?? '') || message;
     });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', (e: Error) => fail(e));
@@ -124,8 +134,15 @@ async function unary(socket: string, path: string, request: Uint8Array, timeoutM
       session?.close();
       if (status !== '0') return reject(new Error(`containerd answered gRPC status ${status ?? '?'}${message ? `: ${message}` : ''}`));
       const all = Buffer.concat(chunks);
-      if (all.length < 5 || all[0] !== 0) return reject(new Error('containerd sent no message (or a compressed one)'));
-      resolve(all.subarray(5, 5 + all.readUInt32BE(1)));
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < all.length;) {
+        if (i + 5 > all.length || all[i] !== 0) return reject(new Error('containerd sent a truncated or compressed message'));
+        const len = all.readUInt32BE(i + 1);
+        if (i + 5 + len > all.length) return reject(new Error('containerd sent a truncated message'));
+        out.push(all.subarray(i + 5, i + 5 + len));
+        i += 5 + len;
+      }
+      resolve(out);
     });
     req.end(Buffer.from(request));
   });

@@ -143,11 +143,17 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
   const known = cri.sandboxes.get(c.id);
   const going = c.problems.filter((p) => WHOLE.has(p.code) && p.container === undefined);
   if (!known) {
-    // Only a sandbox its store ties to a pod is containerd's to know (ctr run, nerdctl and the like are not CRI's).
-    if (c.pod)
-      findings.push(
-        finding(c.id, problem('cri-unknown', { socket: cri.socket, state: c.state, alive: c.alive, ...(c.alive === true ? { live: true } : {}) }), c.pod),
+    // Only a sandbox containerd's CRI plugin made is containerd's to know (not ctr run, nerdctl, nor a CRI-O pod).
+    if (c.pod?.manager === 'containerd') {
+      const f = finding(
+        c.id,
+        problem('cri-unknown', { socket: cri.socket, state: c.state, alive: c.alive, ...(c.alive === true ? { live: true } : {}) }),
+        c.pod,
       );
+      // Removed only once provably dead: a liveness that cannot be told needs a person too.
+      f.fixable = f.fixable && c.alive === false;
+      findings.push(f);
+    }
     return;
   }
   if (!going.length) return;
@@ -183,7 +189,8 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
     if (cri) criFindings(c, cri, findings);
-    else if (o.cri && o.criRequired && c.pod) for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
+    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd')
+      for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with

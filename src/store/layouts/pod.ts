@@ -11,6 +11,8 @@ export interface Pod {
   namespace: string | null;
   name: string | null;
   uid: string | null;
+  /** Whose annotations named it: containerd's CRI plugin (io.kubernetes.cri.*) or CRI-O. */
+  manager?: 'containerd' | 'cri-o';
 }
 
 /** A sandbox's identity beside its state: its pod, its containers' names, when it was created. */
@@ -71,17 +73,17 @@ export function podOf(get: Lookup): Pod | null {
   const uid = get(CRI.uid);
   if (ns !== undefined || name !== undefined || uid !== undefined) {
     const log = fromLogDir(get(CRI.logDir));
-    return { namespace: ns ?? log?.namespace ?? null, name: name ?? log?.name ?? null, uid: uid ?? log?.uid ?? null };
+    return { namespace: ns ?? log?.namespace ?? null, name: name ?? log?.name ?? null, uid: uid ?? log?.uid ?? null, manager: 'containerd' };
   }
   const log = fromLogDir(get(CRI.logDir));
-  if (log) return log;
+  if (log) return { ...log, manager: 'containerd' };
   const labels = jsonObject(get(CRIO.labels));
   const meta = jsonObject(get(CRIO.metadata));
   const crioNs = get(CRIO.namespace) ?? str(labels?.['io.kubernetes.pod.namespace']);
   const crioName = get(CRIO.name) ?? str(labels?.['io.kubernetes.pod.name']);
   const crioUid = str(labels?.['io.kubernetes.pod.uid']) ?? str(meta?.uid);
   if (crioNs === undefined && crioName === undefined && crioUid === undefined) return null;
-  return { namespace: crioNs ?? null, name: crioName ?? null, uid: crioUid ?? null };
+  return { namespace: crioNs ?? null, name: crioName ?? null, uid: crioUid ?? null, manager: 'cri-o' };
 }
 
 /** The container's name in its pod (none for the sandbox's own pause container). */

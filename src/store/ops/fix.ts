@@ -40,6 +40,8 @@ export interface FixAction {
 }
 
 export interface FixOptions {
+  /** Only these actions (`code id/container`, `uuid-leaked slot-N`), as a plan a person said yes to listed them. */
+  only?: Set<string>;
   /** After each action: done of total. */
   onProgress?: (done: number, total: number) => void;
   dryRun: boolean;
@@ -80,12 +82,14 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const whole = new Map<string, Finding>();
   const rest: Finding[] = [];
   const seen = new Set<string>();
+  const planned = (f: Finding) => !o.only || o.only.has(actionKey(f));
   for (const f of report.findings)
-    if (f.fixable && REMOVAL.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished')) whole.set(f.id, f);
+    if (f.fixable && planned(f) && REMOVAL.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished'))
+      whole.set(f.id, f);
   // An unfinished removal of a sandbox that is otherwise fine (its ID reused, say): only the trash goes.
   const trashOnly = new Set([...whole].filter(([, f]) => f.code === 'removal-unfinished').map(([id]) => id));
   for (const f of report.findings) {
-    if (!f.fixable || f.code === 'uuid-leaked' || (!f.container && whole.has(f.id))) continue;
+    if (!f.fixable || !planned(f) || f.code === 'uuid-leaked' || (!f.container && whole.has(f.id))) continue;
     const key = `${f.code === 'shared-dir-leaked' ? 'mounts-leaked' : f.code}:${f.id}/${f.container ?? ''}`;
     if (!seen.has(key)) rest.push(f);
     seen.add(key);
@@ -136,7 +140,9 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     tick();
   }
 
-  // UUID slots last: freed under the UUID store's lock, which reads every sandbox again.
+  // UUID slots last, when the check reported them (not under --only of other codes, nor a selection):
+  // freed under the UUID store's lock, which reads every sandbox again.
+  if (!report.findings.some((f) => f.code === 'uuid-leaked')) return { actions };
   const removed = new Set(
     actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id),
   );
@@ -147,6 +153,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     );
     for (const slot of u.slots.filter((x) => x.leaked)) {
       const f = finding(`slot-${slot.slot}`, problem('uuid-leaked', { slot: slot.slot }));
+      if (!planned(f)) continue;
       try {
         const r = await freeUuidSlot(roots, slot.slot, { wait: 0, dryRun: o.dryRun, signal: o.signal });
         if (r.changed) act(f, would('freed'), [u.path], 'no live sandbox uses it');
@@ -160,6 +167,9 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   }
   return { actions };
 }
+
+/** How a plan names one action: its code, its ID, its container. */
+export const actionKey = (a: { code: string; id: string; container?: string }): string => `${a.code} ${a.id}/${a.container ?? ''}`;
 
 /** A VM dir with no store: its pid file read again and every witness, right before it goes. */
 function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
