@@ -91,12 +91,13 @@ function main(): void {
     target('ls (empty) / node -e 0', lsEmpty!.ms / node0!.ms, 1.15);
 
     const perSandbox = new Map<number, number>();
+    const fixPerSandbox = new Map<number, number>();
     for (const n of sizes) {
       const prefix = join(work, `s${n}`);
       process.stderr.write(`cloning the fixture to ${n} sandboxes...\n`);
       generateFromFixture(prefix, n, FIXTURE);
       const runs = n >= 10000 ? 5 : 9;
-      const [c, , lsJson, ls, check] = measure(
+      const [c, , lsJson, ls, check, fixDry] = measure(
         [
           { name: `C baseline (${n})`, cmd: [baseline, prefix] },
           {
@@ -107,10 +108,14 @@ function main(): void {
           { name: `vcstore ls --json (${n})`, cmd: vc(prefix, 'ls', '--json') },
           { name: `vcstore ls (${n})`, cmd: vc(prefix, 'ls') },
           { name: `vcstore check --json (${n})`, cmd: vc(prefix, 'check', '--json') },
+          // The store is all leaks (every pid dead): a dry run plans and re-checks every sandbox under its lock.
+          { name: `vcstore check --fix --dry-run --json (${n})`, cmd: vc(prefix, 'check', '--fix', '--dry-run', '--json') },
         ],
         runs,
       );
       perSandbox.set(n, (lsJson!.ms - lsEmpty!.ms) / n);
+      fixPerSandbox.set(n, (fixDry!.ms - lsEmpty!.ms) / n);
+      if (n === Math.max(...sizes)) target(`check --fix --dry-run / check --json (${n})`, fixDry!.ms / check!.ms, 3);
       if (n === Math.max(...sizes)) {
         target(`ls --json / C baseline (${n})`, lsJson!.ms / c!.ms, 1.5);
         target(`ls table / ls --json (${n})`, ls!.ms / lsJson!.ms, 1.15);
@@ -122,6 +127,8 @@ function main(): void {
     if (perSandbox.size >= 2) {
       const [a, b] = [...perSandbox.values()];
       target(`ls --json per-sandbox cost, ${sizes[1]} / ${sizes[0]}`, b! / a!, 1.1);
+      const [fa, fb] = [...fixPerSandbox.values()];
+      target(`check --fix --dry-run per-sandbox cost, ${sizes[1]} / ${sizes[0]}`, fb! / fa!, 1.2);
     }
 
     process.stderr.write('rm of 1,000 against rm -rf of the same directories...\n');

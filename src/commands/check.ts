@@ -9,6 +9,7 @@ import { check, type CheckReport, type Finding } from '../store/inspect/check.js
 import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
+import { podJson } from '../render/json.js';
 import { nextStep } from '../render/next.js';
 import { criKnown, criSandboxes, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
 import { criSocket } from '../options.js';
@@ -127,7 +128,9 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
     const w = new ChunkedWriter((t) => ctx.write(t));
     w.push('{"findings":[');
-    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, message: problemText(f), next: nextStep(f, prefix, tools) })}`));
+    report.findings.forEach((f, i) =>
+      w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, pod: f.pod && podJson(f.pod), message: problemText(f), next: nextStep(f, prefix, tools) })}`),
+    );
     const criSummary = cri
       ? criKnown(cri)
         ? { socket: cri.socket, sandboxes: cri.sandboxes.size, ms: cri.ms }
@@ -138,7 +141,9 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     );
     if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
     if (actions && !dryRun && !interrupted)
-      w.push(`,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, message: problemText(f), next: nextStep(f, prefix, tools) })))}`);
+      w.push(
+        `,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, pod: f.pod && podJson(f.pod), message: problemText(f), next: nextStep(f, prefix, tools) })))}`,
+      );
     if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
     w.push('}\n');
     w.flush();

@@ -19,11 +19,12 @@ import { inspectScanned } from '../inspect/inspect.js';
 import { yieldToSignals } from '../inspect/listing.js';
 import { readUuidStore } from '../inspect/uuid.js';
 import { problem } from '../read/problems.js';
-import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
+import { FRESH_MS, removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
+import { trashIndex } from '../read/scan.js';
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
 import { isShell } from '../layouts/common.js';
-import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups } from './witness.js';
+import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups, type Witnesses } from './witness.js';
 
 /** Findings settled by removing the whole sandbox. */
 const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
@@ -94,6 +95,27 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     if (!seen.has(key)) rest.push(f);
     seen.add(key);
   }
+  // Read once for the whole fix, not per action (re-reading whole roots per sandbox made a fix
+  // of thousands quadratic): the roots' unfinished removals, and the witnesses and host picture,
+  // read again whenever older than FRESH_MS, as bulk removal reads them.
+  const trash = trashIndex(roots);
+  let w: Witnesses | undefined;
+  let host: HostIndex | undefined;
+  const shared: Shared = {
+    trash,
+    witnesses: () => {
+      if (!w || performance.now() - w.at > FRESH_MS) {
+        w = readWitnesses();
+        host = undefined;
+      }
+      return w;
+    },
+    host: () => {
+      const now = shared.witnesses();
+      host ??= new HostIndex(roots, { procs: now.procs, mounts: now.mounts });
+      return host;
+    },
+  };
   const total = whole.size + rest.length;
   let handled = 0;
   const tick = () => o.onProgress?.(++handled, total);
@@ -102,7 +124,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const interrupted = await removeSandboxes(
     roots,
     [...whole.keys()],
-    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true, trashOnly },
+    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true, trashOnly, trash },
     (sid, r: RemoveResult | VcError) => {
       const f = whole.get(sid);
       tick();
@@ -117,14 +139,16 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     await yieldToSignals();
     if (aborted()) return { actions, interrupted: aborted() };
     try {
-      if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o), 'no sandbox store, hypervisor not running');
-      else if (f.code === 'cgroup-leaked') act(f, would('removed'), fixCgroupLeak(roots, f, o), 'no sandbox store, and no process in them or naming it');
-      else if (f.code === 'config-shell') act(f, would('removed'), await fixConfigShell(roots, f.id, o), 'empty config shell next to a persist sandbox');
+      if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o, shared), 'no sandbox store, hypervisor not running');
+      else if (f.code === 'cgroup-leaked')
+        act(f, would('removed'), fixCgroupLeak(roots, f, o, shared), 'no sandbox store, and no process in them or naming it');
+      else if (f.code === 'config-shell')
+        act(f, would('removed'), await fixConfigShell(roots, f.id, o, shared), 'empty config shell next to a persist sandbox');
       else if (f.container) {
-        const r = await removeContainer(roots, f.id, f.container, { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse' });
+        const r = await removeContainer(roots, f.id, f.container, { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', trash });
         act(f, would('removed'), r.paths, REASON[f.code] ?? 'provably dead');
       } else {
-        const r = await fixHostLeak(roots, f.id, o);
+        const r = await fixHostLeak(roots, f.id, o, shared);
         act(
           f,
           r.paths.length ? would('removed') : would('unmounted'),
@@ -168,19 +192,26 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   return { actions };
 }
 
+/** What the actions of one fix share: read once, or again when older than FRESH_MS. */
+interface Shared {
+  trash: Map<string, string[]>;
+  witnesses(): Witnesses;
+  host(): HostIndex;
+}
+
 /** How a plan names one action: its code, its ID, its container. */
 export const actionKey = (a: { code: string; id: string; container?: string }): string => `${a.code} ${a.id}/${a.container ?? ''}`;
 
 /** A VM dir with no store: its pid file read again and every witness, right before it goes. */
-function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
-  const h = openSandbox(roots, sid);
+function fixVmDir(roots: Roots, sid: string, o: FixOptions, shared: Shared): string[] {
+  const h = openSandbox(roots, sid, shared.trash);
   const dir = h.paths.vm;
   if (lstatOrUndef(h.paths.config) || lstatOrUndef(h.paths.runtime)) throw new RefusedError('a sandbox store appeared meanwhile');
   const st = lstatOrUndef(dir);
   if (!st) throw new NotFoundError(`${dir} is gone`);
   if (!st.isDirectory()) throw new StoreError(`${dir} is not a directory (a symbolic link?)`, { path: dir });
   refuseIfVmLive(dir, sid, 'remove');
-  const w = readWitnesses();
+  const w = shared.witnesses();
   refuseIfNamed(w.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
   refuseIfMounted(w.mounts, [dir], `VM dir ${dir}`);
   if (!o.dryRun) removeTree(dir, w.mounts);
@@ -194,12 +225,12 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions): string[] {
  * deepest first after its cgroup.procs reads empty, with no process naming
  * the ID and no store for it, both read right before.
  */
-function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions): string[] {
+function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions, shared: Shared): string[] {
   const sid = f.id;
-  const h = openSandbox(roots, sid);
+  const h = openSandbox(roots, sid, shared.trash);
   if ([h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)))
     throw new RefusedError('a sandbox store appeared meanwhile: vcstore rm takes its cgroups with it');
-  const w = readWitnesses();
+  const w = shared.witnesses();
   const whom = `the cgroups of ${sid}`;
   refuseIfNamed(w.procs, sid, whom, 'remove', 'refuse');
   const index = new CgroupIndex(roots.cgroup, w.mounts.mounts);
@@ -214,13 +245,13 @@ function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions): string[] {
   return dirs;
 }
 
-async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise<string[]> {
-  const h = openSandbox(roots, sid);
+async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<string[]> {
+  const h = openSandbox(roots, sid, shared.trash);
   return withLock(changeLock(h, 'remove'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
     if (!lstatOrUndef(h.paths.config)?.isDirectory()) throw new NotFoundError('gone');
     // Looked at again under the lock: what was written into it meanwhile is no debris.
     if (!isShell(h.paths.config)) throw new RefusedError(`${h.paths.config} is no longer an empty shell`);
-    const w = readWitnesses();
+    const w = shared.witnesses();
     refuseIfMounted(w.mounts, [h.paths.config], `config shell ${h.paths.config}`);
     if (!o.dryRun) removeTree(h.paths.config, w.mounts);
     return [h.paths.config];
@@ -234,27 +265,27 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions): Promise
  * again right before the first change; mounts go deepest first; then the
  * shared dir of a sandbox without a store, never entering a mount left.
  */
-async function fixHostLeak(roots: Roots, sid: string, o: FixOptions): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
-  const h = openSandbox(roots, sid);
+async function fixHostLeak(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
+  const h = openSandbox(roots, sid, shared.trash);
   const leak = async (store: boolean) => {
-    const host = new HostIndex(roots);
+    const host = shared.host();
     refuseIfNamed(host.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
     // Without mountinfo, which mounts there are cannot be told: nothing is touched.
     if (host.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
     const pic = host.of(sid);
     const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
-    const shared = !store && pic.shared ? [pic.shared.path] : [];
+    const dirs = !store && pic.shared ? [pic.shared.path] : [];
     if (!o.dryRun) {
       if (unmounts.length) await unmountAll(unmounts, o.signal);
-      for (const p of shared) removeTree(p);
+      for (const p of dirs) removeTree(p);
     }
-    return { store, unmounts, paths: shared };
+    return { store, unmounts, paths: dirs };
   };
   const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
   if (!store) return leak(false);
   return withLock(changeLock(h, 'clean up'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, async () => {
-    const now = openSandbox(roots, sid);
-    const live = inspectScanned(roots, now.scan, { lockless: true }).hypervisor;
+    const now = openSandbox(roots, sid, shared.trash);
+    const live = inspectScanned(roots, now.scan, { lockless: true, procs: () => shared.witnesses().procs }).hypervisor;
     if (!provablyDead(live))
       throw new RefusedError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`);
     return leak([now.paths.config, now.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)));

@@ -207,7 +207,7 @@ export async function removeSandboxes(
 /** Locks held at once by a bulk removal. */
 const BATCH = 32;
 /** How old the witnesses of a bulk removal may be when a sandbox is acted on. */
-const FRESH_MS = 100;
+export const FRESH_MS = 100;
 
 /** The removal itself, with the lock held (`held`; none where there was none to take) and the witnesses read after it. */
 async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses, held: boolean): Promise<RemoveResult> {
@@ -248,11 +248,11 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
 export async function removeContainer(roots: Roots, sid: string, cid: string, o: RemoveOptions): Promise<RemoveResult> {
   // An item file, raw/ or the lock is never a container, whatever a stray trash entry is called.
   if (!isContainerName(cid)) throw new UsageError(`${quote(cid)} cannot be a container ID (an item, raw/ or the lock of the sandbox)`);
-  const h = openSandbox(roots, sid);
+  const h = openSandbox(roots, sid, o.trash);
   if (!containerTrash(h.paths, cid).length) requireContainer(h, cid);
   return withLock(changeLock(h, 'remove', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => {
     const w = readWitnesses();
-    const now = openSandbox(roots, sid);
+    const now = openSandbox(roots, sid, o.trash);
     // Its directories go only if they are a container's now, under the lock; an unfinished removal alone is only that.
     const isContainer = (() => {
       try {
