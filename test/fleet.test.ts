@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -18,45 +18,45 @@ const K = join(ROOT, 'examples/kubernetes');
 const load = (f: string): any => parse(readFileSync(join(K, f), 'utf8'));
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** kustomize's strategic merge for what the patches touch: containers, volumeMounts and volumes by name; args replaced. */
-function merge(base: any, patch: any): any {
-  const out = structuredClone(base);
-  const byName = (list: any[] = [], more: any[] = []) => {
-    const m = new Map(list.map((x) => [x.name, x]));
-    for (const x of more) m.set(x.name, { ...(m.get(x.name) ?? {}), ...x });
-    return [...m.values()];
-  };
-  const spec = out.spec.template.spec;
-  const pspec = patch.spec.template.spec;
-  for (const pc of pspec.containers ?? []) {
-    const c = spec.containers.find((x: any) => x.name === pc.name);
-    if (pc.args) c.args = pc.args;
-    c.volumeMounts = byName(c.volumeMounts, pc.volumeMounts);
-  }
-  spec.volumes = byName(spec.volumes, pspec.volumes);
-  return out;
-}
+const haveKustomize = spawnSync('kubectl', ['kustomize', '--help'], { stdio: 'ignore' }).status === 0;
 
 async function validate(obj: any): Promise<void> {
   const { DaemonSet } = (await import('kubernetes-models/apps/v1')) as any;
   new DaemonSet(obj).validate();
 }
 
-const variants = () => {
-  const base = load('daemonset.yaml');
-  return {
-    base,
-    'kata-1x': merge(base, load('patches/kata-1x.yaml')),
-    'containerd-witness': merge(base, load('patches/containerd-witness.yaml')),
-    fix: merge(base, load('patches/fix.yaml')),
-  } as Record<string, any>;
-};
+/** `kubectl kustomize` of examples/kubernetes with these patches' lines uncommented, as an operator would. */
+function kustomize(patches: string[]): any {
+  const dir = tmp();
+  cpSync(K, dir, { recursive: true });
+  let k = readFileSync(join(dir, 'kustomization.yaml'), 'utf8');
+  for (const p of patches) {
+    const line = `  # - { path: patches/${p}.yaml,`;
+    assert.ok(k.includes(line), `kustomization.yaml has a line for ${p}`);
+    k = k.replace(line, `  - { path: patches/${p}.yaml,`);
+  }
+  writeFileSync(join(dir, 'kustomization.yaml'), k);
+  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return parse(r.stdout);
+}
 
-describe('the DaemonSet', () => {
-  it('the DaemonSet and every patch of it are valid against the Kubernetes API schemas; kustomization names them all', async () => {
-    for (const [name, d] of Object.entries(variants())) await assert.doesNotReject(validate(d), name);
-    const k = load('kustomization.yaml');
-    assert.deepEqual(k.resources, ['daemonset.yaml']);
+const COMBOS: Record<string, string[]> = {
+  base: [],
+  'kata-1x': ['kata-1x'],
+  'containerd-witness': ['containerd-witness'],
+  fix: ['fix'],
+  'witness and fix': ['containerd-witness', 'fix'],
+  all: ['kata-1x', 'containerd-witness', 'fix', 'fix-kata-1x'],
+};
+const variants = () => Object.fromEntries(Object.entries(COMBOS).map(([k, v]) => [k, kustomize(v)])) as Record<string, any>;
+const container = (d: any) => d.spec.template.spec.containers[0];
+
+describe('the DaemonSet', { skip: haveKustomize ? false : 'kubectl kustomize not installed' }, () => {
+  it('kubectl kustomize builds it with any combination of the patches, and each is valid against the Kubernetes API schemas', async () => {
+    const v = variants();
+    for (const [name, d] of Object.entries(v)) await assert.doesNotReject(validate(d), name);
+    assert.deepEqual(load('kustomization.yaml').resources, ['daemonset.yaml']);
     const listed = readFileSync(join(K, 'kustomization.yaml'), 'utf8').match(/patches\/[a-z0-9-]+\.yaml/g) ?? [];
     assert.deepEqual(
       listed.sort(),
@@ -64,8 +64,9 @@ describe('the DaemonSet', () => {
         .map((f) => `patches/${f}`)
         .sort(),
     );
-    // Each patch addresses the same object.
-    for (const f of readdirSync(join(K, 'patches'))) assert.deepEqual(load(`patches/${f}`).metadata, { name: 'vcstore', namespace: 'kube-system' }, f);
+    // Patches add to the arguments: both at once keep both.
+    assert.deepEqual(container(v['witness and fix']).args.slice(5), ['--cri=/containerd/containerd.sock', '--fix']);
+    assert.equal(container(v.base).image, 'registry.example.com/vcstore:0.1.0');
   });
 
   it("mounts exactly the roots vcstore reads, never the whole /run or containerd unless asked, and creates only the runtime's own tmpfs dirs", () => {
@@ -79,23 +80,27 @@ describe('the DaemonSet', () => {
       '/var/lib/prometheus/node-exporter': 'Directory',
     });
     assert.equal(paths(v['kata-1x'])['/var/lib/vc'], 'Directory', '/var/lib/vc is on disk: never created');
-    assert.equal(paths(v['containerd-witness'])['/run/containerd/containerd.sock'], 'Socket');
+    // The directory, not the socket file: a bind of the file goes stale when containerd makes it anew.
+    assert.equal(paths(v['containerd-witness'])['/run/containerd'], 'Directory');
     for (const name of ['base', 'kata-1x', 'fix']) assert.ok(!Object.keys(paths(v[name])).some((p) => p.includes('containerd')), name);
-    const c = (d: any) => d.spec.template.spec.containers[0];
     // Read-only but the textfile; --fix makes exactly the store and cgroup mounts writable.
     const writable = (d: any) =>
-      c(d)
+      container(d)
         .volumeMounts.filter((m: any) => !m.readOnly)
         .map((m: any) => m.name)
         .sort();
     assert.deepEqual(writable(v.base), ['textfile']);
+    assert.deepEqual(writable(v['kata-1x']), ['textfile']);
     assert.deepEqual(writable(v.fix), ['cgroup', 'run-kata', 'run-kata-containers', 'run-vc', 'textfile']);
-    assert.ok(c(v.fix).args.includes('--fix') && !c(v.base).args.includes('--fix'));
-    for (const m of c(v.base).volumeMounts) if (m.name !== 'textfile') assert.equal(m.mountPropagation, 'HostToContainer', m.name);
+    assert.deepEqual(writable(v.all), ['cgroup', 'run-kata', 'run-kata-containers', 'run-vc', 'textfile', 'var-lib-vc']);
+    assert.ok(container(v.fix).args.includes('--fix') && !container(v.base).args.includes('--fix'));
+    for (const m of container(v.base).volumeMounts)
+      if (m.name === 'cgroup') assert.equal(m.recursiveReadOnly, 'IfPossible');
+      else if (m.name !== 'textfile') assert.equal(m.mountPropagation, 'HostToContainer', m.name);
   });
 
   it('privileges: no capability, no escalation, RuntimeDefault seccomp, read-only root, no token, exec form with a probe and limits', () => {
-    const { base } = variants();
+    const base = kustomize([]);
     const pod = base.spec.template.spec;
     const c = pod.containers[0];
     assert.equal(pod.hostPID, true);
@@ -112,12 +117,11 @@ describe('the DaemonSet', () => {
     assert.ok(pod.nodeSelector['katacontainers.io/kata-runtime']);
   });
 
-  it('its command runs: the loop writes the textfile, the liveness probe passes on it and fails on a stale one, SIGTERM ends it at once with exit 0, with no capability at all', async () => {
+  it('its command runs: the loop writes the textfile, the liveness probe passes on it and fails on a stale one, SIGTERM ends it at once with exit 0 and takes the textfile with it, with no capability at all', async () => {
     const store = tmp();
     addSandbox(store, `${R}d1`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
     const text = tmp();
-    const { base } = variants();
-    const c = base.spec.template.spec.containers[0];
+    const c = container(kustomize([]));
     const args = (c.args as string[]).map((a) => a.replace('/textfile', text).replace('60s', '1s'));
     // The pod's privileges: uid 0 with an empty capability set and no new privileges.
     const wrap = has('setpriv') ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs'] : [];
@@ -130,11 +134,38 @@ describe('the DaemonSet', () => {
     assert.match(readFileSync(file, 'utf8'), /vcstore_findings\{code="hypervisor-dead",severity="error"\} 1/);
     const probe = (c.livenessProbe.exec.command as string[]).map((a) => a.replace('/textfile', text));
     assert.equal(spawnSync(probe[0]!, probe.slice(1)).status, 0, 'fresh: alive');
+    writeFileSync(join(text, 'stale.prom'), '');
+    spawnSync('touch', ['-d', '10 minutes ago', join(text, 'stale.prom')]);
+    const stale = probe.map((a) => a.replace('vcstore.prom', 'stale.prom'));
+    assert.notEqual(spawnSync(stale[0]!, stale.slice(1)).status, 0, 'stale: restarted');
     p.kill('SIGTERM');
     const [code] = (await once(p, 'exit')) as [number | null];
     assert.equal(code, 0);
-    spawnSync('touch', ['-d', '10 minutes ago', file]);
-    assert.notEqual(spawnSync(probe[0]!, probe.slice(1)).status, 0, 'stale: restarted');
+    // Gone with the loop: node_exporter must not serve a stopped pod's numbers for ever.
+    assert.equal(existsSync(file), false);
+  });
+
+  it('with --fix, each round logs what it removed and one summary line, no table', async () => {
+    const store = tmp();
+    for (let i = 0; i < 3; i++) addSandbox(store, `${R}lf${i}`, { state: 'running', hypervisor: 'firecracker', pid: deadPid() });
+    addSandbox(store, `${R}lc`, { state: 'stopped', containers: [{ id: `${R}lcc`, state: 'running', pid: deadPid() }] });
+    const text = tmp();
+    const p = track(
+      spawn(process.execPath, [BIN, '--prefix', store, 'check', '--textfile', join(text, 'v.prom'), '--every', '1s', '--fix'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => (out.match(/sandboxes checked/g) ?? []).length >= 2, 'two rounds');
+    p.kill('SIGTERM');
+    await once(p, 'exit');
+    const lines = out.trim().split('\n');
+    assert.equal(lines.filter((l) => l.startsWith('removed hypervisor-dead')).length, 3, out);
+    assert.ok(
+      lines.every((l) => /^removed |sandboxes checked/.test(l)),
+      out,
+    );
   });
 });
 
@@ -149,9 +180,9 @@ describe('the image', () => {
     assert.equal(froms.length, 2);
     for (const f of froms) assert.match(f, /^node:\d+\.\d+\.\d+-bookworm-slim$/, 'a named, pinned tag');
     const final = df.slice(df.lastIndexOf('\nFROM '));
-    assert.doesNotMatch(final, /gcc|build-essential|make|python3/);
+    assert.doesNotMatch(final, /\b(gcc|build-essential|make|python3)\b/);
     assert.match(final, /^USER 65532/m);
-    assert.match(final, /ENTRYPOINT \["\/usr\/bin\/tini", "--", "vcstore"\]/);
+    assert.match(final, /ENTRYPOINT \["\/usr\/bin\/tini", "-s", "--", "vcstore"\]/);
     assert.match(df, /COPY vcstore-\*\.tgz/);
     if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0) {
       const b = spawnSync('docker', ['build', '-q', '-f', join(K, 'Dockerfile'), ctx], { encoding: 'utf8' });
@@ -201,6 +232,35 @@ esac
     assert.ok(JSON.stringify(j.nodes[0].report).length > 131_072, String(JSON.stringify(j.nodes[0].report).length));
     assert.match(j.nodes[1].error, /unable to upgrade connection/);
     assert.match(r.stderr, /node-b \(vcstore-b\): exit 1: error: unable to upgrade connection/);
+  });
+
+  it('a node whose exec hangs fails alone, after EXEC_TIMEOUT: the others are reported', () => {
+    const ok = tmp();
+    addSandbox(ok, `${R}ok`, { state: 'stopped' });
+    const bin = tmp();
+    kubectl(
+      bin,
+      `case "$*" in
+  *"get pods"*) printf 'vcstore-a node-a\\nvcstore-b node-b\\n' ;;
+  *"exec vcstore-a -- "*) shift 5; VCSTORE_PREFIX=${ok} exec "$@" ;;
+  *"exec vcstore-b -- "*) exec sleep 60 ;;
+esac
+`,
+    );
+    const r = spawnSync('bash', [join(K, 'gather.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, EXEC_TIMEOUT: '1' },
+      timeout: 30_000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(
+      j.nodes.map((n: any) => [n.node, n.exit]),
+      [
+        ['node-a', 0],
+        ['node-b', 124],
+      ],
+    );
   });
 
   it("pods that cannot be listed (no RBAC) is exit 1 with kubectl's own message", () => {

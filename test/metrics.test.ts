@@ -144,7 +144,7 @@ describe('alert rules', { skip }, () => {
     const dir = join(ROOT, 'examples/prometheus');
     const c = spawnSync('promtool', ['check', 'rules', 'vcstore-rules.yml'], { cwd: dir, encoding: 'utf8' });
     assert.equal(c.status, 0, c.stdout + c.stderr);
-    assert.match(c.stdout, /SUCCESS: 6 rules found/);
+    assert.match(c.stdout, /SUCCESS: 7 rules found/);
     const t = spawnSync('promtool', ['test', 'rules', 'vcstore-rules.test.yml'], { cwd: dir, encoding: 'utf8' });
     assert.equal(t.status, 0, t.stdout + t.stderr);
   });

@@ -12,12 +12,17 @@
 # $NAMESPACE (kube-system by default): exec into a root pod on every node is
 # a privilege to grant on purpose. Each node's report streams through a
 # temporary file, never through an argument, so a node with thousands of
-# sandboxes (a report of megabytes) is no problem.
+# sandboxes (a report of megabytes) is no problem. EXEC_TIMEOUT (seconds,
+# default 300) bounds each node: a hung exec is that node's failure (exit
+# 124), not the whole gather's. A node's stderr beside a report is kept as
+# its "warnings".
 set -euo pipefail
 ns=${NAMESPACE:-kube-system}
 selector=${SELECTOR:-app.kubernetes.io/name=vcstore}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if ! kubectl -n "$ns" get pods -l "$selector" \
   -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' >"$work/pods" 2>"$work/pods.err"; then
@@ -30,9 +35,10 @@ while read -r pod node; do
   [ -n "$pod" ] || continue
   i=$((i + 1))
   rc=0
-  kubectl -n "$ns" exec "$pod" -- vcstore check --json >"$work/$i.json" 2>"$work/$i.err" </dev/null || rc=$?
+  timeout "${EXEC_TIMEOUT:-300}" kubectl -n "$ns" exec "$pod" -- vcstore check --json >"$work/$i.json" 2>"$work/$i.err" </dev/null || rc=$?
   if { [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; } && jq -e . "$work/$i.json" >/dev/null 2>&1; then
-    jq -c --arg node "$node" --arg pod "$pod" --argjson exit "$rc" '{node: $node, pod: $pod, exit: $exit, report: .}' "$work/$i.json"
+    jq -c --arg node "$node" --arg pod "$pod" --argjson exit "$rc" --rawfile warnings "$work/$i.err" \
+      '{node: $node, pod: $pod, exit: $exit, report: .} + (if $warnings == "" then {} else {warnings: $warnings} end)' "$work/$i.json"
   else
     [ "$rc" -ne 0 ] || rc=1
     jq -c -n --arg node "$node" --arg pod "$pod" --argjson exit "$rc" --rawfile error "$work/$i.err" \

@@ -4,7 +4,7 @@ import { DEFAULT_STUCK_AFTER } from '../defaults.js';
 import { Exit, UsageError } from '../store/fs/errors.js';
 import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { parseDuration } from '../store/fs/units.js';
-import { atomicWrite } from '../store/fs/write.js';
+import { atomicWrite, removeFileIfAny } from '../store/fs/write.js';
 import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
@@ -25,6 +25,11 @@ import type { Progress } from '../render/progress.js';
 type Opts = OptsOf<typeof declared>;
 
 export async function run(ctx: Ctx, o: Opts): Promise<number> {
+  return checkRun(ctx, o, false);
+}
+
+/** `round`: one round of the --every loop, whose log says what was done and one summary line, nothing else. */
+async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   if (o.dryRun && !o.fix) throw new UsageError('--dry-run goes with --fix');
   const stuckAfter = o.stuckAfter ?? DEFAULT_STUCK_AFTER;
   if (o.format !== undefined && o.output !== undefined && o.format !== o.output) throw new UsageError(`-o ${o.output} and --format ${o.format} disagree`);
@@ -151,7 +156,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     return code;
   }
   const p = ctx.paint;
-  if (report.findings.length) {
+  if (report.findings.length && !round) {
     const sev = (s: Finding['severity']) => (s === 'error' ? p.bad(s) : s === 'warning' ? p.warn(s) : p.dim(s));
     const withPod = report.findings.some((f) => f.pod !== null);
     // The next step on a line of its own under each finding, in the DETAIL column.
@@ -169,14 +174,14 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   }
   const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [`${a.code} ${a.id}/${a.container ?? ''}`, a.reason]));
   if (actions?.length) {
-    ctx.out('');
+    if (!round) ctx.out('');
     for (const a of actions) {
       // What was tried and left is said once, with what remains below (or here, on a dry run).
-      if (a.action === 'left' && !dryRun && !interrupted) continue;
+      if (a.action === 'left' && ((!dryRun && !interrupted) || round)) continue;
       ctx.out(actionLine(ctx, a));
     }
   }
-  if (actions && !dryRun && !interrupted)
+  if (actions && !dryRun && !interrupted && !round)
     for (const f of remaining) {
       const why = tried.get(`${f.code} ${f.id}/${f.container ?? ''}`);
       ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)}${why ? ` (not fixed: ${termSafe(why)})` : ''}`);
@@ -243,27 +248,29 @@ async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
   if (every === null || every < 1) throw new UsageError(`--every ${JSON.stringify(o.every)}: a duration of at least 1s (60s, 5m, 1h)`);
   if (o.textfile === undefined) throw new UsageError('--every goes with --textfile');
   const signal = ctx.interruptible();
-  for (;;) {
+  const textfile = o.textfile;
+  // Stopped: the textfile goes with the loop, or node_exporter would serve its last numbers for ever
+  // (a pod deleted, a node no longer Kata's); a rollout's gap is shorter than any alert's `for`.
+  const stop = () => {
     try {
-      if (o.fix) await run(ctx, { ...o, every: undefined, textfile: undefined, output: undefined, format: undefined, yes: true });
-      await metrics(ctx, { ...o, fix: undefined }, stuckAfter, false);
+      removeFileIfAny(textfile);
     } catch (e) {
-      if (signal.aborted) return Exit.OK;
       ctx.fail(e);
     }
-    if (signal.aborted) return Exit.OK;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, every * 1000);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          resolve();
-        },
-        { once: true },
-      );
-    });
-    if (signal.aborted) return Exit.OK;
+    return Exit.OK;
+  };
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  for (;;) {
+    try {
+      if (o.fix) await checkRun(ctx, { ...o, every: undefined, textfile: undefined, output: undefined, format: undefined, yes: true }, true);
+      await metrics(ctx, { ...o, fix: undefined }, stuckAfter, false);
+    } catch (e) {
+      if (signal.aborted) return stop();
+      ctx.fail(e);
+    }
+    if (signal.aborted) return stop();
+    await sleep(every * 1000, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return stop();
   }
 }
 
@@ -274,16 +281,18 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   const t0 = process.hrtime.bigint();
   let report: CheckReport | null = null;
   let failure: unknown;
+  const signal = ctx.interruptible();
   try {
     requireSomeRoot(ctx.roots);
     const where = criSocket(o.cri, ctx.roots.prefix);
-    const signal = ctx.interruptible();
     const cri = where ? await criSandboxes(where.socket, { signal }) : null;
     if (signal.aborted) throw signal.reason;
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;
   }
+  // An interrupted check says nothing about the store: no file is written for it.
+  if (signal.aborted) throw failure ?? signal.reason;
   const durationSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   let lastSuccess: number | null = report ? Math.floor(Date.now() / 1000) : null;
   if (!report && o.textfile !== undefined) {

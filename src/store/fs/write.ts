@@ -75,3 +75,15 @@ function fsyncDir(dir: string): void {
     /* best effort: some file systems refuse fsync on a directory */
   }
 }
+
+/** Remove a regular file if it is there (a textfile whose writer stops); anything else is left and said. */
+export function removeFileIfAny(path: string): void {
+  const st = lstatOrUndef(path);
+  if (!st) return;
+  if (!st.isFile()) throw new StoreError(`${path} is not a regular file; left in place`, { path });
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(e, path, 'remove');
+  }
+}
