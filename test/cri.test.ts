@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addPersistSandbox, BIN, cleanup, criPod, deadPid, hex64, R, scratch, snapshot, until, vci } from './helpers.js';
+import { addPersistSandbox, BIN, cleanup, criPod, deadPid, hex64, R, scratch, SLOW, snapshot, until, vci } from './helpers.js';
 
 const { tmp } = scratch();
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -208,4 +208,36 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     assert.equal(empty.code, 2, empty.stderr);
     assert.ok(existsSync(join(p, 'run/vc/sbs', unsure)));
   });
+
+  it(
+    "a socket that is not containerd's, and a containerd that never answers (after its timeout): cri-unreachable, and nothing removed on their account",
+    { skip: SLOW },
+    async () => {
+      const p = tmp();
+      const dead = sid('other');
+      deadPod(p, dead);
+      const { createServer } = await import('node:net');
+      const http1 = join(dir, 'http1.sock');
+      const speaks = createServer((c) => c.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+      const hung = join(dir, 'hung2.sock');
+      const silent = createServer(() => undefined);
+      await new Promise<void>((ok) => speaks.listen(http1, ok));
+      await new Promise<void>((ok) => silent.listen(hung, ok));
+      try {
+        for (const [socket, why] of [
+          [http1, /./],
+          [hung, /no answer within 10000 ms/],
+        ] as const) {
+          const j = JSON.parse((await vci(p, ['--json', 'check', `--cri=${socket}`])).stdout);
+          const u = j.findings.find((f: any) => f.code === 'cri-unreachable');
+          assert.match(u?.evidence.error ?? '', why, socket);
+          assert.deepEqual(about(j, dead), ['hypervisor-dead:false']);
+        }
+      } finally {
+        speaks.close();
+        silent.close();
+      }
+      assert.ok(existsSync(join(p, 'run/vc/sbs', dead)));
+    },
+  );
 });

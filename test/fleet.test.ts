@@ -192,6 +192,28 @@ describe('the image', () => {
 });
 
 describe('alerts for the Prometheus operator', () => {
+  it('the PrometheusRule is exactly what scripts/prometheusrule.mjs makes of the rules promtool checks', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/prometheusrule.mjs')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, readFileSync(join(ROOT, 'examples/prometheus/vcstore-prometheusrule.yaml'), 'utf8'));
+  });
+
+  it('every code that can be an error is in some alert, and so is every code that hides what is alive', async () => {
+    const { CODES } = (await import('../src/store/read/problems.js')) as { CODES: Record<string, { severity: string }> };
+    const rules = parse(readFileSync(join(ROOT, 'examples/prometheus/vcstore-rules.yml'), 'utf8'));
+    const exprs = rules.groups.flatMap((g: any) => g.rules.map((x: any) => String(x.expr))).join('\n');
+    // Errors by default, and the codes an error can come as (a live VM's mounts, a cgroup holding a process).
+    const errors = [
+      ...Object.entries(CODES)
+        .filter(([, c]) => c.severity === 'error')
+        .map(([k]) => k),
+      'mounts-leaked',
+      'cgroup-leaked',
+    ];
+    for (const code of [...errors, 'liveness-unknown', 'cri-unreachable'])
+      assert.ok(new RegExp(`(^|[|"])${code}([|"]|$)`, 'm').test(exprs), `${code} has no alert`);
+  });
+
   it('the PrometheusRule holds exactly the rules promtool checks', () => {
     const cr = parse(readFileSync(join(ROOT, 'examples/prometheus/vcstore-prometheusrule.yaml'), 'utf8'));
     const rules = parse(readFileSync(join(ROOT, 'examples/prometheus/vcstore-rules.yml'), 'utf8'));
@@ -203,6 +225,19 @@ describe('alerts for the Prometheus operator', () => {
 });
 
 describe('gather.sh', { skip: has('jq') ? false : 'jq not installed' }, () => {
+  it('the Role it needs is what the README says: pods get and list, pods/exec create, in one namespace', async () => {
+    const docs = readFileSync(join(K, 'gather-rbac.yaml'), 'utf8')
+      .split(/^---$/m)
+      .map((d) => parse(d));
+    const { Role, RoleBinding } = (await import('kubernetes-models/rbac.authorization.k8s.io/v1')) as any;
+    new Role(docs[0]).validate();
+    new RoleBinding(docs[1]).validate();
+    assert.deepEqual(docs[0].rules, [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+    ]);
+  });
+
   function kubectl(bin: string, script: string): void {
     writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\n${script}`);
     chmodSync(join(bin, 'kubectl'), 0o755);

@@ -55,6 +55,22 @@ describe('every finding says what to do next', () => {
     }
   });
 
+  it('every vcstore command a finding prints runs as printed against the store it came from: it succeeds or refuses with a documented code, never a usage error', async () => {
+    const zoo = await buildZoo(tmp(), tmp(), track);
+    try {
+      const j = JSON.parse((await vci(zoo.p, ['--json', 'check', '--stuck-after', '0'])).stdout);
+      const commands = [...new Set<string>(j.findings.map((f: any) => f.next).filter((n: string) => n.startsWith('vcstore ')))];
+      assert.ok(commands.length >= 8, commands.join('\n'));
+      for (const cmd of commands) {
+        const r = spawnSync('sh', ['-c', `${cmd.replace(/^vcstore /, `${process.execPath} ${BIN} `)} </dev/null`], { encoding: 'utf8' });
+        assert.ok([0, 1, 3, 4, 5, 6].includes(r.status ?? -1), `${cmd}: exit ${r.status} ${r.stderr}`);
+        assert.notEqual(r.status, 2, `${cmd}: a usage error: ${r.stderr}`);
+      }
+    } finally {
+      await zoo.release();
+    }
+  });
+
   it('the commands it prints run as printed, quoting and all, and do what they say', async () => {
     const p = oddPrefix();
     const dead = `${R}n1`;

@@ -7,6 +7,10 @@
 // no process per sandbox. Read-only: nothing here can create or change a
 // container (README "The container manager as a witness").
 import type { ClientHttp2Session } from 'node:http2';
+import { isValidId } from '../fs/ids.js';
+
+/** The most of an answer read (a thousand pods with their OCI specs is about 12 MiB): beyond it, unknown. */
+const MAX_ANSWER = 256 * 1024 * 1024;
 
 export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
 export const CRI_NAMESPACE = 'k8s.io';
@@ -71,7 +75,8 @@ function add(out: Map<string, CriSandbox>, msg: Uint8Array): void {
       labels.set(k, val);
     } else if (n === 4) for (const [m, x] of fields(v)) if (m === 1 && x instanceof Uint8Array) runtime = text(x);
   }
-  if (!id || labels.get('io.cri-containerd.kind') !== 'sandbox') return;
+  // containerd's answer is input like the store: an ID vcstore could not take is no sandbox of its.
+  if (!isValidId(id) || labels.get('io.cri-containerd.kind') !== 'sandbox') return;
   const name = labels.get('io.kubernetes.pod.name');
   const namespace = labels.get('io.kubernetes.pod.namespace');
   out.set(id, {
@@ -127,7 +132,12 @@ async function call(socket: string, path: string, request: Uint8Array, timeoutMs
       status = header(h, 'grpc-status') ?? status;
       message = decodeURIComponent(header(h, 'grpc-message') ?? '') || message;
     });
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ANSWER) fail(new Error(`containerd's answer is over ${MAX_ANSWER / 1024 / 1024} MiB`));
+      else chunks.push(c);
+    });
     req.on('error', (e: Error) => fail(e));
     req.on('end', () => {
       clearTimeout(timer);
