@@ -218,7 +218,8 @@ function planSummary(steps: FixAction[]): string {
 function onlyCodes(v: string | undefined): Set<string> | null {
   if (v === undefined) return null;
   const codes = v.split(',').map((c) => c.trim());
-  for (const c of codes) if (!Object.hasOwn(CODES, c)) throw new UsageError(`--only: unknown code ${JSON.stringify(c)} (see man vcstore, CODES)`);
+  for (const c of codes)
+    if (!Object.hasOwn(CODES, c)) throw new UsageError(`--only: unknown code ${JSON.stringify(c)}; the codes are ${Object.keys(CODES).join(', ')}`);
   return new Set(codes);
 }
 
