@@ -1,7 +1,7 @@
 // Option values shared by the commands: lock waits.
 import { UsageError } from './store/fs/errors.js';
 import { lstatOrUndef } from './store/fs/read.js';
-import { DEFAULT_CONTAINERD_SOCKET } from './store/host/containerd.js';
+import { criSandboxes, DEFAULT_CONTAINERD_SOCKET, type CriView } from './store/host/containerd.js';
 
 export { DEFAULT_STUCK_AFTER, DEFAULT_WAIT } from './defaults.js';
 
@@ -27,4 +27,20 @@ export function criSocket(cri: string | boolean | undefined, prefix: string): { 
   if (typeof cri === 'string') return { socket: cri, explicit: true };
   if (cri === true) return { socket: DEFAULT_CONTAINERD_SOCKET, explicit: true };
   return !prefix && lstatOrUndef(DEFAULT_CONTAINERD_SOCKET)?.isSocket() ? { socket: DEFAULT_CONTAINERD_SOCKET, explicit: false } : null;
+}
+
+/**
+ * Ask containerd, where --cri (or its default) says to: what it said (null
+ * when not asked) and whether it was asked by name. A signal that came while
+ * waiting ends the command, as anywhere else.
+ */
+export async function askContainerd(
+  cri: string | boolean | undefined,
+  prefix: string,
+  signal: AbortSignal,
+): Promise<{ cri: CriView | null; explicit: boolean }> {
+  const where = criSocket(cri, prefix);
+  const view = where ? await criSandboxes(where.socket, { signal }) : null;
+  if (signal.aborted) throw signal.reason;
+  return { cri: view, explicit: where?.explicit === true };
 }

@@ -11,8 +11,8 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { podJson } from '../render/json.js';
 import { nextStep } from '../render/next.js';
-import { criKnown, criSandboxes, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
-import { criSocket } from '../options.js';
+import { criKnown, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
+import { askContainerd } from '../options.js';
 import { CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
@@ -46,12 +46,10 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   requireSomeRoot(ctx.roots);
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;
-  const where = criSocket(o.cri, ctx.roots.prefix);
-  const cri = where ? await criSandboxes(where.socket, { signal }) : null;
-  if (signal.aborted) throw signal.reason;
+  const { cri, explicit } = await askContainerd(o.cri, ctx.roots.prefix, signal);
   const report = await check(ctx.roots, {
     cri,
-    criRequired: where?.explicit === true,
+    criRequired: explicit,
     select,
     stuckAfter,
     settings: ctx.settings,
@@ -106,7 +104,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
         settings: ctx.settings,
         signal,
         cri,
-        criRequired: where?.explicit === true,
+        criRequired: explicit,
         select,
         only: { ids, acrnUsers: report.acrnUsers },
       });
@@ -124,7 +122,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
   const tools = {
     crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath),
-    socket: where?.explicit && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null,
+    socket: explicit && cri && cri.socket !== DEFAULT_CONTAINERD_SOCKET ? cri.socket : null,
     stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
   };
 
@@ -285,9 +283,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   const signal = ctx.interruptible();
   try {
     requireSomeRoot(ctx.roots);
-    const where = criSocket(o.cri, ctx.roots.prefix);
-    const cri = where ? await criSandboxes(where.socket, { signal }) : null;
-    if (signal.aborted) throw signal.reason;
+    const { cri } = await askContainerd(o.cri, ctx.roots.prefix, signal);
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;

@@ -2,8 +2,8 @@ import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
-import { criKnown, criSandboxes } from '../store/host/containerd.js';
-import { criSocket } from '../options.js';
+import { criKnown } from '../store/host/containerd.js';
+import { askContainerd } from '../options.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
@@ -57,11 +57,9 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // read by the core after each lock is held.
   const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   // containerd still has the pod: its teardown (crictl rmp -f) goes through the shim and the store, so it goes first.
-  const where = o.force || o.container !== undefined ? null : criSocket(o.cri, ctx.roots.prefix);
-  const cri = where ? await criSandboxes(where.socket, { signal }) : null;
-  if (signal.aborted) throw signal.reason;
+  const { cri, explicit } = o.force || o.container !== undefined ? { cri: null, explicit: false } : await askContainerd(o.cri, ctx.roots.prefix, signal);
   if (cri && !criKnown(cri)) {
-    if (where?.explicit) throw new RefusedError(`refusing to remove: containerd could not be asked (${cri.error}); --no-cri goes without it`);
+    if (explicit) throw new RefusedError(`refusing to remove: containerd could not be asked (${cri.error}); --no-cri goes without it`);
     ctx.warn(`containerd could not be asked (${cri.error}); going ahead without it`);
   }
   const held = criKnown(cri) ? sids.filter((sid) => cri.sandboxes.has(sid)) : [];

@@ -42,8 +42,8 @@ const FIXABLE = new Set([
   'cri-unknown',
 ]);
 
-/** Codes whose fix removes the whole sandbox: left to containerd while it still has the pod (cri-stuck). */
-const WHOLE = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
+/** Codes whose fix removes the whole sandbox (ops/fix.ts): left to containerd while it still has the pod (cri-stuck). */
+export const WHOLE = new Set<string>(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
 
 export interface CheckReport {
   sandboxes: number;
@@ -158,7 +158,12 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
   }
   if (!going.length) return;
   findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
-  for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
+  leaveToPerson(findings, c.id);
+}
+
+/** A sandbox's whole-removal findings, left to a person (containerd still has its pod, or cannot say). */
+function leaveToPerson(findings: Finding[], id: string): void {
+  for (const f of findings) if (f.id === id && WHOLE.has(f.code) && !f.container) f.fixable = false;
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -189,8 +194,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
     if (cri) criFindings(c, cri, findings);
-    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd')
-      for (const f of findings) if (f.id === c.id && WHOLE.has(f.code) && !f.container) f.fixable = false;
+    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd') leaveToPerson(findings, c.id);
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with

@@ -13,7 +13,7 @@ import { withLock } from '../host/guard.js';
 import { provablyDead } from '../host/liveness.js';
 import { HostIndex } from '../host/picture.js';
 import { unmountAll, unmountOrder } from '../host/unmount.js';
-import { finding, type CheckReport, type Finding } from '../inspect/check.js';
+import { finding, WHOLE, type CheckReport, type Finding } from '../inspect/check.js';
 import { openSandbox } from '../inspect/handle.js';
 import { inspectScanned } from '../inspect/inspect.js';
 import { yieldToSignals } from '../inspect/listing.js';
@@ -26,8 +26,8 @@ import { freeUuidSlot } from './uuid.js';
 import { isShell } from '../layouts/common.js';
 import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups, type Witnesses } from './witness.js';
 
-/** Findings settled by removing the whole sandbox. */
-const REMOVAL = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
+/** Findings settled by removing the whole sandbox: check's own list of them. */
+const REMOVAL = WHOLE;
 
 export interface FixAction {
   code: string;
