@@ -9,15 +9,15 @@ import { LockIndex } from './store/host/locks.js';
 import { lazyProcs } from './store/host/procs.js';
 import { checked, type Checked } from './store/inspect/check.js';
 import { inspectScanned, type SandboxInfo } from './store/inspect/inspect.js';
-import type { ListJob } from './store/inspect/listing.js';
+import { CHUNK, type WorkerData } from './store/inspect/listing.js';
 import { scanSandbox } from './store/read/scan.js';
 
-const job = workerData as ListJob;
+const job = workerData as WorkerData;
 useAddon(job.addon);
 const locks = new LockIndex();
 const host = job.host ? HostIndex.from(job.roots, job.host) : undefined;
 const procs = host ? undefined : lazyProcs();
-const out: (SandboxInfo | Checked | null)[] = [];
+let out: (SandboxInfo | Checked | null)[] = [];
 const deep = job.mode === 'check';
 let i = 0;
 for (const e of job.entries) {
@@ -25,11 +25,23 @@ for (const e of job.entries) {
   if ((++i & 127) === 0) parentPort?.postMessage({ progress: i });
   let item: SandboxInfo | Checked | null;
   try {
-    const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), { locks, host, procs, deep, ...(deep ? { stuckAfter: job.stuckAfter } : {}) });
+    const s = inspectScanned(job.roots, scanSandbox(job.roots, e.id, e.hint), {
+      locks,
+      host,
+      procs,
+      deep,
+      noSlots: !deep,
+      ...(deep ? { stuckAfter: job.stuckAfter } : {}),
+    });
     item = deep ? checked(s) : s;
   } catch {
     item = null; // gone meanwhile: the main thread's listing would have skipped it too
   }
   out.push(item);
+  if (out.length === CHUNK) {
+    job.port.postMessage(out);
+    out = [];
+  }
 }
-parentPort?.postMessage({ result: out });
+if (out.length) job.port.postMessage(out);
+parentPort?.postMessage({ done: job.entries.length });

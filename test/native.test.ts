@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { addon as nativeFlock, addonTarget, CODE, useAddon } from '../src/store/fs/addon.js';
 import { kinds } from '../src/store/fs/dirs.js';
 import { readJson } from '../src/store/fs/read.js';
+import { IDENTITY_KEYS, textLookup } from '../src/store/layouts/pod.js';
+import { Reader } from '../src/store/read/reader.js';
 import { MountTable } from '../src/store/host/mounts.js';
 import { deleteTree } from '../src/store/ops/trash.js';
 import { deadPid, ROOT, scratch } from './helpers.js';
@@ -62,6 +64,61 @@ describe('addon fast paths', { skip }, () => {
       }),
       { numRuns: 1500 },
     );
+  });
+  it('keyPairs gives a listing the same pod members as reading the whole text, for any bytes', () => {
+    const f = join(tmp('vcstore-native-', true), 'config.json');
+    // Pieces that make the scan's cases: keys with the prefix, escapes, white
+    // space, values that are no string, cut-short strings, bytes that are no UTF-8.
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '"io.kubernetes.cri.sandbox-name"',
+        '"io.kubernetes.cri.sandbox-namespace"',
+        '"io.kubernetes.cri.sandbox-uid"',
+        '"io.kubernetes.cri.container-name"',
+        '"io.kubernetes.cri-o.KubeName"',
+        '"io.kubernetes.',
+        '\\"io.kubernetes.cri.sandbox-name"',
+        // a key as it sits escaped inside another string value, and as a member
+        '\\"io.kubernetes.cri.sandbox-name\\":\\"other\\"',
+        '"io.kubernetes.cri.sandbox-name":"web"',
+        '"io.kubernetes.cri.sandbox-namespace" :\t"db"',
+        '\\',
+        '"',
+        ':',
+        ' : ',
+        '\n',
+        ',',
+        '{',
+        '}',
+        ' ',
+        '"web"',
+        '"we\\"b"',
+        '"x\\u00e9"',
+        '12',
+        'null',
+      ),
+      fc.constantFrom('"io.kubernetes.cri.sandbox-name":"web"'),
+      fc.string({ maxLength: 6 }),
+    );
+    const bad = fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82]), Buffer.from('é'));
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 6, arbitrary: piece.map((x) => Buffer.from(x)) }, { weight: 1, arbitrary: bad }), { maxLength: 40 }), (parts) => {
+        writeFileSync(f, Buffer.concat(parts));
+        const look = (fast: boolean) =>
+          (fast ? useFast : useCareful)(() => {
+            const t = new Reader([]).keyPairs(f, 'io.kubernetes.');
+            if (t === undefined) return undefined;
+            const get = textLookup(t.text);
+            return { endsObject: t.endsObject, conflict: get.conflict, values: IDENTITY_KEYS.map((k) => get(k) ?? null) };
+          });
+        assert.deepEqual(look(true), look(false));
+      }),
+      { numRuns: 3000 },
+    );
+    // The fast path really is taken for a plain config (not the careful one every time).
+    writeFileSync(f, '{"_":{"annotations":{"io.kubernetes.cri.sandbox-name":"web"}},"x":"' + 'a'.repeat(10000) + '"}');
+    const fast = useFast(() => nativeFlock()!.keyPairs(f, 1 << 24, 'io.kubernetes.'));
+    assert.equal(fast, '}"io.kubernetes.cri.sandbox-name":"web"\n');
   });
   it('a path with a NUL byte or longer than PATH_MAX goes to the careful path, which says what is wrong', () => {
     const addon = nativeFlock()!;

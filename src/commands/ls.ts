@@ -57,14 +57,17 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   const parallel = !quiet && parallelListing(entries.length, ctx.settings);
   const cut = parallel ? Math.ceil(entries.length / 2) : entries.length;
   const rest = parallel
-    ? runListWorker<SandboxInfo>({
-        roots: ctx.roots,
-        entries: entries.slice(cut),
-        mode: 'list',
-        ...(host ? { host: host.snapshot() } : {}),
-        addon: ctx.settings.addon,
-      })
-    : Promise.resolve([]);
+    ? runListWorker<SandboxInfo>(
+        {
+          roots: ctx.roots,
+          entries: entries.slice(cut),
+          mode: 'list',
+          ...(host ? { host: host.snapshot() } : {}),
+          addon: ctx.settings.addon,
+        },
+        { youngMb: ctx.settings.youngMb },
+      )
+    : Promise.resolve<Iterable<SandboxInfo | null>>([]);
   rest.catch(() => {}); // awaited below; a rejection is not unhandled meanwhile
 
   const locks = entries.length ? new LockIndex() : undefined;
@@ -84,11 +87,11 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     }
   };
   if (ctx.json) w.push('[');
-  const listing = { locks, host, signal: table ? ctx.interruptible() : undefined };
+  const listing = { locks, host, signal: table ? ctx.interruptible() : undefined, noSlots: true };
   // The worker keeps pace on the other core: the line counts both halves.
   await forEachSandboxAsync(ctx.roots, take, { ...listing, entries: entries.slice(0, cut), onProgress: (done) => bar?.update(parallel ? 2 * done : done) });
   // A worker that could not start or failed: warn, and list its half here.
-  let theirs: (SandboxInfo | null)[] | null = await rest.catch((e: Error) => {
+  let theirs: Iterable<SandboxInfo | null> | null = await rest.catch((e: Error) => {
     ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`);
     return null;
   });

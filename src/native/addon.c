@@ -12,6 +12,15 @@
  *                        -1005 a path with a NUL byte or longer than PATH_MAX.
  *                        The caller redoes anything but success and ENOENT
  *                        the careful way, for its exact message.
+ *   keyPairs(path, max, prefix)
+ *                        read an item as readItem does (less the nesting
+ *                        check, and only the members' UTF-8) and return only what a listing needs of a
+ *                        big one: '}' or '-' (does the text end an object,
+ *                        after white space?), then every `"<prefix>...": "..."`
+ *                        member found the way textLookup (layouts/pod.ts)
+ *                        finds them, one `"key":"value"` a line, as written.
+ *                        The text itself never becomes a JavaScript string.
+ *                        -1006: more than 64 KiB of members (read it whole).
  *   kill0(pid)           kill(pid, 0): 0 or the errno value, no exception.
  *   removeTree(path)     delete a directory tree with openat2/unlinkat, never
  *                        entering another mount (RESOLVE_NO_XDEV: bind
@@ -22,6 +31,7 @@
  *                        letter (d dir, l link, f file, o other, u unknown)
  *                        and the name, NUL-terminated; or -errno.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
@@ -230,6 +240,91 @@ static napi_value read_item(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Is the quote at q preceded by an odd number of backslashes? */
+static int escaped_at(const unsigned char *s, size_t q) {
+  size_t k = 0;
+  while (q > k && s[q - k - 1] == '\\') k++;
+  return (int)(k & 1);
+}
+
+/* The index of the quote closing the string that opens at q, or -1. */
+static long string_end(const unsigned char *s, size_t n, size_t q) {
+  for (size_t j = q + 1; j < n; j++) {
+    if (s[j] == '\\') j++;
+    else if (s[j] == '"') return (long)j;
+  }
+  return -1;
+}
+
+static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+#define PAIRS_MAX 65536
+
+static napi_value key_pairs(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  char path[4096], prefix[256];
+  int64_t max = 0;
+  size_t plen = 0;
+  const char *usage = "keyPairs(path, maxBytes, prefix)";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3 ||
+      napi_get_value_int64(env, argv[1], &max) != napi_ok || max < 0 ||
+      napi_get_value_string_utf8(env, argv[2], prefix + 1, sizeof prefix - 1, &plen) != napi_ok || plen == 0 ||
+      plen >= sizeof prefix - 2) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  prefix[0] = '"';
+  plen++;
+  int ok = string_path(env, argv[0], path, sizeof path, usage);
+  if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
+  unsigned char *s = NULL;
+  size_t n = 0;
+  int rc = read_file(buffer_of(env), path, max, &s, &n);
+  if (rc != 0) return int_result(env, rc);
+  char *out = malloc(PAIRS_MAX);
+  if (!out) return int_result(env, -ENOMEM);
+  size_t o = 0;
+  size_t t = n;
+  while (t > 0 && is_ws(s[t - 1])) t--;
+  out[o++] = t > 0 && s[t - 1] == '}' ? '}' : '-';
+  size_t at = 0;
+  for (;;) {
+    const unsigned char *hit = n > at ? memmem(s + at, n - at, prefix, plen) : NULL;
+    if (!hit) break;
+    size_t q = (size_t)(hit - s);
+    at = q + 1;
+    if (escaped_at(s, q)) continue;
+    long end = string_end(s, n, q);
+    if (end < 0) break;
+    size_t i = (size_t)end + 1;
+    while (i < n && is_ws(s[i])) i++;
+    if (i >= n || s[i] != ':') continue;
+    i++;
+    while (i < n && is_ws(s[i])) i++;
+    if (i >= n || s[i] != '"') continue;
+    long j = string_end(s, n, i);
+    if (j < 0) continue;
+    size_t klen = (size_t)end - q + 1, vlen = (size_t)j - i + 1;
+    if (o + klen + vlen + 2 > PAIRS_MAX) { free(out); return int_result(env, -1006); }
+    memcpy(out + o, s + q, klen);
+    o += klen;
+    out[o++] = ':';
+    memcpy(out + o, s + i, vlen);
+    o += vlen;
+    out[o++] = '\n';
+  }
+  /* Only what is handed back need be UTF-8: quotes, backslashes and white
+   * space are never part of a multi-byte sequence, and a decoder turns only
+   * the bytes of a bad one into U+FFFD, so the text is scanned alike either
+   * way; the end marker is ASCII. A bad member: read it the careful way. */
+  if (!valid_utf8((const unsigned char *)out, o)) { free(out); return int_result(env, -1002); }
+  napi_value v;
+  napi_status st = napi_create_string_utf8(env, out, o, &v);
+  free(out);
+  return st == napi_ok ? v : int_result(env, -ENOMEM);
+}
+
 static napi_value kill0(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -366,6 +461,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "flock", fn);
   napi_create_function(env, "readItem", NAPI_AUTO_LENGTH, read_item, NULL, &fn);
   napi_set_named_property(env, exports, "readItem", fn);
+  napi_create_function(env, "keyPairs", NAPI_AUTO_LENGTH, key_pairs, NULL, &fn);
+  napi_set_named_property(env, exports, "keyPairs", fn);
   napi_create_function(env, "kill0", NAPI_AUTO_LENGTH, kill0, NULL, &fn);
   napi_set_named_property(env, exports, "kill0", fn);
   napi_create_function(env, "removeTree", NAPI_AUTO_LENGTH, remove_tree, NULL, &fn);

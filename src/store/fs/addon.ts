@@ -19,6 +19,8 @@ export const CODE = {
   NOT_JSON: -1004,
   /** The path holds a NUL byte, or does not fit PATH_MAX: the careful twin says which. */
   BAD_PATH: -1005,
+  /** keyPairs: more than 64 KiB of members; read the item whole. */
+  TOO_MANY: -1006,
 } as const;
 
 /** Linux errno values the addon's flock and kill0 return. */
@@ -32,7 +34,12 @@ export interface Addon {
   flock(fd: number, op: number): number;
   /** One item read in one call: its text, or a negative code. */
   readItem(path: string, max: number): string | number;
-  /** Only validate an item's JSON: 1 object, 2 array, 3 null, 4 another value, or a negative code. */
+  /**
+   * An item read as readItem reads it, returning only '}' or '-' (does it end
+   * an object?) and each `"<prefix>…":"…"` member textLookup would find, one
+   * a line, as written: or a negative code.
+   */
+  keyPairs(path: string, max: number, prefix: string): string | number;
   /** kill(pid, 0) without an exception: 0 or the errno value. */
   kill0(pid: number): number;
   /** Delete a directory tree without leaving its device: 0 or a negative code (CODE.EXDEV: a mount). */

@@ -161,6 +161,18 @@ export function readText(path: string, max = readLimit(basename(path))): { text:
 }
 
 /**
+ * Only the `"<prefix>…":"…"` members of an item and whether its text ends an
+ * object, through the addon (the text never becomes a string): undefined
+ * when the careful path must read it whole (no addon, not UTF-8, too many
+ * members, any error but absence).
+ */
+export function readKeyPairs(path: string, prefix: string): { pairs: string; endsObject: boolean } | 'absent' | undefined {
+  const fast = addon()?.keyPairs(path, readLimit(basename(path)), prefix);
+  if (typeof fast === 'string') return { pairs: fast.slice(1), endsObject: fast.charCodeAt(0) === 125 };
+  return fast === CODE.ENOENT ? 'absent' : undefined;
+}
+
+/**
  * How large an item the runtime writes may be, by file: what reading may hold
  * in memory (a read past it is an unreadable-item, never a crash). config.json
  * carries every container's OCI spec and annotations: big pods reach tens of

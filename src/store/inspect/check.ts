@@ -229,7 +229,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     const parts = slices.map((slice, k) => runListWorker<Checked>(job(slice), { signal: o.signal, onProgress: tell(k), youngMb: o.settings.youngMb }));
     parts.forEach((p) => void p.catch(() => {}));
     for (const [k, part] of parts.entries()) {
-      let got: (Checked | null)[] | null;
+      let got: Iterable<Checked | null> | null;
       try {
         got = await part;
       } catch (e) {

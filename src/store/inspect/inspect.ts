@@ -62,6 +62,8 @@ export interface InspectOptions {
   lockless?: boolean;
   /** The process table to judge runtime-rs liveness by (a removal's witnesses, read after its lock); else the host picture's, else one read on first use. */
   procs?: () => ProcTable;
+  /** A listing that shows sandboxes only: which ACRN UUID slot one may hold is not worked out (it costs a 1.x config.json's whole text). */
+  noSlots?: boolean;
 }
 
 export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
@@ -70,7 +72,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   const layout = layoutOf(sc, roots);
   const host = o.host;
   const procs = o.procs ?? (host ? () => host.procs : lazyProcs());
-  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true, procs });
+  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true, procs, slots: o.noSlots !== true });
   if (!r.exists && sc.hint.trash.length === 0) throw new NotFoundError(`sandbox ${sc.sid} not found`);
   const live = r.live;
   if (r.active && live.alive === false)

@@ -3,6 +3,7 @@
 // synchronous work. One place for ls and check.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MessagePort } from 'node:worker_threads';
 import type { HostSnapshot } from '../host/picture.js';
 import type { Roots } from '../fs/roots.js';
 import type { Hint } from '../read/scan.js';
@@ -42,6 +43,9 @@ export interface ListJob {
   addon: boolean;
 }
 
+/** What a worker is given: the job, and the port it hands its results over on. */
+export type WorkerData = ListJob & { port: MessagePort };
+
 // Built-in modules loaded only when a worker is started: an empty or small
 // listing, and every other command, never pay for them.
 const os = () => process.getBuiltinModule('node:os');
@@ -51,22 +55,47 @@ function workerPath(): string {
   return typeof __filename === 'string' ? join(dirname(__filename), 'list-worker.cjs') : fileURLToPath(new URL('../list-worker.js', import.meta.url));
 }
 
+/** How many results a worker hands over in one message. */
+export const CHUNK = 256;
+
 /**
- * Run `job` in a worker thread; resolves with one result per entry (null:
- * filtered out or gone), in order. The worker is created before this
- * returns: a caller whose own half is synchronous would otherwise start it
- * only afterwards. Aborting terminates it.
+ * Run `job` in a worker thread; resolves, once the worker is done, with its
+ * results (one per entry, null: filtered out or gone), in order. The worker
+ * posts them a chunk at a time to a port nobody listens on, so they wait
+ * there in their compact serialized form (neither thread's heap holds them
+ * all), and iterating takes one chunk off the port at a time. The worker is
+ * created before this returns: a caller whose own half is synchronous would
+ * otherwise start it only afterwards. Aborting terminates it.
  */
-export function runListWorker<T>(job: ListJob, o: { signal?: AbortSignal; onProgress?: (done: number) => void; youngMb?: number } = {}): Promise<(T | null)[]> {
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
+export function runListWorker<T>(
+  job: ListJob,
+  o: { signal?: AbortSignal; onProgress?: (done: number) => void; youngMb?: number } = {},
+): Promise<Iterable<T | null>> {
+  const { Worker, MessageChannel, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
+  const { port1, port2 } = new MessageChannel();
   return new Promise((resolve, reject) => {
-    const w = new Worker(workerPath(), { workerData: job, ...(o.youngMb ? { resourceLimits: { maxYoungGenerationSizeMb: o.youngMb } } : {}) });
+    const w = new Worker(workerPath(), {
+      workerData: { ...job, port: port2 },
+      transferList: [port2],
+      ...(o.youngMb ? { resourceLimits: { maxYoungGenerationSizeMb: o.youngMb } } : {}),
+    });
     const stop = () => void w.terminate();
     o.signal?.addEventListener('abort', stop, { once: true });
-    w.on('message', (m: { progress?: number; result?: (T | null)[] }) => {
+    w.on('message', (m: { progress?: number; done?: number }) => {
       if (m.progress !== undefined) return o.onProgress?.(m.progress);
       o.signal?.removeEventListener('abort', stop);
-      resolve(m.result ?? []);
+      const total = m.done ?? 0;
+      resolve({
+        *[Symbol.iterator]() {
+          for (let got = 0; got < total;) {
+            const chunk = receiveMessageOnPort(port1)?.message as (T | null)[] | undefined;
+            if (!chunk) throw new Error(`listing worker handed over ${got} of ${total} results`);
+            got += chunk.length;
+            yield* chunk;
+          }
+          port1.close();
+        },
+      });
     });
     w.once('error', reject);
     w.once('exit', (code) => code !== 0 && reject(o.signal?.aborted ? o.signal.reason : new Error(`listing worker exited ${code}`)));

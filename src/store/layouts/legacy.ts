@@ -12,7 +12,7 @@ import { asJudge, judgeLegacy, listingShape } from './judge.js';
 import { topLevelString } from './validate.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { containerPaths, sandboxPaths } from '../fs/paths.js';
-import type { Reader } from '../read/reader.js';
+import { endsObject, type Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
 import { configMissing, containerInfo, dirProblems, isShell, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, ItemRef, LayoutModule } from './types.js';
@@ -157,13 +157,14 @@ function legacyIdentity(reads: Reader, config: string, runtime: string, sid: str
   let podUnknown = false;
   if (cids !== null) {
     const path = `${config}/config.json`;
-    const t = reads.peek(path, (text) => text, { probe: true });
+    // check reads the whole text anyway; a listing asks only for the pod's members.
+    const t = deep ? withEnd(reads.peek(path, (text) => text, { probe: true })) : reads.keyPairs(path, 'io.kubernetes.');
     if (t === undefined) podUnknown = reads.present(path);
     else {
-      const get = textLookup(t);
+      const get = textLookup(t.text);
       pod = get.conflict ? null : podOf(get);
       // Naming no pod and cut short (a half-written file), or two pods: it may be any pod's.
-      podUnknown = get.conflict || (pod === null && !endsObject(t));
+      podUnknown = get.conflict || (pod === null && !t.endsObject);
     }
   }
   for (const cid of deep && cids !== null ? cids : []) {
@@ -179,12 +180,8 @@ function legacyIdentity(reads: Reader, config: string, runtime: string, sid: str
   };
 }
 
-/** Does the text end with `}` (and whitespace)? A document cut short does not. */
-function endsObject(t: string): boolean {
-  let i = t.length - 1;
-  while (i >= 0 && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 10 || t.charCodeAt(i) === 13 || t.charCodeAt(i) === 9)) i--;
-  return t.charCodeAt(i) === 125;
-}
+/** The whole text and whether it ends an object, as Reader.keyPairs gives a listing. */
+const withEnd = (t: string | undefined) => (t === undefined ? undefined : { text: t, endsObject: endsObject(t) });
 
 /** A container directory holds at least one container item. */
 function holdsItem(dir: string): boolean {
@@ -253,7 +250,7 @@ function inspect(i: InspectInput): Inspected {
   // So may one whose config says ACRN before its UUID is recorded (the runtime
   // marks the slot busy in uuid.json first), or an active (or unreadable)
   // sandbox without a readable hypervisor.json whose config cannot tell.
-  else {
+  else if (i.slots) {
     const cfg = configType(reads, p.config, hasConfig);
     const busy = isActive(state) || (hasRuntime && state === null && reads.present(`${p.runtime}/state.json`));
     if (

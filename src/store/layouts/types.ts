@@ -77,6 +77,8 @@ export interface InspectInput {
   deep: boolean;
   /** The process table, read once per listing on first use: runtime-rs records no pid, only its processes tell. */
   procs: () => ProcTable;
+  /** Work out which ACRN UUID slot the sandbox may hold (acrnUuid, acrnUnknown): not for a listing that only shows it. */
+  slots: boolean;
 }
 
 /** New file text, and what the item was before: absent or corrupt items are written anew. */

@@ -3,7 +3,7 @@
 // asks for it. A bad item becomes a typed problem, never a failed listing.
 import { basename } from 'node:path';
 import { NotFoundError, StoreError, VcError } from '../fs/errors.js';
-import { CorruptItemError, hasFastRead, lstatOrUndef, parseFirst, parseText, readLimit, readText } from '../fs/read.js';
+import { CorruptItemError, hasFastRead, lstatOrUndef, parseFirst, parseText, readKeyPairs, readLimit, readText } from '../fs/read.js';
 import { problem, type Problem } from './problems.js';
 
 /** What a schema check says of an item's text: null when the runtime loads it. */
@@ -94,6 +94,25 @@ export class Reader {
     return hit && !('error' in hit) ? pick(hit.text) : undefined;
   }
 
+  /**
+   * What `peek(path, (t) => t)` would give textLookup and endsObject, for a
+   * listing that needs only a big item's `"<prefix>…"` string members (the
+   * pod annotations of a 1.x config.json): the addon hands back only those,
+   * and the text is held only when it has to be read the careful way.
+   */
+  keyPairs(path: string, prefix: string): { text: string; endsObject: boolean } | undefined {
+    if (!this.hits.has(path)) {
+      const fast = readKeyPairs(path, prefix);
+      if (fast === 'absent') {
+        this.hits.set(path, { error: new NotFoundError(`${path}: no such file`) });
+        return undefined;
+      }
+      if (fast) return { text: fast.pairs, endsObject: fast.endsObject };
+    }
+    const t = this.peek(path, (text) => text, { probe: true });
+    return t === undefined ? undefined : { text: t, endsObject: endsObject(t) };
+  }
+
   /** The parsed value whatever its shape (undefined when absent or unparsable): for showing, never for deciding. */
   raw(path: string): unknown {
     const hit = this.hits.get(path);
@@ -120,6 +139,13 @@ export class Reader {
     this.reported.add(path);
     this.problems.push(p);
   }
+}
+
+/** Does the text end an object (after white space)? A cut-short file does not. */
+export function endsObject(t: string): boolean {
+  let i = t.length - 1;
+  while (i >= 0 && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 10 || t.charCodeAt(i) === 13 || t.charCodeAt(i) === 9)) i--;
+  return t.charCodeAt(i) === 125;
 }
 
 const opt = (container?: string) => (container === undefined ? {} : { container });
