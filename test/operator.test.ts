@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addPersistSandbox, addSandbox, criPod, deadPid, hex64, oneLine, R, scratch, snapshot, vci, vcp } from './helpers.js';
+import { addPersistSandbox, addRuntimeRsSandbox, addSandbox, criPod, deadPid, hex64, oneLine, R, scratch, snapshot, vci, vcp } from './helpers.js';
 
 const { tmp } = scratch();
 const ids = (out: string) => out.trim().split('\n').filter(Boolean);
@@ -365,6 +365,33 @@ describe('the second look, as a hostile operator (each failed before its fix)', 
     oneLine(await vci(p, ['rm', '-f', 'prod/web-0']), 2, 'rm by pod beside a half-written config');
     assert.deepEqual(snapshot(p).get(join(p, 'var/lib/vc/sbs', `${R}a`, 'config.json')), before.get(join(p, 'var/lib/vc/sbs', `${R}a`, 'config.json')));
     assert.ok(existsSync(join(p, 'run/vc/sbs', `${R}a`)));
+  });
+  it("completion's light pod read offers exactly the pods ls shows, in every layout and for the odd configs", async () => {
+    const p = tmp();
+    podSandbox(p, 'legacy', `${R}l1`, 'prod', 'web-0');
+    podSandbox(p, 'persist', `${R}p1`, 'stage', 'db-0');
+    podSandbox(p, 'legacy', `${R}l2`, 'prod', 'web-1');
+    podSandbox(p, 'legacy', `${R}l3`, 'dev', 'cut-0');
+    podSandbox(p, 'legacy', `${R}l4`, 'dev', 'esc-0');
+    addRuntimeRsSandbox(p, `${R}r1`);
+    addSandbox(p, `${R}n1`, { state: 'stopped' });
+    // Two pods claimed in one config: unknown. Cut short before the end: still the pod it names.
+    const cfg = (sid: string) => join(p, 'var/lib/vc/sbs', sid, 'config.json');
+    const doc = JSON.parse(readFileSync(cfg(`${R}l2`), 'utf8'));
+    doc.Containers[1]._ = { annotations: criPod('prod', 'other-0', 'u', `${R}l2`, 'web') };
+    writeFileSync(cfg(`${R}l2`), JSON.stringify(doc));
+    writeFileSync(cfg(`${R}l3`), readFileSync(cfg(`${R}l3`), 'utf8').slice(0, -5));
+    // A key's text inside another annotation's value names nothing.
+    const esc = JSON.parse(readFileSync(cfg(`${R}l4`), 'utf8'));
+    esc.Containers[0]._.annotations['x'] = '{"io.kubernetes.cri.sandbox-name":"evil-0"}';
+    writeFileSync(cfg(`${R}l4`), JSON.stringify(esc));
+    const listed = (await json(p, ['ls'])) as { pod: { namespace: string | null; name: string | null } | null }[];
+    const want = [...new Set(listed.flatMap((s) => (s.pod?.namespace && s.pod.name ? [`${s.pod.namespace}/${s.pod.name}`] : [])))].sort();
+    assert.deepEqual(want, ['dev/cut-0', 'dev/esc-0', 'prod/web-0', 'stage/db-0']);
+    assert.deepEqual(vcp(p, ['__complete', '--', 'show', 'd']).stdout.split('\n').filter(Boolean), ['dev/cut-0', 'dev/esc-0']);
+    assert.deepEqual(vcp(p, ['__complete', '--', 'show', 'x/']).stdout, '');
+    assert.deepEqual(vcp(p, ['__complete', '--', 'ls', '--pod', '']).stdout.split('\n').filter(Boolean), want);
+    assert.deepEqual(vcp(p, ['__complete', '--', 'ls', '-n', '']).stdout, 'dev\nprod\nstage\n');
   });
   it('completion offers no annotation text that is no Kubernetes name, and never a directive from the store', () => {
     const p = tmp();

@@ -2,14 +2,14 @@
 // call with the words typed so far (the last one is being completed). It
 // prints one candidate per line, after an optional directive line the
 // script acts on: `:dirs` (complete directories), `:files`. Sandbox IDs come
-// from one readdir per root, never a listing; pods are read from the store
-// only when the word could be one. Errors complete nothing, silently.
+// from one readdir per root, never a listing; pods only when the word could
+// be one, from each sandbox's pod alone (one readdir and one read each). Errors complete nothing, silently.
 import { homedir } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Ctx } from '../context.js';
 import { resolveRoots, type Roots } from '../store/fs/roots.js';
 import { openSandbox } from '../store/inspect/handle.js';
-import { forEachSandbox } from '../store/inspect/inspect.js';
+import { podsOf } from '../store/inspect/inspect.js';
 import { containerIds, isPodName, resolveOne } from '../store/inspect/targets.js';
 import { STATES } from '../store/layouts/items.js';
 import { HYPERVISORS } from '../store/inspect/select.js';
@@ -113,9 +113,7 @@ const sandboxIds = (roots: Roots) => rootListing(roots).map((e) => e.id);
 /** Pods as targets take them: annotation text that is no Kubernetes name is never offered (nor typed into a shell). */
 function pods(roots: Roots): string[] {
   const out = new Set<string>();
-  forEachSandbox(roots, (s) => void (s.pod?.namespace && s.pod.name && isPodName(s.pod.namespace, s.pod.name) && out.add(`${s.pod.namespace}/${s.pod.name}`)), {
-    lockless: true,
-  });
+  for (const p of podsOf(roots)) if (p.namespace && p.name && isPodName(p.namespace, p.name)) out.add(`${p.namespace}/${p.name}`);
   return [...out].sort();
 }
 

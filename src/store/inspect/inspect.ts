@@ -1,7 +1,7 @@
 // A whole sandbox, inspected: its layout's findings, liveness, containers,
 // lock state, unfinished removals and every problem as a typed record. A
 // listing inspects one sandbox at a time and holds none of them.
-import { NotFoundError } from '../fs/errors.js';
+import { NotFoundError, VcError } from '../fs/errors.js';
 import { dirProblems } from '../layouts/common.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
@@ -217,6 +217,25 @@ export function forEachSandbox(roots: Roots, fn: (s: SandboxInfo) => void, o: In
   const opts = { ...o, locks: o.locks ?? new LockIndex(), procs: o.procs ?? (o.host ? undefined : lazyProcs()) };
   for (const e of entries) fn(inspectScanned(roots, scanSandbox(roots, e.id, e.hint), opts));
   return entries.length;
+}
+
+/**
+ * Every sandbox's pod from the least its layout must read (completion): no
+ * liveness, locks or host picture, and of a 1.x config.json only its pod
+ * members. A sandbox that is gone meanwhile or cannot be read names none.
+ */
+export function podsOf(roots: Roots): Pod[] {
+  const out: Pod[] = [];
+  for (const e of rootListing(roots)) {
+    try {
+      const sc = scanSandbox(roots, e.id, e.hint);
+      const pod = layoutOf(sc, roots).pod(roots, sc, new Reader([]));
+      if (pod) out.push(pod);
+    } catch (err) {
+      if (!(err instanceof VcError)) throw err;
+    }
+  }
+  return out;
 }
 
 /** Hidden `.vcstore-rm-<cid>-*` dirs inside the sandbox's own directories, by container. */

@@ -284,6 +284,12 @@ export const legacy: LayoutModule = {
     return sc.run?.has('lock') ? join(roots.run, sc.sid, 'lock') : null;
   },
   inspect,
+  pod(roots, sc, reads) {
+    if (sc.hint.config !== 'dir') return null;
+    const t = reads.keyPairs(`${roots.config}/${sc.sid}/config.json`, 'io.kubernetes.');
+    const get = t === undefined ? undefined : textLookup(t.text);
+    return get === undefined || get.conflict ? null : podOf(get);
+  },
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);
     return [p.config, p.vm, join(roots.shared, sid), p.runtime];

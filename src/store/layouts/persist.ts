@@ -125,6 +125,11 @@ export const persist: LayoutModule = {
   detect: (sc) => sc.run?.has('persist.json') === true,
   lockTarget: (roots, sc) => (sc.hint.runtime === 'dir' ? join(roots.run, sc.sid) : null),
   inspect,
+  pod(roots, sc, reads) {
+    if (sc.hint.runtime !== 'dir' || sc.run === null) return null;
+    const doc = reads.json(join(roots.run, sc.sid, 'persist.json'), { first: true, shape: listingShape('persist') });
+    return persistIdentity(doc, sc.sid, false).pod;
+  },
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);
     return [p.config, p.vm, join(roots.shared, sid), p.runtime];

@@ -84,6 +84,8 @@ export const runtimeRs: LayoutModule = {
   detect: (sc) => sc.hint.kata !== undefined && sc.hint.config === undefined && sc.hint.runtime === undefined,
   lockTarget: () => null,
   inspect,
+  // runtime-rs keeps no pod annotations.
+  pod: () => null,
   removal: (roots, sid) => [sandboxPaths(roots, sid).vm, join(roots.shared, sid), join(roots.kata, sid)],
   containerDirs: () => [],
   itemFiles: (container) => (container ? [] : ['state.json']),

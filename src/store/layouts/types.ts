@@ -3,7 +3,7 @@
 // src/store/layouts/ asks which layout a sandbox is in.
 import type { Lit } from '../fs/jsonlit.js';
 import type { Judgement } from './judge.js';
-import type { Identity } from './pod.js';
+import type { Identity, Pod } from './pod.js';
 import type { ItemDef } from './items.js';
 import type { Change, RewriteOptions } from './rewrite.js';
 import type { Liveness } from '../host/liveness.js';
@@ -97,6 +97,8 @@ export interface LayoutModule {
   /** What the runtime flocks for this sandbox (file or directory), null when it takes none. */
   lockTarget(roots: Roots, sc: Scan): string | null;
   inspect(i: InspectInput): Inspected;
+  /** Only the pod, as inspect's identity has it (completion's light read): null when none or it cannot be told. */
+  pod(roots: Roots, sc: Scan, reads: Reader): Pod | null;
   /** Paths a removal covers, in order; the one holding the lock last. */
   removal(roots: Roots, sid: string): string[];
   /** Directories of a container: real dirs that hold at least one container item. */
