@@ -2,12 +2,14 @@
 // the same run, interleaved, on stores cloned from the one the runtime's own
 // Go code wrote (bench/fixture-store.ts), and print every ratio beside its
 // target. The yardstick for listings is bench/baseline.c, compiled here with
-// cc: exactly the reads a listing needs. Stores live on tmpfs (/dev/shm)
-// where there is one: this VM's disk throttles tens of thousands of small
-// writes, which would time the generator, not vcstore. Not part of npm test.
+// cc: exactly the reads a listing needs. Stores live on tmpfs (/dev/shm) and
+// on a disk file system (BENCH_DISK_DIR, default /var/tmp) with a warm page
+// cache; BENCH_MEDIA=tmpfs or disk for one. BENCH_BEFORE names the build
+// before this round's features for the with-and-without rows (none: skip).
+// Not part of npm test.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateFromFixture } from './fixture-store.js';
@@ -69,66 +71,139 @@ function compileBaseline(dir: string): string {
   return out;
 }
 
+/** Where stores live: tmpfs, and a disk file system with a warm page cache (each case runs once before it is timed). */
+function media(): { name: string; dir: string }[] {
+  const out: { name: string; dir: string }[] = [];
+  const want = (process.env.BENCH_MEDIA ?? 'tmpfs,disk').split(',');
+  if (want.includes('tmpfs') && existsSync('/dev/shm')) out.push({ name: 'tmpfs', dir: '/dev/shm' });
+  const disk = process.env.BENCH_DISK_DIR ?? '/var/tmp';
+  if (want.includes('disk') && existsSync(disk) && fsType(disk) !== 'tmpfs') out.push({ name: `disk (${fsType(disk)})`, dir: disk });
+  return out;
+}
+
+/** The file system type of the mount holding `dir` (the longest mount point that prefixes it). */
+function fsType(dir: string): string {
+  let best = { at: '', type: '?' };
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const [, at, type] = line.split(' ');
+    if (at && type && (dir === at || dir.startsWith(at.endsWith('/') ? at : `${at}/`)) && at.length >= best.at.length) best = { at, type };
+  }
+  return best.type;
+}
+
+/**
+ * The build before this round's features (pod identity, the containerd
+ * witness, cgroup checks: BENCH_BEFORE, a git revision), built in a worktree
+ * beside the stores, for the with-and-without rows. Null (and why) when this
+ * is no git checkout or it does not build.
+ */
+function buildBefore(work: string): { bin: string; rev: string } | { why: string } {
+  const rev = process.env.BENCH_BEFORE ?? '998f88c';
+  if (rev === 'none') return { why: 'BENCH_BEFORE=none' };
+  const dir = join(work, 'before');
+  const git = (...a: string[]) => spawnSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' });
+  if (git('rev-parse', '--verify', `${rev}^{commit}`).status !== 0) return { why: `no git revision ${rev} here` };
+  if (git('worktree', 'add', '--detach', dir, rev).status !== 0) return { why: `git worktree add ${rev} failed` };
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  process.stderr.write(`building ${rev} for the before rows...\n`);
+  const b = spawnSync('npm', ['run', 'build'], { cwd: dir, encoding: 'utf8' });
+  if (b.status !== 0) return { why: `${rev} does not build: ${b.stderr.split('\n')[0]}` };
+  return { bin: join(dir, 'bin', 'vcstore'), rev };
+}
+
 function main(): void {
   const base = existsSync('/dev/shm') ? '/dev/shm' : (process.env.TMPDIR ?? '/tmp');
   const work = mkdtempSync(join(base, 'vcstore-bench-'));
+  const places = media();
   const vc = (prefix: string, ...args: string[]) => ['node', BIN, '--prefix', prefix, ...args];
+  // As the DaemonSet runs it: a 1 MiB semi-space for every isolate (README, Memory).
+  const small = (prefix: string, ...args: string[]) => ['env', 'NODE_OPTIONS=--max-semi-space-size=1', ...vc(prefix, ...args)];
   const fmt = (x: number) => (x < 1 ? x.toFixed(3) : x.toFixed(1));
+  const notes: string[] = [];
+  const stores: string[] = [];
   try {
     const baseline = compileBaseline(work);
+    const before = buildBefore(work);
+    if ('why' in before) notes.push(`no before rows: ${before.why}`);
     const empty = join(work, 'empty');
-    mkdirSync(empty);
+    mkdirSync(join(empty, 'run/vc/sbs'), { recursive: true });
     process.stderr.write('start-up...\n');
     const [node0, ver, lsEmpty] = measure(
       [
         { name: 'node -e 0', cmd: ['node', '-e', '0'] },
         { name: 'vcstore --version', cmd: ['node', BIN, '--version'] },
         { name: 'vcstore ls (empty store)', cmd: vc(empty, 'ls') },
+        { name: 'vcstore ls --json (empty store)', cmd: vc(empty, 'ls', '--json') },
       ],
       30,
     );
     target('--version / node -e 0', ver!.ms / node0!.ms, 1.15);
-    target('ls (empty) / node -e 0', lsEmpty!.ms / node0!.ms, 1.15);
+    target('ls (empty) / node -e 0', lsEmpty!.ms / node0!.ms, 1.2);
 
-    const perSandbox = new Map<number, number>();
-    const fixPerSandbox = new Map<number, number>();
-    for (const n of sizes) {
-      const prefix = join(work, `s${n}`);
-      process.stderr.write(`cloning the fixture to ${n} sandboxes...\n`);
-      generateFromFixture(prefix, n, FIXTURE);
-      const runs = n >= 10000 ? 5 : 9;
-      const [c, , lsJson, ls, check, fixDry] = measure(
-        [
-          { name: `C baseline (${n})`, cmd: [baseline, prefix] },
+    const perSandbox = new Map<string, number>();
+    const fixPerSandbox = new Map<string, number>();
+    for (const m of places)
+      for (const n of sizes) {
+        const at = `${n}, ${m.name}`;
+        const prefix = mkdtempSync(join(m.dir, `vcstore-bench-s${n}-`));
+        stores.push(prefix);
+        process.stderr.write(`cloning the fixture to ${n} sandboxes on ${m.name}...\n`);
+        generateFromFixture(prefix, n, FIXTURE);
+        const runs = n >= 10000 ? 5 : 9;
+        const was = 'bin' in before ? before : null;
+        const cases = [
+          { name: `C baseline (${at})`, cmd: [baseline, prefix] },
           {
-            name: `find|xargs cat state.json (${n})`,
+            name: `find|xargs cat state.json (${at})`,
             cmd: [`find ${join(prefix, 'run/vc/sbs')} -name state.json -print0 | xargs -0 cat > /dev/null`],
             shell: true,
           },
-          { name: `vcstore ls --json (${n})`, cmd: vc(prefix, 'ls', '--json') },
-          { name: `vcstore ls (${n})`, cmd: vc(prefix, 'ls') },
-          { name: `vcstore check --json (${n})`, cmd: vc(prefix, 'check', '--json') },
+          { name: `vcstore ls --json (${at})`, cmd: vc(prefix, 'ls', '--json') },
+          { name: `vcstore ls (${at})`, cmd: vc(prefix, 'ls') },
+          { name: `vcstore check --json (${at})`, cmd: vc(prefix, 'check', '--json') },
           // The store is all leaks (every pid dead): a dry run plans and re-checks every sandbox under its lock.
-          { name: `vcstore check --fix --dry-run --json (${n})`, cmd: vc(prefix, 'check', '--fix', '--dry-run', '--json') },
-        ],
-        runs,
-      );
-      perSandbox.set(n, (lsJson!.ms - lsEmpty!.ms) / n);
-      fixPerSandbox.set(n, (fixDry!.ms - lsEmpty!.ms) / n);
-      if (n === Math.max(...sizes)) target(`check --fix --dry-run / check --json (${n})`, fixDry!.ms / check!.ms, 3);
-      if (n === Math.max(...sizes)) {
-        target(`ls --json / C baseline (${n})`, lsJson!.ms / c!.ms, 1.5);
-        target(`ls table / ls --json (${n})`, ls!.ms / lsJson!.ms, 1.15);
-        target(`check --json / ls --json (${n})`, check!.ms / lsJson!.ms, 2.5);
-        if (check!.rssMb !== null) target(`check --json peak RSS (${n})`, check!.rssMb, 100, ' MiB');
+          { name: `vcstore check --fix --dry-run --json (${at})`, cmd: vc(prefix, 'check', '--fix', '--dry-run', '--json') },
+          { name: `ls --json, NODE_OPTIONS=--max-semi-space-size=1 (${at})`, cmd: small(prefix, 'ls', '--json') },
+          { name: `check --json, NODE_OPTIONS=--max-semi-space-size=1 (${at})`, cmd: small(prefix, 'check', '--json') },
+          // What one TAB costs: sandbox IDs, and the pods of a namespace.
+          { name: `completion: sandbox IDs (${at})`, cmd: vc(prefix, '__complete', '--', 'show', '') },
+          { name: `completion: pods of ns-1/ (${at})`, cmd: vc(prefix, '__complete', '--', 'show', 'ns-1/') },
+          ...(was
+            ? [
+                { name: `before (${was.rev}) ls --json (${at})`, cmd: ['node', was.bin, '--prefix', prefix, 'ls', '--json'] },
+                { name: `before (${was.rev}) check --json (${at})`, cmd: ['node', was.bin, '--prefix', prefix, 'check', '--json'] },
+              ]
+            : []),
+        ];
+        const [c, , lsJson, ls, check, fixDry, lsSmall, checkSmall, ids, pods, lsBefore, checkBefore] = measure(cases, runs);
+        perSandbox.set(at, (lsJson!.ms - lsEmpty!.ms) / n);
+        fixPerSandbox.set(at, (fixDry!.ms - lsEmpty!.ms) / n);
+        if (n === Math.max(...sizes)) {
+          target(`ls --json / C baseline (${at})`, lsJson!.ms / c!.ms, 1.5);
+          target(`ls table / ls --json (${at})`, ls!.ms / lsJson!.ms, 1.15);
+          target(`check --json / ls --json (${at})`, check!.ms / lsJson!.ms, 2.5);
+          target(`check --fix --dry-run / check --json (${at})`, fixDry!.ms / check!.ms, 3);
+          for (const [what, row] of [
+            ['ls --json', lsJson],
+            ['check --json', check],
+            ['ls --json, 1 MiB semi-space', lsSmall],
+            ['check --json, 1 MiB semi-space', checkSmall],
+          ] as const)
+            if (row!.rssMb !== null) target(`${what} peak RSS (${at})`, row!.rssMb, 100, ' MiB');
+          target(`completion, sandbox IDs / vcstore --version (${at})`, ids!.ms / ver!.ms, 2);
+          notes.push(`completion of pods at ${at}: ${fmt(pods!.ms)} ms per TAB (one readdir and one read per sandbox)`);
+          if (lsBefore && checkBefore) {
+            target(`ls --json / before this round's features (${at})`, lsJson!.ms / lsBefore.ms, 1.1);
+            target(`check --json / before this round's features (${at})`, check!.ms / checkBefore.ms, 1.1);
+          }
+        }
+        rmSync(prefix, { recursive: true, force: true });
       }
-      rmSync(prefix, { recursive: true, force: true });
-    }
-    if (perSandbox.size >= 2) {
-      const [a, b] = [...perSandbox.values()];
-      target(`ls --json per-sandbox cost, ${sizes[1]} / ${sizes[0]}`, b! / a!, 1.1);
-      const [fa, fb] = [...fixPerSandbox.values()];
-      target(`check --fix --dry-run per-sandbox cost, ${sizes[1]} / ${sizes[0]}`, fb! / fa!, 1.2);
+    for (const m of places) {
+      const [a, b] = sizes.map((n) => `${n}, ${m.name}`);
+      if (sizes.length < 2) continue;
+      target(`ls --json per-sandbox cost, ${b} / ${a}`, perSandbox.get(b!)! / perSandbox.get(a!)!, 1.1);
+      target(`check --fix --dry-run per-sandbox cost, ${b} / ${a}`, fixPerSandbox.get(b!)! / fixPerSandbox.get(a!)!, 1.2);
     }
 
     process.stderr.write('rm of 1,000 against rm -rf of the same directories...\n');
@@ -152,7 +227,7 @@ function main(): void {
     const w = Math.max(...rows.map((r) => r.name.length));
     const tw = Math.max(...targets.map((t) => t.what.length));
     const out = [
-      `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, ${readFileSync('/proc/version', 'utf8').split(' ').slice(0, 3).join(' ')}, stores on ${base}`,
+      `machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, node ${process.version}, ${readFileSync('/proc/version', 'utf8').split(' ').slice(0, 3).join(' ')}, stores on ${places.map((m) => `${m.dir} (${m.name})`).join(' and ')}`,
       '',
       `| ${'measurement'.padEnd(w)} | median ms | peak RSS MiB |`,
       `|${'-'.repeat(w + 2)}|----------:|-------------:|`,
@@ -164,10 +239,13 @@ function main(): void {
         (t) => `| ${t.what.padEnd(tw)} | ${(t.got.toFixed(2) + t.unit).padStart(8)} | ${(t.max + t.unit).padStart(5)} | ${t.got <= t.max ? 'yes' : 'NO'} |`,
       ),
       '',
-      ...[...perSandbox].map(([n, ms]) => `ls --json per-sandbox cost at ${n}: ${(ms * 1000).toFixed(1)} µs`),
+      ...[...perSandbox].map(([at, ms]) => `ls --json per-sandbox cost at ${at}: ${(ms * 1000).toFixed(1)} µs`),
+      ...notes,
     ];
     console.log(out.join('\n'));
   } finally {
+    for (const s of stores) rmSync(s, { recursive: true, force: true });
+    if (existsSync(join(work, 'before'))) spawnSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', join(work, 'before')]);
     rmSync(work, { recursive: true, force: true });
   }
 }

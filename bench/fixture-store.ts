@@ -2,7 +2,10 @@
 // (kata-1.x-store-12: qemu, firecracker and acrn sandboxes, two containers
 // each, null devices): sandbox i is fixture sandbox i % 12 under fresh IDs,
 // every byte otherwise the runtime's. Pids are set to dead ones, so liveness
-// is probed for real and never finds a process.
+// is probed for real and never finds a process. The fixture's containerd
+// predates the pod-name annotations; with `pods` (the default) each sandbox
+// gets the ones today's CRI plugin writes beside io.kubernetes.cri.sandbox-id
+// (namespace, name, uid; each container its name), as on a Kubernetes node.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,7 +61,8 @@ export function hexId(i: number, salt: string): string {
 }
 
 /** Clone the fixture's sandboxes into `prefix` until there are `n`; returns the new IDs. */
-export function generateFromFixture(prefix: string, n: number, tarball: string): string[] {
+export function generateFromFixture(prefix: string, n: number, tarball: string, o: { pods?: boolean } = {}): string[] {
+  const pods = o.pods !== false;
   const templates = loadTemplates(tarball);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -73,7 +77,18 @@ export function generateFromFixture(prefix: string, n: number, tarball: string):
     };
     for (const d of t.dirs) mkdirSync(join(prefix, swap(d)), { recursive: true });
     const dead = 3_900_000 + (i % 1000);
-    for (const f of t.files) writeFileSync(join(prefix, swap(f.rel)), swap(f.data).replace(/"(PID|ProxyPid|Pid)":\d+/g, `"$1":${dead}`), 'latin1');
+    const uid = `${hexId(i, 'uid').slice(0, 8)}-${hexId(i, 'uid').slice(8, 12)}-4${hexId(i, 'uid').slice(13, 16)}-8${hexId(i, 'uid').slice(17, 20)}-${hexId(i, 'uid').slice(20, 32)}`;
+    const named = (data: string) =>
+      data.replace(
+        /("io\.kubernetes\.cri\.container-type":"(sandbox|container)","io\.kubernetes\.cri\.sandbox-id":"[0-9a-f]{64}")/g,
+        (_m, all: string, type: string) =>
+          `${all},"io.kubernetes.cri.sandbox-namespace":"ns-${i % 20}","io.kubernetes.cri.sandbox-name":"pod-${i}","io.kubernetes.cri.sandbox-uid":"${uid}"` +
+          (type === 'container' ? ',"io.kubernetes.cri.container-name":"app"' : ''),
+      );
+    for (const f of t.files) {
+      const data = swap(f.data).replace(/"(PID|ProxyPid|Pid)":\d+/g, `"$1":${dead}`);
+      writeFileSync(join(prefix, swap(f.rel)), pods && f.rel.endsWith('config.json') ? named(data) : data, 'latin1');
+    }
   }
   return ids;
 }
