@@ -3,7 +3,7 @@
 // caller falls back to for anything but success and absence, so a message
 // stays exact, and on hosts where the addon does not load. The wiring can
 // turn every fast path off (VCSTORE_ADDON=0): then flock(1) takes every lock.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,8 +64,23 @@ function here(): string {
 
 /** The target an addon is built for: linux-x64-glibc and the like (scripts/build.mjs uses the same rule). */
 export function addonTarget(): string {
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
-  return `${process.platform}-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}`;
+  return `${process.platform}-${process.arch}-${libc()}`;
+}
+
+/**
+ * The C library this Node runs on. The loader mapped into this process says
+ * it (musl's is ld-musl-*), in well under a millisecond; a diagnostic report,
+ * which says it too, costs several at every start-up.
+ */
+function libc(): 'glibc' | 'musl' {
+  let maps: string;
+  try {
+    maps = readFileSync('/proc/self/maps', 'latin1');
+  } catch {
+    const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+    return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  }
+  return maps.includes('/ld-musl-') ? 'musl' : 'glibc';
 }
 
 /** The addon, or null when it is turned off or not built for this host. */

@@ -1,7 +1,6 @@
 // Unmounting what a dead sandbox leaked, deepest first, lazily (umount -l:
 // MNT_DETACH), through util-linux umount(8). Runs only after every other
 // precondition holds; what it could not unmount is named in the error.
-import { spawnSync } from 'node:child_process';
 import { StoreError } from '../fs/errors.js';
 import { MountTable } from './mounts.js';
 
@@ -38,7 +37,8 @@ export async function unmountAll(points: string[], signal?: AbortSignal): Promis
       // Unmounting is bulk work like any other: a pending signal gets its turn between batches.
       await new Promise<void>((r) => setImmediate(r));
       if (signal?.aborted) throw signal.reason;
-      const r = spawnSync('umount', ['-l', ...order.slice(i, i + BATCH)], { encoding: 'utf8' });
+      // node:child_process is loaded on first use: every other command starts without it.
+      const r = process.getBuiltinModule('node:child_process').spawnSync('umount', ['-l', ...order.slice(i, i + BATCH)], { encoding: 'utf8' });
       if (r.error)
         throw new StoreError(
           `cannot run umount(8): ${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed (util-linux mount)' : r.error.message}`,

@@ -2,7 +2,6 @@
 // decodes a JSON literal into a Go type: strconv's integer and float
 // parsing, time.Time's RFC 3339, net.IP's parser, []byte's base64 and the
 // integer keys of maps.
-import { isIP } from 'node:net';
 
 const BITS: Record<number, [bigint, bigint]> = {
   8: [-(1n << 7n), (1n << 7n) - 1n],
@@ -85,4 +84,5 @@ export function base64Ok(s: string): boolean {
 }
 
 /** net.IP's UnmarshalText: empty, or an address ParseIP takes (no zone). */
-export const ipOk = (s: string): boolean => s === '' || (isIP(s) !== 0 && !s.includes('%'));
+// node:net is loaded on first use: it brings streams and sockets, which no listing needs.
+export const ipOk = (s: string): boolean => s === '' || (process.getBuiltinModule('node:net').isIP(s) !== 0 && !s.includes('%'));
