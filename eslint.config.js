@@ -111,6 +111,9 @@ export default tseslint.config(
   {
     // CommonJS: the bin and the code-cache maker run before any bundle.
     files: ['**/*.cjs', 'bin/vcstore'],
-    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly' },
+    },
   },
 );
