@@ -132,7 +132,10 @@ describe('the DaemonSet', { skip: haveKustomize ? false : "kubectl kustomize not
     // The pod's privileges: uid 0 with an empty capability set and no new privileges.
     const wrap = has('setpriv') ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs'] : [];
     const [cmd, ...rest] = [...wrap, process.execPath, BIN, ...args];
-    const p = track(spawn(cmd!, rest, { env: { ...process.env, VCSTORE_PREFIX: store }, stdio: ['ignore', 'ignore', 'pipe'] }));
+    // The container's own environment (NODE_OPTIONS among it), the host's roots under the test's store.
+    const own = Object.fromEntries((c.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+    assert.equal(own.NODE_OPTIONS, '--max-semi-space-size=1');
+    const p = track(spawn(cmd!, rest, { env: { ...process.env, ...own, VCSTORE_PREFIX: store }, stdio: ['ignore', 'ignore', 'pipe'] }));
     const file = join(text, 'vcstore.prom');
     await until(() => existsSync(file), 'the first textfile');
     const first = statSync(file).mtimeMs;
