@@ -109,7 +109,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
-    // CommonJS: the bin and the code-cache maker run before any bundle.
+    // CommonJS: the bin runs before any bundle.
     files: ['**/*.cjs', 'bin/vcstore'],
     languageOptions: {
       sourceType: 'commonjs',

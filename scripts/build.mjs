@@ -130,12 +130,6 @@ try {
 }
 if (!readdirSync(join('dist/native', target)).length) rmSync(join('dist/native', target), { recursive: true });
 
-// The V8 code cache bin/vcstore compiles the bundles with (start-up: an empty
-// ls compiles ~200 KB less). Made last, with the addon in place, in a fresh
-// node as the bin runs; stale caches of an earlier bundle V8 would reject anyway.
-for (const f of ['dist/vcstore.cjs.v8cache', 'dist/core.cjs.v8cache']) rmSync(f, { force: true });
-execFileSync(process.execPath, ['scripts/v8cache.cjs'], { stdio: ['ignore', 'inherit', 'inherit'] });
-
 /** Every module under src/ that the CLI and the commands share, as ./paths from src/. */
 function sharedModules() {
   const out = [];

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addPersistSandbox, BIN, deadPid, R, scratch, SLOW } from './helpers.js';
+import { addPersistSandbox, addSandbox, BIN, deadPid, R, scratch, SLOW, writeUuidStore } from './helpers.js';
 
 const { tmp } = scratch();
 const haveStrace = spawnSync('sh', ['-c', 'command -v strace']).status === 0;
@@ -38,4 +38,24 @@ describe('a fix scales with the store', { skip: SLOW || (haveStrace ? false : 's
     // Per sandbox would be 4x as many at 600; per run, the same.
     assert.ok(big <= small + 2, `the root opened ${small} times at 150 sandboxes, ${big} at 600`);
   });
+});
+
+describe('each 1.x config.json is read once a command', { skip: haveStrace ? false : 'strace not installed (.ci/run installs it)' }, () => {
+  // The pod and the ACRN slot come from one read of the file: two could see
+  // two versions of a file being rewritten (and cost twice).
+  for (const args of [['uuid'], ['ls', '--json'], ['check', '--json']])
+    it(args.join(' '), () => {
+      const p = tmp();
+      const ids = Array.from({ length: 6 }, (_, i) => `${R}c${i}`);
+      for (const sid of ids) addSandbox(p, sid, { state: 'stopped', pid: deadPid() });
+      writeUuidStore(p, [0, 0, 0, 0, 0, 0, 0, 0]);
+      const out = join(tmp(), 'strace');
+      const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', out, process.execPath, BIN, '--prefix', p, ...args], { encoding: 'utf8' });
+      assert.ok(r.status === 0 || r.status === 6, r.stderr);
+      const log = readFileSync(out, 'utf8');
+      for (const sid of ids) {
+        const cfg = JSON.stringify(join(p, 'var/lib/vc/sbs', sid, 'config.json'));
+        assert.equal(log.split('\n').filter((l) => l.includes(`openat(AT_FDCWD, ${cfg},`)).length, 1, `${sid}'s config.json`);
+      }
+    });
 });

@@ -7,6 +7,10 @@ import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addSandbox, BIN, deadPid, R, ROOT, scratch, SLOW, vc } from './helpers.js';
+import { resolveRoots } from '../src/store/fs/roots.js';
+import { runListWorker } from '../src/store/inspect/listing.js';
+import type { SandboxInfo } from '../src/store/inspect/inspect.js';
+import { rootListing } from '../src/store/read/scan.js';
 
 const { tmp } = scratch();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -121,5 +125,20 @@ describe('a worker thread that cannot start', () => {
       assert.equal(broken.stderr.split('\n').filter(Boolean).length, 1, broken.stderr);
       assert.match(broken.stderr, /^vcstore: warning: (the listing worker|a check worker) failed \(Cannot find module .*list-worker\.cjs/);
     }
+  });
+});
+
+describe('the listing worker as the tests load it (tsc output, dist/src/)', () => {
+  it('starts from dist/src/list-worker.js and hands back every result in order, across chunks', async () => {
+    const store = tmp();
+    // More than two chunks of 256.
+    for (let i = 0; i < 600; i++) addSandbox(store, `${R}w${String(i).padStart(4, '0')}`, { state: 'stopped', pid: deadPid() });
+    const roots = resolveRoots({ prefix: store, env: {} });
+    const entries = rootListing(roots);
+    const got = [...(await runListWorker<SandboxInfo>({ roots, entries, mode: 'list', addon: process.env.VCSTORE_ADDON !== '0' }))];
+    assert.deepEqual(
+      got.map((s) => s?.id),
+      entries.map((e) => e.id),
+    );
   });
 });

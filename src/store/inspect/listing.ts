@@ -51,8 +51,8 @@ export type WorkerData = ListJob & { port: MessagePort };
 const os = () => process.getBuiltinModule('node:os');
 
 function workerPath(): string {
-  // dist/core.cjs, and dist/src/store/workers.js under tsc, both beside or below the worker.
-  return typeof __filename === 'string' ? join(dirname(__filename), 'list-worker.cjs') : fileURLToPath(new URL('../list-worker.js', import.meta.url));
+  // dist/core.cjs beside dist/list-worker.cjs; under tsc, dist/src/store/inspect/listing.js below dist/src/list-worker.js.
+  return typeof __filename === 'string' ? join(dirname(__filename), 'list-worker.cjs') : fileURLToPath(new URL('../../list-worker.js', import.meta.url));
 }
 
 /** How many results a worker hands over in one message. */
@@ -98,6 +98,7 @@ export function runListWorker<T>(
       });
     });
     w.once('error', reject);
-    w.once('exit', (code) => code !== 0 && reject(o.signal?.aborted ? o.signal.reason : new Error(`listing worker exited ${code}`)));
+    // Any exit before it said it was done fails the listing (its half is then listed here), exit 0 too.
+    w.once('exit', (code) => reject(o.signal?.aborted ? o.signal.reason : new Error(`listing worker exited ${code} before it was done`)));
   });
 }

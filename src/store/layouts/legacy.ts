@@ -151,14 +151,16 @@ function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' |
  * read each container's own config.json for its name. Created: the sandbox
  * container's process start, from its process.json.
  */
-function legacyIdentity(reads: Reader, config: string, runtime: string, sid: string, cids: string[] | null, deep: boolean): Identity {
+function legacyIdentity(reads: Reader, config: string, runtime: string, sid: string, cids: string[] | null, deep: boolean, slots: boolean): Identity {
   const names = new Map<string, string>();
   let pod: Pod | null = null;
   let podUnknown = false;
   if (cids !== null) {
     const path = `${config}/config.json`;
-    // check reads the whole text anyway; a listing asks only for the pod's members.
-    const t = deep ? withEnd(reads.peek(path, (text) => text, { probe: true })) : reads.keyPairs(path, 'io.kubernetes.');
+    // check, and whatever asks for the UUID slot (its HypervisorType), read
+    // the whole text anyway: the pod comes from that same read. A listing
+    // asks only for the pod's members.
+    const t = deep || slots ? withEnd(reads.peek(path, (text) => text, { probe: true })) : reads.keyPairs(path, 'io.kubernetes.');
     if (t === undefined) podUnknown = reads.present(path);
     else {
       const get = textLookup(t.text);
@@ -239,7 +241,7 @@ function inspect(i: InspectInput): Inspected {
     live,
     containers,
     paths: { config: hasConfig ? p.config : null, runtime: hasRuntime ? p.runtime : null, vm },
-    identity: legacyIdentity(reads, p.config, p.runtime, sid, hasConfig ? containers.map((c) => c.id) : null, i.deep),
+    identity: legacyIdentity(reads, p.config, p.runtime, sid, hasConfig ? containers.map((c) => c.id) : null, i.deep, i.slots),
     cgroups,
   };
   const u = field(hv, 'UUID');
