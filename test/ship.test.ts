@@ -128,6 +128,33 @@ describe('a worker thread that cannot start', () => {
   });
 });
 
+describe('a worker thread that ends before it is done', () => {
+  it('ls and check warn once and finish on one thread, with the same output, even when it exits 0', { skip: SLOW }, () => {
+    // An installed CLI whose worker exits at once with status 0: it said
+    // nothing, so its half must not be taken as empty (it was: ls printed
+    // nothing and exited 0).
+    const app = tmp('vcstore-quitworker-');
+    for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
+      cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    writeFileSync(join(app, 'dist', 'list-worker.cjs'), 'process.exit(0);\n');
+    mkdirSync(join(app, 'bin'));
+    cpSync(BIN, join(app, 'bin/vcstore'));
+    const store = tmp('vcstore-quitworker-store-', true);
+    assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
+    const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    for (const args of [
+      ['ls', '--json'],
+      ['check', '--json'],
+    ]) {
+      const quit = run(join(app, 'bin/vcstore'), args);
+      const whole = run(BIN, args);
+      assert.equal(quit.status, whole.status, quit.stderr);
+      assert.equal(quit.stdout, whole.stdout, `${args.join(' ')}: the same output`);
+      assert.match(quit.stderr, /^vcstore: warning: (the listing worker|a check worker) failed \(listing worker exited 0 before it was done/);
+    }
+  });
+});
+
 describe('the listing worker as the tests load it (tsc output, dist/src/)', () => {
   it('starts from dist/src/list-worker.js and hands back every result in order, across chunks', async () => {
     const store = tmp();
