@@ -3,8 +3,8 @@
 // each, null devices): sandbox i is fixture sandbox i % 12 under fresh IDs,
 // every byte otherwise the runtime's. Pids are set to dead ones, so liveness
 // is probed for real and never finds a process. The fixture's containerd
-// predates the pod-name annotations; with `pods` (the default) each sandbox
-// gets the ones today's CRI plugin writes beside io.kubernetes.cri.sandbox-id
+// predates the pod-name annotations: each sandbox gets the ones today's CRI
+// plugin writes beside io.kubernetes.cri.sandbox-id
 // (namespace, name, uid; each container its name), as on a Kubernetes node.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -61,8 +61,7 @@ export function hexId(i: number, salt: string): string {
 }
 
 /** Clone the fixture's sandboxes into `prefix` until there are `n`; returns the new IDs. */
-export function generateFromFixture(prefix: string, n: number, tarball: string, o: { pods?: boolean } = {}): string[] {
-  const pods = o.pods !== false;
+export function generateFromFixture(prefix: string, n: number, tarball: string): string[] {
   const templates = loadTemplates(tarball);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -77,7 +76,8 @@ export function generateFromFixture(prefix: string, n: number, tarball: string, 
     };
     for (const d of t.dirs) mkdirSync(join(prefix, swap(d)), { recursive: true });
     const dead = 3_900_000 + (i % 1000);
-    const uid = `${hexId(i, 'uid').slice(0, 8)}-${hexId(i, 'uid').slice(8, 12)}-4${hexId(i, 'uid').slice(13, 16)}-8${hexId(i, 'uid').slice(17, 20)}-${hexId(i, 'uid').slice(20, 32)}`;
+    const h = hexId(i, 'uid');
+    const uid = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
     const named = (data: string) =>
       data.replace(
         /("io\.kubernetes\.cri\.container-type":"(sandbox|container)","io\.kubernetes\.cri\.sandbox-id":"[0-9a-f]{64}")/g,
@@ -87,7 +87,7 @@ export function generateFromFixture(prefix: string, n: number, tarball: string, 
       );
     for (const f of t.files) {
       const data = swap(f.data).replace(/"(PID|ProxyPid|Pid)":\d+/g, `"$1":${dead}`);
-      writeFileSync(join(prefix, swap(f.rel)), pods && f.rel.endsWith('config.json') ? named(data) : data, 'latin1');
+      writeFileSync(join(prefix, swap(f.rel)), f.rel.endsWith('config.json') ? named(data) : data, 'latin1');
     }
   }
   return ids;

@@ -2,7 +2,7 @@
 // the generated script; gather.sh runs against a kubectl stand-in whose
 // `exec` runs the real vcstore on local stores.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -103,23 +103,35 @@ esac
   });
 });
 
+/**
+ * The built CLI installed beside the tree with its worker missing (`worker`
+ * undefined) or replaced by `worker`, and a store big enough for ls and
+ * check to start workers: each command run by it and by the whole CLI.
+ */
+function withWorker(tag: string, worker?: string): (args: string[]) => { broken: SpawnSyncReturns<string>; whole: SpawnSyncReturns<string> } {
+  const app = tmp(`vcstore-${tag}-`);
+  for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
+    cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+  if (worker !== undefined) writeFileSync(join(app, 'dist', 'list-worker.cjs'), worker);
+  mkdirSync(join(app, 'bin'));
+  cpSync(BIN, join(app, 'bin/vcstore'));
+  const store = tmp(`vcstore-${tag}-store-`, true);
+  assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
+  const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return (args) => ({ broken: run(join(app, 'bin/vcstore'), args), whole: run(BIN, args) });
+}
+
+const LISTINGS = [
+  ['ls', '--json'],
+  ['check', '--json'],
+];
+
 describe('a worker thread that cannot start', () => {
   it('ls and check warn once and finish on one thread, with the same output', { skip: SLOW }, () => {
     // The built CLI without dist/list-worker.cjs: a broken or partial install.
-    const app = tmp('vcstore-noworker-');
-    for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
-      cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
-    mkdirSync(join(app, 'bin'));
-    cpSync(BIN, join(app, 'bin/vcstore'));
-    const store = tmp('vcstore-noworker-store-', true);
-    assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
-    const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    for (const args of [
-      ['ls', '--json'],
-      ['check', '--json'],
-    ]) {
-      const broken = run(join(app, 'bin/vcstore'), args);
-      const whole = run(BIN, args);
+    const compare = withWorker('noworker');
+    for (const args of LISTINGS) {
+      const { broken, whole } = compare(args);
       assert.equal(broken.status, whole.status, broken.stderr);
       assert.equal(broken.stdout, whole.stdout, `${args.join(' ')}: the same output`);
       assert.equal(broken.stderr.split('\n').filter(Boolean).length, 1, broken.stderr);
@@ -133,21 +145,9 @@ describe('a worker thread that ends before it is done', () => {
     // An installed CLI whose worker exits at once with status 0: it said
     // nothing, so its half must not be taken as empty (it was: ls printed
     // nothing and exited 0).
-    const app = tmp('vcstore-quitworker-');
-    for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
-      cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
-    writeFileSync(join(app, 'dist', 'list-worker.cjs'), 'process.exit(0);\n');
-    mkdirSync(join(app, 'bin'));
-    cpSync(BIN, join(app, 'bin/vcstore'));
-    const store = tmp('vcstore-quitworker-store-', true);
-    assert.equal(spawnSync(process.execPath, [join(ROOT, 'dist/bench/bench.js'), 'generate', store, '2100']).status, 0);
-    const run = (bin: string, args: string[]) => spawnSync(process.execPath, [bin, '--prefix', store, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    for (const args of [
-      ['ls', '--json'],
-      ['check', '--json'],
-    ]) {
-      const quit = run(join(app, 'bin/vcstore'), args);
-      const whole = run(BIN, args);
+    const compare = withWorker('quitworker', 'process.exit(0);\n');
+    for (const args of LISTINGS) {
+      const { broken: quit, whole } = compare(args);
       assert.equal(quit.status, whole.status, quit.stderr);
       assert.equal(quit.stdout, whole.stdout, `${args.join(' ')}: the same output`);
       assert.match(quit.stderr, /^vcstore: warning: (the listing worker|a check worker) failed \(listing worker exited 0 before it was done/);

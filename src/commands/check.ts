@@ -114,9 +114,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   const done = (actions ?? []).filter(
     (a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0),
   );
-  const failOn = o.failOn ?? 'warning';
-  const failing = remaining.filter((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning'));
-  const code = interrupted ? interrupted.exitCode : failing.length ? Exit.PROBLEMS : Exit.OK;
+  const code = interrupted ? interrupted.exitCode : remaining.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
   const person = remaining.filter((f) => !f.fixable).length;
   const prefix = ctx.roots.prefix;
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
@@ -131,9 +129,9 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     // whole document, without holding it twice (10,000 sandboxes: ~15 MB).
     const w = new ChunkedWriter((t) => ctx.write(t));
     w.push('{"findings":[');
-    report.findings.forEach((f, i) =>
-      w.push(`${i ? ',' : ''}${JSON.stringify({ ...f, pod: f.pod && podJson(f.pod), message: problemText(f), next: nextStep(f, prefix, tools) })}`),
-    );
+    // A finding as scripts read it: the pod in its JSON shape, the message and the next step.
+    const findingJson = (f: Finding) => ({ ...f, pod: f.pod && podJson(f.pod), message: problemText(f), next: nextStep(f, prefix, tools) });
+    report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify(findingJson(f))}`));
     const criSummary = cri
       ? criKnown(cri)
         ? { socket: cri.socket, sandboxes: cri.sandboxes.size, ms: cri.ms }
@@ -143,10 +141,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
       `],"summary":${JSON.stringify({ sandboxes: report.sandboxes, ...counts, remaining: remaining.length, person, ...(criSummary ? { cri: criSummary } : {}) })}`,
     );
     if (actions) w.push(`,"actions":${JSON.stringify(actions)}`);
-    if (actions && !dryRun && !interrupted)
-      w.push(
-        `,"remaining":${JSON.stringify(remaining.map((f) => ({ ...f, pod: f.pod && podJson(f.pod), message: problemText(f), next: nextStep(f, prefix, tools) })))}`,
-      );
+    if (actions && !dryRun && !interrupted) w.push(`,"remaining":${JSON.stringify(remaining.map(findingJson))}`);
     if (interrupted) w.push(`,"error":${JSON.stringify({ code: interrupted.exitCode, message: interrupted.message })}`);
     w.push('}\n');
     w.flush();
@@ -170,7 +165,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     ]);
     ctx.out(await table(['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'], rows, p));
   }
-  const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [`${a.code} ${a.id}/${a.container ?? ''}`, a.reason]));
+  const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [actionKey(a), a.reason]));
   if (actions?.length) {
     if (!round) ctx.out('');
     for (const a of actions) {
@@ -181,7 +176,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   }
   if (actions && !dryRun && !interrupted && !round)
     for (const f of remaining) {
-      const why = tried.get(`${f.code} ${f.id}/${f.container ?? ''}`);
+      const why = tried.get(actionKey(f));
       ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)}${why ? ` (not fixed: ${termSafe(why)})` : ''}`);
     }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
@@ -230,12 +225,6 @@ function summarize(f: Finding[]) {
 }
 
 /**
- * check as metrics: on stdout (--format prometheus) and/or atomically into a
- * .prom file (--textfile). A check that fails still writes its metrics, with
- * vcstore_check_completed 0 and the last success carried over from the
- * previous file, so a broken check shows on the graphs; then it fails as usual.
- */
-/**
  * --every: the DaemonSet's loop, in vcstore itself so that it can be PID 1
  * (exec form) and end at once on SIGTERM with exit 0, where a shell loop
  * ignores SIGTERM and makes every rollout wait out its grace period. Each
@@ -273,6 +262,12 @@ async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
   }
 }
 
+/**
+ * check as metrics: on stdout (--format prometheus) and/or atomically into a
+ * .prom file (--textfile). A check that fails still writes its metrics, with
+ * vcstore_check_completed 0 and the last success carried over from the
+ * previous file, so a broken check shows on the graphs; then it fails as usual.
+ */
 async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): Promise<number> {
   if (o.fix) throw new UsageError('metrics report, they do not fix: run check --fix on its own');
   if (o.textfile !== undefined && !o.textfile.endsWith('.prom'))
@@ -300,9 +295,14 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   if (o.textfile !== undefined) atomicWrite(o.textfile, text, { mode: 0o644 });
   if (stdout) ctx.write(text);
   if (!report) throw failure;
-  const failOn = o.failOn ?? 'warning';
-  return report.findings.some((f) => (failOn === 'error' ? f.severity === 'error' : failOn === 'warning' && f.severity !== 'info')) ? Exit.PROBLEMS : Exit.OK;
+  return report.findings.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
 }
+
+/** Does a finding fail the run, under --fail-on (default warning: errors and warnings; never: none)? */
+const failsOn =
+  (failOn = 'warning') =>
+  (f: Finding): boolean =>
+    failOn === 'error' ? f.severity === 'error' : failOn === 'warning' && f.severity !== 'info';
 
 /** One warning however many workers fail: their halves are checked on this thread. */
 function workerWarning(ctx: Ctx): (e: Error) => void {

@@ -150,6 +150,8 @@ static int too_deep(const unsigned char *s, size_t n, int max) {
 typedef struct {
   unsigned char *buf;
   size_t cap;
+  /* keyPairs' answer (PAIRS_MAX bytes), made on first use. */
+  char *pairs;
 } read_buf;
 
 static void free_read_buf(napi_env env, void *data, void *hint) {
@@ -157,6 +159,7 @@ static void free_read_buf(napi_env env, void *data, void *hint) {
   (void)hint;
   read_buf *b = data;
   free(b->buf);
+  free(b->pairs);
   free(b);
 }
 
@@ -280,10 +283,11 @@ static napi_value key_pairs(napi_env env, napi_callback_info info) {
   if (ok != 1) return ok == 0 ? NULL : int_result(env, ok);
   unsigned char *s = NULL;
   size_t n = 0;
-  int rc = read_file(buffer_of(env), path, max, &s, &n);
+  read_buf *rb = buffer_of(env);
+  int rc = read_file(rb, path, max, &s, &n);
   if (rc != 0) return int_result(env, rc);
-  char *out = malloc(PAIRS_MAX);
-  if (!out) return int_result(env, -ENOMEM);
+  if (!rb->pairs && !(rb->pairs = malloc(PAIRS_MAX))) return int_result(env, -ENOMEM);
+  char *out = rb->pairs;
   size_t o = 0;
   size_t t = n;
   while (t > 0 && is_ws(s[t - 1])) t--;
@@ -306,7 +310,7 @@ static napi_value key_pairs(napi_env env, napi_callback_info info) {
     long j = string_end(s, n, i);
     if (j < 0) continue;
     size_t klen = (size_t)end - q + 1, vlen = (size_t)j - i + 1;
-    if (o + klen + vlen + 2 > PAIRS_MAX) { free(out); return int_result(env, -1006); }
+    if (o + klen + vlen + 2 > PAIRS_MAX) return int_result(env, -1006);
     memcpy(out + o, s + q, klen);
     o += klen;
     out[o++] = ':';
@@ -318,10 +322,9 @@ static napi_value key_pairs(napi_env env, napi_callback_info info) {
    * space are never part of a multi-byte sequence, and a decoder turns only
    * the bytes of a bad one into U+FFFD, so the text is scanned alike either
    * way; the end marker is ASCII. A bad member: read it the careful way. */
-  if (!valid_utf8((const unsigned char *)out, o)) { free(out); return int_result(env, -1002); }
+  if (!valid_utf8((const unsigned char *)out, o)) return int_result(env, -1002);
   napi_value v;
   napi_status st = napi_create_string_utf8(env, out, o, &v);
-  free(out);
   return st == napi_ok ? v : int_result(env, -ENOMEM);
 }
 

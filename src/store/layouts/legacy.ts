@@ -12,7 +12,7 @@ import { asJudge, judgeLegacy, listingShape } from './judge.js';
 import { topLevelString } from './validate.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, type PidSource } from '../host/liveness.js';
 import { containerPaths, sandboxPaths } from '../fs/paths.js';
-import { endsObject, type Reader } from '../read/reader.js';
+import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
 import { configMissing, containerInfo, dirProblems, isShell, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, ItemRef, LayoutModule } from './types.js';
@@ -160,13 +160,13 @@ function legacyIdentity(reads: Reader, config: string, runtime: string, sid: str
     // check, and whatever asks for the UUID slot (its HypervisorType), read
     // the whole text anyway: the pod comes from that same read. A listing
     // asks only for the pod's members.
-    const t = deep || slots ? withEnd(reads.peek(path, (text) => text, { probe: true })) : reads.keyPairs(path, 'io.kubernetes.');
+    const t = deep || slots ? reads.whole(path) : reads.keyPairs(path, POD_KEYS);
     if (t === undefined) podUnknown = reads.present(path);
     else {
-      const get = textLookup(t.text);
-      pod = get.conflict ? null : podOf(get);
+      const named = podIn(t.text);
+      pod = named.pod;
       // Naming no pod and cut short (a half-written file), or two pods: it may be any pod's.
-      podUnknown = get.conflict || (pod === null && !t.endsObject);
+      podUnknown = named.conflict || (pod === null && !t.endsObject);
     }
   }
   for (const cid of deep && cids !== null ? cids : []) {
@@ -182,8 +182,14 @@ function legacyIdentity(reads: Reader, config: string, runtime: string, sid: str
   };
 }
 
-/** The whole text and whether it ends an object, as Reader.keyPairs gives a listing. */
-const withEnd = (t: string | undefined) => (t === undefined ? undefined : { text: t, endsObject: endsObject(t) });
+/** What a pod's annotation keys start with: all a listing reads of a 1.x config.json. */
+const POD_KEYS = 'io.kubernetes.';
+
+/** The pod the annotations in `text` name; none when they name two. */
+function podIn(text: string): { pod: Pod | null; conflict: boolean } {
+  const get = textLookup(text);
+  return { pod: get.conflict ? null : podOf(get), conflict: get.conflict };
+}
 
 /** A container directory holds at least one container item. */
 function holdsItem(dir: string): boolean {
@@ -288,9 +294,8 @@ export const legacy: LayoutModule = {
   inspect,
   pod(roots, sc, reads) {
     if (sc.hint.config !== 'dir') return null;
-    const t = reads.keyPairs(`${roots.config}/${sc.sid}/config.json`, 'io.kubernetes.');
-    const get = t === undefined ? undefined : textLookup(t.text);
-    return get === undefined || get.conflict ? null : podOf(get);
+    const t = reads.keyPairs(`${roots.config}/${sc.sid}/config.json`, POD_KEYS);
+    return t === undefined ? null : podIn(t.text).pod;
   },
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);

@@ -5,7 +5,8 @@ import { UsageError } from '../fs/errors.js';
 import { asInt, field } from '../fs/gojson.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, virtiofsdLiveness, type PidSource } from '../host/liveness.js';
 import { sandboxPaths } from '../fs/paths.js';
-import { containerCandidates } from '../read/scan.js';
+import { containerCandidates, type Scan } from '../read/scan.js';
+import type { Reader } from '../read/reader.js';
 import { containerInfo, dirProblems, isShell } from './common.js';
 
 import { asJudge, judgePersist, judgePersistSection, listingShape } from './judge.js';
@@ -26,11 +27,10 @@ function inspect(i: InspectInput): Inspected {
   const p = sandboxPaths(roots, sid);
   dirProblems(problems, sc.hint.runtime, p.runtime, 'run-time root');
   dirProblems(problems, sc.hint.config, p.config, 'config root');
-  const real = sc.hint.runtime === 'dir' && sc.run !== null;
+  const real = hasRecord(sc);
   const vm = sc.hint.vm === 'dir' ? p.vm : null;
   const file = join(p.runtime, 'persist.json');
-  // As the driver reads it: the first JSON value, whatever follows.
-  const doc = real ? reads.json(file, { first: true, shape: listingShape('persist') }) : undefined;
+  const doc = real ? readRecord(reads, file) : undefined;
   if (real && i.deep)
     reads.schema(
       file,
@@ -119,6 +119,12 @@ function persistIdentity(doc: unknown, sid: string, unreadable: boolean): Identi
   return { pod: own === undefined ? other : own, names, created: null, ...(unreadable ? { podUnknown: true } : {}) };
 }
 
+/** Is there a run-time root to hold persist.json? */
+const hasRecord = (sc: Scan) => sc.hint.runtime === 'dir' && sc.run !== null;
+
+/** persist.json as the driver reads it: the first JSON value, whatever follows. */
+const readRecord = (reads: Reader, file: string) => reads.json(file, { first: true, shape: listingShape('persist') });
+
 export const persist: LayoutModule = {
   name: 'persist',
   raw: false,
@@ -126,9 +132,7 @@ export const persist: LayoutModule = {
   lockTarget: (roots, sc) => (sc.hint.runtime === 'dir' ? join(roots.run, sc.sid) : null),
   inspect,
   pod(roots, sc, reads) {
-    if (sc.hint.runtime !== 'dir' || sc.run === null) return null;
-    const doc = reads.json(join(roots.run, sc.sid, 'persist.json'), { first: true, shape: listingShape('persist') });
-    return persistIdentity(doc, sc.sid, false).pod;
+    return hasRecord(sc) ? persistIdentity(readRecord(reads, join(roots.run, sc.sid, 'persist.json')), sc.sid, false).pod : null;
   },
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);

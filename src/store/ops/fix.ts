@@ -19,15 +19,12 @@ import { inspectScanned } from '../inspect/inspect.js';
 import { yieldToSignals } from '../inspect/listing.js';
 import { readUuidStore } from '../inspect/uuid.js';
 import { problem } from '../read/problems.js';
-import { FRESH_MS, removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
+import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
 import { trashIndex } from '../read/scan.js';
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
 import { isShell } from '../layouts/common.js';
-import { changeLock, readWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups, type Witnesses } from './witness.js';
-
-/** Findings settled by removing the whole sandbox: check's own list of them. */
-const REMOVAL = WHOLE;
+import { changeLock, freshWitnesses, refuseIfMounted, refuseIfNamed, refuseIfVmLive, removeCgroups, type Witnesses } from './witness.js';
 
 export interface FixAction {
   code: string;
@@ -85,7 +82,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const seen = new Set<string>();
   const planned = (f: Finding) => !o.only || o.only.has(actionKey(f));
   for (const f of report.findings)
-    if (f.fixable && planned(f) && REMOVAL.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished'))
+    if (f.fixable && planned(f) && WHOLE.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished'))
       whole.set(f.id, f);
   // An unfinished removal of a sandbox that is otherwise fine (its ID reused, say): only the trash goes.
   const trashOnly = new Set([...whole].filter(([, f]) => f.code === 'removal-unfinished').map(([id]) => id));
@@ -97,18 +94,16 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   }
   // Read once for the whole fix, not per action (re-reading whole roots per sandbox made a fix
   // of thousands quadratic): the roots' unfinished removals, and the witnesses and host picture,
-  // read again whenever older than FRESH_MS, as bulk removal reads them.
+  // read again whenever stale, as bulk removal reads them.
   const trash = trashIndex(roots);
   let w: Witnesses | undefined;
   let host: HostIndex | undefined;
   const shared: Shared = {
     trash,
     witnesses: () => {
-      if (!w || performance.now() - w.at > FRESH_MS) {
-        w = readWitnesses();
-        host = undefined;
-      }
-      return w;
+      const now = freshWitnesses(w);
+      if (now !== w) host = undefined;
+      return (w = now);
     },
     host: () => {
       const now = shared.witnesses();
@@ -192,7 +187,7 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   return { actions };
 }
 
-/** What the actions of one fix share: read once, or again when older than FRESH_MS. */
+/** What the actions of one fix share: read once, or again when stale (freshWitnesses). */
 interface Shared {
   trash: Map<string, string[]>;
   witnesses(): Witnesses;

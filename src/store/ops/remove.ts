@@ -23,12 +23,13 @@ import { unmountAll, unmountOrder } from '../host/unmount.js';
 import {
   cgroupsToRemove,
   changeLock,
+  freshWitnesses,
   readWitnesses,
   refuseIfLive,
-  removeCgroups,
   refuseIfMounted,
   refuseIfNamed,
   refuseIfVmLive,
+  removeCgroups,
   type Witnesses,
 } from './witness.js';
 
@@ -174,8 +175,8 @@ export async function removeSandboxes(
           if (aborted()) continue;
           if (x.error !== undefined) fail(x.sid, x.error);
           else {
-            // Read after the batch's locks are held, and again whenever older than FRESH_MS: removals before it take time.
-            if (!w || performance.now() - w.at > FRESH_MS) w = readWitnesses();
+            // Read after the batch's locks are held, and again whenever stale: removals before it take time.
+            w = freshWitnesses(w);
             done(x.sid, await removeHeld(roots, x.sid, o, w, x.lock !== null));
           }
         } catch (e) {
@@ -206,8 +207,6 @@ export async function removeSandboxes(
 
 /** Locks held at once by a bulk removal. */
 const BATCH = 32;
-/** How old the witnesses of a bulk removal may be when a sandbox is acted on. */
-export const FRESH_MS = 100;
 
 /** The removal itself, with the lock held (`held`; none where there was none to take) and the witnesses read after it. */
 async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses, held: boolean): Promise<RemoveResult> {

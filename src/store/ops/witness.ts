@@ -29,6 +29,14 @@ export function readWitnesses(): Witnesses {
   return { procs: new ProcTable(), mounts: new MountTable(), at };
 }
 
+/** How old the witnesses of bulk work (many removals, a fix) may be when a sandbox is acted on. */
+const FRESH_MS = 100;
+
+/** `w` while younger than FRESH_MS, else a fresh read: bulk work reads them per batch, not per root or per sandbox. */
+export function freshWitnesses(w: Witnesses | undefined): Witnesses {
+  return w && performance.now() - w.at <= FRESH_MS ? w : readWitnesses();
+}
+
 /**
  * The lock a change to `h` must hold, one rule for every destructive
  * command: where the sandbox has a run-time root, the runtime's lock target

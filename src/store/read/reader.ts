@@ -109,6 +109,11 @@ export class Reader {
       }
       if (fast) return { text: fast.pairs, endsObject: fast.endsObject };
     }
+    return this.whole(path);
+  }
+
+  /** A big item's whole text and whether it ends an object (undefined when absent or unreadable), as keyPairs gives it. */
+  whole(path: string): { text: string; endsObject: boolean } | undefined {
     const t = this.peek(path, (text) => text, { probe: true });
     return t === undefined ? undefined : { text: t, endsObject: endsObject(t) };
   }
@@ -142,7 +147,7 @@ export class Reader {
 }
 
 /** Does the text end an object (after white space)? A cut-short file does not. */
-export function endsObject(t: string): boolean {
+function endsObject(t: string): boolean {
   let i = t.length - 1;
   while (i >= 0 && (t.charCodeAt(i) === 32 || t.charCodeAt(i) === 10 || t.charCodeAt(i) === 13 || t.charCodeAt(i) === 9)) i--;
   return t.charCodeAt(i) === 125;
