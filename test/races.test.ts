@@ -9,7 +9,8 @@
 // Each of these failed on the previous main.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useAddon } from '../src/store/fs/addon.js';
@@ -280,6 +281,37 @@ describe('check --fix acts only on what is still true under the lock', () => {
       JSON.stringify(actions),
     );
     assert.ok(existsSync(join(p, 'var/lib/vc/sbs', sid, 'config.json')));
+  });
+});
+
+describe('a fix shares its witnesses, but not across a lock', () => {
+  it('each config shell removed under its lock reads mountinfo after taking it, however fresh the last read', async () => {
+    const p = tmp();
+    const ids = Array.from({ length: 4 }, (_, i) => `${R}wl${i}`);
+    for (const sid of ids) addPersistSandbox(p, sid, { state: 'stopped', configShell: true });
+    const r = roots(p);
+    const report = await check(r, { stuckAfter: 60, settings });
+    // A clock that moves only a microsecond a reading: every read is "fresh"
+    // by age, so only the rule about the lock can make a fix read again.
+    const read = fs.readFileSync;
+    const now = performance.now;
+    let t = now.call(performance);
+    let reads = 0;
+    fs.readFileSync = ((...a: Parameters<typeof read>) => {
+      if (a[0] === '/proc/self/mountinfo') reads++;
+      return read(...a);
+    }) as typeof read;
+    syncBuiltinESMExports();
+    performance.now = () => (t += 0.001);
+    try {
+      const { actions } = await fix(r, report, { dryRun: false });
+      assert.equal(actions.filter((a) => a.code === 'config-shell' && a.action === 'removed').length, ids.length, JSON.stringify(actions));
+    } finally {
+      fs.readFileSync = read;
+      syncBuiltinESMExports();
+      performance.now = now;
+    }
+    assert.ok(reads >= ids.length, `mountinfo read ${reads} times for ${ids.length} locked removals`);
   });
 });
 

@@ -100,13 +100,13 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   let host: HostIndex | undefined;
   const shared: Shared = {
     trash,
-    witnesses: () => {
-      const now = freshWitnesses(w);
+    witnesses: (after) => {
+      const now = freshWitnesses(w, after);
       if (now !== w) host = undefined;
       return (w = now);
     },
-    host: () => {
-      const now = shared.witnesses();
+    host: (after) => {
+      const now = shared.witnesses(after);
       host ??= new HostIndex(roots, { procs: now.procs, mounts: now.mounts });
       return host;
     },
@@ -187,11 +187,15 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   return { actions };
 }
 
-/** What the actions of one fix share: read once, or again when stale (freshWitnesses). */
+/**
+ * What the actions of one fix share: read once, or again when stale or read
+ * before `after` (freshWitnesses); an action under a lock passes the moment
+ * it took the lock.
+ */
 interface Shared {
   trash: Map<string, string[]>;
-  witnesses(): Witnesses;
-  host(): HostIndex;
+  witnesses(after?: number): Witnesses;
+  host(after?: number): HostIndex;
 }
 
 /** How a plan names one action: its code, its ID, its container. */
@@ -243,10 +247,11 @@ function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions, shared: Shared):
 async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<string[]> {
   const h = openSandbox(roots, sid, shared.trash);
   return withLock(changeLock(h, 'remove'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
+    const held = performance.now();
     if (!lstatOrUndef(h.paths.config)?.isDirectory()) throw new NotFoundError('gone');
     // Looked at again under the lock: what was written into it meanwhile is no debris.
     if (!isShell(h.paths.config)) throw new RefusedError(`${h.paths.config} is no longer an empty shell`);
-    const w = shared.witnesses();
+    const w = shared.witnesses(held);
     refuseIfMounted(w.mounts, [h.paths.config], `config shell ${h.paths.config}`);
     if (!o.dryRun) removeTree(h.paths.config, w.mounts);
     return [h.paths.config];
@@ -262,8 +267,9 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: 
  */
 async function fixHostLeak(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
   const h = openSandbox(roots, sid, shared.trash);
-  const leak = async (store: boolean) => {
-    const host = shared.host();
+  // `held`: when the sandbox's lock was taken, if one was.
+  const leak = async (store: boolean, held?: number) => {
+    const host = shared.host(held);
     refuseIfNamed(host.procs, sid, `sandbox ${sid}`, 'clean up', 'refuse');
     // Without mountinfo, which mounts there are cannot be told: nothing is touched.
     if (host.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
@@ -279,10 +285,14 @@ async function fixHostLeak(roots: Roots, sid: string, o: FixOptions, shared: Sha
   const store = [h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p));
   if (!store) return leak(false);
   return withLock(changeLock(h, 'clean up'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, async () => {
+    const held = performance.now();
     const now = openSandbox(roots, sid, shared.trash);
-    const live = inspectScanned(roots, now.scan, { lockless: true, procs: () => shared.witnesses().procs }).hypervisor;
+    const live = inspectScanned(roots, now.scan, { lockless: true, procs: () => shared.witnesses(held).procs }).hypervisor;
     if (!provablyDead(live))
       throw new RefusedError(live.alive ? `its hypervisor pid ${live.pid} is alive` : `cannot tell whether its hypervisor is alive (${live.unknown})`);
-    return leak([now.paths.config, now.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)));
+    return leak(
+      [now.paths.config, now.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)),
+      held,
+    );
   });
 }

@@ -32,9 +32,13 @@ export function readWitnesses(): Witnesses {
 /** How old the witnesses of bulk work (many removals, a fix) may be when a sandbox is acted on. */
 const FRESH_MS = 100;
 
-/** `w` while younger than FRESH_MS, else a fresh read: bulk work reads them per batch, not per root or per sandbox. */
-export function freshWitnesses(w: Witnesses | undefined): Witnesses {
-  return w && performance.now() - w.at <= FRESH_MS ? w : readWitnesses();
+/**
+ * `w` while younger than FRESH_MS and read at or after `after` (the moment a
+ * lock was taken: what decides under a lock is read after it), else a fresh
+ * read. Bulk work reads them per batch, not per root or per sandbox.
+ */
+export function freshWitnesses(w: Witnesses | undefined, after = 0): Witnesses {
+  return w && w.at >= after && performance.now() - w.at <= FRESH_MS ? w : readWitnesses();
 }
 
 /**
