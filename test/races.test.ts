@@ -294,8 +294,7 @@ describe('a fix shares its witnesses, but not across a lock', () => {
     // A clock that moves only a microsecond a reading: every read is "fresh"
     // by age, so only the rule about the lock can make a fix read again.
     const read = fs.readFileSync;
-    const now = performance.now.bind(performance);
-    let t = now();
+    let t = performance.now();
     let reads = 0;
     fs.readFileSync = ((...a: Parameters<typeof read>) => {
       if (a[0] === '/proc/self/mountinfo') reads++;
@@ -309,7 +308,8 @@ describe('a fix shares its witnesses, but not across a lock', () => {
     } finally {
       fs.readFileSync = read;
       syncBuiltinESMExports();
-      performance.now = now;
+      // Back to Performance.prototype.now.
+      Reflect.deleteProperty(performance, 'now');
     }
     assert.ok(reads >= ids.length, `mountinfo read ${reads} times for ${ids.length} locked removals`);
   });
