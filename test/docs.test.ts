@@ -154,11 +154,12 @@ describe('the README tour runs as written', () => {
 });
 
 describe('the runtime process table', () => {
-  it('README and man page list every family the code knows', async () => {
+  it('README and man page list every family the code knows, with its forms and the launch code they come from', async () => {
     const { RUNTIME_PROCESSES } = await import('../src/store/host/procs.js');
     for (const r of RUNTIME_PROCESSES) {
-      assert.ok(readme.includes(`| \`${r.role}\` | ${r.names} |`), `README: ${r.role}`);
+      assert.ok(readme.includes(`| \`${r.role}\` | ${r.names} | ${r.forms} | ${r.source} |`), `README: ${r.role} ${r.names}`);
       assert.ok(manText.includes(r.role), `man: ${r.role}`);
+      assert.ok(r.source.length > 10 && r.forms.includes('<id'), `${r.names}: a form and its source`);
     }
   });
 });

@@ -117,7 +117,7 @@ describe('the process witness', () => {
       await runtimeProcess(name, [...args]);
       const r = vcp(p, ['rm', `${R}x1`]);
       assert.equal(r.code, 5, r.stderr);
-      assert.match(r.stderr, /runtime process pid \d+ \((hypervisor|virtiofsd|kata-proxy|kata-shim): /);
+      assert.match(r.stderr, /runtime process pid \d+ \((hypervisor|virtiofsd|kata-proxy|kata-shim): |hypervisor pid \d+ names the sandbox/);
     });
   }
   it('any other process naming it: rm warns and goes ahead, check --fix leaves it and says why', async () => {
@@ -205,11 +205,11 @@ describe('interrupted and racing removals', () => {
     assert.deepEqual(readdirSync(run), []);
     assert.deepEqual(JSON.parse(vcp(p, ['ls', '--json']).stdout), []);
   });
-  it('two racing rm of one sandbox: one removes, the other reports it already gone (3, or 0 with --force)', async () => {
+  it('two racing rm of one sandbox: one removes, the other reports it already gone (3, or 0 with --ignore-not-found)', async () => {
     for (const force of [false, true]) {
       const p = tmp();
       addSandbox(p, `${R}r1`, { state: 'stopped' });
-      const rs = await Promise.all([0, 1].map(() => collect(vcAsync(['--prefix', p, '--json', 'rm', ...(force ? ['-f'] : []), `${R}r1`]))));
+      const rs = await Promise.all([0, 1].map(() => collect(vcAsync(['--prefix', p, '--json', 'rm', ...(force ? ['--ignore-not-found'] : []), `${R}r1`]))));
       const outs = rs.map((r) => JSON.parse(r.stdout)[0]);
       assert.equal(outs.filter((o) => o.status === 'removed').length, 1, JSON.stringify(outs));
       const loser = outs.find((o) => o.status !== 'removed');

@@ -23,6 +23,7 @@ export function podJson(p: Pod) {
 export function sandboxJson(s: SandboxInfo) {
   const hv: Record<string, unknown> = { type: s.hypervisor.type, pid: s.hypervisor.pid, alive: s.hypervisor.alive, verified: s.hypervisor.verified };
   if (s.hypervisor.unknown) hv.unknown = s.hypervisor.unknown;
+  if (s.hypervisor.running !== undefined) hv.running = s.hypervisor.running;
   if (s.virtiofsd) hv.virtiofsd = s.virtiofsd;
   return {
     id: s.id,

@@ -1,7 +1,7 @@
 // /proc/<pid>/stat, read the one careful way: the fields vcstore decides on
 // (state, parent, flags, threads, start time), parsed after the last ')' so
 // that no command name can shift them.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcStat {
   /** R, S, D, Z, T, … (proc(5)). */
@@ -15,6 +15,8 @@ export interface ProcStat {
 
 /** PF_KTHREAD: a kernel thread, never a runtime process. */
 export const PF_KTHREAD = 0x00200000;
+/** PF_EXITING: the thread is on its way out (a signal killed it, or it returned). */
+const PF_EXITING = 0x00000004;
 
 /** The stat of `pid`, or null when it is gone or cannot be read. */
 export function procStat(pid: number | 'self'): ProcStat | null {
@@ -54,4 +56,54 @@ export function inInitialPidNs(): boolean {
     }
   }
   return initNs;
+}
+
+/**
+ * The arguments of a process whose main thread has exited while others run
+ * on (a pthread_exit in main): /proc/<pid>/cmdline reads empty then, but
+ * each live thread's /proc/<pid>/task/<tid>/cmdline still holds the whole
+ * argv. The first non-empty one, or '' when no thread has any (a kernel
+ * thread, a zombie, a process gone meanwhile).
+ */
+export function threadCmdline(pid: number): string {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return '';
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/cmdline`, 'latin1');
+      if (text) return text;
+    } catch {
+      /* that thread ended meanwhile */
+    }
+  }
+  return '';
+}
+
+/**
+ * Is every thread of `pid`, its leader too, on its way out (PF_EXITING) or
+ * gone? A process being killed reads with no arguments for a moment before
+ * it is a zombie: it serves nothing any more. A leader that runs on (one
+ * that blanked its own arguments) is never dying.
+ */
+export function dying(pid: number): boolean {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return tids.every((tid) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      const flags = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[6]);
+      return (flags & PF_EXITING) !== 0;
+    } catch {
+      return true;
+    }
+  });
 }

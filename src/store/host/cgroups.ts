@@ -115,7 +115,7 @@ export class CgroupIndex {
    * hierarchy, or whose last component does not name the sandbox, is
    * returned in `escaping` and never looked at.
    */
-  of(sid: string, recorded: readonly string[]): { dirs: CgroupDir[]; escaping: string[] } {
+  of(sid: string, recorded: readonly string[], cids: readonly string[] = []): { dirs: CgroupDir[]; escaping: string[] } {
     // No cgroup file system here (a copied store, a container without it): nothing to find or follow.
     if (!this.hierarchies.length) return { dirs: [], escaping: [] };
     const rels = new Set<string>(isValidId(sid) ? CgroupIndex.ownPaths(sid) : []);
@@ -126,13 +126,52 @@ export class CgroupIndex {
       else if (c) escaping.push('rel' in c ? r : c.escaping);
     }
     const dirs: CgroupDir[] = [];
-    if (!rels.size) return { dirs, escaping };
-    for (const h of this.hierarchies)
-      for (const rel of rels) {
-        const path = join(h.dir, rel);
-        if (isCgroupDir(path)) dirs.push(this.dir(h, rel));
-      }
+    const seen = new Set<string>();
+    const take = (h: Hierarchy, rel: string) => {
+      const path = join(h.dir, rel);
+      if (seen.has(path)) return;
+      seen.add(path);
+      if (isCgroupDir(path)) dirs.push(this.dir(h, rel));
+    };
+    for (const h of this.hierarchies) for (const rel of rels) take(h, rel);
+    // Kata's own kata_<sid> (and a 1.x container's kata_<cid>) wherever the walk finds it: the runtime
+    // records it in a container's state (`/default/kata_<sid>` under containerd), not always the sandbox's.
+    for (const id of [sid, ...cids]) for (const x of this.kataNamed().get(id) ?? []) take(x.h, x.rel);
     return { dirs, escaping };
+  }
+
+  private named?: Map<string, { h: Hierarchy; rel: string }[]>;
+
+  /**
+   * Every cgroup with Kata's own name, by ID, from one walk of each
+   * hierarchy (made on first use, then kept for this index):
+   * `kata_overhead/<id>`, `kata_sandboxed_pod/<id>` and `kata_<id>` up to
+   * WALK_DEPTH below the root.
+   */
+  private kataNamed(): Map<string, { h: Hierarchy; rel: string }[]> {
+    if (this.named) return this.named;
+    const out = new Map<string, { h: Hierarchy; rel: string }[]>();
+    const add = (h: Hierarchy, id: string, rel: string) => {
+      if (!isValidId(id)) return;
+      const list = out.get(id) ?? [];
+      list.push({ h, rel });
+      out.set(id, list);
+    };
+    for (const h of this.hierarchies) {
+      const walk = (rel: string, depth: number) => {
+        for (const e of subdirs(rel ? join(h.dir, rel) : h.dir)) {
+          const child = rel ? `${rel}/${e}` : e;
+          if (depth === 0 && OWN_PARENTS.includes(e)) {
+            for (const id of subdirs(join(h.dir, e))) add(h, id, `${e}/${id}`);
+            continue;
+          }
+          if (e.startsWith('kata_') && !NOT_AN_ID.has(e.slice(5))) add(h, e.slice(5), child);
+          else if (depth + 1 < WALK_DEPTH) walk(child, depth + 1);
+        }
+      };
+      walk('', 0);
+    }
+    return (this.named = out);
   }
 
   private dir(h: Hierarchy, rel: string): CgroupDir {
@@ -154,26 +193,12 @@ export class CgroupIndex {
    */
   orphans(known: (id: string) => boolean): Map<string, CgroupDir[]> {
     const out = new Map<string, CgroupDir[]>();
-    const add = (h: Hierarchy, id: string, rel: string) => {
-      if (known(id) || !isValidId(id)) return;
-      const list = out.get(id) ?? [];
-      list.push(this.dir(h, rel));
-      out.set(id, list);
-    };
-    for (const h of this.hierarchies) {
-      const walk = (rel: string, depth: number) => {
-        for (const e of subdirs(rel ? join(h.dir, rel) : h.dir)) {
-          const child = rel ? `${rel}/${e}` : e;
-          if (depth === 0 && OWN_PARENTS.includes(e)) {
-            for (const id of subdirs(join(h.dir, e))) add(h, id, `${e}/${id}`);
-            continue;
-          }
-          if (e.startsWith('kata_') && !NOT_AN_ID.has(e.slice(5))) add(h, e.slice(5), child);
-          else if (depth + 1 < WALK_DEPTH) walk(child, depth + 1);
-        }
-      };
-      walk('', 0);
-    }
+    for (const [id, list] of this.kataNamed())
+      if (!known(id))
+        out.set(
+          id,
+          list.map((x) => this.dir(x.h, x.rel)),
+        );
     return out;
   }
 }

@@ -3,7 +3,7 @@
 // when it is provably gone or provably another program now (pid reuse).
 import { readFileSync } from 'node:fs';
 import { errnoPhrase, NotFoundError } from '../fs/errors.js';
-import { PF_KTHREAD, procStat } from '../fs/procstat.js';
+import { dying, PF_KTHREAD, procStat, threadCmdline } from '../fs/procstat.js';
 import { readRegular } from '../fs/read.js';
 import { addon, ERRNO } from '../fs/addon.js';
 import { blindness, namesId, roleOf } from './procs.js';
@@ -18,6 +18,8 @@ export interface Liveness {
   reused: boolean;
   /** Why `alive` is null when there was something to know. */
   unknown?: string;
+  /** A running hypervisor that names the sandbox although it is not the recorded pid (see `byProcesses`). */
+  running?: number;
 }
 
 /** Where a pid came from: its value, or why the source could not be read. */
@@ -42,11 +44,12 @@ function signal0(pid: number): string {
 const unknown = (pid: number | null, why: string): Liveness => ({ pid, alive: null, verified: false, reused: false, unknown: why });
 
 /**
- * Probe a positive pid. `mark` is a string its /proc/<pid>/cmdline must
- * contain (qemu and acrn run with -name sandbox-<sid>; the others carry the
- * sid in socket paths; a shim names its container).
+ * Probe a positive pid. `mark` is what its /proc/<pid>/cmdline must name,
+ * one of them at least (qemu and acrn run with -name sandbox-<sid>; the
+ * others carry the sid in socket paths, firecracker only its first 32
+ * characters; a shim names its container): see cmdlineMark.
  */
-export function probePid(pid: number, mark: string): Liveness {
+export function probePid(pid: number, mark: string | readonly string[]): Liveness {
   const blind = blindness();
   if (blind) return unknown(pid, blind);
   const k = signal0(pid);
@@ -59,8 +62,10 @@ export function probePid(pid: number, mark: string): Liveness {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { pid, alive: false, verified: false, reused: false };
     return unknown(pid, `pid ${pid} exists but /proc/${pid}/cmdline cannot be read`);
   }
+  // A main thread that exited: its live threads still hold the arguments.
+  if (cmdline === '') cmdline = threadCmdline(pid);
   if (cmdline === '') return blankCmdline(pid);
-  if (namesId(cmdline, mark)) return { pid, alive: true, verified: true, reused: false };
+  if ((typeof mark === 'string' ? [mark] : mark).some((m) => namesId(cmdline, m))) return { pid, alive: true, verified: true, reused: false };
   return { pid, alive: false, verified: false, reused: true };
 }
 
@@ -74,7 +79,8 @@ function blankCmdline(pid: number): Liveness {
   const st = procStat(pid);
   if (!st) return { pid, alive: false, verified: false, reused: false };
   if (st.flags & PF_KTHREAD) return { pid, alive: false, verified: false, reused: true };
-  if (st.state === 'Z' && st.threads <= 1) return { pid, alive: false, verified: false, reused: false };
+  // Exited, or being killed: no thread of it runs on.
+  if ((st.state === 'Z' && st.threads <= 1) || dying(pid)) return { pid, alive: false, verified: false, reused: false };
   return unknown(
     pid,
     `pid ${pid} has no arguments to check (${st.threads} thread${st.threads === 1 ? '' : 's'} running, state ${st.state}): cannot tell whose it is`,
@@ -92,7 +98,7 @@ export function virtiofsdLiveness(pid: number, sid: string): Liveness {
   if (!l.reused) return l;
   let argv0: string;
   try {
-    argv0 = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+    argv0 = (readFileSync(`/proc/${pid}/cmdline`, 'latin1') || threadCmdline(pid)).split('\0')[0] ?? '';
   } catch {
     return l;
   }
@@ -110,7 +116,7 @@ export const isActive = (state: string | null): boolean => state !== null && ACT
  * while the state says ready, running or paused, or cannot be read, a
  * missing pid leaves liveness unknown.
  */
-export function hypervisorLiveness(src: PidSource, state: string | null, mark: string): Liveness {
+export function hypervisorLiveness(src: PidSource, state: string | null, mark: string | readonly string[]): Liveness {
   const pid = src.pid;
   if (src.bad) return unknown(pid, src.bad);
   if (pid === null || pid <= 0) {
@@ -130,6 +136,29 @@ export function containerLiveness(pid: number | null, cid: string, bad?: string)
   return probePid(pid, cid);
 }
 
+/**
+ * A hypervisor process that names the sandbox makes it live, whatever pid
+ * the store recorded (gone, reused, a main thread that cannot be read): the
+ * VM is there. While the state says ready, running or paused it is alive;
+ * stopped, or a state that cannot be read, beside a running VM cannot be
+ * told (liveness-unknown, and every change refuses). A recorded pid that is
+ * alive already decides, and a process table that sees nothing changes
+ * nothing.
+ */
+export function byProcesses(live: Liveness, state: string | null, hypervisors: readonly { pid: number }[]): Liveness {
+  const first = hypervisors[0];
+  if (live.alive === true || !first) return live;
+  if (isActive(state)) return { pid: live.pid, alive: true, verified: true, reused: false, running: first.pid };
+  return {
+    pid: live.pid,
+    alive: null,
+    verified: false,
+    reused: false,
+    running: first.pid,
+    unknown: `${state === null ? 'the state cannot be read' : `state is ${JSON.stringify(state)}`} but hypervisor pid ${first.pid} names the sandbox`,
+  };
+}
+
 /** Seconds since a process started, from /proc; null when it is gone. */
 export function processAgeSecs(pid: number): number | null {
   const st = procStat(pid);
@@ -143,8 +172,24 @@ export function processAgeSecs(pid: number): number | null {
   }
 }
 
-/** qemu and acrn run with `-name sandbox-<sid>`; the others carry the sid in socket paths. */
-export const cmdlineMark = (type: string | null, sid: string): string => (type === 'qemu' || type === 'acrn' ? `sandbox-${sid}` : sid);
+/**
+ * What a recorded hypervisor pid's arguments must name for it to be this
+ * sandbox's VM, by the store's hypervisor type, as each launcher writes it
+ * (README "Runtime processes"): qemu `-name sandbox-<sid>`; ACRN the
+ * positional `sandbox-<sid>` (1.x) or `sbx-<sid>` (2.x to 3.9);
+ * Firecracker and its jailer the first 32 characters (Go 1.11 on:
+ * `fc.go` `truncateID`) or the whole ID (1.9, runtime-rs); the others the
+ * whole ID in their socket paths.
+ */
+export function cmdlineMark(type: string | null, sid: string): readonly string[] {
+  if (type === 'qemu') return [`sandbox-${sid}`];
+  if (type === 'acrn') return [`sandbox-${sid}`, `sbx-${sid}`];
+  if (type === 'firecracker' && sid.length > FC_ID_CUT) return [sid, sid.slice(0, FC_ID_CUT)];
+  return [sid];
+}
+
+/** Firecracker's ID as the Go runtime passes it since 1.11 (`fc.go` `truncateID`: the socket path limit). */
+export const FC_ID_CUT = 32;
 
 /** /run/vc/vm/<sid>/pid: a pid, or why it cannot be used; undefined when there is none. */
 export function readPidFile(path: string): PidSource | undefined {

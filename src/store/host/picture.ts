@@ -9,7 +9,8 @@ import { isValidId } from '../fs/ids.js';
 import { OLD_TRASH_RE, TRASH_DIR_RE } from '../fs/names.js';
 import { CgroupIndex } from './cgroups.js';
 import { MountTable, type Mount } from './mounts.js';
-import { ProcTable, type Proc, type ProcSnapshot } from './procs.js';
+import { processOf, ProcTable, type Proc, type ProcSnapshot } from './procs.js';
+import { FC_ID_CUT } from './liveness.js';
 import type { Roots } from '../fs/roots.js';
 import { kinds, type Kind } from '../fs/dirs.js';
 
@@ -122,7 +123,10 @@ export class HostIndex {
     const ids = new Set<string>();
     for (const [id, k] of this.shared) if (k !== undefined && isValidId(id)) ids.add(id);
     for (const id of this.bySid.keys()) ids.add(id);
-    for (const id of this.procs.runtimeIds(this.roots, this.roots.prefix === '').keys()) if (isValidId(id)) ids.add(id);
+    // Firecracker carries a known sandbox's ID cut short (`/run/vc/firecracker/<id[:32]>/root`, `--id <id[:32]>`): that is the sandbox's.
+    const cut = new Set([...known].filter((k) => k.length > FC_ID_CUT).map((k) => k.slice(0, FC_ID_CUT)));
+    for (const [id, procs] of this.procs.runtimeIds(this.roots, this.roots.prefix === ''))
+      if (isValidId(id) && !(cut.has(id) && procs.every((p) => processOf(p.by)?.cut === FC_ID_CUT))) ids.add(id);
     return [...ids].filter((id) => !known.has(id)).sort();
   }
 }

@@ -3,7 +3,7 @@
 // step reads it again after its lock is held. vcstore itself and its
 // ancestors (sudo, the shell, xargs) never count.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { PF_KTHREAD, procStat } from '../fs/procstat.js';
+import { dying, PF_KTHREAD, procStat, threadCmdline } from '../fs/procstat.js';
 import { inInitialPidNs } from './holders.js';
 
 let procOk: boolean | undefined;
@@ -29,31 +29,125 @@ export function blindness(readable = procReadable()): string | null {
   return null;
 }
 
-export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'kata-netmon' | 'containerd-shim-kata-v2' | 'other';
+export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'kata-netmon' | 'containerd-shim-kata-v2' | 'kata-runtime' | 'other';
+
+/** One family of runtime processes: how it is recognised, and how its launcher names the sandbox. */
+export interface RuntimeProcess {
+  role: Exclude<Role, 'other'>;
+  /** The basenames of argv[0] (or of /proc/<pid>/exe) of this family. */
+  pattern: RegExp;
+  names: string;
+  /** Where the sandbox ID stands in the arguments its launcher builds, in every runtime that launches it. */
+  forms: string;
+  /** The launch code each form comes from (Go runtime 1.x `virtcontainers/`, 3.x `src/runtime/virtcontainers/`, runtime-rs `src/runtime-rs/crates/`). */
+  source: string;
+  /** The runtime cuts the ID to this many characters in these arguments (Firecracker's socket path limit). */
+  cut?: number;
+}
 
 /**
  * The runtime's processes, by the basename of argv[0] (what ps shows) or of
- * /proc/<pid>/exe: one table, documented in the README ("Runtime processes").
- * Kata 3.x's runtime-rs shim runs the dragonball VMM inside itself, so a shim
- * makes a sandbox as live as a hypervisor does.
+ * /proc/<pid>/exe: one table, documented in the README ("Runtime
+ * processes"). A process names a sandbox when its arguments hold the ID as
+ * a whole word (qemu's and ACRN's `sandbox-<id>` and `sbx-<id>` count), or,
+ * for a family the runtime cuts the ID for, its first `cut` characters.
+ * Kata 3.x's runtime-rs shim runs the dragonball VMM inside itself, so a
+ * shim makes a sandbox as live as a hypervisor does.
  */
-export const RUNTIME_PROCESSES: readonly { role: Exclude<Role, 'other'>; pattern: RegExp; names: string }[] = [
+export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
   {
     role: 'hypervisor',
-    pattern: /^(qemu-([a-z]+-)?system-.+|qemu-kvm|nemu-system-.+|firecracker|jailer|cloud-hypervisor|acrn-dm|stratovirt|dragonball|openvmm)$/,
-    names:
-      'qemu-system-*, qemu-kvm, and 1.x packaging: qemu-lite-system-*, qemu-vanilla-system-*, qemu-virtiofs-system-*, nemu-system-*; firecracker, jailer, cloud-hypervisor, acrn-dm, stratovirt, dragonball, openvmm',
+    pattern: /^(qemu-([a-z]+-)?system-.+|qemu-kvm|nemu-system-.+)$/,
+    names: 'qemu-system-*, qemu-kvm, and 1.x packaging: qemu-lite-system-*, qemu-vanilla-system-*, qemu-virtiofs-system-*, nemu-system-*',
+    forms:
+      '`-name sandbox-<id>`; Go: `-pidfile /run/vc/vm/<id>/pid`, 1.x `-qmp unix:/run/vc/vm/<id>/qmp.sock`; runtime-rs: chardevs under `/run/kata/<id>/root/`',
+    source: '1.x `qemu.go` `createSandbox` with govmm `LaunchQemu`; 3.x `qemu.go` `CreateVM`; runtime-rs `hypervisor/src/qemu/cmdline_generator.rs`',
   },
-  { role: 'virtiofsd', pattern: /^(virtiofsd.*|nydusd)$/, names: 'virtiofsd (and virtiofsd-*), nydusd' },
+  {
+    role: 'hypervisor',
+    pattern: /^firecracker$/,
+    names: 'firecracker (also `/firecracker` as the jailer execs it)',
+    forms:
+      'Go 1.11 to 3.x: **the first 32 characters only**: `--id <id[:32]>`, `--api-sock /run/vc/firecracker/<id[:32]>/root/run/firecracker.socket`; 1.9 and runtime-rs: the whole ID (`--id <id>`, `/run/kata/firecracker/<id>/root`, `/run/kata/<id>/run/fc.sock`)',
+    source:
+      'Go `fc.go` `truncateID`, `createSandbox`, `fcInit`; runtime-rs `hypervisor/src/firecracker/inner.rs` `prepare_vmm`; firecracker `src/jailer/src/env.rs` (the exec)',
+    cut: 32,
+  },
+  {
+    role: 'hypervisor',
+    pattern: /^jailer$/,
+    names: 'jailer',
+    forms:
+      'Go 1.11 to 3.x: `--id <id[:32]> --chroot-base-dir /run/vc` (the chroot `/run/vc/firecracker/<id[:32]>/root`); 1.9: `--id <id>`, `/var/lib/vc/firecracker/<id>`; runtime-rs: `--id <id> --chroot-base-dir /run/kata`',
+    source: 'Go `fc.go` `fcInit`; runtime-rs `hypervisor/src/firecracker/inner.rs` `prepare_vmm`',
+    cut: 32,
+  },
+  {
+    role: 'hypervisor',
+    pattern: /^cloud-hypervisor$/,
+    names: 'cloud-hypervisor',
+    forms: 'Go: `--api-socket /run/vc/vm/<id>/clh-api.sock`; runtime-rs: `--api-socket /run/kata/<id>/ch-api.sock`',
+    source: 'Go `clh.go` `launchClh`; runtime-rs `hypervisor/src/ch/inner_hypervisor.rs`, `ch/utils.rs` `get_api_socket_path`',
+  },
+  {
+    role: 'hypervisor',
+    pattern: /^acrn-dm$/,
+    names: 'acrn-dm',
+    forms: '1.x: the last, positional `sandbox-<id>` (and `-U <slot UUID>`); 2.x to 3.9: `sbx-<id>` (at most 15 characters)',
+    source: '1.x `acrn.go`, `acrn_arch_base.go` `LaunchAcrn`; 3.9 `acrn.go` `createSandbox`',
+  },
+  {
+    role: 'hypervisor',
+    pattern: /^stratovirt$/,
+    names: 'stratovirt',
+    forms: '`-name sandbox-<id>`, `-qmp unix:/run/vc/vm/<id>/qmp.socket`',
+    source: '3.x `stratovirt.go` `createParams`',
+  },
+  {
+    role: 'hypervisor',
+    pattern: /^(dragonball|openvmm)$/,
+    names: 'dragonball, openvmm',
+    forms: 'dragonball runs inside the runtime-rs shim (its `-id <id>`); openvmm: `--ttrpc /run/kata/<id>/openvmm.sock`',
+    source: 'runtime-rs `hypervisor/src/dragonball/vmm_instance.rs`, `hypervisor/src/openvmm/vmm_instance.rs`',
+  },
+  {
+    role: 'virtiofsd',
+    pattern: /^(virtiofsd.*|nydusd)$/,
+    names: 'virtiofsd (and virtiofsd-*), nydusd',
+    forms:
+      '1.x `-o source=/run/kata-containers/shared/sandboxes/<id>[/shared]`; 3.x `--shared-dir=…/<id>/shared`; runtime-rs `--socket-path /run/kata/<id>/root/virtiofsd.sock`; nydusd `--apisock …/<id>/nydusd-api.sock`',
+    source: '1.x and 3.x `virtiofsd.go` `args`, `nydusd.go` `args`; runtime-rs `resource/src/share_fs/share_virtio_fs_standalone.rs`',
+  },
   {
     role: 'containerd-shim-kata-v2',
     pattern: /^containerd-shim-kata(-[A-Za-z0-9]+)*-v2$/,
     names:
       "containerd-shim-kata-v2 and kata-deploy's per-class containerd-shim-kata-<class>-v2 (qemu, clh, fc, dragonball, qemu-tdx, qemu-snp, qemu-nvidia-gpu, *-runtime-rs, …)",
+    forms: '`-id <id>` (with `-namespace`, `-address`, `-publish-binary`)',
+    source: '1.x `containerd-shim-v2/service.go` `newCommand`; 3.x `pkg/containerd-shim-v2/service.go`; runtime-rs `crates/shim/src/shim_start.rs`',
   },
-  { role: 'kata-proxy', pattern: /^kata-proxy$/, names: 'kata-proxy (1.x)' },
-  { role: 'kata-shim', pattern: /^kata-shim$/, names: 'kata-shim (1.x)' },
-  { role: 'kata-netmon', pattern: /^kata-netmon$/, names: 'kata-netmon (1.x)' },
+  {
+    role: 'kata-proxy',
+    pattern: /^kata-proxy$/,
+    names: 'kata-proxy (1.x)',
+    forms: '`-sandbox <id>`, `-listen-socket unix:///run/vc/sbs/<id>/proxy.sock`',
+    source: '1.x `kata_proxy.go` `start`',
+  },
+  {
+    role: 'kata-shim',
+    pattern: /^kata-shim$/,
+    names: 'kata-shim (1.x)',
+    forms: '`-container <cid>` (the sandbox container: `<id>`), `-agent unix:///run/vc/sbs/<id>/proxy.sock`',
+    source: '1.x `kata_shim.go` `start`',
+  },
+  { role: 'kata-netmon', pattern: /^kata-netmon$/, names: 'kata-netmon (1.x)', forms: '`-s <id>`', source: '1.x `netmon.go` `prepareNetMonParams`' },
+  {
+    role: 'kata-runtime',
+    pattern: /^kata-runtime$/,
+    names: 'kata-runtime (the OCI runtime CLI of 1.x and 2.x, while it creates, starts, kills or deletes)',
+    forms: '`create`, `run`, `start`, `kill`, `delete` with `<container-id>` last (the sandbox container: `<id>`)',
+    source: '1.x `cli/create.go`, `cli/run.go`, `cli/delete.go` (`ArgsUsage: <container-id>`)',
+  },
 ];
 
 export interface Proc {
@@ -61,30 +155,53 @@ export interface Proc {
   /** argv joined with spaces, for messages. */
   command: string;
   role: Role;
+  /** The basename its role was told by (argv[0] or /proc/<pid>/exe): which row of the table it is. */
+  by: string;
 }
 
 /** What an ID may hold besides letters and digits: a match must not run on into one of these. */
 const ID_CHAR = /[A-Za-z0-9_.-]/;
 
+/** The VM names the launchers build around an ID (qemu, stratovirt, 1.x ACRN: `sandbox-<id>`; ACRN 2.x to 3.9: `sbx-<id>`). */
+const VM_NAME_PREFIXES = ['sandbox-', 'sbx-'];
+
 /**
  * Does `text` name `id` as a whole ID: not inside a longer run of ID
  * characters, so `rd` is not in `containerd` and `ab` is not in `ab.2` or
- * `x-ab`; qemu's `sandbox-<id>` is the one prefix allowed to touch it.
+ * `x-ab`; the launchers' VM names (`sandbox-<id>`, `sbx-<id>`) are the only
+ * prefixes allowed to touch it.
  */
 export function namesId(text: string, id: string): boolean {
   for (let i = text.indexOf(id); i >= 0; i = text.indexOf(id, i + 1)) {
     if (ID_CHAR.test(text[i + id.length] ?? '')) continue;
     const before = text[i - 1] ?? '';
     if (!ID_CHAR.test(before)) return true;
-    if (text.startsWith('sandbox-', i - 8) && !ID_CHAR.test(text[i - 9] ?? '')) return true;
+    for (const pre of VM_NAME_PREFIXES) if (text.startsWith(pre, i - pre.length) && !ID_CHAR.test(text[i - pre.length - 1] ?? '')) return true;
   }
   return false;
 }
 
+/** The row of the table a basename of argv[0], /proc/<pid>/exe or /proc/<pid>/comm belongs to. */
+export function processOf(name: string): RuntimeProcess | undefined {
+  const b = name.slice(name.lastIndexOf('/') + 1);
+  return RUNTIME_PROCESSES.find((r) => r.pattern.test(b));
+}
+
 /** Role from the basename of argv[0], /proc/<pid>/exe or /proc/<pid>/comm. */
 export function roleOf(name: string): Role {
-  const b = name.slice(name.lastIndexOf('/') + 1);
-  return RUNTIME_PROCESSES.find((r) => r.pattern.test(b))?.role ?? 'other';
+  return processOf(name)?.role ?? 'other';
+}
+
+/**
+ * Do a process's arguments name sandbox `id`, the way its launcher writes
+ * it: the whole ID anywhere (as a whole word), or, for a family the runtime
+ * cuts the ID for (`cut`), its first `cut` characters. Two sandboxes whose
+ * IDs share those characters are then both named: neither is provably dead.
+ */
+export function processNames(cmdline: string, argv0: string, id: string): boolean {
+  if (namesId(cmdline, id)) return true;
+  const cut = processOf(argv0)?.cut;
+  return cut !== undefined && id.length > cut && namesId(cmdline, id.slice(0, cut));
 }
 
 /** This process and its ancestors up to init. */
@@ -103,6 +220,8 @@ export interface Entry {
   pid: number;
   cmdline: string;
   role?: Role;
+  /** The basename argv[0] or /proc/<pid>/exe gave the role by (what the table's row is). */
+  by?: string;
 }
 
 const RUNS = /[A-Za-z0-9]+/g;
@@ -119,8 +238,8 @@ export class ProcTable {
   private readonly entries: Entry[] = [];
   /**
    * Runtime processes (by exe or comm) whose arguments cannot be read while
-   * their threads run (the main thread has exited): which sandbox they serve
-   * cannot be told.
+   * their threads run, neither from the process nor from any live thread:
+   * which sandbox they serve cannot be told.
    */
   readonly blank: Proc[] = [];
 
@@ -155,6 +274,8 @@ export class ProcTable {
       } catch {
         continue; // gone meanwhile
       }
+      // A main thread that exited leaves the arguments readable through its live threads.
+      if (!cmdline) cmdline = threadCmdline(pid);
       if (!cmdline) {
         if (!skip.has(pid)) this.noteBlank(pid);
         continue;
@@ -171,9 +292,9 @@ export class ProcTable {
   private noteBlank(pid: number): void {
     const st = procStat(pid);
     if (!st || st.flags & PF_KTHREAD) return;
-    if (st.state === 'Z' && st.threads <= 1) return;
+    if ((st.state === 'Z' && st.threads <= 1) || dying(pid)) return;
     const role = blankRole(pid);
-    if (role !== 'other') this.blank.push({ pid, command: `(arguments gone; ${st.threads} threads running)`, role });
+    if (role !== 'other') this.blank.push({ pid, command: `(arguments gone; ${st.threads} threads running)`, role, by: '' });
   }
 
   /** Why nothing about processes can be told, or null when it can. */
@@ -201,9 +322,12 @@ export class ProcTable {
    * sandboxes costs one index, not 10,000 scans.
    */
   naming(id: string): Proc[] {
-    const first = /^[A-Za-z0-9]+/.exec(id)?.[0];
-    const candidates = first ? (this.byRun().get(first) ?? []) : this.entries;
-    return candidates.filter((e) => namesId(e.cmdline, id)).map((e) => procOf(e));
+    const candidates = new Set<Entry>();
+    for (const key of CUTS.map((n) => id.slice(0, n)).concat(id)) {
+      const first = /^[A-Za-z0-9]+/.exec(key)?.[0];
+      for (const e of first ? (this.byRun().get(first) ?? []) : this.entries) candidates.add(e);
+    }
+    return [...candidates].filter((e) => nameOf(e, id)).map((e) => procOf(e));
   }
 
   /** Every process whose arguments hold `text` anywhere (an ACRN UUID, say). */
@@ -256,6 +380,16 @@ const ID = '([A-Za-z0-9][A-Za-z0-9_.-]*)';
 const BARE_ID_PATTERNS = [new RegExp(`(?:^|\\0|[^A-Za-z0-9_.-])sandbox-${ID}`, 'g'), new RegExp(`(?:^|\\0)--?id\\0${ID}`, 'g')];
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The lengths the runtime cuts IDs to, for some families (the table's `cut`). */
+const CUTS = [...new Set(RUNTIME_PROCESSES.flatMap((r) => (r.cut === undefined ? [] : [r.cut])))];
+
+/** Does this entry's process name `id` as its family's launcher writes it? */
+function nameOf(e: Entry, id: string): boolean {
+  if (namesId(e.cmdline, id)) return true;
+  procOf(e);
+  return processNames(e.cmdline, e.by ?? '', id);
+}
+
 /** Role of a process whose arguments are gone: from its executable, else its comm. */
 function blankRole(pid: number): Role {
   try {
@@ -280,14 +414,16 @@ function blankRole(pid: number): Role {
 function procOf(e: Entry): Proc {
   const argv = e.cmdline.split('\0').filter((x, i, a) => x !== '' || i < a.length - 1);
   if (e.role === undefined) {
-    e.role = roleOf(argv[0] ?? '');
+    e.by = argv[0] ?? '';
+    e.role = roleOf(e.by);
     if (e.role === 'other') {
       try {
-        e.role = roleOf(readlinkSync(`/proc/${e.pid}/exe`).replace(/ \(deleted\)$/, ''));
+        e.by = readlinkSync(`/proc/${e.pid}/exe`).replace(/ \(deleted\)$/, '');
+        e.role = roleOf(e.by);
       } catch {
         /* kernel thread or not ours to read */
       }
     }
   }
-  return { pid: e.pid, command: argv.join(' ').slice(0, 200), role: e.role };
+  return { pid: e.pid, command: argv.join(' ').slice(0, 200), role: e.role, by: e.by ?? '' };
 }

@@ -6,7 +6,7 @@ import { dirProblems } from '../layouts/common.js';
 import { layoutOf, type ContainerInfo, type LayoutName } from '../layouts/index.js';
 import type { HostIndex, HostPicture } from '../host/picture.js';
 import { cgroupHeld, type CgroupDir } from '../host/cgroups.js';
-import { processAgeSecs, provablyDead } from '../host/liveness.js';
+import { byProcesses, processAgeSecs, provablyDead } from '../host/liveness.js';
 import { lazyProcs, type ProcTable } from '../host/procs.js';
 import { LockIndex, type LockReport } from '../host/locks.js';
 import { problem, type Problem } from '../read/problems.js';
@@ -24,7 +24,7 @@ export interface SandboxInfo {
   id: string;
   layout: LayoutName;
   state: string | null;
-  hypervisor: { type: string | null; pid: number | null; alive: boolean | null; verified: boolean; unknown?: string };
+  hypervisor: { type: string | null; pid: number | null; alive: boolean | null; verified: boolean; unknown?: string; running?: number };
   containers: ContainerInfo[];
   /** `path` is what the runtime flocks (file or directory), null when it takes none. */
   lock: LockReport & { path: string | null };
@@ -74,7 +74,16 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   const procs = o.procs ?? (host ? () => host.procs : lazyProcs());
   const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true, procs, slots: o.noSlots !== true });
   if (!r.exists && sc.hint.trash.length === 0) throw new NotFoundError(`sandbox ${sc.sid} not found`);
-  const live = r.live;
+  // A running hypervisor naming the sandbox decides over a recorded pid that is gone or another program's.
+  const table = r.exists && r.live.alive !== true ? procs() : undefined;
+  const live =
+    table && !table.blind
+      ? byProcesses(
+          r.live,
+          r.state,
+          table.naming(sc.sid).filter((p) => p.role === 'hypervisor'),
+        )
+      : r.live;
   if (r.active && live.alive === false)
     problems.push(
       problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : live.pid === null ? 'unnamed' : 'gone' }),
@@ -83,7 +92,9 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   for (const c of r.containers)
     if ((c.state === 'running' || c.state === 'paused') && c.alive === false)
       problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
-  if (r.shell) problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
+  // A shell a runtime process names is being made (kata-runtime run, a shim starting up), not debris.
+  if (r.shell && !making(procs, sc.sid))
+    problems.push(problem(r.shell, { path: r.shell === 'config-shell' ? r.paths.config : [r.paths.config, r.paths.runtime].filter(Boolean) }));
   if (sc.hint.trash.length) problems.push(problem('removal-unfinished', { paths: sc.hint.trash }));
   for (const [cid, paths] of containerTrash(sc, r.paths, o.deep === true)) problems.push(problem('removal-unfinished', { paths }, { container: cid }));
 
@@ -108,6 +119,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     cgroups: r.cgroups === undefined ? [] : r.cgroups,
   };
   if (live.unknown) info.hypervisor.unknown = live.unknown;
+  if (live.running !== undefined) info.hypervisor.running = live.running;
   if (r.virtiofsd && !provablyDead(r.virtiofsd))
     info.virtiofsd = { pid: r.virtiofsd.pid, alive: r.virtiofsd.alive, ...(r.virtiofsd.unknown ? { unknown: r.virtiofsd.unknown } : {}) };
   if (o.host) {
@@ -136,13 +148,32 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   }
   // The cgroups of a sandbox that is to go (check): a process in one means it is not gone.
   if (o.host && o.deep && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
-    const p = cgroupProblem(o.host.cgroups.of(sc.sid, info.cgroups ?? []), true, info.cgroups === null);
+    const p = cgroupProblem(
+      o.host.cgroups.of(
+        sc.sid,
+        info.cgroups ?? [],
+        info.containers.map((c) => c.id),
+      ),
+      true,
+      info.cgroups === null,
+    );
     if (p) problems.push(p);
   }
   if (r.identity?.podUnknown) info.podUnknown = true;
   if (r.acrnUuid) info.acrnUuid = r.acrnUuid;
   if (r.acrnUnknown) info.acrnUnknown = true;
   return info;
+}
+
+/**
+ * Does a runtime process name the sandbox? Then what looks like debris is
+ * being made. (Where processes cannot be told, it is still reported: every
+ * removal refuses there anyway.)
+ */
+function making(procs: () => ProcTable, sid: string): boolean {
+  return procs()
+    .naming(sid)
+    .some((p) => p.role !== 'other');
 }
 
 /** Findings whose fix removes the whole sandbox: its cgroups are left over too. */
