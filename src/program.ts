@@ -96,7 +96,8 @@ export const rm = (p: Program) =>
       .command('rm')
       .description('remove sandboxes: config root, VM dir, shared dir and run-time root (takes the exclusive lock)')
       .argument('<sandbox...>', 'sandbox IDs, unique prefixes or pods as NAMESPACE/NAME')
-      .option('-f, --force', 'remove even if the hypervisor is alive; a missing sandbox is not an error')
+      .option('-f, --force', 'remove even if the hypervisor or a runtime process is alive (whole IDs only)')
+      .option('--ignore-not-found', 'a sandbox that is not there is not an error (exit 0; whole IDs only)')
       .option('--dry-run', 'print what would be removed, change nothing')
       .option('-c, --container <cid>', "remove only this container's stores (one sandbox; ID or unique prefix)")
       .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing')
@@ -133,7 +134,7 @@ export const uuidFree = (u: ReturnType<typeof uuid>) =>
       .command('free')
       .description('mark an ACRN UUID slot free (atomically, under the UUID store lock)')
       .argument('<slot>', "slot number 0-7, the slot's UUID, or the sandbox using it (ID, unique prefix or NAMESPACE/NAME)")
-      .option('-f, --force', 'free it even if a live sandbox uses it')
+      .option('-f, --force', 'free it even if a live sandbox uses it (a sandbox by its whole ID only)')
       .option('--dry-run', 'say what would change, change nothing'),
     DEFAULT_WAIT.change,
     'the UUID store lock',
@@ -147,7 +148,7 @@ export const set = (p: Program) =>
       .argument('<sandbox>', 'sandbox ID, unique prefix or NAMESPACE/NAME')
       .argument('[args...]', '[CID] ITEM [FILE|-]')
       .option('--state <state>', 'rewrite only the state: ready, running, paused or stopped')
-      .option('-f, --force', 'write even if the hypervisor is alive, or without a lock the runtime could be kept out with')
+      .option('-f, --force', 'write even if the hypervisor is alive, or without a lock the runtime could be kept out with (whole IDs only)')
       .option('--allow-unknown-keys', "write keys the runtime's types do not have (it ignores them; by default such a key is refused as a likely typo)")
       .option('--dry-run', 'validate and say what would be written, change nothing'),
     DEFAULT_WAIT.change,
@@ -165,11 +166,10 @@ export const check = (p: Program) =>
     )
     .option('--no-cri', 'do not ask containerd')
     .addOption(
-      new Option('--fail-on <level>', 'exit 6 when a finding of this severity or worse remains: error, warning (default) or never').choices([
-        'error',
-        'warning',
-        'never',
-      ]),
+      new Option(
+        '--fail-on <level>',
+        'exit 6 when a finding of this severity or worse remains: error (with what could not be told), warning (default) or never',
+      ).choices(['error', 'warning', 'never']),
     )
     .addOption(
       new Option('--stuck-after <secs>', `report a lock holder or waiter older than this as stuck (default ${DEFAULT_STUCK_AFTER})`).argParser(

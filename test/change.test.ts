@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, R, runLock, scratch, snapshot, vci, writeUuidStore } from './helpers.js';
+import { addSandbox, deadPid, fakeHypervisor, flockFree, holdFlock, oneLine, R, runLock, scratch, snapshot, vci, writeUuidStore } from './helpers.js';
 
 const { tmp, track } = scratch();
 async function live(sid: string): Promise<number> {
@@ -61,13 +61,14 @@ describe('rm', () => {
       await h.release();
     }
   });
-  it('missing: 3, or 0 with --force; several IDs report each and exit with the worst', async () => {
+  it('missing: 3 (also with --force), or 0 with --ignore-not-found; several IDs report each and exit with the worst', async () => {
     const p = tmp();
     addSandbox(p, `${R}s1`, { state: 'stopped' });
     assert.equal((await vci(p, ['rm', `${R}ghost`])).code, 3);
-    const f = await vci(p, ['rm', '-f', `${R}ghost`]);
+    oneLine(await vci(p, ['rm', '-f', `${R}ghost`]), 3, 'rm --force of a missing sandbox');
+    const f = await vci(p, ['rm', '--ignore-not-found', `${R}ghost`]);
     assert.equal(f.code, 0);
-    assert.equal(f.stdout, `sandbox ${R}ghost: already gone\n`);
+    assert.equal(f.stdout, `sandbox ${R}ghost: not found, ignored\n`);
     const m = await vci(p, ['--json', 'rm', `${R}s1`, `${R}ghost`]);
     assert.equal(m.code, 3);
     const j = JSON.parse(m.stdout);

@@ -48,11 +48,13 @@ describe('unique-prefix IDs', () => {
     assert.match((await vci(p, ['show', short, 'state'])).stdout, /"state": "stopped"/);
     // Ambiguous: exit 2, the matches listed, nothing read or changed.
     const before = snapshot(p);
-    for (const cmd of [['show'], ['rm'], ['rm', '-f'], ['set', '--state', 'ready'], ['lock'], ['raw'], ['path']]) {
+    for (const cmd of [['show'], ['rm'], ['set', '--state', 'ready'], ['lock'], ['raw'], ['path']]) {
       const r = await vci(p, [...cmd.slice(0, 1), ...cmd.slice(1), base.slice(0, 14)]);
       oneLine(r, 2, cmd.join(' '));
       assert.ok(r.stderr.includes(a) && r.stderr.includes(b), r.stderr);
     }
+    // Under --force a prefix names nothing at all: not found, whatever it would match.
+    oneLine(await vci(p, ['rm', '-f', base.slice(0, 14)]), 3, 'rm -f of a prefix');
     assert.deepEqual(snapshot(p), before);
     // None: not found.
     oneLine(await vci(p, ['show', 'ffffffffffff0']), 3, 'show of a prefix of nothing');
@@ -80,16 +82,21 @@ describe('unique-prefix IDs', () => {
     assert.equal(existsSync(join(p, 'run/vc/sbs', c, cid)), false);
     assert.equal(existsSync(join(p, 'run/vc/sbs', c, c)), true);
   });
-  it('rm --force of a short ID removes the sandbox; "already gone" only when nothing matches; an ID and its prefix remove it once', async () => {
+  it('rm of a short ID removes the sandbox; --force and --ignore-not-found take whole IDs only; an ID and its prefix remove it once', async () => {
     const { p, c, a } = prefixStore();
-    const r = await vci(p, ['rm', '--force', c.slice(0, 12)]);
+    const before = snapshot(p);
+    for (const flag of ['--force', '--ignore-not-found']) {
+      const no = await vci(p, ['rm', flag, c.slice(0, 12)]);
+      assert.equal(no.code, flag === '--force' ? 3 : 0, no.stderr);
+      assert.deepEqual(snapshot(p), before, `${flag} never resolves a prefix`);
+    }
+    const r = await vci(p, ['rm', c.slice(0, 12)]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^sandbox ${c}: removed `));
-    assert.ok(!r.stdout.includes('already gone'));
     assert.equal(existsSync(join(p, 'run/vc/sbs', c)), false);
-    const gone = await vci(p, ['rm', '--force', c.slice(0, 12)]);
+    const gone = await vci(p, ['rm', '--ignore-not-found', c.slice(0, 12)]);
     assert.equal(gone.code, 0);
-    assert.equal(gone.stdout, `sandbox ${c.slice(0, 12)}: already gone\n`);
+    assert.equal(gone.stdout, `sandbox ${c.slice(0, 12)}: not found, ignored\n`);
     const twice = await json(p, ['rm', a, a.slice(0, 24)]);
     assert.deepEqual(
       twice.map((x: { id: string; status: string }) => [x.id, x.status]),
@@ -100,9 +107,9 @@ describe('unique-prefix IDs', () => {
     const p = tmp();
     const full = hex64(`${R}full`);
     addSandbox(p, `${full}-later`, { state: 'stopped' });
-    const r = await vci(p, ['rm', '-f', full]);
+    const r = await vci(p, ['rm', '--ignore-not-found', full]);
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, `sandbox ${full}: already gone\n`);
+    assert.equal(r.stdout, `sandbox ${full}: not found, ignored\n`);
     assert.ok(existsSync(join(p, 'run/vc/sbs', `${full}-later`)));
     oneLine(await vci(p, ['show', full]), 3, 'show of a gone full ID');
   });
@@ -157,9 +164,11 @@ describe('pods, read from the store', () => {
       // A pod target that names nothing: 3; a malformed one: 2, before anything.
       oneLine(await vci(p, ['show', 'prod/web-9']), 3, 'unknown pod');
       oneLine(await vci(p, ['rm', 'prod/../x']), 2, 'malformed pod');
-      const rm = await vci(p, ['rm', 'prod/web-2-acb33', '-f']);
-      assert.equal(rm.code, 0, rm.stderr);
+      // By pod, the witnesses decide (its liveness cannot be told: 5); --force takes its whole ID only.
+      const rm = await vci(p, ['rm', 'prod/web-2-acb33']);
+      assert.equal(rm.code, 5, rm.stderr);
       assert.match(rm.stderr, new RegExp(`"prod/web-2-acb33" is sandbox ${sid}`));
+      assert.equal((await vci(p, ['rm', '-f', sid])).code, 0);
       assert.equal(existsSync(join(p, 'run/vc/sbs', sid)), false);
     });
   it('a pod with two sandboxes (a leaked old one beside the new): show shows both, rm refuses (2) listing ID, age and state', async () => {
@@ -174,7 +183,7 @@ describe('pods, read from the store', () => {
     assert.equal(text.match(/^Sandbox /gm)?.length, 2);
     const before = snapshot(p);
     for (const args of [
-      ['rm', '-f', 'prod/web-2-acb33'],
+      ['rm', 'prod/web-2-acb33'],
       ['set', 'prod/web-2-acb33', '--state', 'stopped'],
       ['lock', 'prod/web-2-acb33'],
     ]) {
@@ -319,14 +328,14 @@ describe('the second look, as a hostile operator (each failed before its fix)', 
     assert.equal(existsSync(join(p, 'run/vc/vm', `${R}web`)), false);
     assert.ok(existsSync(join(p, 'run/vc/sbs', `${R}web2`)), 'web2 untouched');
   });
-  it('rm --force of a name run twice never reaches its neighbour: only 64-hex IDs are reached by a prefix to change something', async () => {
+  it('rm of a name run twice never reaches its neighbour: only 64-hex IDs are reached by a prefix to change something', async () => {
     const p = tmp();
     addSandbox(p, `${R}web`, { state: 'stopped' });
     addSandbox(p, `${R}web2`, { state: 'stopped' });
-    assert.equal((await vci(p, ['rm', '-f', `${R}web`])).code, 0);
+    assert.equal((await vci(p, ['rm', `${R}web`])).code, 0);
     const before = snapshot(p);
     for (const args of [
-      ['rm', '-f', `${R}web`],
+      ['rm', `${R}web`],
       ['set', `${R}web`, '--state', 'ready'],
       ['lock', `${R}web`, '--', 'true'],
       ['raw', `${R}web`],
@@ -357,12 +366,12 @@ describe('the second look, as a hostile operator (each failed before its fix)', 
     );
     assert.equal((await json(p, ['show', `${R}b`])).pod, null);
     const before = snapshot(p);
-    const r = await vci(p, ['rm', '-f', 'prod/web-0']);
+    const r = await vci(p, ['rm', 'prod/web-0']);
     oneLine(r, 2, 'rm by pod beside a sandbox whose pod cannot be told');
     assert.match(r.stderr, new RegExp(`the pod of ${R}b cannot be read`));
     // Cut short: the same.
     writeFileSync(cfg, JSON.stringify({ ...doc, Containers: [] }).slice(0, 40));
-    oneLine(await vci(p, ['rm', '-f', 'prod/web-0']), 2, 'rm by pod beside a half-written config');
+    oneLine(await vci(p, ['rm', 'prod/web-0']), 2, 'rm by pod beside a half-written config');
     assert.deepEqual(snapshot(p).get(join(p, 'var/lib/vc/sbs', `${R}a`, 'config.json')), before.get(join(p, 'var/lib/vc/sbs', `${R}a`, 'config.json')));
     assert.ok(existsSync(join(p, 'run/vc/sbs', `${R}a`)));
   });

@@ -8,7 +8,7 @@ import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
 import { resolvedText } from '../render/rows.js';
-import { removeContainer, removeSandboxes, type RemoveResult } from '../store/ops/remove.js';
+import { removeContainer, removeSandboxes, type Planned, type RemoveOptions, type RemoveResult } from '../store/ops/remove.js';
 import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
@@ -33,14 +33,17 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // Resolve every argument before touching anything: a malformed or ambiguous
   // one (a prefix of two sandboxes, a pod with two) removes nothing at all.
   const absent: { given: string; error: NotFoundError }[] = [];
+  // Overriding the witnesses, or calling a missing sandbox fine, is for a name given whole (targets.ts).
+  const exact = o.force ? '--force' : o.ignoreNotFound ? '--ignore-not-found' : undefined;
   const resolved: Resolved[] = [];
   for (const arg of given)
     try {
-      resolved.push(...resolveSandbox(ctx.roots, arg, { change: true }));
+      resolved.push(...resolveSandbox(ctx.roots, arg, { change: true, ...(exact ? { exact } : {}) }));
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
-      // An ID that names nothing goes through removal as it is (reported there, in order); a pod cannot.
-      if (isPodTarget(arg)) absent.push({ given: arg, error: e });
+      // An ID that names nothing goes through removal as it is (reported there, in order); a pod cannot,
+      // nor a name that is not there whole under --force or --ignore-not-found (its message says why).
+      if (isPodTarget(arg) || exact) absent.push({ given: arg, error: e });
       else resolved.push({ id: arg, via: 'exact', given: arg });
     }
   // Once each: two arguments naming one sandbox (an ID and its prefix, a repeated ID) remove it once.
@@ -55,7 +58,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
   // One read of the roots for unfinished removals; /proc and mountinfo are
   // read by the core after each lock is held.
-  const opts = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
+  const opts: RemoveOptions = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   // containerd still has the pod: its teardown (crictl rmp -f) goes through the shim and the store, so it goes first.
   const { cri, explicit } = o.force || o.container !== undefined ? { cri: null, explicit: false } : await askContainerd(o.cri, ctx.roots.prefix, signal);
   if (cri && !criKnown(cri)) {
@@ -67,19 +70,23 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // More than one sandbox, on a terminal: the plan first, and one question before the first change.
   if (sids.length > 1 && o.container === undefined && !o.dryRun && !o.yes && !ctx.json) {
     const plan: string[] = [];
-    await removeSandboxes(ctx.roots, sids, { ...opts, dryRun: true, wait: 0 }, (sid, r) =>
+    const shown = new Map<string, Planned>();
+    await removeSandboxes(ctx.roots, sids, { ...opts, dryRun: true, wait: 0 }, (sid, r) => {
+      if (!(r instanceof VcError)) shown.set(sid, { paths: r.paths, unmounts: r.unmounts });
       plan.push(
         r instanceof VcError
           ? `  ${label(sid)}: ${ctx.errorText(r)}`
           : `  ${label(sid)}: would ${r.unmounts.length ? `unmount ${r.unmounts.length} mount${r.unmounts.length > 1 ? 's' : ''} and ` : ''}remove ${termSafe(r.paths.join(' '))}`,
-      ),
-    );
+      );
+    });
     if (signal.aborted) throw signal.reason;
     const go = await ctx.confirm(`rm will:\n${plan.join('\n')}\nRemove ${sids.length} sandboxes?`, signal);
     if (go === false) {
       ctx.err('vcstore: nothing changed\n');
       return Exit.REFUSED;
     }
+    // Yes is to what was shown: a removal that would now do more (a mount made since) is refused.
+    opts.plan = (sid) => shown.get(sid) ?? { paths: [], unmounts: [] };
   }
   const outcomes: Outcome[] = [];
   const bar = sids.length > 1 ? ctx.progress(sids.length, 'sandboxes') : null;
@@ -87,11 +94,12 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
     const base = cid !== undefined ? { id: sid, container: cid } : { id: sid };
     bar?.tick();
     if (r instanceof VcError) {
-      // A forced delete of something already gone succeeds (cleanup scripts rely on it).
+      // --ignore-not-found: what is not there is not an error (cleanup scripts run it unconditionally).
       const absent = r instanceof NotFoundError;
-      outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: absent && o.force ? 0 : r.exitCode, error: ctx.errorText(r) });
+      const fine = absent && o.ignoreNotFound === true;
+      outcomes.push({ ...base, status: absent ? 'absent' : 'error', paths: [], exitCode: fine ? 0 : r.exitCode, error: ctx.errorText(r) });
       if (!ctx.json) {
-        if (absent && o.force) ctx.out(`${label(sid, cid)}: already gone`);
+        if (fine) ctx.out(`${label(sid, cid)}: not found, ignored`);
         else ctx.fail(r);
       }
       return;
@@ -119,7 +127,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
       ),
     );
   }
-  // Nothing in the store matches: "already gone" under --force, not found (3) otherwise.
+  // Nothing in the store matches: ignored under --ignore-not-found, not found (3) otherwise.
   for (const a of absent) done(a.given, a.error);
   let interrupted: InterruptedError | undefined;
   if (o.container !== undefined) {

@@ -14,7 +14,7 @@ type Opts = OptsOf<typeof set>;
  * set SID [CID] ITEM [FILE|-]   or   set SID [CID] [state] --state STATE
  */
 export async function run(ctx: Ctx, arg: string, rest: string[], o: Opts): Promise<number> {
-  const { h, r: resolved } = openTarget(ctx.roots, arg, { change: true });
+  const { h, r: resolved } = openTarget(ctx.roots, arg, { change: true, ...(o.force ? { exact: '--force' } : {}) });
   if (rest.length > 3) throw new UsageError('too many arguments: set SID [CID] ITEM [FILE|-]');
   let cid: string | undefined;
   let item;

@@ -9,8 +9,8 @@ import { NotFoundError, UsageError } from '../store/fs/errors.js';
 import { isValidId } from '../store/fs/ids.js';
 import { isPodTarget, resolveOne } from '../store/inspect/targets.js';
 
-/** A slot number or UUID; else the sandbox using a slot (ID, unique prefix or pod). */
-function slotOf(ctx: Ctx, arg: string): number {
+/** A slot number or UUID; else the sandbox using a slot (ID, unique prefix or pod; a whole ID only under --force). */
+function slotOf(ctx: Ctx, arg: string, force?: boolean): number {
   let usage: unknown;
   try {
     return parseSlot(arg);
@@ -21,7 +21,7 @@ function slotOf(ctx: Ctx, arg: string): number {
   }
   let r;
   try {
-    r = resolveOne(ctx.roots, arg, { change: true });
+    r = resolveOne(ctx.roots, arg, { change: true, ...(force ? { exact: '--force' } : {}) });
   } catch (e) {
     if (e instanceof NotFoundError) throw usage;
     throw e;
@@ -54,7 +54,7 @@ export async function run(ctx: Ctx): Promise<number> {
 }
 
 export async function free(ctx: Ctx, slotArg: string, o: OptsOf<typeof uuidFree>): Promise<number> {
-  const slot = slotOf(ctx, slotArg);
+  const slot = slotOf(ctx, slotArg, o.force);
   const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });
   if (ctx.json) ctx.out(JSON.stringify(r));
   else ctx.out(`slot ${r.slot} (${r.uuid}): ${r.changed ? (o.dryRun ? 'would free' : 'freed') : 'already free'}${r.note && r.changed ? ` (${r.note})` : ''}`);

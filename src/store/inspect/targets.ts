@@ -4,8 +4,9 @@
 // argument of 64 characters or more (the runtime's IDs are 64) is only ever
 // exact, so a full ID that is gone never names a longer one; to change
 // something, a prefix reaches only IDs shaped as the runtime's (64 hex), so
-// `rm -f web` run twice never reaches `web2`. Ambiguity is a usage error that
-// lists the candidates, before anything changes.
+// `rm web` run twice never reaches `web2`; under --force or
+// --ignore-not-found only a whole ID that exists now counts. Ambiguity is a
+// usage error that lists the candidates, before anything changes.
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../fs/errors.js';
 import { isValidId, quote, validateId } from '../fs/ids.js';
@@ -83,7 +84,8 @@ const describe = (s: SandboxInfo) => {
  * (reading commands show each); otherwise a pod with more than one sandbox
  * is a usage error listing each with its age and state. None: not found.
  */
-export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean; change?: boolean } = {}): Resolved[] {
+export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean; change?: boolean; exact?: string } = {}): Resolved[] {
+  if (o.exact !== undefined) return [resolveExact(roots, arg, o.exact)];
   if (isPodTarget(arg)) {
     const want = parsePod(arg);
     const { found, unknown } = sandboxesOfPod(roots, want);
@@ -113,8 +115,22 @@ export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean; c
   throw new NotFoundError(`sandbox ${quote(arg)} not found`);
 }
 
+/**
+ * Under `flag` (--force, --ignore-not-found) a destructive command acts only
+ * on a whole ID that names something now: never a prefix and never a pod,
+ * whose meaning can move between two runs (`rm -f abcd` run twice must not
+ * reach a live `abcd…` the first run did not name; a pod's sandbox may be a
+ * new one). Anything else is not found (3), and a pod is a usage error.
+ */
+function resolveExact(roots: Roots, arg: string, flag: string): Resolved {
+  if (isPodTarget(arg)) throw new UsageError(`${flag} acts only on whole sandbox IDs, not on pod ${quote(arg)}: name its sandbox by ID (vcstore ls shows it)`);
+  validateId(arg);
+  if (existsExactly(roots, arg, () => rootListing(roots).map((e) => e.id))) return { id: arg, via: 'exact', given: arg };
+  throw new NotFoundError(`sandbox ${quote(arg)} not found (${flag} takes whole IDs only, never a prefix)`);
+}
+
 /** The one sandbox an argument names (destructive and single-target commands). */
-export function resolveOne(roots: Roots, arg: string, o: { change?: boolean } = {}): Resolved {
+export function resolveOne(roots: Roots, arg: string, o: { change?: boolean; exact?: string } = {}): Resolved {
   const [r] = resolveSandbox(roots, arg, o);
   if (!r) throw new NotFoundError(`sandbox ${quote(arg)} not found`);
   return r;
@@ -185,7 +201,7 @@ export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
 }
 
 /** The one sandbox an argument names, opened: what show, set, raw and lock work on. */
-export function openTarget(roots: Roots, arg: string, o: { change?: boolean } = {}): { h: SandboxHandle; r: Resolved } {
+export function openTarget(roots: Roots, arg: string, o: { change?: boolean; exact?: string } = {}): { h: SandboxHandle; r: Resolved } {
   const r = resolveOne(roots, arg, o);
   return { h: requireSandbox(roots, r.id), r };
 }
