@@ -357,4 +357,32 @@ describe('leaked cgroups on the real cgroup file systems', { skip: !usable && 'n
     assert.equal(esc.code, 5, esc.stderr);
     assert.ok(existsSync(join(c.p, 'run/vc/sbs', a)));
   });
+  it('a 1.x sandbox whose cgroup only its container records (/default/kata_<sid>, as under containerd) loses it with its store in the same run', async () => {
+    const c = cgroupPrefix();
+    const sid = `${R}dk${Math.random().toString(36).slice(2, 8)}`;
+    addSandbox(c.p, sid, { state: 'running', pid: deadPid() });
+    const state = join(c.p, 'run/vc/sbs', sid, sid, 'state.json');
+    writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), cgroupPath: `/default/kata_${sid}` }));
+    c.mk(`default/kata_${sid}`);
+    const r = await vci(c.p, ['check', '--fix']);
+    assert.equal(existsSync(join(c.p, 'run/vc/sbs', sid)), false, r.stdout);
+    for (const d of c.all(`default/kata_${sid}`)) assert.equal(existsSync(d), false, `${d}: removed with its sandbox`);
+    assert.doesNotMatch(r.stdout, /^left /m, 'the re-check finds no cgroup the fix left');
+    assert.match(r.stdout, /1 fixed, 0 remaining/);
+    assert.equal(r.code, 0, r.stdout);
+  });
+
+  it('under --only cgroup-leaked the cgroups of a sandbox that has a store are not planned, and the left line says they go with its removal', async () => {
+    const c = cgroupPrefix();
+    const sid = `${R}oc${Math.random().toString(36).slice(2, 8)}`;
+    deadPersist3(c.p, sid, `/kubepods/kata_${sid}`, '');
+    c.mk(`kubepods/kata_${sid}`);
+    const j = JSON.parse((await vci(c.p, ['--json', 'check', '--only', 'cgroup-leaked', '--fix', '--dry-run'])).stdout);
+    assert.equal(leaks(j, sid)[0]?.fixable, false);
+    assert.deepEqual(j.actions, []);
+    const t = await vci(c.p, ['check', '--only', 'cgroup-leaked', '--fix']);
+    assert.match(t.stdout, new RegExp(`left cgroup-leaked ${sid}: .*\\(not fixed: its cgroups go with the removal of its sandbox`));
+    assert.doesNotMatch(t.stdout, /appeared meanwhile/);
+    for (const d of c.all(`kubepods/kata_${sid}`)) assert.ok(existsSync(d));
+  });
 });

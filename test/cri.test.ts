@@ -8,7 +8,24 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { addPersistSandbox, BIN, cleanup, criPod, deadPid, hex64, R, scratch, SLOW, snapshot, until, vci } from './helpers.js';
+import {
+  addPersistSandbox,
+  BIN,
+  cleanup,
+  criPod,
+  deadPid,
+  hex64,
+  isRoot,
+  mountsAt,
+  namedProc,
+  R,
+  scratch,
+  SLOW,
+  snapshot,
+  tmpfsAt,
+  until,
+  vci,
+} from './helpers.js';
 
 const { tmp } = scratch();
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -133,16 +150,90 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     assert.equal(existsSync(join(p, 'run/vc/sbs', stuck)), false);
   });
 
-  it("a Kata pod sandbox containerd has with no store is cri-missing; a runc one is not Kata's", async () => {
-    const p = tmp();
-    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+  it("a Kata pod sandbox containerd has with no store is cri-missing on the host's own store only, never while a runtime process names it; a runc one is not Kata's", async () => {
     const missing = sid('missing');
     const runc = sid('runc');
+    const making = sid('making');
     criSandbox(missing, 'io.containerd.kata.v2');
     criSandbox(runc, 'io.containerd.runc.v2');
-    const j = await findings(p);
+    criSandbox(making, 'io.containerd.kata.v2');
+    // Its shim is up and making the store: not missing.
+    await namedProc('containerd-shim-kata-v2', ['-namespace', 'k8s.io', '-address', sock, '-publish-binary', '/usr/bin/containerd', '-id', making]);
+    // A copy under --prefix is not containerd's node: nothing is said of containerd's pods there.
+    const p = tmp();
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    const copy = await findings(p);
+    assert.deepEqual(
+      copy.findings.filter((f: any) => f.code === 'cri-missing'),
+      [],
+    );
+    // The host's own store, empty, in a mount namespace of this test's (tmpfs over /run and /var/lib/vc).
+    const host = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t tmpfs vcstore-test /run && mkdir -p /run/vc/sbs && { [ ! -d /var/lib/vc ] || mount -t tmpfs vcstore-test /var/lib/vc; } && exec ${process.execPath} ${BIN} --json check --cri=${sock}`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const j = JSON.parse(host.stdout);
     assert.deepEqual(about(j, missing), ['cri-missing:false']);
+    // The shim with no store yet is reported as what it is (a runtime process with no store), never as missing.
+    assert.deepEqual(about(j, making), ['processes-orphaned:false']);
     assert.deepEqual(about(j, runc), []);
+  });
+
+  it(
+    'a sandbox left to containerd (cri-stuck, or --cri named and silent) is touched by no action: not its mounts either',
+    { skip: !isRoot && 'needs root to mount' },
+    async () => {
+      for (const named of ['stuck', 'silent']) {
+        const p = tmp();
+        const id = sid(named);
+        deadPod(p, id);
+        if (named === 'stuck') criSandbox(id);
+        const at = join(p, 'run/kata-containers/shared/sandboxes', id, 'shared');
+        mkdirSync(at, { recursive: true });
+        tmpfsAt(at);
+        const socket = named === 'stuck' ? sock : join(dir, 'nobody.sock');
+        const j = JSON.parse((await vci(p, ['--json', 'check', `--cri=${socket}`])).stdout);
+        const mine = j.findings.filter((f: any) => f.id === id);
+        assert.ok(
+          mine.some((f: any) => f.code === 'mounts-leaked'),
+          JSON.stringify(mine),
+        );
+        assert.ok(
+          mine.every((f: any) => !f.fixable && (f.code === 'cri-stuck' || typeof f.hold === 'string')),
+          JSON.stringify(mine),
+        );
+        const before = snapshot(p);
+        const fix = JSON.parse((await vci(p, ['--json', 'check', '--fix', `--cri=${socket}`])).stdout);
+        assert.deepEqual(
+          fix.actions.filter((a: any) => a.id === id),
+          [],
+        );
+        assert.equal(mountsAt(at), 1, `${named}: the mount stays`);
+        assert.deepEqual(snapshot(p), before);
+      }
+    },
+  );
+
+  it("a CRI sandbox of containerd before 1.4 (container-type and sandbox-id only) is containerd's: cri-unknown when containerd does not know it, shown as an unnamed pod", async () => {
+    const p = tmp();
+    const id = sid('old');
+    addPersistSandbox(p, id, {
+      state: 'running',
+      pid: deadPid(),
+      containers: [{ id, state: 'running', pid: -1, annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-id': id } }],
+    });
+    const j = await findings(p);
+    assert.deepEqual(about(j, id).sort(), ['cri-unknown:true', 'hypervisor-dead:true']);
+    const ls = await vci(p, ['ls']);
+    assert.match(ls.stdout, /\(unnamed pod\)/);
   });
 
   it('containerd unreachable is said, and a pod sandbox is not removed on an answer that never came; --no-cri leaves containerd out', async () => {

@@ -5,7 +5,7 @@ import { Exit, UsageError } from '../store/fs/errors.js';
 import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { parseDuration } from '../store/fs/units.js';
 import { atomicWrite, removeFileIfAny } from '../store/fs/write.js';
-import { check, type CheckReport, type Finding } from '../store/inspect/check.js';
+import { check, settleFixable, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
@@ -13,7 +13,7 @@ import { podJson } from '../render/json.js';
 import { nextStep } from '../render/next.js';
 import { criKnown, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
 import { askContainerd } from '../options.js';
-import { CODES } from '../store/read/problems.js';
+import { CANNOT_TELL, CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table } from '../render/table.js';
 import { cell, outputOption, podText } from '../render/rows.js';
@@ -62,13 +62,16 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     },
   });
   ctx.quiet();
-  if (only) report.findings = report.findings.filter((f) => only.has(f.code));
+  if (only) {
+    report.findings = report.findings.filter((f) => only.has(f.code));
+    settleFixable(report.findings);
+  }
   const counts = summarize(report.findings);
   let actions: FixAction[] | undefined;
   let interrupted;
   let remaining = report.findings.filter((f) => f.severity !== 'info');
   let dryRun = Boolean(o.dryRun);
-  let agreed: Set<string> | undefined;
+  let agreed: Map<string, FixAction> | undefined;
   if (o.fix && !dryRun && !o.yes && report.findings.some((f) => f.fixable)) {
     // On a terminal, the plan first and one question before the first change; scripts are never asked.
     const plan = await fix(ctx.roots, report, { dryRun: true, signal });
@@ -80,8 +83,9 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
         ctx.err('vcstore: nothing changed\n');
         dryRun = true;
       }
-      // Yes is to this plan: what was not in it (a lock released meanwhile, say) waits for the next run.
-      if (go === true) agreed = new Set(steps.map(actionKey));
+      // Yes is to this plan, line by line: what was not in it (a lock released meanwhile, a mount made
+      // since under a planned path) waits for the next run.
+      if (go === true) agreed = new Map(steps.map((a) => [actionKey(a), a]));
     }
   }
   if (o.fix) {
@@ -89,7 +93,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     ({ actions, interrupted } = await fix(ctx.roots, report, {
       dryRun,
       signal,
-      ...(agreed ? { only: agreed } : {}),
+      ...(agreed ? { plan: agreed } : {}),
       onProgress: (done, total) => {
         fixing ??= ctx.progress(total, 'fixes');
         fixing?.update(done);
@@ -109,6 +113,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
         only: { ids, acrnUsers: report.acrnUsers },
       });
       remaining = again.findings.filter((f) => f.severity !== 'info' && (!only || only.has(f.code)));
+      if (only) settleFixable(remaining);
     }
   }
   const done = (actions ?? []).filter(
@@ -176,8 +181,16 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   }
   if (actions && !dryRun && !interrupted && !round)
     for (const f of remaining) {
-      const why = tried.get(actionKey(f));
-      ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)}${why ? ` (not fixed: ${termSafe(why)})` : ''}`);
+      // Why it is left: what the fix met when it tried, else why it was not tried.
+      const why =
+        tried.get(actionKey(f)) ??
+        f.hold ??
+        (f.fixable
+          ? agreed
+            ? 'not in the plan that was agreed'
+            : 'found by the check after the fix'
+          : `vcstore does not fix ${f.code}; next: ${nextStep(f, prefix, tools)}`);
+      ctx.out(`${p.warn('left')} ${f.code} ${f.id}${f.container ? `/${f.container}` : ''}: ${problemText(f)} (not fixed: ${termSafe(why)})`);
     }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
   const fixNote = !actions ? '' : dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${done.length} fixed, ${remaining.length} remaining`;
@@ -229,7 +242,8 @@ function summarize(f: Finding[]) {
  * (exec form) and end at once on SIGTERM with exit 0, where a shell loop
  * ignores SIGTERM and makes every rollout wait out its grace period. Each
  * round: --fix first where asked (its lines go to the log), then the
- * metrics; a round that fails is said on stderr and the next one comes.
+ * metrics; a round that fails (its fix or its check) is said on stderr and
+ * in the textfile (vcstore_check_completed 0), and the next one comes.
  */
 async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
   const every = parseDuration(o.every ?? '');
@@ -249,12 +263,21 @@ async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
   };
   const { setTimeout: sleep } = await import('node:timers/promises');
   for (;;) {
+    // A fix that failed is a round that failed: its metrics say so (completed 0, the last success kept), as without --fix.
+    let failed: { e: unknown } | undefined;
+    if (o.fix)
+      try {
+        await checkRun(ctx, { ...o, every: undefined, textfile: undefined, output: undefined, format: undefined, yes: true }, true);
+      } catch (e) {
+        if (signal.aborted) return stop();
+        ctx.fail(e);
+        failed = { e };
+      }
     try {
-      if (o.fix) await checkRun(ctx, { ...o, every: undefined, textfile: undefined, output: undefined, format: undefined, yes: true }, true);
-      await metrics(ctx, { ...o, fix: undefined }, stuckAfter, false);
+      await metrics(ctx, { ...o, fix: undefined }, stuckAfter, false, failed);
     } catch (e) {
       if (signal.aborted) return stop();
-      ctx.fail(e);
+      if (e !== failed?.e) ctx.fail(e);
     }
     if (signal.aborted) return stop();
     await sleep(every * 1000, undefined, { signal }).catch(() => undefined);
@@ -268,7 +291,7 @@ async function loop(ctx: Ctx, o: Opts, stuckAfter: number): Promise<number> {
  * vcstore_check_completed 0 and the last success carried over from the
  * previous file, so a broken check shows on the graphs; then it fails as usual.
  */
-async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): Promise<number> {
+async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean, failed?: { e: unknown }): Promise<number> {
   if (o.fix) throw new UsageError('metrics report, they do not fix: run check --fix on its own');
   if (o.textfile !== undefined && !o.textfile.endsWith('.prom'))
     throw new UsageError(`--textfile ${JSON.stringify(o.textfile)}: node_exporter's textfile collector reads only *.prom files`);
@@ -277,6 +300,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   let failure: unknown;
   const signal = ctx.interruptible();
   try {
+    if (failed) throw failed.e;
     requireSomeRoot(ctx.roots);
     const { cri } = await askContainerd(o.cri, ctx.roots.prefix, signal);
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
@@ -298,11 +322,16 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean): 
   return report.findings.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
 }
 
-/** Does a finding fail the run, under --fail-on (default warning: errors and warnings; never: none)? */
+/**
+ * Does a finding fail the run, under --fail-on (default warning: errors and
+ * warnings; error: errors and what could not be told; never: none)? A gate
+ * that could not look (another pid namespace, containerd unreachable) is
+ * never green.
+ */
 const failsOn =
   (failOn = 'warning') =>
   (f: Finding): boolean =>
-    failOn === 'error' ? f.severity === 'error' : failOn === 'warning' && f.severity !== 'info';
+    failOn === 'error' ? f.severity === 'error' || CANNOT_TELL.has(f.code) : failOn === 'warning' && f.severity !== 'info';
 
 /** One warning however many workers fail: their halves are checked on this thread. */
 function workerWarning(ctx: Ctx): (e: Error) => void {

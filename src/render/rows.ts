@@ -57,6 +57,8 @@ const POD_CELL = 48;
 
 /** namespace/name as a target takes it; a part not recorded is "?". */
 export function podText(p: Pod): string {
+  // containerd before 1.4 marks a CRI sandbox without naming its pod.
+  if (p.namespace === null && p.name === null && p.uid === null) return '(unnamed pod)';
   return `${p.namespace ?? '?'}/${p.name ?? '?'}`;
 }
 

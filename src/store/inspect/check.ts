@@ -25,6 +25,8 @@ export interface Finding extends Problem {
   /** The sandbox's pod, where the store names one. */
   pod: Pod | null;
   fixable: boolean;
+  /** Why a finding whose code --fix acts on is left to a person here (live, busy, containerd's, …). */
+  hold?: string;
 }
 
 /** Codes check --fix acts on (ops/fix.ts); everything else needs a person. */
@@ -69,12 +71,33 @@ export interface CheckStats {
 const KNOWN_STATES = new Set<string>(STATES);
 
 /** Fixable by code, except what lies under a sandbox that lives on (evidence.live) or holds a process (evidence.busy): that needs a person. */
-export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => ({
-  ...p,
-  id,
-  pod,
-  fixable: FIXABLE.has(p.code) && p.evidence.live !== true && p.evidence.busy !== true,
-});
+export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding => {
+  const f: Finding = { ...p, id, pod, fixable: FIXABLE.has(p.code) && p.evidence.live !== true && p.evidence.busy !== true };
+  if (FIXABLE.has(p.code) && !f.fixable)
+    f.hold = p.evidence.busy === true ? 'a cgroup holds a process, has a child or cannot be told' : 'it lies under a sandbox that lives on';
+  return f;
+};
+
+/** Mark a finding as left to a person, and why. */
+function hold(f: Finding, why: string): void {
+  if (!f.fixable) return;
+  f.fixable = false;
+  f.hold = why;
+}
+
+/**
+ * After findings were narrowed (--only, a selection): the cgroups of a
+ * sandbox that has a store go only with its removal (the store records
+ * them, and the removal re-reads them under its lock), so without a
+ * fixable removal of that sandbox they are left, and nothing is planned
+ * that the fix would always refuse.
+ */
+export function settleFixable(findings: Finding[]): void {
+  const going = new Set(findings.filter((f) => f.fixable && WHOLE.has(f.code) && !f.container).map((f) => f.id));
+  for (const f of findings)
+    if (f.code === 'cgroup-leaked' && f.evidence.store === true && !going.has(f.id))
+      hold(f, 'its cgroups go with the removal of its sandbox, which this fix does not make (vcstore rm removes both)');
+}
 
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
 export interface Checked {
@@ -151,19 +174,23 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
         c.pod,
       );
       // Removed only once provably dead: a liveness that cannot be told needs a person too.
-      f.fixable = f.fixable && c.alive === false;
+      if (c.alive !== false) hold(f, c.alive === true ? 'it is alive' : 'whether it is alive cannot be told');
       findings.push(f);
     }
     return;
   }
   if (!going.length) return;
   findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
-  leaveToPerson(findings, c.id);
+  leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
 }
 
-/** A sandbox's whole-removal findings, left to a person (containerd still has its pod, or cannot say). */
-function leaveToPerson(findings: Finding[], id: string): void {
-  for (const f of findings) if (f.id === id && WHOLE.has(f.code) && !f.container) f.fixable = false;
+/**
+ * A sandbox left to containerd's teardown or to a person (containerd still
+ * has its pod, or cannot say): no action of any of its findings touches it,
+ * neither its removal nor its mounts, containers or cgroups.
+ */
+function leaveToPerson(findings: Finding[], id: string, why: string): void {
+  for (const f of findings) if (f.id === id) hold(f, why);
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -194,7 +221,8 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
     if (cri) criFindings(c, cri, findings);
-    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd') leaveToPerson(findings, c.id);
+    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd')
+      leaveToPerson(findings, c.id, 'containerd was asked by name and could not say whether it still has the pod');
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with
@@ -253,12 +281,17 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
       onProgress: o.onProgress,
     });
   const count = sel ? selected : entries.length;
-  if (sel) return { sandboxes: count, findings, acrnUsers: users, host, stats };
+  if (sel) {
+    settleFixable(findings);
+    return { sandboxes: count, findings, acrnUsers: users, host, stats };
+  }
   if (o.cri && !criKnown(o.cri)) findings.push(finding('containerd', problem('cri-unreachable', { socket: o.cri.socket, error: o.cri.error })));
-  // Kata pod sandboxes containerd has that have no store at all.
-  if (cri)
+  // Kata pod sandboxes containerd has that have no store at all: only of the host's own store (a copy
+  // under --prefix is not containerd's node), and never while a runtime process names one (it is being made).
+  if (cri && roots.prefix === '')
     for (const s of cri.sandboxes.values())
-      if (s.kata && !known.has(s.id)) findings.push(finding(s.id, problem('cri-missing', { socket: cri.socket, runtime: s.runtime }), s.pod));
+      if (s.kata && !known.has(s.id) && !host.procs.naming(s.id).some((p) => p.role !== 'other'))
+        findings.push(finding(s.id, problem('cri-missing', { socket: cri.socket, runtime: s.runtime }), s.pod));
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);
@@ -305,5 +338,6 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
   } catch (e) {
     if (!(e instanceof NotFoundError)) findings.push(finding('uuid', problem('uuid-store-bad', { detail: (e as Error).message })));
   }
+  settleFixable(findings);
   return { sandboxes: count, findings, acrnUsers: users, host, stats };
 }

@@ -2,7 +2,8 @@
 // container's name, read from the OCI annotations the container manager put
 // in every container's spec, as the runtime recorded them. containerd's CRI
 // plugin writes io.kubernetes.cri.* (older releases only the log directory,
-// /var/log/pods/<namespace>_<name>_<uid>); CRI-O writes io.kubernetes.cri-o.*
+// /var/log/pods/<namespace>_<name>_<uid>, and before 1.4 only the container
+// type and sandbox ID: a CRI pod, unnamed); CRI-O writes io.kubernetes.cri-o.*
 // with the kubelet's labels as a JSON string. Annotation values are store
 // text: shown escaped, never trusted to name a path.
 import { isObject } from '../fs/gojson.js';
@@ -32,6 +33,8 @@ export const CRI = {
   uid: 'io.kubernetes.cri.sandbox-uid',
   logDir: 'io.kubernetes.cri.sandbox-log-directory',
   container: 'io.kubernetes.cri.container-name',
+  /** "sandbox" or "container": every CRI plugin writes it, containerd before 1.4 with nothing else of the pod. */
+  containerType: 'io.kubernetes.cri.container-type',
 } as const;
 
 export const CRIO = {
@@ -77,6 +80,8 @@ export function podOf(get: Lookup): Pod | null {
   }
   const log = fromLogDir(get(CRI.logDir));
   if (log) return { ...log, manager: 'containerd' };
+  // containerd before 1.4 (the Kata 1.x era) writes only the container type and the sandbox ID: a CRI pod with no name.
+  if (get(CRI.containerType) !== undefined) return { namespace: null, name: null, uid: null, manager: 'containerd' };
   const labels = jsonObject(get(CRIO.labels));
   const meta = jsonObject(get(CRIO.metadata));
   const crioNs = get(CRIO.namespace) ?? str(labels?.['io.kubernetes.pod.namespace']);
@@ -128,7 +133,8 @@ export function textLookup(text: string): Lookup & { conflict: boolean } {
     const v = stringAfterColon(text, end + 1);
     if (v === undefined) continue;
     // Containers of one pod carry the same pod annotations: two values of a pod key cannot be told apart.
-    if (key !== CRI.container && found.has(key) && found.get(key) !== v) conflict = true;
+    // A container's name and type are its own (the sandbox's type is "sandbox", the others' "container").
+    if (key !== CRI.container && key !== CRI.containerType && found.has(key) && found.get(key) !== v) conflict = true;
     found.set(key, v);
   }
   return Object.assign((key: string) => found.get(key), { conflict });

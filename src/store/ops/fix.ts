@@ -19,7 +19,7 @@ import { inspectScanned } from '../inspect/inspect.js';
 import { yieldToSignals } from '../inspect/listing.js';
 import { readUuidStore } from '../inspect/uuid.js';
 import { problem } from '../read/problems.js';
-import { removeContainer, removeSandboxes, type RemoveResult } from './remove.js';
+import { refuseBeyondPlan, removeContainer, removeSandboxes, type Planned, type RemoveResult } from './remove.js';
 import { trashIndex } from '../read/scan.js';
 import { removeTree } from './trash.js';
 import { freeUuidSlot } from './uuid.js';
@@ -38,8 +38,12 @@ export interface FixAction {
 }
 
 export interface FixOptions {
-  /** Only these actions (`code id/container`, `uuid-leaked slot-N`), as a plan a person said yes to listed them. */
-  only?: Set<string>;
+  /**
+   * The plan a person said yes to: only its actions, by actionKey (`code
+   * id/container`, `uuid-leaked slot-N`), each doing exactly what its line
+   * listed (its paths and mount points) and nothing it did not.
+   */
+  plan?: Map<string, FixAction>;
   /** After each action: done of total. */
   onProgress?: (done: number, total: number) => void;
   dryRun: boolean;
@@ -80,7 +84,12 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const whole = new Map<string, Finding>();
   const rest: Finding[] = [];
   const seen = new Set<string>();
-  const planned = (f: Finding) => !o.only || o.only.has(actionKey(f));
+  const planned = (f: Finding) => !o.plan || o.plan.has(actionKey(f));
+  // What the agreed plan listed for an action: nothing beyond it is done.
+  const listed = (f: Finding): Planned | undefined => {
+    const a = o.plan?.get(actionKey(f));
+    return a && { paths: a.paths, unmounts: a.unmounts ?? [] };
+  };
   for (const f of report.findings)
     if (f.fixable && planned(f) && WHOLE.has(f.code) && !f.container && (!whole.has(f.id) || whole.get(f.id)?.code === 'removal-unfinished'))
       whole.set(f.id, f);
@@ -119,7 +128,19 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   const interrupted = await removeSandboxes(
     roots,
     [...whole.keys()],
-    { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', unmount: true, trashOnly, trash },
+    {
+      wait: 0,
+      dryRun: o.dryRun,
+      signal: o.signal,
+      others: 'refuse',
+      unmount: true,
+      trashOnly,
+      trash,
+      plan: (sid) => {
+        const f = whole.get(sid);
+        return f && listed(f);
+      },
+    },
     (sid, r: RemoveResult | VcError) => {
       const f = whole.get(sid);
       tick();
@@ -134,16 +155,24 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     await yieldToSignals();
     if (aborted()) return { actions, interrupted: aborted() };
     try {
-      if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o, shared), 'no sandbox store, hypervisor not running');
+      const plan = listed(f);
+      if (f.code === 'orphan-vm-dir') act(f, would('removed'), fixVmDir(roots, f.id, o, shared, plan), 'no sandbox store, hypervisor not running');
       else if (f.code === 'cgroup-leaked')
-        act(f, would('removed'), fixCgroupLeak(roots, f, o, shared), 'no sandbox store, and no process in them or naming it');
+        act(f, would('removed'), fixCgroupLeak(roots, f, o, shared, plan), 'no sandbox store, and no process in them or naming it');
       else if (f.code === 'config-shell')
-        act(f, would('removed'), await fixConfigShell(roots, f.id, o, shared), 'empty config shell next to a persist sandbox');
+        act(f, would('removed'), await fixConfigShell(roots, f.id, o, shared, plan), 'empty config shell next to a persist sandbox');
       else if (f.container) {
-        const r = await removeContainer(roots, f.id, f.container, { wait: 0, dryRun: o.dryRun, signal: o.signal, others: 'refuse', trash });
+        const r = await removeContainer(roots, f.id, f.container, {
+          wait: 0,
+          dryRun: o.dryRun,
+          signal: o.signal,
+          others: 'refuse',
+          trash,
+          plan: () => plan,
+        });
         act(f, would('removed'), r.paths, REASON[f.code] ?? 'provably dead');
       } else {
-        const r = await fixHostLeak(roots, f.id, o, shared);
+        const r = await fixHostLeak(roots, f.id, o, shared, plan);
         act(
           f,
           r.paths.length ? would('removed') : would('unmounted'),
@@ -159,12 +188,15 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     tick();
   }
 
-  // UUID slots last, when the check reported them (not under --only of other codes, nor a selection):
-  // freed under the UUID store's lock, which reads every sandbox again.
-  if (!report.findings.some((f) => f.code === 'uuid-leaked')) return { actions };
+  // UUID slots last: those the check reported (not under --only of other codes, nor a selection), and
+  // those only a sandbox this fix removed held, so that a removal leaves no leaked slot behind. Freed
+  // under the UUID store's lock, which reads every sandbox again.
   const removed = new Set(
     actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id),
   );
+  const reported = new Set(report.findings.filter((f) => f.code === 'uuid-leaked').map((f) => f.id));
+  const theirs = report.acrnUsers.filter((x) => removed.has(x.id) && x.uuid !== null);
+  if (!reported.size && !theirs.length) return { actions };
   try {
     const u = readUuidStore(
       roots,
@@ -172,10 +204,11 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
     );
     for (const slot of u.slots.filter((x) => x.leaked)) {
       const f = finding(`slot-${slot.slot}`, problem('uuid-leaked', { slot: slot.slot }));
-      if (!planned(f)) continue;
+      const holder = theirs.find((x) => x.uuid === slot.uuid);
+      if ((!reported.has(f.id) && !holder) || !planned(f)) continue;
       try {
         const r = await freeUuidSlot(roots, slot.slot, { wait: 0, dryRun: o.dryRun, signal: o.signal });
-        if (r.changed) act(f, would('freed'), [u.path], 'no live sandbox uses it');
+        if (r.changed) act(f, would('freed'), [u.path], holder ? `only sandbox ${holder.id}, removed in this run, held it` : 'no live sandbox uses it');
       } catch (e) {
         if (!(e instanceof VcError)) throw e;
         act(f, 'left', [u.path], e.message);
@@ -202,7 +235,7 @@ interface Shared {
 export const actionKey = (a: { code: string; id: string; container?: string }): string => `${a.code} ${a.id}/${a.container ?? ''}`;
 
 /** A VM dir with no store: its pid file read again and every witness, right before it goes. */
-function fixVmDir(roots: Roots, sid: string, o: FixOptions, shared: Shared): string[] {
+function fixVmDir(roots: Roots, sid: string, o: FixOptions, shared: Shared, plan?: Planned): string[] {
   const h = openSandbox(roots, sid, shared.trash);
   const dir = h.paths.vm;
   if (lstatOrUndef(h.paths.config) || lstatOrUndef(h.paths.runtime)) throw new RefusedError('a sandbox store appeared meanwhile');
@@ -213,6 +246,7 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions, shared: Shared): str
   const w = shared.witnesses();
   refuseIfNamed(w.procs, sid, `VM dir ${dir}`, 'remove', 'refuse');
   refuseIfMounted(w.mounts, [dir], `VM dir ${dir}`);
+  refuseBeyondPlan(plan, [dir], [], `VM dir ${dir}`);
   if (!o.dryRun) removeTree(dir, w.mounts);
   return [dir];
 }
@@ -224,7 +258,7 @@ function fixVmDir(roots: Roots, sid: string, o: FixOptions, shared: Shared): str
  * deepest first after its cgroup.procs reads empty, with no process naming
  * the ID and no store for it, both read right before.
  */
-function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions, shared: Shared): string[] {
+function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions, shared: Shared, plan?: Planned): string[] {
   const sid = f.id;
   const h = openSandbox(roots, sid, shared.trash);
   if ([h.paths.config, h.paths.runtime, join(roots.kata, sid)].some((p) => lstatOrUndef(p)))
@@ -240,11 +274,12 @@ function fixCgroupLeak(roots: Roots, f: Finding, o: FixOptions, shared: Shared):
     return (name === sid || name === `kata_${sid}`) && now.some((x) => p.startsWith(`${x.dir}/`)) && isCgroupDir(p);
   });
   if (!dirs.length) throw new NotFoundError('gone');
+  refuseBeyondPlan(plan, dirs, [], whom);
   if (!o.dryRun) removeCgroups(dirs, index, whom);
   return dirs;
 }
 
-async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<string[]> {
+async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: Shared, plan?: Planned): Promise<string[]> {
   const h = openSandbox(roots, sid, shared.trash);
   return withLock(changeLock(h, 'remove'), { mode: 'exclusive', wait: 0, signal: o.signal, label: `sandbox ${sid}` }, () => {
     const held = performance.now();
@@ -253,6 +288,7 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: 
     if (!isShell(h.paths.config)) throw new RefusedError(`${h.paths.config} is no longer an empty shell`);
     const w = shared.witnesses(held);
     refuseIfMounted(w.mounts, [h.paths.config], `config shell ${h.paths.config}`);
+    refuseBeyondPlan(plan, [h.paths.config], [], `config shell ${h.paths.config}`);
     if (!o.dryRun) removeTree(h.paths.config, w.mounts);
     return [h.paths.config];
   });
@@ -265,7 +301,13 @@ async function fixConfigShell(roots: Roots, sid: string, o: FixOptions, shared: 
  * again right before the first change; mounts go deepest first; then the
  * shared dir of a sandbox without a store, never entering a mount left.
  */
-async function fixHostLeak(roots: Roots, sid: string, o: FixOptions, shared: Shared): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
+async function fixHostLeak(
+  roots: Roots,
+  sid: string,
+  o: FixOptions,
+  shared: Shared,
+  plan?: Planned,
+): Promise<{ store: boolean; unmounts: string[]; paths: string[] }> {
   const h = openSandbox(roots, sid, shared.trash);
   // `held`: when the sandbox's lock was taken, if one was.
   const leak = async (store: boolean, held?: number) => {
@@ -276,6 +318,7 @@ async function fixHostLeak(roots: Roots, sid: string, o: FixOptions, shared: Sha
     const pic = host.of(sid);
     const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
     const dirs = !store && pic.shared ? [pic.shared.path] : [];
+    refuseBeyondPlan(plan, dirs, unmounts, `sandbox ${sid}`);
     if (!o.dryRun) {
       if (unmounts.length) await unmountAll(unmounts, o.signal);
       for (const p of dirs) removeTree(p);

@@ -52,6 +52,28 @@ export interface RemoveOptions {
   trash?: Map<string, string[]>;
   /** Sandboxes of which only the unfinished removals go (check --fix of removal-unfinished): never their own roots. */
   trashOnly?: Set<string>;
+  /**
+   * The plan a person said yes to, by sandbox: a removal does exactly what
+   * its line listed. A path or mount it did not list (a mount made since,
+   * say) refuses that removal, and nothing of it changes.
+   */
+  plan?: (sid: string) => Planned | undefined;
+}
+
+/** What one line of a plan said would go: paths (with cgroups) and mount points. */
+export interface Planned {
+  paths: readonly string[];
+  unmounts: readonly string[];
+}
+
+/** Refuse (exit 5) when an action would touch what its plan line did not list. */
+export function refuseBeyondPlan(plan: Planned | undefined, paths: readonly string[], unmounts: readonly string[], whom: string): void {
+  if (!plan) return;
+  const extra = [...paths.filter((p) => !plan.paths.includes(p)), ...unmounts.filter((m) => !plan.unmounts.includes(m))];
+  if (extra.length)
+    throw new RefusedError(
+      `leaving ${whom}: ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''} ${extra.length === 1 ? 'is' : 'are'} not in the plan that was agreed (changed since); nothing was changed; run it again`,
+    );
 }
 
 export interface RemoveResult {
@@ -230,10 +252,21 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
   }
   // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
-  const cg = trashOnly ? null : cgroupsToRemove(roots.cgroup, w, sid, info ? info.cgroups : [], whom, o.force === true);
+  const cg = trashOnly
+    ? null
+    : cgroupsToRemove(
+        roots.cgroup,
+        w,
+        sid,
+        info ? info.cgroups : [],
+        whom,
+        o.force === true,
+        (info?.containers ?? []).map((c) => c.id),
+      );
   warnings.push(...(cg?.warnings ?? []));
   const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
   if (!o.unmount) refuseIfMounted(w.mounts, [...paths, ...trash], whom);
+  refuseBeyondPlan(o.plan?.(sid), [...paths, ...trash, ...(cg?.dirs ?? [])], unmounts, whom);
   requireWritable([...paths, ...trash]);
   if (!o.dryRun) {
     if (unmounts.length) await unmountAll(unmounts, o.signal);
@@ -272,6 +305,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
       warnings = refuseIfNamed(w.procs, cid, whom, 'remove', o.others ?? 'warn');
     }
     refuseIfMounted(w.mounts, [...paths, ...trash], whom);
+    refuseBeyondPlan(o.plan?.(sid), [...paths, ...trash], [], whom);
     requireWritable([...paths, ...trash]);
     if (!o.dryRun) act(paths, trash);
     return { id: sid, container: cid, paths: [...paths, ...trash], dryRun: Boolean(o.dryRun), warnings, unmounts: [] };

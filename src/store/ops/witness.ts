@@ -21,6 +21,8 @@ export interface Witnesses {
   mounts: MountTable;
   /** When they were read (performance.now()). */
   at: number;
+  /** The cgroup hierarchies from the same mount table, walked once (made on first use). */
+  cgroups?: CgroupIndex;
 }
 
 /** One read of /proc and of mountinfo. */
@@ -158,9 +160,10 @@ export function cgroupsToRemove(
   recorded: readonly string[] | null,
   whom: string,
   force: boolean,
+  cids: readonly string[] = [],
 ): { dirs: string[]; warnings: string[]; index: CgroupIndex } {
-  const index = new CgroupIndex(cgroupRoot, w.mounts.mounts);
-  const { dirs: found, escaping } = index.of(sid, recorded ?? []);
+  const index = (w.cgroups ??= new CgroupIndex(cgroupRoot, w.mounts.mounts));
+  const { dirs: found, escaping } = index.of(sid, recorded ?? [], cids);
   const text = (d: CgroupDir) =>
     `cgroup ${d.path} ${d.procs === null ? 'cannot be read' : d.procs ? `holds ${d.procs} process${d.procs === 1 ? '' : 'es'}` : d.mounted ? 'has a mount at or below it' : `has ${d.children} child cgroup${d.children === 1 ? '' : 's'}`}`;
   const why = [

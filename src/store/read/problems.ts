@@ -24,7 +24,10 @@ export const CODES = {
     severity: 'warning',
     doc: 'a persist sandbox with no container left, stopped or with its hypervisor gone, and no runtime process naming it: a delete that stopped half-way (kata-containers#11599)',
   },
-  'empty-shell': { severity: 'warning', doc: 'only lock and an empty raw/: debris of an earlier run' },
+  'empty-shell': {
+    severity: 'warning',
+    doc: 'only lock and an empty raw/: debris of an earlier run (never while a runtime process names the sandbox: it is being made)',
+  },
   'config-shell': { severity: 'warning', doc: 'an empty /var/lib/vc/sbs/<sid> next to a persist sandbox (Kata 1.11/1.12 debris)' },
   'lock-holder-gone': { severity: 'error', doc: 'the lock is held but its holder is gone from /proc' },
   'lock-held-long': { severity: 'warning', doc: 'a lock holder older than --stuck-after' },
@@ -62,6 +65,13 @@ export const CODES = {
 } as const satisfies Record<string, { severity: Severity; doc: string }>;
 
 export type Code = keyof typeof CODES;
+
+/**
+ * Findings that say vcstore could not look (whether anything is alive, or
+ * what containerd has): a gate that could not judge must not pass, so
+ * `--fail-on error` counts them as errors, and an alert pages on them.
+ */
+export const CANNOT_TELL: ReadonlySet<string> = new Set<Code>(['liveness-unknown', 'cri-unreachable']);
 
 export interface Problem {
   code: Code;

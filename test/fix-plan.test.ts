@@ -1,0 +1,83 @@
+// A fix is exactly its plan: yes is to the lines shown, a removal frees in
+// the same run what only that sandbox held (its UUID slot), nothing is
+// planned that the fix would always refuse, and every `left` line says why.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { addSandbox, BIN, deadPid, isRoot, mountsAt, R, scratch, SLOW, tmpfsAt, vci, writeUuidStore } from './helpers.js';
+
+const { tmp } = scratch();
+const json = async (p: string, args: string[]) => JSON.parse((await vci(p, ['--json', ...args])).stdout);
+const haveTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
+
+describe(
+  'yes is to the plan shown',
+  { skip: SLOW || (!isRoot ? 'needs root to mount' : haveTmux ? false : 'tmux not installed (.ci/run installs it)') },
+  () => {
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', `vcstore-plan-${process.pid}`, ...args], { encoding: 'utf8' });
+    after(() => void tmux('kill-server'));
+    const screen = (s: string) => tmux('capture-pane', '-p', '-J', '-t', s).stdout;
+    async function until(s: string, re: RegExp): Promise<string> {
+      for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+        const t = screen(s);
+        if (re.test(t)) return t;
+      }
+      throw new Error(`no ${re} on the screen:\n${screen(s)}`);
+    }
+
+    it('a mount made under a planned path before the answer refuses that action: neither mount is unmounted', async () => {
+      const p = tmp();
+      const sid = `${R}pl${Math.random().toString(36).slice(2, 8)}`;
+      const shared = join(p, 'run/kata-containers/shared/sandboxes', sid);
+      mkdirSync(join(shared, 'a'), { recursive: true });
+      mkdirSync(join(shared, 'b'), { recursive: true });
+      mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+      tmpfsAt(join(shared, 'a'));
+      tmux('new-session', '-d', '-s', 'm1', '-x', '200', '-y', '50', `${process.execPath} ${BIN} --prefix ${p} check --fix; echo EXIT=$?; sleep 60`);
+      const plan = await until('m1', /Go ahead\? \[y\/N\]/);
+      assert.match(plan, new RegExp(`would remove mounts-leaked ${sid}: unmount 1 mount`));
+      tmpfsAt(join(shared, 'b'));
+      tmux('send-keys', '-t', 'm1', 'y', 'Enter');
+      const said = await until('m1', /EXIT=\d+/);
+      assert.match(said, /not in the plan that was agreed/);
+      assert.equal(mountsAt(shared), 2, 'both mounts stay');
+      tmux('kill-session', '-t', 'm1');
+    });
+  },
+);
+
+describe('a removal frees what only its sandbox held, in the same run', () => {
+  it('the UUID slot of a dead ACRN sandbox is freed by the fix that removes it, listed in the plan; the re-check is clean', async () => {
+    const p = tmp();
+    const sid = `${R}acrn${Math.random().toString(36).slice(2, 8)}`;
+    writeUuidStore(p, [0, 1, 0, 0, 0, 0, 0, 0]);
+    addSandbox(p, sid, { state: 'running', hypervisor: 'acrn', acrnUuid: 'dbeae168-26e4-4084-9227-622193e56325', pid: deadPid() });
+    const plan = await json(p, ['check', '--fix', '--dry-run']);
+    assert.deepEqual(
+      plan.actions.map((a: any) => `${a.action} ${a.code} ${a.id}`),
+      [`would-remove hypervisor-dead ${sid}`, 'would-free uuid-leaked slot-1'],
+    );
+    const r = await vci(p, ['check', '--fix']);
+    assert.match(r.stdout, /freed uuid-leaked slot-1/);
+    const doc = JSON.parse(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8'));
+    assert.deepEqual(doc.UUIDAvailability, [0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(r.code, 0, r.stdout);
+  });
+});
+
+describe('reasons are true', () => {
+  it('a finding --fix never acts on is left with that said, and its next step', async () => {
+    const p = tmp();
+    const sid = `${R}cg${Math.random().toString(36).slice(2, 8)}`;
+    addSandbox(p, sid, { state: 'running', pid: deadPid(), containers: [{ id: sid, state: 'running', pid: deadPid() }] });
+    // A never-fixed code's left line says so and names the next step (the store-held cgroup under
+    // --only is in cgroups.test.ts, which has cgroup file systems).
+    const j = await json(p, ['check', '--fix', '--only', 'container-dead']);
+    assert.deepEqual(j.actions, []);
+    const t = await vci(p, ['check', '--fix', '--only', 'container-dead']);
+    assert.match(t.stdout, new RegExp(`left container-dead ${sid}/${sid}: .*\\(not fixed: vcstore does not fix container-dead; next: `));
+    assert.ok(existsSync(join(p, 'run/vc/sbs', sid)));
+  });
+});
