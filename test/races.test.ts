@@ -9,6 +9,7 @@
 // Each of these failed on the previous main.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs, { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -28,12 +29,14 @@ import {
   bindAt,
   collect,
   isRoot,
+  mountsAt,
   namedProc,
   oneLine,
   R,
   scratch,
   snapshot,
   tmpfsAt,
+  until,
   vcp,
   writeUuidStore,
 } from './helpers.js';
@@ -338,7 +341,7 @@ describe('small things', () => {
 });
 
 describe('a busy node: mounts come and go while vcstore reads the mount table', { skip: isRoot ? false : 'needs root to mount' }, () => {
-  it('each mount below a sandbox counts once, however the two reads of mountinfo differ', () => {
+  it('each mount below a sandbox counts once, however the two reads of mountinfo differ', async () => {
     const p = tmp();
     const sid = `${R}busy`;
     const at = join(p, 'run/kata-containers/shared/sandboxes', sid, 'mounts');
@@ -346,7 +349,9 @@ describe('a busy node: mounts come and go while vcstore reads the mount table', 
     // Another workload mounting and unmounting as fast as it can, elsewhere.
     const churn = join(tmp(), 'churn');
     mkdirSync(churn);
-    const loop = track(spawn('sh', ['-c', `while :; do mount -t tmpfs churn ${churn} && umount ${churn}; done`], { stdio: 'ignore' }));
+    // A process group of its own: the mount(8) or umount(8) it is running goes with it, or one finishing
+    // after the loop was killed would leave a mount on the churn dir and its removal would hit EBUSY.
+    const loop = track(spawn('sh', ['-c', `while :; do mount -t tmpfs churn ${churn} && umount ${churn}; done`], { stdio: 'ignore', detached: true }));
     try {
       for (let i = 0; i < 15; i++) {
         const r = vcp(p, ['--json', 'check']);
@@ -354,8 +359,14 @@ describe('a busy node: mounts come and go while vcstore reads the mount table', 
         assert.equal(f?.evidence.count, 3, `run ${i}: ${r.stdout.slice(0, 300)}`);
       }
     } finally {
-      loop.kill('SIGKILL');
-      spawnSync('umount', ['-l', churn]);
+      const gone = loop.exitCode === null && loop.signalCode === null ? once(loop, 'exit') : Promise.resolve();
+      process.kill(-(loop.pid ?? 0), 'SIGKILL');
+      await gone;
+      // Its last mount(8) may still be finishing: unmount until nothing is mounted there.
+      await until(() => {
+        spawnSync('umount', ['-l', churn]);
+        return mountsAt(churn) === 0;
+      }, 'the churn dir to be unmounted');
     }
   });
 });
