@@ -318,7 +318,14 @@ export function snapshot(dir: string): Map<string, string> {
       out.set(rel, `dir:${(st.mode & 0o7777).toString(8)}`);
       for (const n of readdirSync(p)) walk(join(p, n));
     } else if (st.isFile()) {
-      out.set(rel, `file:${(st.mode & 0o7777).toString(8)}:${createHash('sha1').update(readFileSync(p)).digest('hex')}:${st.mtimeMs}`);
+      // An nsfs bind mount (a network namespace) is a file that cannot be read: its inode says which namespace.
+      let sum: string;
+      try {
+        sum = createHash('sha1').update(readFileSync(p)).digest('hex');
+      } catch {
+        sum = `unreadable:${st.dev}:${st.ino}`;
+      }
+      out.set(rel, `file:${(st.mode & 0o7777).toString(8)}:${sum}:${st.mtimeMs}`);
     } else out.set(rel, `special:${st.mode}`);
   };
   walk(dir);

@@ -3,7 +3,7 @@
 // as root, a real mount. Shared by the tests that walk every code through ls,
 // show and check, and through what each finding says to do next.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, statfsSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addPersistSandbox, addSandbox, bindAt, deadPid, holdFlock, isRoot, namedProc, R, runLock, until, waiterOn, writeUuidStore } from './helpers.js';
 
@@ -68,6 +68,18 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
     bindAt(cgHost, join(p, 'sys/fs/cgroup/pids'));
     cgBound = true;
   } else missing['cgroup-leaked'] = 'needs root and a cgroup v1 pids hierarchy';
+  // A dead sandbox whose runtime made its network namespace (an nsfs bind that no process is in).
+  const ns = join(p, 'run/netns', `cnitest-${id('nsdead')}`);
+  if (isRoot) {
+    addPersistSandbox(p, put('netns-leaked', id('nsdead')), { state: 'running', pid: deadPid() });
+    const file = join(p, 'run/vc/sbs', id('nsdead'), 'persist.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.Network = { NetworkID: `/var/run/netns/cnitest-${id('nsdead')}`, NetworkCreated: true, Endpoints: [] };
+    writeFileSync(file, `${JSON.stringify(doc)}\n`, { mode: 0o600 });
+    mkdirSync(join(p, 'run/netns'), { recursive: true });
+    writeFileSync(ns, '');
+    spawnSyncOk('unshare', ['--net', 'mount', '--bind', '/proc/self/ns/net', ns]);
+  } else missing['netns-leaked'] = 'needs root to mount a network namespace';
   mkdirSync(join(p, 'run/kata-containers/shared/sandboxes', put('shared-dir-leaked', id('stray'))), { recursive: true });
   await namedProc('virtiofsd', [`--socket-path=${join(p, 'run/vc/vm', put('processes-orphaned', id('orphan')), 'vhost-fs.sock')}`]);
   mkdirSync(join(p, 'run/vc/vm', put('orphan-vm-dir', id('vmdead'))), { recursive: true });
@@ -87,6 +99,7 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
     missing,
     release: async () => {
       await holder.release();
+      if (isRoot) spawnSync('umount', ['-l', ns]);
       if (cgBound) {
         spawnSync('umount', ['-l', join(p, 'sys/fs/cgroup/pids')]);
         spawnSync('sh', ['-c', 'find "$1" -depth -type d -exec rmdir {} + 2>/dev/null; true', 'sh', cgHost]);

@@ -134,6 +134,13 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
       ? [`Virtiofsd   pid ${s.virtiofsd.pid ?? '-'}  ${aliveText(ctx, s.virtiofsd.alive, s.virtiofsd.alive === true, s.virtiofsd.unknown)}`]
       : []),
     `Lock        ${s.lock.path === null ? `none${s.paths.runtime ? '' : ' (no run-time root)'}` : lockText(s.lock)}`,
+    ...(s.netns
+      ? [
+          `Netns       ${termSafe(s.netns.path)}  ${p.dim(s.netns.created ? '(made by the runtime: removed with the sandbox)' : "(not the runtime's: never touched)")}`,
+        ]
+      : s.netns === null
+        ? [`Netns       ${p.dim('(the record cannot be read)')}`]
+        : []),
     ...problemLines(ctx, s),
     '',
     p.bold('Paths'),

@@ -41,6 +41,7 @@ export function sandboxJson(s: SandboxInfo) {
     lock: { path: s.lock.path, held: s.lock.held, visible: s.lock.visible, holders: s.lock.holders.map(holderJson) },
     paths: { config: s.paths.config, runtime: s.paths.runtime, vm: s.paths.vm, lock: s.paths.lock },
     problems: s.problems.map(problemJson),
+    ...(s.netns ? { netns: { path: s.netns.path, created: s.netns.created } } : {}),
     ...(s.host ? { host: pictureJson(s.host) } : {}),
   };
 }

@@ -94,6 +94,10 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
       return teardown(sid);
     case 'cri-unreachable':
       return `Start containerd (or name its socket with --cri=SOCKET), then ${vc('check', ...(tools.socket ? [] : [`--cri=${str(e.socket) ?? ''}`]))} again; --no-cri leaves it out`;
+    case 'netns-leaked':
+      return e.busy === true
+        ? `ps -o pid,etime,args -p ${Array.isArray(e.users) && e.users.length ? (e.users as number[]).join(',') : '<pids using it>'}`
+        : vc('rm', sid);
     case 'cgroup-leaked': {
       const busy = Array.isArray(e.cgroups) ? (e.cgroups as { path: string; procs: number | null }[]).find((c) => c.procs !== 0) : undefined;
       if (busy) return `cat ${shellWord(`${busy.path}/cgroup.procs`)}`;

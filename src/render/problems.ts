@@ -75,6 +75,16 @@ export function problemText(p: Problem): string {
         return `${list.length} cgroup${list.length === 1 ? '' : 's'} of ${whose} (${shown}); ${held.map((c) => `${where(c)} ${c.procs === null ? 'cannot be read' : `holds ${c.procs} process${c.procs === 1 ? '' : 'es'}`}`).join(', ')}: never removed`;
       return `${list.length} empty cgroup${list.length === 1 ? '' : 's'} left by ${whose} (${shown})${e.escaping !== undefined ? `; recorded path ${s(e.escaping)} escapes its hierarchy` : ''}`;
     }
+    case 'netns-leaked': {
+      const users = Array.isArray(e.users) ? (e.users as number[]) : null;
+      const tail =
+        users === null
+          ? 'whether a process uses it cannot be told: never removed'
+          : users.length
+            ? `in use by pid ${users.slice(0, 3).join(', ')}: never removed`
+            : 'nothing records it once the store is gone';
+      return `network namespace ${s(e.path)} the runtime made for a sandbox that is gone${e.mounted === true ? ' (an nsfs mount)' : ''}; ${tail}`;
+    }
     case 'cri-unknown':
       return e.live === true
         ? `containerd (${s(e.socket)}) does not know this pod's sandbox, but its hypervisor is alive: a VM nobody manages`

@@ -65,8 +65,8 @@ export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
   },
   {
     role: 'hypervisor',
-    pattern: /^firecracker$/,
-    names: 'firecracker (also `/firecracker` as the jailer execs it)',
+    pattern: /^firecracker(-.+)?$/,
+    names: 'firecracker and its release names firecracker-v*-<arch> (also `/firecracker` as the jailer execs it)',
     forms:
       'Go 1.11 to 3.x: **the first 32 characters only**: `--id <id[:32]>`, `--api-sock /run/vc/firecracker/<id[:32]>/root/run/firecracker.socket`; 1.9 and runtime-rs: the whole ID (`--id <id>`, `/run/kata/firecracker/<id>/root`, `/run/kata/<id>/run/fc.sock`)',
     source:
@@ -75,8 +75,8 @@ export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
   },
   {
     role: 'hypervisor',
-    pattern: /^jailer$/,
-    names: 'jailer',
+    pattern: /^jailer(-.+)?$/,
+    names: 'jailer and its release names jailer-v*-<arch>',
     forms:
       'Go 1.11 to 3.x: `--id <id[:32]> --chroot-base-dir /run/vc` (the chroot `/run/vc/firecracker/<id[:32]>/root`); 1.9: `--id <id>`, `/var/lib/vc/firecracker/<id>`; runtime-rs: `--id <id> --chroot-base-dir /run/kata`',
     source: 'Go `fc.go` `fcInit`; runtime-rs `hypervisor/src/firecracker/inner.rs` `prepare_vmm`',
@@ -84,8 +84,8 @@ export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
   },
   {
     role: 'hypervisor',
-    pattern: /^cloud-hypervisor$/,
-    names: 'cloud-hypervisor',
+    pattern: /^cloud-hypervisor(-.+)?$/,
+    names: 'cloud-hypervisor and cloud-hypervisor-static',
     forms: 'Go: `--api-socket /run/vc/vm/<id>/clh-api.sock`; runtime-rs: `--api-socket /run/kata/<id>/ch-api.sock`',
     source: 'Go `clh.go` `launchClh`; runtime-rs `hypervisor/src/ch/inner_hypervisor.rs`, `ch/utils.rs` `get_api_socket_path`',
   },

@@ -41,6 +41,7 @@ const FIXABLE = new Set([
   'mounts-leaked',
   'shared-dir-leaked',
   'cgroup-leaked',
+  'netns-leaked',
   'cri-unknown',
 ]);
 
@@ -97,6 +98,8 @@ export function settleFixable(findings: Finding[]): void {
   for (const f of findings)
     if (f.code === 'cgroup-leaked' && f.evidence.store === true && !going.has(f.id))
       hold(f, 'its cgroups go with the removal of its sandbox, which this fix does not make (vcstore rm removes both)');
+    else if (f.code === 'netns-leaked' && !going.has(f.id))
+      hold(f, 'its network namespace goes with the removal of its sandbox, which this fix does not make (vcstore rm removes both)');
 }
 
 /** What check keeps of one inspected sandbox (the worker sends the same back). */
@@ -115,6 +118,8 @@ export interface Checked {
   cids: string[];
   /** Its hypervisor's liveness (the containerd witness tells a live sandbox it does not know from a dead one). */
   alive: boolean | null;
+  /** Its pod cannot be read: it may be any pod's, containerd's among them. */
+  podUnknown?: boolean;
 }
 
 export function checked(s: SandboxInfo): Checked {
@@ -131,6 +136,7 @@ export function checked(s: SandboxInfo): Checked {
     holders: s.lock.holders.map((h) => ({ waiting: h.waiting, age: processAgeSecs(h.pid) ?? 0 })),
     cids: s.containers.map((c) => c.id),
     alive: s.hypervisor.alive,
+    ...(s.podUnknown ? { podUnknown: true } : {}),
   };
 }
 
@@ -179,7 +185,11 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
     }
     return;
   }
-  if (!going.length) return;
+  // containerd still has the pod: its teardown goes first, whatever vcstore found of it (a stopped pod's mounts too).
+  if (!going.length) {
+    leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
+    return;
+  }
   findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
   leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
 }
@@ -221,7 +231,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
     if (cri) criFindings(c, cri, findings);
-    else if (o.cri && o.criRequired && c.pod?.manager === 'containerd')
+    else if (o.cri && o.criRequired && (c.pod?.manager === 'containerd' || c.podUnknown))
       leaveToPerson(findings, c.id, 'containerd was asked by name and could not say whether it still has the pod');
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on

@@ -17,6 +17,8 @@ import type { Roots } from '../fs/roots.js';
 import { isContainerName, rootListing, scanSandbox, trashIn, type Scan } from '../read/scan.js';
 import { yieldToSignals } from './listing.js';
 import { containerMountLeaks } from './mountleaks.js';
+import { netnsNow } from '../host/netns.js';
+import type { NetnsRecord } from '../layouts/types.js';
 
 export type { ContainerInfo } from '../layouts/index.js';
 
@@ -47,6 +49,8 @@ export interface SandboxInfo {
   virtiofsd?: { pid: number | null; alive: boolean | null; unknown?: string };
   /** The cgroup paths its store records (not in the JSON output); null when the record cannot be read. */
   cgroups: string[] | null;
+  /** The network namespace its store records (read by check, show and removals, not by ls); null when the record cannot be read. */
+  netns?: NetnsRecord | null;
 }
 
 export interface InspectOptions {
@@ -64,6 +68,8 @@ export interface InspectOptions {
   procs?: () => ProcTable;
   /** A listing that shows sandboxes only: which ACRN UUID slot one may hold is not worked out (it costs a 1.x config.json's whole text). */
   noSlots?: boolean;
+  /** Read the network namespace the store records (a removal; check and show read it with the host picture). */
+  netns?: boolean;
 }
 
 export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): SandboxInfo {
@@ -72,7 +78,16 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   const layout = layoutOf(sc, roots);
   const host = o.host;
   const procs = o.procs ?? (host ? () => host.procs : lazyProcs());
-  const r = layout.inspect({ roots, sc, reads, problems, deep: o.deep === true, procs, slots: o.noSlots !== true });
+  const r = layout.inspect({
+    roots,
+    sc,
+    reads,
+    problems,
+    deep: o.deep === true,
+    procs,
+    slots: o.noSlots !== true,
+    netns: o.netns === true || o.deep === true,
+  });
   if (!r.exists && sc.hint.trash.length === 0) throw new NotFoundError(`sandbox ${sc.sid} not found`);
   // A running hypervisor naming the sandbox decides over a recorded pid that is gone or another program's.
   const table = r.exists && r.live.alive !== true ? procs() : undefined;
@@ -118,6 +133,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     problems,
     cgroups: r.cgroups === undefined ? [] : r.cgroups,
   };
+  if (r.netns !== undefined) info.netns = r.netns;
   if (live.unknown) info.hypervisor.unknown = live.unknown;
   if (live.running !== undefined) info.hypervisor.running = live.running;
   if (r.virtiofsd && !provablyDead(r.virtiofsd))
@@ -145,6 +161,20 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
     if (layout.name === 'persist' && r.exists && r.containers.length === 0 && stopped && !host.processes.some((p) => p.role !== 'other'))
       if (!problems.some((p) => p.code === 'hypervisor-dead'))
         problems.push(problem('sandbox-stale', { state: r.state, runtime: r.paths.runtime, shared: host.shared?.path ?? null }));
+  }
+  // The network namespace the runtime made for a sandbox that is to go (check): left behind, nothing would record it.
+  if (o.host && o.deep && r.netns?.created && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
+    const ns = netnsNow(roots.prefix, r.netns.path, o.host.mounts.mounts);
+    if (ns) {
+      const busy = ns.users === null || ns.users.length > 0;
+      problems.push(
+        problem(
+          'netns-leaked',
+          { path: ns.path, recorded: r.netns.path, mounted: ns.mounted, users: ns.users, ...(busy ? { busy: true } : {}) },
+          busy ? { severity: 'error' } : {},
+        ),
+      );
+    }
   }
   // The cgroups of a sandbox that is to go (check): a process in one means it is not gone.
   if (o.host && o.deep && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {

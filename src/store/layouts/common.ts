@@ -9,7 +9,7 @@ import { field } from '../fs/gojson.js';
 import { problem, type Problem } from '../read/problems.js';
 import type { Kind } from '../read/scan.js';
 import type { Liveness } from '../host/liveness.js';
-import type { ContainerInfo } from './types.js';
+import type { ContainerInfo, NetnsRecord } from './types.js';
 
 /** A store directory that is a symlink or not a directory: a problem, never followed. */
 export function dirProblems(problems: Problem[], kind: Kind, path: string, what: string, container?: string): void {
@@ -74,4 +74,18 @@ export function readCurrent(path: string): { value: unknown; current: 'ok' | 'ab
     if (e instanceof CorruptItemError) return { value: undefined, current: 'corrupt' };
     throw e;
   }
+}
+
+/**
+ * The network namespace a store's network record names: 1.x network.json
+ * and the 1.11 to 2.3 persist driver say NetNsPath and NetNsCreated, 2.4
+ * and later NetworkID and NetworkCreated (persist/api/network.go). Only a
+ * namespace the runtime made is its to remove (CNI's and containerd's are
+ * theirs: the CRI passes its path in the spec and the flag stays false).
+ */
+export function netnsOf(network: unknown): NetnsRecord | undefined {
+  const path = field(network, 'NetNsPath') ?? field(network, 'NetworkID');
+  const created = field(network, 'NetNsCreated') ?? field(network, 'NetworkCreated');
+  if (typeof path !== 'string' || path === '') return undefined;
+  return { path, created: created === true };
 }

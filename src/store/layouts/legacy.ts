@@ -14,7 +14,7 @@ import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFi
 import { containerPaths, sandboxPaths } from '../fs/paths.js';
 import type { Reader } from '../read/reader.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
-import { configMissing, containerInfo, dirProblems, isShell, runtimeMissing, stateOf } from './common.js';
+import { configMissing, containerInfo, dirProblems, isShell, netnsOf, runtimeMissing, stateOf } from './common.js';
 import type { ContainerInfo, Inspected, InspectInput, ItemRef, LayoutModule } from './types.js';
 import { containerNameOf, podOf, rfc3339, textLookup, type Identity, type Pod } from './pod.js';
 
@@ -250,6 +250,12 @@ function inspect(i: InspectInput): Inspected {
     identity: legacyIdentity(reads, p.config, p.runtime, sid, hasConfig ? containers.map((c) => c.id) : null, i.deep, i.slots),
     cgroups,
   };
+  // network.json (the state store's Network item): the namespace, and whether the runtime made it.
+  if (hasRuntime && (i.netns || i.deep)) {
+    const netPath = `${p.runtime}/network.json`;
+    const net = reads.json(netPath, { shape: listingShape('object') });
+    out.netns = net === undefined ? (reads.present(netPath) ? null : undefined) : (netnsOf(net) ?? undefined);
+  }
   const u = field(hv, 'UUID');
   if (type === 'acrn' && typeof u === 'string' && u) out.acrnUuid = u;
   // An ACRN UUID slot's holder must be known: a hypervisor.json that cannot be

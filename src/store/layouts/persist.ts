@@ -7,7 +7,7 @@ import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFi
 import { sandboxPaths } from '../fs/paths.js';
 import { containerCandidates, type Scan } from '../read/scan.js';
 import type { Reader } from '../read/reader.js';
-import { containerInfo, dirProblems, isShell } from './common.js';
+import { containerInfo, dirProblems, isShell, netnsOf } from './common.js';
 
 import { asJudge, judgePersist, judgePersistSection, listingShape } from './judge.js';
 import { verdictText } from './validate.js';
@@ -79,6 +79,8 @@ function inspect(i: InspectInput): Inspected {
     identity,
     cgroups: real && doc === undefined && reads.present(file) ? null : recordedCgroups(doc),
   };
+  // Network: NetNsPath/NetNsCreated (1.11 to 2.3), NetworkID/NetworkCreated (2.4 on).
+  if (real && (i.netns || i.deep)) out.netns = doc === undefined ? (reads.present(file) ? null : undefined) : netnsOf(field(doc, 'Network'));
   // Today's driver says VirtiofsDaemonPid, the 1.11 one VirtiofsdPid; its arguments name the sandbox (its socket path).
   const vfs = asInt(field(hv, 'VirtiofsDaemonPid')) ?? asInt(field(hv, 'VirtiofsdPid'));
   if (real && vfs !== null && vfs > 0) out.virtiofsd = virtiofsdLiveness(vfs, sid);

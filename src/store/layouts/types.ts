@@ -50,6 +50,14 @@ export interface Inspected {
   virtiofsd?: Liveness;
   /** The cgroup paths the store records for the sandbox, as recorded (host/cgroups.ts reads them); null when the record cannot be read. */
   cgroups?: string[] | null;
+  /** The network namespace its store records (read only when asked: `netns`); null when the record cannot be read. */
+  netns?: NetnsRecord | null;
+}
+
+/** A network namespace a sandbox's store records: its path, and whether the runtime made it (only then is it the sandbox's). */
+export interface NetnsRecord {
+  path: string;
+  created: boolean;
 }
 
 /** A named item of a sandbox or container, as `show`, `path` and `set` address it. */
@@ -79,6 +87,8 @@ export interface InspectInput {
   procs: () => ProcTable;
   /** Work out which ACRN UUID slot the sandbox may hold (acrnUuid, acrnUnknown): not for a listing that only shows it. */
   slots: boolean;
+  /** Read the network namespace the store records (check, show, a removal): a listing does not. */
+  netns?: boolean;
 }
 
 /** New file text, and what the item was before: absent or corrupt items are written anew. */

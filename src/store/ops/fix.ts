@@ -96,7 +96,8 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   // An unfinished removal of a sandbox that is otherwise fine (its ID reused, say): only the trash goes.
   const trashOnly = new Set([...whole].filter(([, f]) => f.code === 'removal-unfinished').map(([id]) => id));
   for (const f of report.findings) {
-    if (!f.fixable || !planned(f) || f.code === 'uuid-leaked' || (!f.container && whole.has(f.id))) continue;
+    // A leaked network namespace goes only with its sandbox's removal (settleFixable leaves it otherwise).
+    if (!f.fixable || !planned(f) || f.code === 'uuid-leaked' || f.code === 'netns-leaked' || (!f.container && whole.has(f.id))) continue;
     const key = `${f.code === 'shared-dir-leaked' ? 'mounts-leaked' : f.code}:${f.id}/${f.container ?? ''}`;
     if (!seen.has(key)) rest.push(f);
     seen.add(key);
@@ -191,8 +192,11 @@ export async function fix(roots: Roots, report: CheckReport, o: FixOptions): Pro
   // UUID slots last: those the check reported (not under --only of other codes, nor a selection), and
   // those only a sandbox this fix removed held, so that a removal leaves no leaked slot behind. Freed
   // under the UUID store's lock, which reads every sandbox again.
+  // Sandboxes this fix removed whole (not only an unfinished removal's trash, not a VM dir alone).
   const removed = new Set(
-    actions.filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir').map((a) => a.id),
+    actions
+      .filter((a) => (a.action === 'removed' || a.action === 'would-remove') && !a.container && a.code !== 'orphan-vm-dir' && !trashOnly.has(a.id))
+      .map((a) => a.id),
   );
   const reported = new Set(report.findings.filter((f) => f.code === 'uuid-leaked').map((f) => f.id));
   const theirs = report.acrnUsers.filter((x) => removed.has(x.id) && x.uuid !== null);

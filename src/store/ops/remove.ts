@@ -4,8 +4,8 @@
 // to a hidden trash name, then deleted without entering another mount; a
 // removal that stops half-way stays listed as removal-unfinished, and the
 // next rm or check --fix finishes it.
-import { accessSync, constants as C, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants as C, readdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { BusyError, fromErrno, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError } from '../fs/errors.js';
 import { quote } from '../fs/ids.js';
 import { kinds } from '../fs/dirs.js';
@@ -24,12 +24,14 @@ import {
   cgroupsToRemove,
   changeLock,
   freshWitnesses,
+  netnsToRemove,
   readWitnesses,
   refuseIfLive,
   refuseIfMounted,
   refuseIfNamed,
   refuseIfVmLive,
   removeCgroups,
+  removeNetns,
   type Witnesses,
 } from './witness.js';
 
@@ -238,13 +240,24 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
   if (!held && !o.force && changeLock(now, 'remove') !== null)
     throw new RefusedError(`refusing to remove sandbox ${sid}: its run-time root appeared while it was not locked; run it again`);
   const trashOnly = o.trashOnly?.has(sid) === true;
-  const paths = trashOnly ? [] : existing(now.layout.removal(roots, sid), o.force);
+  const base = trashOnly ? [] : existing(now.layout.removal(roots, sid), o.force);
   const trash = trashOf(roots, sid, o).filter((t) => !trashBusy(t));
-  if (!paths.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
+  if (!base.length && !trash.length) throw new NotFoundError(`sandbox ${sid} not found (removed meanwhile)`);
   const whom = label(sid);
   let warnings: string[] = [];
-  const store = paths.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
-  const info = store ? inspectScanned(roots, now.scan, { lockless: true, procs: () => w.procs }) : null;
+  const store = base.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
+  const info = store ? inspectScanned(roots, now.scan, { lockless: true, procs: () => w.procs, netns: true }) : null;
+  // The 1.x CLI's containers-mapping entries for it: a later `kata-runtime delete -f` would follow one and make empty shells.
+  const paths = trashOnly
+    ? base
+    : [
+        ...base,
+        ...mappingsOf(
+          roots,
+          sid,
+          (info?.containers ?? []).map((c) => c.id),
+        ),
+      ];
   if (!o.force && !trashOnly) {
     if (info) refuseIfLive(info, 'remove');
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
@@ -264,16 +277,44 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
         (info?.containers ?? []).map((c) => c.id),
       );
   warnings.push(...(cg?.warnings ?? []));
+  // The network namespace the runtime made for it: once the store is gone nothing would record it.
+  const ns = trashOnly ? null : netnsToRemove(roots.prefix, w, info?.netns, whom, o.force === true);
+  warnings.push(...(ns?.warnings ?? []));
   const unmounts = o.unmount ? mountsBelow(w.mounts, [...paths, ...trash]) : [];
   if (!o.unmount) refuseIfMounted(w.mounts, [...paths, ...trash], whom);
-  refuseBeyondPlan(o.plan?.(sid), [...paths, ...trash, ...(cg?.dirs ?? [])], unmounts, whom);
+  const nsPaths = ns?.file ? [ns.file.path] : [];
+  refuseBeyondPlan(o.plan?.(sid), [...paths, ...trash, ...(cg?.dirs ?? []), ...nsPaths], unmounts, whom);
   requireWritable([...paths, ...trash]);
   if (!o.dryRun) {
     if (unmounts.length) await unmountAll(unmounts, o.signal);
     if (cg) removeCgroups(cg.dirs, cg.index, whom);
+    if (ns?.file) await removeNetns(ns.file, o.signal);
     act(paths, trash);
   }
-  return { id: sid, paths: [...paths, ...trash, ...(cg?.dirs ?? [])], dryRun: Boolean(o.dryRun), warnings, unmounts };
+  return { id: sid, paths: [...paths, ...trash, ...(cg?.dirs ?? []), ...nsPaths], dryRun: Boolean(o.dryRun), warnings, unmounts };
+}
+
+/**
+ * The kata-runtime CLI's containers-mapping entries of a sandbox
+ * (`/run/kata-containers/containers-mapping/<cid>/<sid>`, 1.x
+ * `pkg/katautils/oci.go`): the whole `<cid>` dir when `<sid>` is all it
+ * holds, else only `<cid>/<sid>`. The runtime's `delete -f` removes them.
+ */
+function mappingsOf(roots: Roots, sid: string, cids: string[]): string[] {
+  const root = join(dirname(dirname(roots.shared)), 'containers-mapping');
+  const out: string[] = [];
+  for (const cid of new Set([sid, ...cids])) {
+    const dir = join(root, cid);
+    if (!lstatOrUndef(join(dir, sid))?.isDirectory() || !lstatOrUndef(dir)?.isDirectory()) continue;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    out.push(names.length === 1 ? dir : join(dir, sid));
+  }
+  return out;
 }
 
 /** Remove one container's stores, under the sandbox lock. */

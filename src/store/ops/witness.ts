@@ -8,7 +8,11 @@
 import { join } from 'node:path';
 import { lstatOrUndef } from '../fs/read.js';
 import { cmdlineMark, probePid, provablyDead, readPidFile } from '../host/liveness.js';
-import { RefusedError } from '../fs/errors.js';
+import { fromErrno, RefusedError } from '../fs/errors.js';
+import { unlinkSync } from 'node:fs';
+import { netnsNow, type NetnsFile } from '../host/netns.js';
+import { unmountAll } from '../host/unmount.js';
+import type { NetnsRecord } from '../layouts/types.js';
 import type { SandboxHandle } from '../inspect/handle.js';
 import type { SandboxInfo } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
@@ -185,4 +189,44 @@ export function removeCgroups(dirs: readonly string[], index: CgroupIndex, whom:
       if (e instanceof CgroupBusyError) throw new RefusedError(`refusing to remove ${whom}: ${e.message}; its store was kept`);
       throw e;
     }
+}
+
+/**
+ * The network namespace a removal of `sid` takes with it: the one its store
+ * records as made by the runtime (NetNsCreated / NetworkCreated), when it
+ * is still there under the roots, read from the witnesses' mount table after
+ * the lock is held. Refused (exit 5) while a process uses it or that cannot
+ * be told; with --force it is left, with a warning. A record that cannot be
+ * read is a warning: what it may name is left.
+ */
+export function netnsToRemove(
+  prefix: string,
+  w: Witnesses,
+  record: NetnsRecord | null | undefined,
+  whom: string,
+  force: boolean,
+): { file: NetnsFile | null; warnings: string[] } {
+  if (record === null) return { file: null, warnings: [`its network namespace record cannot be read: a namespace the runtime made may be left`] };
+  if (!record?.created) return { file: null, warnings: [] };
+  const file = netnsNow(prefix, record.path, w.mounts.mounts);
+  if (!file) return { file: null, warnings: [] };
+  const why =
+    file.users === null
+      ? `cannot tell whether a process uses its network namespace ${file.path}`
+      : file.users.length
+        ? `its network namespace ${file.path} is in use by pid ${file.users.slice(0, 3).join(', ')}`
+        : null;
+  if (why === null) return { file, warnings: [] };
+  if (!force) throw new RefusedError(`refusing to remove ${whom}: ${why}; use --force to leave it`);
+  return { file: null, warnings: [`${why}: left in place`] };
+}
+
+/** Detach the nsfs mount on the namespace file (lazily, as the runtime does) and remove the file. */
+export async function removeNetns(file: NetnsFile, signal?: AbortSignal): Promise<void> {
+  if (file.mounted) await unmountAll([file.path], signal);
+  try {
+    unlinkSync(file.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(e, file.path, 'remove');
+  }
 }

@@ -45,6 +45,10 @@ export const CODES = {
     severity: 'warning',
     doc: "cgroups of a sandbox that is gone or provably dead (its store names them, or Kata's own kata_overhead/<sid>, kata_<sid>); an error, never fixed, when one holds a process or its recorded path escapes the hierarchy",
   },
+  'netns-leaked': {
+    severity: 'warning',
+    doc: "the network namespace the runtime made for a sandbox that is gone or provably dead (NetNsCreated / NetworkCreated, under /run/netns); it goes with the sandbox's removal; an error, never fixed, while a process uses it",
+  },
   'cri-unknown': {
     severity: 'warning',
     doc: "a pod's sandbox that containerd does not know (the strongest leak signal there is); --fix removes it once provably dead",
