@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   addPersistSandbox,
+  addSandbox,
   BIN,
   cleanup,
   criPod,
@@ -219,6 +220,37 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
         assert.equal(mountsAt(at), 1, `${named}: the mount stays`);
         assert.deepEqual(snapshot(p), before);
       }
+    },
+  );
+
+  it(
+    'containerd still has a stopped pod whose mounts leaked: no action touches them; a pod that cannot be read is left when containerd is named and silent',
+    { skip: !isRoot && 'needs root to mount' },
+    async () => {
+      const p = tmp();
+      const id = sid('stopped');
+      addPersistSandbox(p, id, {
+        state: 'stopped',
+        containers: [{ id, state: 'stopped', pid: -1, annotations: criPod('prod', `web-${id.slice(0, 5)}`, 'u1', id) }],
+      });
+      criSandbox(id);
+      const at = join(p, 'run/kata-containers/shared/sandboxes', id, 'shared');
+      mkdirSync(at, { recursive: true });
+      tmpfsAt(at);
+      const fix = JSON.parse((await vci(p, ['--json', 'check', '--fix', `--cri=${sock}`])).stdout);
+      assert.deepEqual(
+        fix.actions.filter((a: any) => a.id === id && a.action !== 'left'),
+        [],
+      );
+      assert.equal(mountsAt(at), 1);
+      // Its pod unreadable (a corrupt config), containerd named and silent: whose pod it is cannot be told.
+      const q = tmp();
+      const odd = sid('odd');
+      addSandbox(q, odd, { state: 'running', pid: deadPid() });
+      writeFileSync(join(q, 'var/lib/vc/sbs', odd, 'config.json'), '{garbage');
+      const before = snapshot(q);
+      await vci(q, ['check', '--fix', `--cri=${join(dir, 'nobody.sock')}`]);
+      assert.deepEqual(snapshot(q), before);
     },
   );
 

@@ -45,6 +45,22 @@ describe(
       assert.equal(mountsAt(shared), 2, 'both mounts stay');
       tmux('kill-session', '-t', 'm1');
     });
+
+    it('a mount stacked on a planned mount point before the answer is one more than the plan: both layers stay', async () => {
+      const p = tmp();
+      const sid = `${R}ps${Math.random().toString(36).slice(2, 8)}`;
+      const at = join(p, 'run/kata-containers/shared/sandboxes', sid, 'shared');
+      mkdirSync(at, { recursive: true });
+      mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+      tmpfsAt(at);
+      tmux('new-session', '-d', '-s', 'm2', '-x', '200', '-y', '50', `${process.execPath} ${BIN} --prefix ${p} check --fix; echo EXIT=$?; sleep 60`);
+      await until('m2', /Go ahead\? \[y\/N\]/);
+      tmpfsAt(at);
+      tmux('send-keys', '-t', 'm2', 'y', 'Enter');
+      assert.match(await until('m2', /EXIT=\d+/), /not in the plan that was agreed/);
+      assert.equal(mountsAt(at), 2, 'both layers stay');
+      tmux('kill-session', '-t', 'm2');
+    });
   },
 );
 
@@ -64,6 +80,20 @@ describe('a removal frees what only its sandbox held, in the same run', () => {
     const doc = JSON.parse(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8'));
     assert.deepEqual(doc.UUIDAvailability, [0, 0, 0, 0, 0, 0, 0, 0]);
     assert.equal(r.code, 0, r.stdout);
+  });
+});
+
+describe('a fix frees only what the sandboxes it removed held', () => {
+  it('finishing an unfinished removal of a sandbox that stays never frees the UUID slot it holds', async () => {
+    const p = tmp();
+    const sid = `${R}tr${Math.random().toString(36).slice(2, 8)}`;
+    writeUuidStore(p, [1, 0, 0, 0, 0, 0, 0, 0]);
+    addSandbox(p, sid, { state: 'stopped', hypervisor: 'acrn', acrnUuid: 'a7ada506-1ab0-4b6b-a0da-e513ca9b8c2f' });
+    mkdirSync(join(p, 'run/vc/sbs/.vcstore-trash-999999-1-deadbeef', sid, 'junk'), { recursive: true });
+    const j = await json(p, ['check', '--fix']);
+    assert.ok(!j.actions.some((a: any) => a.code === 'uuid-leaked'), JSON.stringify(j.actions));
+    assert.deepEqual(JSON.parse(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8')).UUIDAvailability, [1, 0, 0, 0, 0, 0, 0, 0]);
+    assert.ok(existsSync(join(p, 'run/vc/sbs', sid)));
   });
 });
 

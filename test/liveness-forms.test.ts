@@ -103,6 +103,26 @@ describe('every VMM form of the runtime names its sandbox (64-character IDs)', (
       await assertLive(q, sid, `${argv0}, not recorded`);
     });
 
+  for (const [argv0, args] of [
+    ['/firecracker-v1.7.0-x86_64', (s: string) => ['--id', s, '--start-time-us', '1', '--config-file', '/fcConfig.json']],
+    ['jailer-v1.7.0-x86_64', (s: string) => ['--id', s, '--exec-file', '/opt/kata/bin/firecracker-v1.7.0-x86_64', '--chroot-base-dir', '/run/vc']],
+  ] as const)
+    it(`release-named binaries count as theirs: ${argv0} with the cut ID and the recorded pid gone`, async () => {
+      const p = tmp();
+      const sid = id64();
+      addPersistSandbox(p, sid, { state: 'running', type: 'firecracker', pid: deadPid() });
+      await namedProc(argv0, args(sid.slice(0, 32)));
+      await assertLive(p, sid, argv0);
+    });
+
+  it('cloud-hypervisor-static (the upstream release name) beside a recorded pid that is gone', async () => {
+    const p = tmp();
+    const sid = id64();
+    addPersistSandbox(p, sid, { state: 'running', type: 'clh', pid: deadPid() });
+    await namedProc('cloud-hypervisor-static', ['--api-socket', `/run/vc/vm/${sid}/clh-api.sock`]);
+    await assertLive(p, sid, 'cloud-hypervisor-static');
+  });
+
   it("the jailer's chroot under the roots is the sandbox's, never processes-orphaned for the cut ID", async () => {
     const p = tmp();
     const sid = id64();

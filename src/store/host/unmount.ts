@@ -6,9 +6,20 @@ import { MountTable } from './mounts.js';
 
 const depth = (p: string) => p.split('/').length;
 
+const deepestFirst = (a: string, b: string) => depth(b) - depth(a) || b.length - a.length || (a < b ? -1 : 1);
+
 /** Deepest first, so a mount is never detached while one below it is still there. */
 export function unmountOrder(points: string[]): string[] {
-  return [...new Set(points)].sort((a, b) => depth(b) - depth(a) || b.length - a.length || (a < b ? -1 : 1));
+  return [...new Set(points)].sort(deepestFirst);
+}
+
+/**
+ * Every mount to detach, one entry per layer (stacked mounts share a
+ * point), deepest first: what a plan lists, so that a layer stacked on a
+ * planned point after the plan was shown is more than it said.
+ */
+export function unmountLayers(points: string[]): string[] {
+  return [...points].sort(deepestFirst);
 }
 
 /** How many mounts (layers: stacked mounts share a point) each wanted point still has. */

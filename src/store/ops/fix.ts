@@ -12,7 +12,7 @@ import type { Roots } from '../fs/roots.js';
 import { withLock } from '../host/guard.js';
 import { provablyDead } from '../host/liveness.js';
 import { HostIndex } from '../host/picture.js';
-import { unmountAll, unmountOrder } from '../host/unmount.js';
+import { unmountAll, unmountLayers } from '../host/unmount.js';
 import { finding, WHOLE, type CheckReport, type Finding } from '../inspect/check.js';
 import { openSandbox } from '../inspect/handle.js';
 import { inspectScanned } from '../inspect/inspect.js';
@@ -320,7 +320,7 @@ async function fixHostLeak(
     // Without mountinfo, which mounts there are cannot be told: nothing is touched.
     if (host.mounts.mounts === null) throw new RefusedError(`leaving sandbox ${sid}: /proc/self/mountinfo cannot be read, so its mounts cannot be told`);
     const pic = host.of(sid);
-    const unmounts = unmountOrder(pic.mounts.map((m) => m.mountPoint));
+    const unmounts = unmountLayers(pic.mounts.map((m) => m.mountPoint));
     const dirs = !store && pic.shared ? [pic.shared.path] : [];
     refuseBeyondPlan(plan, dirs, unmounts, `sandbox ${sid}`);
     if (!o.dryRun) {

@@ -19,7 +19,7 @@ import { inspectScanned } from '../inspect/inspect.js';
 import { MountTable } from '../host/mounts.js';
 import type { Roots } from '../fs/roots.js';
 import { isContainerName, trashIn, trashIndex } from '../read/scan.js';
-import { unmountAll, unmountOrder } from '../host/unmount.js';
+import { unmountAll, unmountLayers } from '../host/unmount.js';
 import {
   cgroupsToRemove,
   changeLock,
@@ -38,7 +38,7 @@ import {
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
 function mountsBelow(mounts: MountTable, paths: string[]): string[] {
   if (mounts.mounts === null) throw new RefusedError(`${mounts.blind ?? 'mounts cannot be read'}, so mounts cannot be ruled out`);
-  return unmountOrder(paths.flatMap((p) => mounts.under(p)).map((m) => m.mountPoint));
+  return unmountLayers(paths.flatMap((p) => mounts.under(p)).map((m) => m.mountPoint));
 }
 
 export interface RemoveOptions {
@@ -71,7 +71,15 @@ export interface Planned {
 /** Refuse (exit 5) when an action would touch what its plan line did not list. */
 export function refuseBeyondPlan(plan: Planned | undefined, paths: readonly string[], unmounts: readonly string[], whom: string): void {
   if (!plan) return;
-  const extra = [...paths.filter((p) => !plan.paths.includes(p)), ...unmounts.filter((m) => !plan.unmounts.includes(m))];
+  // Mounts by layer: a mount stacked on a planned point since is one more than the plan listed.
+  const left = [...plan.unmounts];
+  const extraMounts = unmounts.filter((m) => {
+    const i = left.indexOf(m);
+    if (i < 0) return true;
+    left.splice(i, 1);
+    return false;
+  });
+  const extra = [...paths.filter((p) => !plan.paths.includes(p)), ...extraMounts];
   if (extra.length)
     throw new RefusedError(
       `leaving ${whom}: ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''} ${extra.length === 1 ? 'is' : 'are'} not in the plan that was agreed (changed since); nothing was changed; run it again`,
