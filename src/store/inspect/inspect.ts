@@ -104,6 +104,15 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
       problem('hypervisor-dead', { type: r.type, pid: live.pid, state: r.state, reason: live.reused ? 'reused' : live.pid === null ? 'unnamed' : 'gone' }),
     );
   else if (live.alive === null && live.unknown && r.exists) problems.push(problem('liveness-unknown', { pid: live.pid, state: r.state, why: live.unknown }));
+  // A container's kata-shim (1.x: `-container <cid>`) that runs decides over a recorded pid that is gone.
+  if (r.containers.some((c) => c.alive === false) && !procs().blind)
+    for (const [i, c] of r.containers.entries()) {
+      if (c.alive !== false) continue;
+      const shim = procs()
+        .naming(c.id)
+        .find((p) => p.role === 'kata-shim');
+      if (shim) r.containers[i] = { ...c, alive: true, reused: false };
+    }
   for (const c of r.containers)
     if ((c.state === 'running' || c.state === 'paused') && c.alive === false)
       problems.push(problem('container-dead', { pid: c.pid, state: c.state, reason: c.reused ? 'reused' : 'gone' }, { container: c.id }));
