@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, sleep } from '../helpers.js';
 
@@ -526,4 +526,39 @@ export function diff(a: string[], b: string[]): string {
   const sa = new Set(a);
   const sb = new Set(b);
   return [...a.filter((l) => !sb.has(l)).map((l) => `- ${l}`), ...b.filter((l) => !sa.has(l)).map((l) => `+ ${l}`)].join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Real stores kept as fixtures of the fast suite (test/real-stores.test.ts)
+
+/**
+ * With VCSTORE_KATA_FIXTURES=DIR, keep what the runtime wrote for `sb` as
+ * DIR/<variant>-<path>-<kind>.tar.gz (its store roots and VM dir, relative
+ * to /; tar leaves sockets out) and a manifest beside it: the ID, the
+ * sockets to make again, and every runtime process's argv as the runtime
+ * launched it. A maintainer refreshes them with
+ * `VCSTORE_KATA_FIXTURES=test/fixtures/real-kata npm run test:kata`.
+ */
+export function keepStore(sb: Sandbox, kind: 'running' | 'leaked'): void {
+  const dir = process.env.VCSTORE_KATA_FIXTURES;
+  if (!dir) return;
+  const name = `${sb.variant}-${sb.path}-${kind}`;
+  const roots = [`run/vc/sbs/${sb.id}`, `var/lib/vc/sbs/${sb.id}`, `run/vc/vm/${sb.id}`].filter((r) => existsSync(`/${r}`));
+  const sockets: string[] = [];
+  const walk = (rel: string) => {
+    const st = lstatSync(`/${rel}`);
+    if (st.isSocket()) sockets.push(rel);
+    else if (st.isDirectory()) for (const n of readdirSync(`/${rel}`).sort()) walk(`${rel}/${n}`);
+  };
+  roots.forEach(walk);
+  mkdirSync(dir, { recursive: true });
+  const tar = spawnSync('tar', ['-czf', join(dir, `${name}.tar.gz`), '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', '/', ...roots], {
+    encoding: 'utf8',
+  });
+  assert.equal(tar.status, 0, tar.stderr);
+  const running = kind === 'running' ? Object.entries(sandboxProcs(sb.id)).map(([role, p]) => ({ role, argv: p.args })) : [];
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ id: sb.id, variant: sb.variant, path: sb.path, kind, roots, sockets, processes: running, netns: sb.netns ?? null }, null, 2)}\n`,
+  );
 }

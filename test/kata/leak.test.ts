@@ -24,6 +24,7 @@ import {
   diff,
   forget,
   hostState,
+  keepStore,
   kill9,
   netnsOf,
   normalised,
@@ -70,6 +71,7 @@ for (const v of VARIANTS) {
         // containerd runs the dead shim's delete itself and gives up after 5 s: wait for that to end.
         if (path === 'ctr') for (const sb of [a, b]) await containerdGaveUp(sb.id);
         leaked = hostState([a.id, b.id, live.id]);
+        keepStore(a, 'leaked');
         assert.ok(nsA && nsB, 'the store records each netns');
         assert.deepEqual(normalised(leaked, a.id, nsA), normalised(leaked, b.id, nsB), 'the two leaks are alike');
         assert.ok(

@@ -7,7 +7,20 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { about, checkJson, foreign, lsJson, vcs } from './common.js';
-import { cleanupAll, diff, hostState, requireIsolated, runtimeList, runtimeState, type Sandbox, scrub, start, stopDelete, VARIANTS } from './harness.js';
+import {
+  cleanupAll,
+  diff,
+  hostState,
+  keepStore,
+  requireIsolated,
+  runtimeList,
+  runtimeState,
+  type Sandbox,
+  scrub,
+  start,
+  stopDelete,
+  VARIANTS,
+} from './harness.js';
 
 for (const v of VARIANTS) {
   describe(`${v}: live sandboxes (kata-runtime CLI and containerd shim v2)`, () => {
@@ -19,6 +32,8 @@ for (const v of VARIANTS) {
       cli = await start(v, 'cli');
       ctrd = await start(v, 'ctr');
       ids = [cli.id, ctrd.id];
+      keepStore(cli, 'running');
+      keepStore(ctrd, 'running');
     });
     after(async () => {
       await cleanupAll();
