@@ -667,6 +667,12 @@ cmd_test() { # [compiled test files...]
   [ ${#files[@]} -gt 0 ] || files=("$REPO"/dist/test/kata/*.test.js)
   [ -f "${files[0]}" ] || cannot "no compiled tests at $REPO/dist/test/kata (run npm run build)"
   mkdir -p "$W/logs"; t=$SECONDS
+  # One run at a time per work dir: its containerd socket, build stamps and host cgroup names are shared.
+  exec 9>"$W/test.lock"
+  if ! flock -n 9; then
+    log "test: another test:kata run holds $W/test.lock; waiting for it"
+    flock 9
+  fi
   if ! (cmd_all) > "$W/logs/all.log" 2>&1; then
     err=$(grep -E '^kata.sh: (error|failed)' "$W/logs/all.log" | head -1)
     cannot "the Kata build failed: ${err:-see the log} (log: $W/logs/all.log)"
