@@ -68,15 +68,16 @@ describe('a removal frees what only its sandbox held, in the same run', () => {
   it('the UUID slot of a dead ACRN sandbox is freed by the fix that removes it, listed in the plan; the re-check is clean', async () => {
     const p = tmp();
     const sid = `${R}acrn${Math.random().toString(36).slice(2, 8)}`;
-    writeUuidStore(p, [0, 1, 0, 0, 0, 0, 0, 0]);
-    addSandbox(p, sid, { state: 'running', hypervisor: 'acrn', acrnUuid: 'dbeae168-26e4-4084-9227-622193e56325', pid: deadPid() });
+    // Slot 4: no test on this host runs a process carrying its UUID (which would rightly hold up the free).
+    writeUuidStore(p, [0, 0, 0, 0, 1, 0, 0, 0]);
+    addSandbox(p, sid, { state: 'running', hypervisor: 'acrn', acrnUuid: '1ae8587b-e599-4b59-8260-6d14ac166a55', pid: deadPid() });
     const plan = await json(p, ['check', '--fix', '--dry-run']);
     assert.deepEqual(
       plan.actions.map((a: any) => `${a.action} ${a.code} ${a.id}`),
-      [`would-remove hypervisor-dead ${sid}`, 'would-free uuid-leaked slot-1'],
+      [`would-remove hypervisor-dead ${sid}`, 'would-free uuid-leaked slot-4'],
     );
     const r = await vci(p, ['check', '--fix']);
-    assert.match(r.stdout, /freed uuid-leaked slot-1/);
+    assert.match(r.stdout, /freed uuid-leaked slot-4/);
     const doc = JSON.parse(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8'));
     assert.deepEqual(doc.UUIDAvailability, [0, 0, 0, 0, 0, 0, 0, 0]);
     assert.equal(r.code, 0, r.stdout);

@@ -7,6 +7,7 @@
 // threads.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ const { tmp, track } = scratch();
 
 /** A 64-character ID of this run: the runtime's length, unique on the host. */
 const id64 = () => `${R}${Array.from({ length: 61 }, () => Math.floor(Math.random() * 16).toString(16)).join('')}`;
-const U = 'a7ada506-1ab0-4b6b-a0da-e513ca9b8c2f';
+/** A VM's random UUID, as qemu and stratovirt get one: never an ACRN slot's (another suite's uuid free would see it carried). */
+const U = randomUUID();
 const json = async (p: string, args: string[]) => JSON.parse((await vci(p, ['--json', ...args])).stdout);
 
 /** Every judgement agrees the sandbox is alive, and every change refuses with the store byte-identical. */
@@ -167,8 +169,9 @@ describe('every VMM form of the runtime names its sandbox (64-character IDs)', (
   it('1.x acrn-dm: the positional sandbox-<id>; 2.x acrn-dm: sbx-<id> (IDs of at most 11 characters)', async () => {
     const p = tmp();
     const sid = id64();
-    addSandbox(p, sid, { state: 'running', hypervisor: 'acrn', acrnUuid: U, pid: deadPid() });
-    await namedProc('acrn-dm', ['-U', U, '-A', '-m', '2048M', '-k', '/usr/share/kata-containers/vmlinuz.container', '-B', 'root=/dev/vda1', `sandbox-${sid}`]);
+    // The slot UUID (-U) is left out: a process carrying one would hold up another suite's uuid free.
+    addSandbox(p, sid, { state: 'running', hypervisor: 'acrn', acrnUuid: 'e3189497-c3f6-4b97-9e2c-18ac0ab9064d', pid: deadPid() });
+    await namedProc('acrn-dm', ['-A', '-m', '2048M', '-k', '/usr/share/kata-containers/vmlinuz.container', '-B', 'root=/dev/vda1', `sandbox-${sid}`]);
     await assertLive(p, sid, 'acrn-dm 1.x');
     const q = tmp();
     const short = `${R}${Math.random().toString(16).slice(2, 10)}`;

@@ -77,7 +77,8 @@ export async function crashSet(prefix: string, kills: number): Promise<{ killed:
 export async function crashUuid(prefix: string, kills: number): Promise<{ killed: number; completed: number }> {
   writeUuidStore(prefix, [1, 1, 1, 1, 1, 1, 1, 1]);
   const file = join(prefix, 'var/lib/vc/uuid/uuid.json');
-  const span = await measure(() => vcRaw(['--prefix', prefix, 'uuid', 'free', '0']));
+  // --force: this is about atomic writes, and a process of another suite on this host may carry a slot's UUID.
+  const span = await measure(() => vcRaw(['--prefix', prefix, 'uuid', 'free', '--force', '0']));
   let killed = 0;
   let completed = 0;
   for (let i = 0; i < kills; i++) {
@@ -89,7 +90,7 @@ export async function crashUuid(prefix: string, kills: number): Promise<{ killed
     const after = [...before];
     after[slot] = 0;
     const expected = JSON.stringify({ UUIDAvailability: after });
-    const child = vcRaw(['--prefix', prefix, 'uuid', 'free', String(slot)]);
+    const child = vcRaw(['--prefix', prefix, 'uuid', 'free', '--force', String(slot)]);
     const done = collect(child);
     await sleep(Math.random() * span * 0.9);
     child.kill('SIGKILL');
@@ -99,7 +100,7 @@ export async function crashUuid(prefix: string, kills: number): Promise<{ killed
     const now = readFileSync(file, 'utf8');
     assert.ok(now === old || now === expected, `iteration ${i}: uuid.json is neither old nor new: ${now}`);
   }
-  const r = await collect(vcRaw(['--prefix', prefix, 'uuid', 'free', '0']));
+  const r = await collect(vcRaw(['--prefix', prefix, 'uuid', 'free', '--force', '0']));
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(tempFiles(join(prefix, 'var/lib/vc/uuid')), []);
   return { killed, completed };
