@@ -13,7 +13,7 @@ export function exitHelp(codes: readonly (keyof typeof EXIT_TEXT)[]): string {
 function waitOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>, dflt: number, what = 'the sandbox lock') {
   return cmd
     .addOption(new Option('-w, --wait <secs>', `seconds to wait for ${what} ("inf": no limit; default ${dflt})`).argParser(parseWait))
-    .option('-n, --nonblock', 'fail at once (exit 4) if the lock is held');
+    .option('--nonblock', 'fail at once (exit 4) if the lock is held (long only: -n is --namespace, as in kubectl and crictl)');
 }
 
 export function programOf() {
@@ -77,7 +77,7 @@ export const path = (p: Program) =>
     .argument('[sandbox]', 'sandbox ID, unique prefix or NAMESPACE/NAME (any ID: the paths it would have)')
     .argument('[cid]', 'container ID or unique prefix')
     .argument('[item]', 'item name')
-    .addHelpText('after', exitHelp([0, 1, 2]));
+    .addHelpText('after', exitHelp([0, 1, 2, 3]));
 
 export const lock = (p: Program) =>
   waitOptions(
@@ -183,7 +183,7 @@ export const check = (p: Program) =>
       '--every <duration>',
       "with --textfile: check again every DURATION (60s, 5m) until SIGTERM or SIGINT, which end it with exit 0 (a DaemonSet's loop)",
     )
-    .addHelpText('after', exitHelp([0, 1, 2, 6, 130]));
+    .addHelpText('after', exitHelp([0, 1, 2, 3, 6, 130]));
 
 export const completion = (p: Program) =>
   p

@@ -176,7 +176,7 @@ describe('raw', () => {
     assert.equal((await vci(p, ['raw', `${R}s1`, 'x'])).code, 1);
     const h = await holdFlock(runLock(p, `${R}s1`), 's');
     try {
-      assert.equal((await vci(p, ['raw', '-n', `${R}s1`, 'y'])).code, 4);
+      assert.equal((await vci(p, ['raw', '--nonblock', `${R}s1`, 'y'])).code, 4);
     } finally {
       await h.release();
     }
@@ -279,7 +279,7 @@ describe('set', () => {
     }
     const h = await holdFlock(runLock(p, `${R}s1`), 's');
     try {
-      assert.equal((await vci(p, ['set', '-n', `${R}s1`, '--state', 'stopped'])).code, 4);
+      assert.equal((await vci(p, ['set', '--nonblock', `${R}s1`, '--state', 'stopped'])).code, 4);
     } finally {
       await h.release();
     }

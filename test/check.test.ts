@@ -135,7 +135,7 @@ describe('check', () => {
     addSandbox(c, `${R}ok1`, { state: 'stopped' });
     const r = await vci(c, ['check']);
     assert.equal(r.code, 0, r.stdout);
-    assert.equal(r.stdout, '1 sandboxes checked: 0 errors, 0 warnings, 0 info\n');
+    assert.equal(r.stdout, '1 sandbox checked: 0 errors, 0 warnings, 0 info\n');
     rmSync(join(c, 'run'), { recursive: true });
   });
   it('a lock held or waited on for longer than --stuck-after is reported with pid and command', async () => {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, R, runLock, scratch, snapshot, vc, vci } from './helpers.js';
+import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, oneLine, R, runLock, scratch, snapshot, vc, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -212,11 +212,15 @@ describe('show', () => {
     const a = await vci(store, ['show', `${R}ghost`]);
     assert.equal(a.code, 3);
     assert.equal(a.stderr, `vcstore: sandbox ${R}ghost not found\n`);
-    // neither a container nor an item: an unknown item, exit 2, naming the valid ones
-    const b = await vci(store, ['show', LIVE, `${R}ghostc`]);
+    // a word no item is called (a container ID that is gone): a container not found, exit 3
+    const gone = await vci(store, ['show', LIVE, `${R}ghost1c`]);
+    oneLine(gone, 3, 'show of a container that is gone');
+    assert.match(gone.stderr, new RegExp(`container "?${R}ghost1c"? not found in sandbox`));
+    // a word that can be an item name but is none: an unknown item, exit 2, naming the valid ones
+    const b = await vci(store, ['show', LIVE, 'ghostitem']);
     assert.equal(b.code, 2);
     assert.equal(b.stderr.split('\n').length, 2);
-    assert.match(b.stderr, new RegExp(String.raw`unknown item "?${R}ghostc"?.*State`));
+    assert.match(b.stderr, /unknown item "?ghostitem"?.*State/);
     const c = await vci(store, ['show', `${R}cfgonly`, 'network']);
     assert.equal(c.code, 3);
     assert.match(c.stderr, /^vcstore: Network item not found: /);
@@ -240,8 +244,8 @@ describe('show', () => {
     }
     const s = await holdFlock(runLock(store, `${R}stopped1`), 's');
     try {
-      assert.equal((await vci(store, ['show', '-n', `${R}stopped1`, 'state'])).code, 0, 'readers share');
-      const summary = await vci(store, ['show', '-n', `${R}stopped1`]);
+      assert.equal((await vci(store, ['show', '--nonblock', `${R}stopped1`, 'state'])).code, 0, 'readers share');
+      const summary = await vci(store, ['show', '--nonblock', `${R}stopped1`]);
       assert.equal(summary.code, 0, summary.stderr);
       assert.match(summary.stdout, /^Lock\s+held by pid \d+ \((flock|sh|sleep), shared\)$/m, 'another reader shows in show');
     } finally {
@@ -272,7 +276,9 @@ describe('path', () => {
       runtime: `${p}/run/vc/sbs/${R}s1`,
       vm: `${p}/run/vc/vm/${R}s1`,
       lock: `${p}/run/vc/sbs/${R}s1/lock`,
+      shared: `${p}/run/kata-containers/shared/sandboxes/${R}s1`,
     });
+    assert.match((await vci(p, ['path'])).stdout, new RegExp(`^shared ${p}/run/kata-containers/shared/sandboxes$`, 'm'));
     assert.equal((await vci(p, ['path', `${R}s1`, 'state'])).stdout, `${p}/run/vc/sbs/${R}s1/state.json\n`);
     assert.equal((await vci(p, ['path', `${R}s1`, `${R}c1`, 'config'])).stdout, `${p}/var/lib/vc/sbs/${R}s1/${R}c1/config.json\n`);
     assert.equal((await vci(p, ['path', `${R}s1`, `${R}c1`])).stdout, `config ${p}/var/lib/vc/sbs/${R}s1/${R}c1\nruntime ${p}/run/vc/sbs/${R}s1/${R}c1\n`);

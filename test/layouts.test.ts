@@ -107,7 +107,7 @@ describe('mixed store', () => {
       assert.equal(probe.code, 4);
       assert.match(probe.stdout, /held by pid \d+/);
       assert.equal(JSON.parse((await vci(p, ['ls', '--json'])).stdout).find((s: any) => s.id === `${R}p-live`).lock.held, true);
-      assert.equal((await vci(p, ['show', '-n', `${R}p-live`, 'state'])).code, 4);
+      assert.equal((await vci(p, ['show', '--nonblock', `${R}p-live`, 'state'])).code, 4);
     } finally {
       await h.release();
     }
@@ -152,7 +152,7 @@ describe('changes on other layouts', () => {
     const h = await holdFlock(join(q, `run/vc/sbs/${R}pd`), 's');
     try {
       const before = snapshot(q);
-      assert.equal((await vci(q, ['rm', '-n', `${R}pd`])).code, 4);
+      assert.equal((await vci(q, ['rm', '--nonblock', `${R}pd`])).code, 4);
       assert.deepEqual(snapshot(q), before);
     } finally {
       await h.release();

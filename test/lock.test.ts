@@ -174,7 +174,7 @@ for (const mode of ['native', 'helper'] as const) {
         assert.equal(r.stdout, '');
         assert.match(r.stderr, new RegExp(String.raw`^vcstore: sandbox ${R}s1 is locked after waiting 0\.2s: held by pid \d+`));
         assert.equal(r.stderr.trim().split('\n').length, 1);
-        const n = vcp(p, ['lock', '-n', `${R}s1`, '--', 'true'], { env });
+        const n = vcp(p, ['lock', '--nonblock', `${R}s1`, '--', 'true'], { env });
         assert.equal(n.code, 4);
       } finally {
         await h.release();

@@ -323,7 +323,7 @@ describe('small things', () => {
     const p = tmp();
     const sid = `${R}dup`;
     addSandbox(p, sid, { state: 'stopped' });
-    for (const flags of [['-n'], []]) {
+    for (const flags of [['--nonblock'], []]) {
       addSandbox(p, sid, { state: 'stopped' });
       const r = vcp(p, ['rm', ...flags, sid, sid]);
       assert.equal(r.code, 0, r.stderr);

@@ -469,7 +469,7 @@ describe('Go, to the letter (the second hostile round)', () => {
     addSandbox(p, sid, { state: 'stopped' });
     const h = await holdFlock(runLock(p, sid));
     try {
-      oneLine(vcp(p, ['set', '-n', sid, 'state', '-'], { input: '{"state":5}' }), 2, 'set -n of a bad item under a held lock');
+      oneLine(vcp(p, ['set', '--nonblock', sid, 'state', '-'], { input: '{"state":5}' }), 2, 'set -n of a bad item under a held lock');
     } finally {
       await h.release();
     }

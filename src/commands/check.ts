@@ -194,7 +194,8 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     }
   const planned = (actions ?? []).filter((a) => a.action.startsWith('would')).length;
   const fixNote = !actions ? '' : dryRun ? `; dry run: ${planned} would be fixed, nothing changed` : `; ${done.length} fixed, ${remaining.length} remaining`;
-  const line = `${report.sandboxes} sandboxes checked: ${counts.errors} errors, ${counts.warnings} warnings, ${counts.info} info${fixNote}${person ? `; ${person} need${person === 1 ? 's' : ''} a person` : ''}`;
+  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  const line = `${n(report.sandboxes, 'sandbox', 'sandboxes')} checked: ${n(counts.errors, 'error')}, ${n(counts.warnings, 'warning')}, ${counts.info} info${fixNote}${person ? `; ${person} need${person === 1 ? 's' : ''} a person` : ''}`;
   ctx.out(code === Exit.OK ? p.ok(line) : p.warn(line));
   if (interrupted) ctx.err(`vcstore: ${interrupted.message}: stopped after ${done.length} fixes; every sandbox is whole or gone\n`);
   return code;

@@ -142,8 +142,8 @@ function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): st
     'PROBLEMS',
   ];
   const cells = rows
-    .map((s) => rowFields(s, !full, now))
-    .map((f) => [
+    .map((s) => ({ f: rowFields(s, !full, now), error: s.problems.some((x) => x.severity === 'error') }))
+    .map(({ f, error }) => [
       f.id,
       ...(withPod ? [f.pod] : []),
       p.state(f.state),
@@ -154,7 +154,8 @@ function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): st
       f.age,
       ...(wide ? [f.created, f.layout] : []),
       f.lock,
-      f.problems === '-' ? '-' : p.warn(f.problems),
+      // Red where any problem is an error, yellow for warnings only.
+      f.problems === '-' ? '-' : error ? p.bad(f.problems) : p.warn(f.problems),
     ]);
   return columns(head, cells, p);
 }

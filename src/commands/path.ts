@@ -6,6 +6,7 @@ import { resolvedText } from '../render/rows.js';
 import { isValidId, validateId } from '../store/fs/ids.js';
 import type { ItemRef } from '../store/layouts/index.js';
 import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
+import { join } from 'node:path';
 
 // Path arithmetic: prints where things are (or would be). Reads only what
 // the one target parser needs to tell `SID CID` from `SID ITEM`.
@@ -13,7 +14,7 @@ export function run(ctx: Ctx, arg: string | undefined, a: string | undefined, b:
   const r = ctx.roots;
   let named: Record<string, string>;
   if (arg === undefined) {
-    named = { config: r.config, runtime: r.run, vm: r.vm, uuid: r.uuid, 'persist-uuid': r.persistUuid, kata: r.kata };
+    named = { config: r.config, runtime: r.run, vm: r.vm, uuid: r.uuid, 'persist-uuid': r.persistUuid, kata: r.kata, shared: r.shared };
   } else {
     // Arithmetic: a sandbox or container need not exist to have paths; a prefix or pod that names one resolves.
     let sid = arg;
@@ -40,7 +41,7 @@ export function run(ctx: Ctx, arg: string | undefined, a: string | undefined, b:
       else ctx.out(t.item.path);
       return 0;
     }
-    named = t.cid ? containerPaths(r, sid, t.cid) : { ...sandboxPaths(r, sid) };
+    named = t.cid ? containerPaths(r, sid, t.cid) : { ...sandboxPaths(r, sid), shared: join(r.shared, sid) };
   }
   if (ctx.json) ctx.out(JSON.stringify(named));
   else for (const [k, v] of Object.entries(named)) ctx.out(`${k} ${v}`);

@@ -178,8 +178,9 @@ export interface Target {
 /**
  * `SID [CID] [ITEM]`: with two words, a container (exact or unique prefix)
  * and an item. With one: an existing container's exact ID, then an item
- * name, then a unique container prefix; anything else is an unknown item
- * (exit 2) and the message lists the valid names.
+ * name, then a unique container prefix; a word no item is called is a
+ * container not found (3); anything else is an unknown item (exit 2) and
+ * the message lists the valid names.
  */
 export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
   if (a === undefined) return {};
@@ -197,8 +198,14 @@ export function parseTarget(h: SandboxHandle, a?: string, b?: string): Target {
     requireContainer(h, m.cid);
     return { cid: m.cid };
   }
+  // A word no item is ever called (item names are letters and dots, or a 1.x item's number) is a
+  // container that is not there (3): a script asking for a container that is gone can tell that from a typo (2).
+  if (!ITEM_WORD.test(a) && isValidId(a) && isContainerName(a)) throw new NotFoundError(`container ${quote(a)} not found in sandbox ${h.id}`);
   return { item: itemOf(h, undefined, a) };
 }
+
+/** What an item name can look like, in any layout: `state`, `persist.json`, `DeviceIDs`, the 1.x numbers `0`…`10`. */
+const ITEM_WORD = /^([A-Za-z][A-Za-z.]*|\d{1,2})$/;
 
 /** The one sandbox an argument names, opened: what show, set, raw and lock work on. */
 export function openTarget(roots: Roots, arg: string, o: { change?: boolean; exact?: string } = {}): { h: SandboxHandle; r: Resolved } {
