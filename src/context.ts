@@ -30,6 +30,8 @@ export interface Ctx {
   command: string;
   /** Colours for stdout (identity functions when off). */
   paint: Paint;
+  /** Is stdout a terminal? Off one, output is for a program (`show SID ITEM | jq`): only what it asked for. */
+  stdoutTty: boolean;
   /** Write text to stdout as is. */
   write(text: string): void;
   /** One line to stdout. */
@@ -117,6 +119,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     searchPath: o.env.PATH ?? '',
     command: o.command,
     paint: await makePaint(color),
+    stdoutTty: await o.io.isTty(1),
     write,
     out(line = '') {
       write(`${line}\n`);

@@ -403,12 +403,12 @@ export function hasProblem(problems: { code: string; evidence: Record<string, un
 /** The codes of a JSON problem list, for short assertions. */
 export const codes = (problems: { code: string }[]): string[] => problems.map((p) => p.code);
 
-/** vcstore in this process: main(argv, io, env) with buffers for stdout and stderr. */
-export async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/** vcstore in this process: main(argv, io, env) with buffers for stdout and stderr; `tty`: both are terminals. */
+export async function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { tty?: boolean } = {}): Promise<RunResult> {
   const { main } = await import('../src/cli.js');
   let stdout = '';
   let stderr = '';
-  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTty: () => Promise.resolve(false) };
+  const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTty: () => Promise.resolve(o.tty === true) };
   const code = await main(['node', 'vcstore', ...args], io, { PATH: process.env.PATH, ...passed, ...env });
   return { code, stdout, stderr };
 }

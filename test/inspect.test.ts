@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, oneLine, R, runLock, scratch, snapshot, vc, vci } from './helpers.js';
+import { addSandbox, codes, deadPid, fakeHypervisor, hasProblem, hex64, holdFlock, oneLine, R, run, runLock, scratch, snapshot, vc, vci } from './helpers.js';
 
 const { tmp, track } = scratch();
 
@@ -202,11 +202,14 @@ describe('show', () => {
         { Type: 'weird', Data: {} },
       ]),
     );
-    const r = await vci(store, ['show', `${R}stopped1`, 'devices']);
+    // On a terminal: the decoded table, then the JSON.
+    const r = await run(['--prefix', store, '--no-color', 'show', `${R}stopped1`, 'devices'], {}, { tty: true });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^block\s+b1\s+\/dev\/dm-5 -> \/dev\/vda\s+raw\s+addr 01\/02/m);
     assert.match(r.stdout, /^generic\s+g1\s+\/dev\/fuse\s+c 10:229/m);
     assert.match(r.stdout, /unknown device type/);
+    // Off one (`| jq`): the item's JSON alone, for every item.
+    for (const item of ['devices', 'state', 'hypervisor', 'agent', 'config']) JSON.parse((await vci(store, ['show', `${R}stopped1`, item])).stdout);
   });
   it('missing sandbox, container or item exits 3 with one line', async () => {
     const a = await vci(store, ['show', `${R}ghost`]);

@@ -435,3 +435,16 @@ describe('the second look, as a hostile operator (each failed before its fix)', 
     assert.ok(t.includes('a\\u202eb/c\\u2028d'));
   });
 });
+
+describe('a bare pod name gets a hint', () => {
+  it('show web-1 is not found (3) and names default/web-1 when a pod of that name is in the store', async () => {
+    const p = tmp();
+    podSandbox(p, 'persist', `${R}h1`, 'default', 'web-1');
+    podSandbox(p, 'legacy', `${R}h2`, 'stage', 'web-1');
+    const r = await vci(p, ['show', 'web-1']);
+    oneLine(r, 3, 'show of a bare pod name');
+    assert.match(r.stderr, /did you mean default\/web-1 or stage\/web-1\?/);
+    const none = await vci(p, ['show', 'web-2']);
+    assert.doesNotMatch(none.stderr, /did you mean/);
+  });
+});

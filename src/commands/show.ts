@@ -74,7 +74,8 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
     ctx.out(litText(lit));
     return;
   }
-  if (ref.def?.file === 'devices.json') {
+  // The decoded table is for a person: off a terminal only the item's JSON goes out (`| jq` works for every item).
+  if (ref.def?.file === 'devices.json' && ctx.stdoutTty) {
     const lines = decodeDevices(litValue(lit), cid !== undefined).map(termSafe);
     if (lines.length) ctx.out(lines.join('\n') + '\n');
   }

@@ -17,7 +17,7 @@ import type { Pod } from '../layouts/pod.js';
 import { containerCandidates, isContainerName, rootListing } from '../read/scan.js';
 import { isContainerOf, itemOf, requireContainer, requireSandbox, type SandboxHandle } from './handle.js';
 import type { ItemRef } from '../layouts/index.js';
-import { forEachSandbox, type SandboxInfo } from './inspect.js';
+import { forEachSandbox, podsOf, type SandboxInfo } from './inspect.js';
 
 /** Arguments this long are IDs as the runtime makes them: exact only. */
 export const FULL_ID = 64;
@@ -112,7 +112,20 @@ export function resolveSandbox(roots: Roots, arg: string, o: { many?: boolean; c
     );
   if (hits.length === 1) return [{ id: hits[0] ?? arg, via: 'prefix', given: arg }];
   if (hits.length > 1) throw new UsageError(ambiguous('sandbox', arg, hits));
-  throw new NotFoundError(`sandbox ${quote(arg)} not found`);
+  throw new NotFoundError(`sandbox ${quote(arg)} not found${podHint(roots, arg)}`);
+}
+
+/** A bare pod name where a sandbox was looked for: `; did you mean default/web-1?` when a pod of that name is in the store. */
+function podHint(roots: Roots, arg: string): string {
+  if (!POD_NAME_RE.test(arg)) return '';
+  const named = [
+    ...new Set(
+      podsOf(roots)
+        .filter((p) => p.name === arg && p.namespace !== null)
+        .map((p) => `${p.namespace}/${p.name}`),
+    ),
+  ].sort();
+  return named.length ? `; did you mean ${named.slice(0, 3).join(' or ')}${named.length > 3 ? ' or …' : ''}?` : '';
 }
 
 /**
