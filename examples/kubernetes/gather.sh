@@ -5,11 +5,13 @@
 #    "summary":{"nodes","clean","withProblems","failed","errors","warnings","info"}}
 # exit is vcstore's own (0 clean, 6 problems, anything else a failure, with
 # report null and kubectl's or vcstore's stderr in error). Exits 6 if any node
-# has problems, 1 if any node could not be checked (or the pods could not be
-# listed), else 0.
+# has problems, 1 if any node could not be checked, the pods could not be
+# listed or none was found (nothing checked is never clean), else 0.
 #
+# NAMESPACE (default kube-system) and SELECTOR (a label selector, default
+# app.kubernetes.io/name=vcstore) say where the DaemonSet's pods are.
 # Needs kubectl and jq, and RBAC for pods get/list and pods/exec create in
-# $NAMESPACE (kube-system by default): exec into a root pod on every node is
+# $NAMESPACE (gather-rbac.yaml): exec into a root pod on every node is
 # a privilege to grant on purpose. Each node's report streams through a
 # temporary file, never through an argument, so a node with thousands of
 # sandboxes (a report of megabytes) is no problem. EXEC_TIMEOUT (seconds,
@@ -27,6 +29,10 @@ trap 'exit 143' TERM
 if ! kubectl -n "$ns" get pods -l "$selector" \
   -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' >"$work/pods" 2>"$work/pods.err"; then
   echo "gather.sh: cannot list the vcstore pods in $ns: $(cat "$work/pods.err")" >&2
+  exit 1
+fi
+if ! grep -q '[^[:space:]]' "$work/pods"; then
+  echo "gather.sh: no vcstore pods in namespace $ns with selector $selector (set NAMESPACE and SELECTOR to where the DaemonSet runs; is it rolled out?)" >&2
   exit 1
 fi
 
