@@ -5,7 +5,7 @@ import { Exit, UsageError } from '../store/fs/errors.js';
 import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { parseDuration } from '../store/fs/units.js';
 import { atomicWrite, removeFileIfAny } from '../store/fs/write.js';
-import { check, settleFixable, type CheckReport, type Finding } from '../store/inspect/check.js';
+import { check, settleFixable, WHOLE, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
@@ -120,13 +120,17 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     (a) => (a.action === 'removed' || a.action === 'freed' || a.action === 'unmounted') && (a.paths.length > 0 || (a.unmounts?.length ?? 0) > 0),
   );
   const code = interrupted ? interrupted.exitCode : remaining.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
-  const person = remaining.filter((f) => !f.fixable).length;
+  // What a person must still do after the fix vcstore would do: not what goes with a sandbox the fix removes whole.
+  const going = new Set(report.findings.filter((f) => f.fixable && WHOLE.has(f.code) && !f.container).map((f) => f.id));
+  const person = remaining.filter((f) => !f.fixable && !(going.has(f.id) && (!actions || dryRun))).length;
   const prefix = ctx.roots.prefix;
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
   const tools = {
     crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath),
     socket: explicit && cri && cri.socket !== DEFAULT_CONTAINERD_SOCKET ? cri.socket : null,
     stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
+    unreachable: explicit && cri !== null && !criKnown(cri),
+    going,
   };
 
   if (ctx.json) {

@@ -20,6 +20,10 @@ export interface NextTools {
   socket?: string | null;
   /** Sandboxes containerd still has (cri-stuck): containerd's teardown is their next step, whatever the finding. */
   stuck?: Set<string>;
+  /** containerd was named (--cri) and could not answer: every removal refuses until it can. */
+  unreachable?: boolean;
+  /** Sandboxes the fix removes whole: what else is found of them goes with that removal. */
+  going?: Set<string>;
 }
 
 export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl: true }): string {
@@ -36,6 +40,19 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
           .join('; ');
   // containerd still has the pod: its teardown goes first, through the shim, whatever else is wrong.
   if (tools.stuck?.has(f.id) && !f.container && f.code !== 'cri-stuck') return teardown(f.id);
+  // Named and silent, containerd makes every removal refuse: asking it again comes first.
+  const step = nextOf(f, vc, teardown, tools);
+  if (tools.unreachable && f.code !== 'cri-unreachable' && /^vcstore( .*)? rm /.test(step))
+    return `Start containerd (or name the socket it answers on with --cri=SOCKET) and check again: while it cannot be asked, ${step} refuses`;
+  // What the fix removes whole takes this finding with it.
+  if (tools.going?.has(f.id) && !WHOLE_CODES.has(f.code) && f.code !== 'cri-stuck') return vc('rm', f.id);
+  return step;
+}
+
+/** Findings whose fix is the whole sandbox's removal (inspect/check.ts WHOLE). */
+const WHOLE_CODES = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
+
+function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, teardown: (id: string) => string, tools: NextTools): string {
   const fixOnly = () => vc('check', '--fix', '--only', f.code);
   const ps = (list: number[]) => {
     const real = list.filter((n) => n > 0);
@@ -60,8 +77,12 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
       return f.container ? vc('set', sid, f.container, 'state', '--state', 'stopped') : vc('show', sid);
     case 'corrupt-item':
     case 'bad-shape':
-    case 'unreadable-item':
-      return `Write the item again with ${vc('set', sid, ...(f.container ? [f.container] : []))} ITEM FILE, or remove the sandbox with ${vc('rm', sid)} once its pod is gone`;
+    case 'unreadable-item': {
+      // The item by the name set takes (its file's name without .json), its good JSON on standard input.
+      const file = str(e.path)?.split('/').pop() ?? '';
+      const item = file.replace(/\.json$/, '') || 'state';
+      return `Write a good copy of it with ${vc('set', sid, ...(f.container ? [f.container] : []), item, '-')} (its JSON on standard input), or remove the sandbox with ${vc('rm', sid)} once its pod is gone`;
+    }
     case 'symlink':
     case 'not-a-store-dir':
       return `Look at ${shellWord(str(e.path) ?? sid)} and remove it by hand if nothing needs it: vcstore never follows or removes it`;
@@ -95,9 +116,10 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
     case 'cri-unreachable':
       return `Start containerd (or name its socket with --cri=SOCKET), then ${vc('check', ...(tools.socket ? [] : [`--cri=${str(e.socket) ?? ''}`]))} again; --no-cri leaves it out`;
     case 'netns-leaked':
-      return e.busy === true
-        ? `ps -o pid,etime,args -p ${Array.isArray(e.users) && e.users.length ? (e.users as number[]).join(',') : '<pids using it>'}`
-        : vc('rm', sid);
+      if (e.busy !== true) return vc('rm', sid);
+      return Array.isArray(e.users) && e.users.length
+        ? `ps -o pid,etime,args -p ${(e.users as number[]).join(',')}`
+        : `Find what uses ${shellWord(str(e.path) ?? 'the namespace')} (lsns -t net), then ${vc('rm', sid)}`;
     case 'cgroup-leaked': {
       const busy = Array.isArray(e.cgroups) ? (e.cgroups as { path: string; procs: number | null }[]).find((c) => c.procs !== 0) : undefined;
       if (busy) return `cat ${shellWord(`${busy.path}/cgroup.procs`)}`;
