@@ -99,7 +99,8 @@ describe('check', () => {
         .filter((x: any) => x.action.startsWith('would'))
         .map((x: any) => `${x.action} ${x.id}`)
         .sort(),
-      ['would-free slot-3', `would-remove ${R}deadhv`, `would-remove ${R}orphan`, `would-remove ${R}shell`],
+      // oldcfg: a 1.x config root from before the last boot (runtime-missing, info).
+      ['would-free slot-3', `would-remove ${R}deadhv`, `would-remove ${R}oldcfg`, `would-remove ${R}orphan`, `would-remove ${R}shell`],
     );
     assert.deepEqual(snapshot(p), before);
   });

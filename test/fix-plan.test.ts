@@ -3,7 +3,7 @@
 // planned that the fix would always refuse, and every `left` line says why.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addSandbox, BIN, deadPid, isRoot, mountsAt, R, scratch, SLOW, tmpfsAt, vci, writeUuidStore } from './helpers.js';
@@ -95,6 +95,27 @@ describe('a fix frees only what the sandboxes it removed held', () => {
     assert.ok(!j.actions.some((a: any) => a.code === 'uuid-leaked'), JSON.stringify(j.actions));
     assert.deepEqual(JSON.parse(readFileSync(join(p, 'var/lib/vc/uuid/uuid.json'), 'utf8')).UUIDAvailability, [1, 0, 0, 0, 0, 0, 0, 0]);
     assert.ok(existsSync(join(p, 'run/vc/sbs', sid)));
+  });
+});
+
+describe('a 1.x config root left from before the last boot', () => {
+  it('is removed by check --fix (runtime-missing, info); a younger one is left, and the left line says why', async () => {
+    const p = tmp();
+    const old = `${R}ob${Math.random().toString(36).slice(2, 8)}`;
+    const young = `${R}yb${Math.random().toString(36).slice(2, 8)}`;
+    addSandbox(p, old, { configOnly: true });
+    addSandbox(p, young, { configOnly: true });
+    const past = new Date(Date.now() - 400 * 86400e3);
+    utimesSync(join(p, 'var/lib/vc/sbs', old), past, past);
+    const plan = await json(p, ['check', '--fix', '--dry-run']);
+    assert.deepEqual(
+      plan.actions.map((a: any) => `${a.action} ${a.code} ${a.id}`),
+      [`would-remove runtime-missing ${old}`],
+    );
+    const r = await vci(p, ['check', '--fix']);
+    assert.equal(existsSync(join(p, 'var/lib/vc/sbs', old)), false, r.stdout);
+    assert.ok(existsSync(join(p, 'var/lib/vc/sbs', young)));
+    assert.match(r.stdout, new RegExp(`left runtime-missing ${young}: .*\\(not fixed: its config root is younger than this boot`));
   });
 });
 

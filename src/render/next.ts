@@ -50,7 +50,7 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
 }
 
 /** Findings whose fix is the whole sandbox's removal (inspect/check.ts WHOLE). */
-const WHOLE_CODES = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
+const WHOLE_CODES = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown', 'runtime-missing']);
 
 function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, teardown: (id: string) => string, tools: NextTools): string {
   const fixOnly = () => vc('check', '--fix', '--only', f.code);

@@ -43,10 +43,11 @@ const FIXABLE = new Set([
   'cgroup-leaked',
   'netns-leaked',
   'cri-unknown',
+  'runtime-missing',
 ]);
 
 /** Codes whose fix removes the whole sandbox (ops/fix.ts): left to containerd while it still has the pod (cri-stuck). */
-export const WHOLE = new Set<string>(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown']);
+export const WHOLE = new Set<string>(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown', 'runtime-missing']);
 
 export interface CheckReport {
   sandboxes: number;
@@ -76,6 +77,11 @@ export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding
   const f: Finding = { ...p, id, pod, fixable: FIXABLE.has(p.code) && p.evidence.live !== true && p.evidence.busy !== true };
   if (FIXABLE.has(p.code) && !f.fixable)
     f.hold = p.evidence.busy === true ? 'a cgroup holds a process, has a child or cannot be told' : 'it lies under a sandbox that lives on';
+  // A config root from before this boot is a leak nothing else removes; a younger one may be being made.
+  if (p.code === 'runtime-missing' && p.evidence.beforeBoot !== true) {
+    f.fixable = false;
+    f.hold = 'its config root is younger than this boot: the runtime may be making it, or a removal stopped half-way';
+  }
   return f;
 };
 

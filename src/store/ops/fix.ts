@@ -56,6 +56,7 @@ const REASON: Record<string, string> = {
   'hypervisor-dead': 'hypervisor dead',
   'sandbox-stale': 'no container and no runtime process left',
   'cri-unknown': 'containerd does not know it, and it is dead',
+  'runtime-missing': 'a config root from before the last boot, with no run-time root',
 };
 
 /**

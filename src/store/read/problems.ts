@@ -13,7 +13,10 @@ export const CODES = {
   },
   'container-dead': { severity: 'warning', doc: 'a running or paused container whose process is gone' },
   'config-missing': { severity: 'warning', doc: 'a run-time root with no config root' },
-  'runtime-missing': { severity: 'warning', doc: 'a config root with no run-time root (info when older than the last boot)' },
+  'runtime-missing': {
+    severity: 'warning',
+    doc: 'a config root with no run-time root (info when older than the last boot, and then check --fix removes it: after a reboot no VM or runtime of it can be left, and kata-runtime delete -f cannot load it)',
+  },
   'corrupt-item': { severity: 'error', doc: 'an item that is empty, truncated or not JSON' },
   'bad-shape': { severity: 'error', doc: 'an item whose JSON the runtime cannot load' },
   'unreadable-item': { severity: 'error', doc: 'an item that cannot be read (permission, special file)' },
