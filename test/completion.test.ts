@@ -4,10 +4,10 @@
 // own code wrote (pods in its annotations), never the host's roots.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, scratch, sleep, SLOW, unpackFixture, vc } from './helpers.js';
+import { BIN, ROOT, scratch, sleep, SLOW, unpackFixture, vc } from './helpers.js';
 
 const { tmp } = scratch();
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -113,3 +113,37 @@ describe('completion in a real zsh', { skip: needs('zsh') }, () => {
     await tab(s, `vcstore --prefix ${store} show kube-system/`, new RegExp(`show ${esc('kube-system/app-4-f7361')} ?$`, 'm'));
   });
 });
+
+describe(
+  'completion installed exactly as the README says',
+  { skip: needs('bash') || needs('zsh') || (process.geteuid?.() !== 0 && 'needs root for a mount namespace') },
+  () => {
+    // The README's install lines, as an operator pastes them (root here, so without sudo), in a mount namespace of
+    // this test's with tmpfs over the two system directories they write: the host's stay as they were.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /Install, from any shell[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const lines = block
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/\bsudo /g, ''));
+    const fresh = (kind: 'bash' | 'zsh', home: string) => {
+      const dirs = ['/etc/bash_completion.d', '/usr/local/share/zsh/site-functions'].map(
+        (d) => `mkdir -p ${d} && mount -t tmpfs -o mode=755 vcstore-test ${d}`,
+      );
+      // A login bash reads /etc/profile.d/bash_completion.sh (the bash-completion package); zsh reads ~/.zshrc.
+      const shell = kind === 'bash' ? 'bash -l -i' : 'zsh -i';
+      return `env -i HOME=${home} TERM=xterm PATH=${bin}:/usr/bin:/bin unshare -m --propagation private sh -c '${[...dirs, ...lines].join(' && ').replace(/'/g, `'\\''`)} && exec ${shell}'`;
+    };
+    it('has the three lines', () => assert.equal(lines.length, 3, block));
+    for (const kind of ['bash', 'zsh'] as const)
+      it(`a fresh ${kind} completes after them`, async () => {
+        const s = `readme-${kind}`;
+        const home = tmp();
+        // vcstore on PATH as an installed one is (a login shell's /etc/profile sets PATH anew).
+        writeFileSync(join(home, kind === 'bash' ? '.bash_profile' : '.zshrc'), `PATH=${bin}:$PATH\nPS1='READY$ '\n`);
+        tmux('new-session', '-d', '-s', s, '-x', '250', '-y', '50', fresh(kind, home));
+        await until(s, /READY\$ $/m, 20_000);
+        await tab(s, `vcstore --prefix ${store} show 39f`, new RegExp(`show ${SID} ?$`, 'm'));
+      });
+  },
+);

@@ -448,3 +448,15 @@ describe('a bare pod name gets a hint', () => {
     assert.doesNotMatch(none.stderr, /did you mean/);
   });
 });
+
+describe('completion offers what the sandbox at hand has', () => {
+  it('a 1.x sandbox without network.json: show is not offered network, set is (it may write it anew)', () => {
+    const p = tmp();
+    addSandbox(p, `${R}cn`, { state: 'stopped' });
+    const show = vcp(p, ['__complete', '--', 'show', `${R}cn`, '']).stdout.split('\n');
+    assert.ok(show.includes('State') && show.includes('Hypervisor'), show.join(' '));
+    assert.ok(!show.includes('Network'), show.join(' '));
+    const set = vcp(p, ['__complete', '--', 'set', `${R}cn`, '']).stdout.split('\n');
+    assert.ok(set.includes('Network'), set.join(' '));
+  });
+});

@@ -12,6 +12,7 @@ import { openSandbox } from '../store/inspect/handle.js';
 import { podsOf } from '../store/inspect/inspect.js';
 import { containerIds, isPodName, resolveOne } from '../store/inspect/targets.js';
 import { STATES } from '../store/layouts/items.js';
+import { lstatOrUndef } from '../store/fs/read.js';
 import { HYPERVISORS } from '../store/inspect/select.js';
 import { CODES } from '../store/read/problems.js';
 import { rootListing } from '../store/read/scan.js';
@@ -132,8 +133,15 @@ function afterSandbox(roots: Roots, p: Parsed): string[] {
   const [sid, second] = p.positionals;
   if (sid === undefined) return [];
   const h = openSandbox(roots, resolveOne(roots, sid).id);
-  if (second === undefined) return [...containerIds(h), ...h.layout.itemNames(false)];
-  if (p.positionals.length === 2 && containerIds(h).some((c) => c === second || c.startsWith(second))) return h.layout.itemNames(true);
+  // Only the items this sandbox has (set may write one anew, so it is offered every name).
+  const here = (cid: string | undefined) => (name: string) => {
+    if (p.cmd === 'set') return true;
+    const ref = h.layout.item(roots, h.id, cid, name);
+    return ref !== null && lstatOrUndef(ref.path) !== undefined;
+  };
+  if (second === undefined) return [...containerIds(h), ...h.layout.itemNames(false).filter(here(undefined))];
+  const cid = containerIds(h).find((c) => c === second) ?? containerIds(h).find((c) => c.startsWith(second));
+  if (p.positionals.length === 2 && cid !== undefined) return h.layout.itemNames(true).filter(here(cid));
   return [];
 }
 
