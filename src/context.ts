@@ -60,6 +60,12 @@ export interface Ctx {
   /** Clear the progress line, if one is drawn (before writing anything else). */
   quiet(): void;
   /**
+   * What a lock wait says on a terminal once it lasts longer than a moment:
+   * who holds `what` and how not to wait (`how`); undefined off a terminal
+   * or under --json, where nothing is said.
+   */
+  waitNotice(what: string, how: string): ((holders: string) => void) | undefined;
+  /**
    * Ask once before changing anything: true to go ahead, false when the
    * person says no; null when there is no terminal to ask (go ahead, as
    * scripts always did).
@@ -98,6 +104,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') &&
     env.TERM !== 'dumb' &&
     (await o.io.isTty(2));
+  const stderrTty = await o.io.isTty(2);
   let bar: Progress | null = null;
   let controller: AbortController | undefined;
   const extra: ((sig: NodeJS.Signals) => void)[] = [];
@@ -120,6 +127,7 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     command: o.command,
     paint: await makePaint(color),
     stdoutTty: await o.io.isTty(1),
+    waitNotice: (what, how) => (stderrTty && !o.json ? (holders) => stderr(`vcstore: waiting for the lock of ${what}, ${holders}; ${how}\n`) : undefined),
     write,
     out(line = '') {
       write(`${line}\n`);

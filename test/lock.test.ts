@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/fs/errors.js';
 import { acquire, InterruptedError, lockHolders } from '../src/store/host/locks.js';
 import { addon as nativeFlock, addonTarget, useAddon } from '../src/store/fs/addon.js';
-import { addSandbox, BIN, collect, flockFree, holdFlock, R, ROOT, runLock, scratch, snapshot, until, vc, vcAsync, vcp, waiterOn } from './helpers.js';
+import { addSandbox, BIN, collect, flockFree, holdFlock, R, ROOT, run, runLock, scratch, snapshot, until, vc, vcAsync, vcp, waiterOn } from './helpers.js';
 
 const { tmp } = scratch();
 const store = (...sids: string[]) => {
@@ -263,5 +263,31 @@ describe('flock implementation', () => {
       vc(['--version', '--verbose'], { env: { VCSTORE_ADDON: '0' } }).stdout,
       /lock backend: util-linux flock\(1\) for every lock \(VCSTORE_ADDON=0/,
     );
+  });
+});
+
+describe('a wait says what it waits for', () => {
+  it('show on a locked sandbox: on a terminal, past a moment, it names the holder and how not to wait; exit 4 names --no-lock; off a terminal no waiting line', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}wt`, { state: 'stopped' });
+    const h = await holdFlock(runLock(p, `${R}wt`));
+    try {
+      const tty = await run(['--prefix', p, 'show', '--wait', '1', `${R}wt`], {}, { tty: true });
+      assert.equal(tty.code, 4);
+      assert.match(
+        tty.stderr,
+        new RegExp(
+          String.raw`^vcstore: waiting for the lock of sandbox ${R}wt, held by pid ${h.pid} .*; --nonblock fails at once, --no-lock reads without it$`,
+          'm',
+        ),
+      );
+      assert.match(tty.stderr, /--no-lock reads it without the lock\n$/);
+      const pipe = await run(['--prefix', p, 'show', '--wait', '1', `${R}wt`]);
+      assert.equal(pipe.code, 4);
+      assert.doesNotMatch(pipe.stderr, /waiting for the lock/);
+      assert.equal(pipe.stderr.trim().split('\n').length, 1);
+    } finally {
+      await h.release();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import type { show, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { NotFoundError } from '../store/fs/errors.js';
+import { BusyError, NotFoundError } from '../store/fs/errors.js';
 import { describeHolders, LockIndex, type LockReport } from '../store/host/locks.js';
 import { withLock } from '../store/host/guard.js';
 import { itemFiles, requireContainer, requireSandbox, type ItemFile, type SandboxHandle } from '../store/inspect/handle.js';
@@ -42,7 +42,24 @@ export async function run(ctx: Ctx, arg: string, a: string | undefined, b: strin
       else showSandbox(ctx, h, pod ? docs : undefined);
     };
     if (!o.lock) read();
-    else await withLock(h.lock, { mode: 'shared', wait: waitOf(o, DEFAULT_WAIT.read), signal: ctx.interruptible(), label: `sandbox ${r.id}` }, read);
+    else
+      try {
+        await withLock(
+          h.lock,
+          {
+            mode: 'shared',
+            wait: waitOf(o, DEFAULT_WAIT.read),
+            signal: ctx.interruptible(),
+            label: `sandbox ${r.id}`,
+            onWait: ctx.waitNotice(`sandbox ${r.id}`, '--nonblock fails at once, --no-lock reads without it'),
+          },
+          read,
+        );
+      } catch (e) {
+        // Busy: say how to read it anyway.
+        if (e instanceof BusyError) throw new BusyError(`${e.message}; --no-lock reads it without the lock`, e.holders);
+        throw e;
+      }
   }
   // A pod target's summary is an array in JSON, however many sandboxes it has: the shape follows what was typed.
   if (pod && ctx.json && a === undefined) ctx.out(`[${docs.join(',')}]`);

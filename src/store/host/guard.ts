@@ -9,6 +9,8 @@ export interface GuardOptions {
   wait: number;
   signal?: AbortSignal;
   label: string;
+  /** Told once, with the holders, when the wait lasts longer than a moment. */
+  onWait?: (holders: string) => void;
 }
 
 /**

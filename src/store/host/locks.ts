@@ -26,7 +26,12 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** What to call the thing in messages, e.g. "sandbox 1234". */
   label?: string;
+  /** Told once, with who holds the lock, when a wait lasts longer than a moment (WAIT_NOTICE_MS). */
+  onWait?: (holders: string) => void;
 }
+
+/** How long a wait runs before `onWait` says who it waits for. */
+export const WAIT_NOTICE_MS = 500;
 
 export interface HeldLock {
   path: string;
@@ -82,7 +87,20 @@ export async function acquire(path: string, opts: AcquireOptions): Promise<HeldL
       else if (r === ERRNO.EWOULDBLOCK && opts.wait <= 0) code = FLOCK_BUSY;
       else if (r !== ERRNO.EWOULDBLOCK) throw new StoreError(`cannot lock ${path}: ${errnoPhrase(r)}`, { path });
     }
-    if (code === undefined) code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
+    if (code === undefined) {
+      // A wait longer than a moment says what it waits for (the command decides where, if anywhere).
+      const notice = opts.onWait
+        ? setTimeout(() => {
+            const h = lockHolders([path]).get(path) ?? { holders: [], visible: false };
+            opts.onWait?.(describeHolders(h.holders, h.visible));
+          }, WAIT_NOTICE_MS)
+        : undefined;
+      try {
+        code = await runFlock(fd, flockArgs(opts.mode, opts.wait), opts.signal);
+      } finally {
+        clearTimeout(notice);
+      }
+    }
     if (code === FLOCK_BUSY) {
       const holders = lockHolders([path]).get(path) ?? { holders: [], visible: false };
       const who = describeHolders(holders.holders, holders.visible);
