@@ -24,9 +24,22 @@ export function waitOf(o: WaitOpts, dflt: number): number {
 export function criSocket(cri: string | boolean | undefined, prefix: string): { socket: string; explicit: boolean } | null {
   if (cri === false) return null;
   if (cri === '') throw new UsageError('--cri=: name the socket, or say --cri alone for the default');
-  if (typeof cri === 'string') return { socket: cri, explicit: true };
+  if (typeof cri === 'string') return { socket: endpointPath(cri), explicit: true };
   if (cri === true) return { socket: DEFAULT_CONTAINERD_SOCKET, explicit: true };
   return !prefix && lstatOrUndef(DEFAULT_CONTAINERD_SOCKET)?.isSocket() ? { socket: DEFAULT_CONTAINERD_SOCKET, explicit: false } : null;
+}
+
+/**
+ * The socket an endpoint names, in crictl's forms: a bare path, or
+ * `unix:///path` (what /etc/crictl.yaml and --runtime-endpoint hold). Any
+ * other scheme is a usage error: vcstore speaks to a local socket only.
+ */
+export function endpointPath(endpoint: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
+  if (!m) return endpoint;
+  if (m[1] !== 'unix' || !m[2]?.startsWith('/'))
+    throw new UsageError(`--cri ${JSON.stringify(endpoint)}: give a Unix socket, as a path or unix:///path (crictl's form)`);
+  return m[2];
 }
 
 /**

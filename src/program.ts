@@ -104,7 +104,7 @@ export const rm = (p: Program) =>
       .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)')
       .option(
         '--cri <socket>',
-        "ask containerd at SOCKET whether it still has the pod, and refuse if it does (default: the host's socket when it exists and there is no --prefix)",
+        "ask containerd at SOCKET (a path, or crictl's unix:///path) whether it still has the pod, and refuse if it does (default: the host's socket when it exists and there is no --prefix)",
       )
       .option('--no-cri', 'do not ask containerd'),
     DEFAULT_WAIT.change,
@@ -162,7 +162,7 @@ export const check = (p: Program) =>
     .option('--only <codes>', 'only findings with these codes (CODE[,CODE]): what is reported and what --fix acts on')
     .option(
       '--cri [socket]',
-      `ask containerd (its socket; default ${'/run/containerd/containerd.sock'}) which pod sandboxes it has; on by default when that socket exists and there is no --prefix`,
+      `ask containerd (its socket, a path or crictl's unix:///path; default ${'/run/containerd/containerd.sock'}) which pod sandboxes it has; on by default when that socket exists and there is no --prefix`,
     )
     .option('--no-cri', 'do not ask containerd')
     .addOption(

@@ -70,3 +70,16 @@ describe('--every --fix says when a round failed', () => {
     }
   });
 });
+
+describe("--cri takes crictl's endpoint form", () => {
+  it('unix:///path is the path; another scheme is a usage error (2)', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}g4`, { state: 'stopped' });
+    const sock = join(p, 'nobody.sock');
+    const j = JSON.parse((await vci(p, ['--json', 'check', `--cri=unix://${sock}`])).stdout);
+    assert.equal(j.findings.find((f: any) => f.code === 'cri-unreachable')?.evidence.socket, sock);
+    const r = await vci(p, ['check', '--cri=tcp://127.0.0.1:1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /give a Unix socket, as a path or unix:\/\/\/path/);
+  });
+});
