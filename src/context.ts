@@ -97,14 +97,14 @@ export async function colorWanted(io: Io, flag: boolean | undefined, env: NodeJS
 export async function makeCtx(o: CtxOptions): Promise<Ctx> {
   const color = !o.json && (await colorWanted(o.io, o.color, o.env));
   const env = o.env;
+  const stderrTty = await o.io.isTty(2);
   const progressAllowed =
     !o.json &&
     !o.noProgress &&
     !(env.VCSTORE_NO_PROGRESS && env.VCSTORE_NO_PROGRESS !== '0') &&
     !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') &&
     env.TERM !== 'dumb' &&
-    (await o.io.isTty(2));
-  const stderrTty = await o.io.isTty(2);
+    stderrTty;
   let bar: Progress | null = null;
   let controller: AbortController | undefined;
   const extra: ((sig: NodeJS.Signals) => void)[] = [];

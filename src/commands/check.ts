@@ -5,7 +5,7 @@ import { Exit, UsageError } from '../store/fs/errors.js';
 import { onPath, readTextIfAny } from '../store/fs/read.js';
 import { parseDuration } from '../store/fs/units.js';
 import { atomicWrite, removeFileIfAny } from '../store/fs/write.js';
-import { check, settleFixable, WHOLE, type CheckReport, type Finding } from '../store/inspect/check.js';
+import { check, removedWhole, settleFixable, type CheckReport, type Finding } from '../store/inspect/check.js';
 import { actionKey, fix, type FixAction } from '../store/ops/fix.js';
 import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
@@ -121,7 +121,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   );
   const code = interrupted ? interrupted.exitCode : remaining.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
   // What a person must still do after the fix vcstore would do: not what goes with a sandbox the fix removes whole.
-  const going = new Set(report.findings.filter((f) => f.fixable && WHOLE.has(f.code) && !f.container).map((f) => f.id));
+  const going = removedWhole(report.findings);
   const person = remaining.filter((f) => !f.fixable && !(going.has(f.id) && (!actions || dryRun))).length;
   const prefix = ctx.roots.prefix;
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.

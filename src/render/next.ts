@@ -1,7 +1,7 @@
 // What a person does next about a finding: one command line, runnable as
 // printed (IDs and paths shell-quoted, the same --prefix), or one sentence
 // where no command does it. The man page lists the same per code.
-import type { Finding } from '../store/inspect/check.js';
+import { WHOLE, type Finding } from '../store/inspect/check.js';
 
 /** A word as a POSIX shell reads it back: bare when it is plainly safe, else in single quotes. */
 export function shellWord(s: string): string {
@@ -45,12 +45,9 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
   if (tools.unreachable && f.code !== 'cri-unreachable' && /^vcstore( .*)? rm /.test(step))
     return `Start containerd (or name the socket it answers on with --cri=SOCKET) and check again: while it cannot be asked, ${step} refuses`;
   // What the fix removes whole takes this finding with it.
-  if (tools.going?.has(f.id) && !WHOLE_CODES.has(f.code) && f.code !== 'cri-stuck') return vc('rm', f.id);
+  if (tools.going?.has(f.id) && !WHOLE.has(f.code) && f.code !== 'cri-stuck') return vc('rm', f.id);
   return step;
 }
-
-/** Findings whose fix is the whole sandbox's removal (inspect/check.ts WHOLE). */
-const WHOLE_CODES = new Set(['hypervisor-dead', 'sandbox-stale', 'empty-shell', 'removal-unfinished', 'cri-unknown', 'runtime-missing']);
 
 function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, teardown: (id: string) => string, tools: NextTools): string {
   const fixOnly = () => vc('check', '--fix', '--only', f.code);

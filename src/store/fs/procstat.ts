@@ -18,11 +18,11 @@ export const PF_KTHREAD = 0x00200000;
 /** PF_EXITING: the thread is on its way out (a signal killed it, or it returned). */
 const PF_EXITING = 0x00000004;
 
-/** The stat of `pid`, or null when it is gone or cannot be read. */
-export function procStat(pid: number | 'self'): ProcStat | null {
+/** The stat of `pid` (or of its thread `tid`), or null when it is gone or cannot be read. */
+export function procStat(pid: number | 'self', tid?: string): ProcStat | null {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'latin1');
   } catch {
     return null;
   }
@@ -98,12 +98,7 @@ export function dying(pid: number): boolean {
     return true;
   }
   return tids.every((tid) => {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-      const flags = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[6]);
-      return (flags & PF_EXITING) !== 0;
-    } catch {
-      return true;
-    }
+    const st = procStat(pid, tid);
+    return st === null || (st.flags & PF_EXITING) !== 0;
   });
 }

@@ -6,7 +6,7 @@ import { errnoPhrase, NotFoundError } from '../fs/errors.js';
 import { dying, PF_KTHREAD, procStat, threadCmdline } from '../fs/procstat.js';
 import { readRegular } from '../fs/read.js';
 import { addon, ERRNO } from '../fs/addon.js';
-import { blindness, namesId, roleOf } from './procs.js';
+import { blindness, FC_ID_CUT, namesId, roleOf } from './procs.js';
 
 export interface Liveness {
   pid: number | null;
@@ -187,9 +187,6 @@ export function cmdlineMark(type: string | null, sid: string): readonly string[]
   if (type === 'firecracker' && sid.length > FC_ID_CUT) return [sid, sid.slice(0, FC_ID_CUT)];
   return [sid];
 }
-
-/** Firecracker's ID as the Go runtime passes it since 1.11 (`fc.go` `truncateID`: the socket path limit). */
-export const FC_ID_CUT = 32;
 
 /** /run/vc/vm/<sid>/pid: a pid, or why it cannot be used; undefined when there is none. */
 export function readPidFile(path: string): PidSource | undefined {

@@ -9,8 +9,7 @@ import { isValidId } from '../fs/ids.js';
 import { OLD_TRASH_RE, TRASH_DIR_RE } from '../fs/names.js';
 import { CgroupIndex } from './cgroups.js';
 import { MountTable, type Mount } from './mounts.js';
-import { processOf, ProcTable, type Proc, type ProcSnapshot } from './procs.js';
-import { FC_ID_CUT } from './liveness.js';
+import { FC_ID_CUT, processOf, ProcTable, type Proc, type ProcSnapshot } from './procs.js';
 import type { Roots } from '../fs/roots.js';
 import { kinds, type Kind } from '../fs/dirs.js';
 

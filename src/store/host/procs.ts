@@ -31,6 +31,9 @@ export function blindness(readable = procReadable()): string | null {
 
 export type Role = 'hypervisor' | 'virtiofsd' | 'kata-proxy' | 'kata-shim' | 'kata-netmon' | 'containerd-shim-kata-v2' | 'kata-runtime' | 'other';
 
+/** Firecracker's ID as the Go runtime passes it since 1.11 (`fc.go` `truncateID`: the socket path limit). */
+export const FC_ID_CUT = 32;
+
 /** One family of runtime processes: how it is recognised, and how its launcher names the sandbox. */
 export interface RuntimeProcess {
   role: Exclude<Role, 'other'>;
@@ -71,7 +74,7 @@ export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
       'Go 1.11 to 3.x: **the first 32 characters only**: `--id <id[:32]>`, `--api-sock /run/vc/firecracker/<id[:32]>/root/run/firecracker.socket`; 1.9 and runtime-rs: the whole ID (`--id <id>`, `/run/kata/firecracker/<id>/root`, `/run/kata/<id>/run/fc.sock`)',
     source:
       'Go `fc.go` `truncateID`, `createSandbox`, `fcInit`; runtime-rs `hypervisor/src/firecracker/inner.rs` `prepare_vmm`; firecracker `src/jailer/src/env.rs` (the exec)',
-    cut: 32,
+    cut: FC_ID_CUT,
   },
   {
     role: 'hypervisor',
@@ -80,7 +83,7 @@ export const RUNTIME_PROCESSES: readonly RuntimeProcess[] = [
     forms:
       'Go 1.11 to 3.x: `--id <id[:32]> --chroot-base-dir /run/vc` (the chroot `/run/vc/firecracker/<id[:32]>/root`); 1.9: `--id <id>`, `/var/lib/vc/firecracker/<id>`; runtime-rs: `--id <id> --chroot-base-dir /run/kata`',
     source: 'Go `fc.go` `fcInit`; runtime-rs `hypervisor/src/firecracker/inner.rs` `prepare_vmm`',
-    cut: 32,
+    cut: FC_ID_CUT,
   },
   {
     role: 'hypervisor',
@@ -193,13 +196,11 @@ export function roleOf(name: string): Role {
 }
 
 /**
- * Do a process's arguments name sandbox `id`, the way its launcher writes
- * it: the whole ID anywhere (as a whole word), or, for a family the runtime
- * cuts the ID for (`cut`), its first `cut` characters. Two sandboxes whose
- * IDs share those characters are then both named: neither is provably dead.
+ * Does a process of a family the runtime cuts the ID for (`cut`) carry this
+ * ID's first `cut` characters? Two sandboxes whose IDs share those
+ * characters are then both named: neither is provably dead.
  */
-export function processNames(cmdline: string, argv0: string, id: string): boolean {
-  if (namesId(cmdline, id)) return true;
+function namesCut(cmdline: string, argv0: string, id: string): boolean {
   const cut = processOf(argv0)?.cut;
   return cut !== undefined && id.length > cut && namesId(cmdline, id.slice(0, cut));
 }
@@ -386,8 +387,8 @@ const CUTS = [...new Set(RUNTIME_PROCESSES.flatMap((r) => (r.cut === undefined ?
 /** Does this entry's process name `id` as its family's launcher writes it? */
 function nameOf(e: Entry, id: string): boolean {
   if (namesId(e.cmdline, id)) return true;
-  procOf(e);
-  return processNames(e.cmdline, e.by ?? '', id);
+  procOf(e); // tells e.by, the row of the table
+  return namesCut(e.cmdline, e.by ?? '', id);
 }
 
 /** Role of a process whose arguments are gone: from its executable, else its comm. */

@@ -85,6 +85,10 @@ export const finding = (id: string, p: Problem, pod: Pod | null = null): Finding
   return f;
 };
 
+/** The sandboxes a fix of these findings removes whole: what else is found of them goes with that removal. */
+export const removedWhole = (findings: readonly Finding[]): Set<string> =>
+  new Set(findings.filter((f) => f.fixable && WHOLE.has(f.code) && !f.container).map((f) => f.id));
+
 /** Mark a finding as left to a person, and why. */
 function hold(f: Finding, why: string): void {
   if (!f.fixable) return;
@@ -100,7 +104,7 @@ function hold(f: Finding, why: string): void {
  * that the fix would always refuse.
  */
 export function settleFixable(findings: Finding[]): void {
-  const going = new Set(findings.filter((f) => f.fixable && WHOLE.has(f.code) && !f.container).map((f) => f.id));
+  const going = removedWhole(findings);
   for (const f of findings)
     if (f.code === 'cgroup-leaked' && f.evidence.store === true && !going.has(f.id))
       hold(f, 'its cgroups go with the removal of its sandbox, which this fix does not make (vcstore rm removes both)');
@@ -192,11 +196,8 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
     return;
   }
   // containerd still has the pod: its teardown goes first, whatever vcstore found of it (a stopped pod's mounts too).
-  if (!going.length) {
-    leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
-    return;
-  }
-  findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
+  if (going.length)
+    findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
   leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
 }
 

@@ -171,8 +171,10 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
       if (!problems.some((p) => p.code === 'hypervisor-dead'))
         problems.push(problem('sandbox-stale', { state: r.state, runtime: r.paths.runtime, shared: host.shared?.path ?? null }));
   }
-  // The network namespace the runtime made for a sandbox that is to go (check): left behind, nothing would record it.
-  if (o.host && o.deep && r.netns?.created && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
+  // A sandbox that is to go (check): what else it leaves on the host goes with it.
+  const going = o.host !== undefined && o.deep === true && problems.some((p) => GOING.has(p.code) && p.container === undefined);
+  // The network namespace the runtime made for it: left behind, nothing would record it.
+  if (o.host && going && r.netns?.created) {
     const ns = netnsNow(roots.prefix, r.netns.path, o.host.mounts.mounts);
     if (ns) {
       const busy = ns.users === null || ns.users.length > 0;
@@ -185,8 +187,8 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
       );
     }
   }
-  // The cgroups of a sandbox that is to go (check): a process in one means it is not gone.
-  if (o.host && o.deep && problems.some((p) => GOING.has(p.code) && p.container === undefined)) {
+  // Its cgroups: a process in one means it is not gone.
+  if (o.host && going) {
     const p = cgroupProblem(
       o.host.cgroups.of(
         sc.sid,

@@ -251,7 +251,7 @@ function inspect(i: InspectInput): Inspected {
     cgroups,
   };
   // network.json (the state store's Network item): the namespace, and whether the runtime made it.
-  if (hasRuntime && (i.netns || i.deep)) {
+  if (hasRuntime && i.netns) {
     const netPath = `${p.runtime}/network.json`;
     const net = reads.json(netPath, { shape: listingShape('object') });
     out.netns = net === undefined ? (reads.present(netPath) ? null : undefined) : (netnsOf(net) ?? undefined);

@@ -80,7 +80,7 @@ function inspect(i: InspectInput): Inspected {
     cgroups: real && doc === undefined && reads.present(file) ? null : recordedCgroups(doc),
   };
   // Network: NetNsPath/NetNsCreated (1.11 to 2.3), NetworkID/NetworkCreated (2.4 on).
-  if (real && (i.netns || i.deep)) out.netns = doc === undefined ? (reads.present(file) ? null : undefined) : netnsOf(field(doc, 'Network'));
+  if (real && i.netns) out.netns = doc === undefined ? (reads.present(file) ? null : undefined) : netnsOf(field(doc, 'Network'));
   // Today's driver says VirtiofsDaemonPid, the 1.11 one VirtiofsdPid; its arguments name the sandbox (its socket path).
   const vfs = asInt(field(hv, 'VirtiofsDaemonPid')) ?? asInt(field(hv, 'VirtiofsdPid'));
   if (real && vfs !== null && vfs > 0) out.virtiofsd = virtiofsdLiveness(vfs, sid);

@@ -87,7 +87,7 @@ export interface InspectInput {
   procs: () => ProcTable;
   /** Work out which ACRN UUID slot the sandbox may hold (acrnUuid, acrnUnknown): not for a listing that only shows it. */
   slots: boolean;
-  /** Read the network namespace the store records (check, show, a removal): a listing does not. */
+  /** Read the network namespace the store records (check and show, which are deep, and a removal): a listing does not. */
   netns?: boolean;
 }
 

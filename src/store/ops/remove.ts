@@ -255,17 +255,9 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
   let warnings: string[] = [];
   const store = base.some((p) => lstatOrUndef(p)?.isDirectory() && p !== now.paths.vm);
   const info = store ? inspectScanned(roots, now.scan, { lockless: true, procs: () => w.procs, netns: true }) : null;
+  const cids = (info?.containers ?? []).map((c) => c.id);
   // The 1.x CLI's containers-mapping entries for it: a later `kata-runtime delete -f` would follow one and make empty shells.
-  const paths = trashOnly
-    ? base
-    : [
-        ...base,
-        ...mappingsOf(
-          roots,
-          sid,
-          (info?.containers ?? []).map((c) => c.id),
-        ),
-      ];
+  const paths = trashOnly ? base : [...base, ...mappingsOf(roots, sid, cids)];
   if (!o.force && !trashOnly) {
     if (info) refuseIfLive(info, 'remove');
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
@@ -273,17 +265,7 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
   }
   // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
-  const cg = trashOnly
-    ? null
-    : cgroupsToRemove(
-        roots.cgroup,
-        w,
-        sid,
-        info ? info.cgroups : [],
-        whom,
-        o.force === true,
-        (info?.containers ?? []).map((c) => c.id),
-      );
+  const cg = trashOnly ? null : cgroupsToRemove(roots.cgroup, w, sid, info ? info.cgroups : [], whom, o.force === true, cids);
   warnings.push(...(cg?.warnings ?? []));
   // The network namespace the runtime made for it: once the store is gone nothing would record it.
   const ns = trashOnly ? null : netnsToRemove(roots.prefix, w, info?.netns, whom, o.force === true);
