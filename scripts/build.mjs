@@ -8,11 +8,14 @@
 // dist/core.cjs, required by all of them, so there is one module graph and
 // one VcError class. chalk and cli-table3 sit in dist/vendor/, loaded only
 // when colour or a table is drawn. The package needs nothing else at run time.
+// The bundles carry no license comments: dist/THIRD-PARTY-NOTICES does, made
+// from esbuild's metafiles (scripts/notices.mjs).
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { buildAddons } from './native/targets.mjs';
+import { writeNotices } from './notices.mjs';
 
 const common = {
   bundle: true,
@@ -24,6 +27,8 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  // Which node_modules files went into which bundle: for the notices.
+  metafile: true,
   logLevel: 'warning',
   // fs/addon.ts finds its addon through __filename in the bundle, import.meta.url under tsc.
   logOverride: { 'empty-import-meta': 'silent' },
@@ -68,7 +73,27 @@ for (const d of ['dist/cmd', 'dist/vendor', 'dist/bundle']) rmSync(d, { recursiv
 const commands = readdirSync('src/commands')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `src/commands/${f}`);
-await Promise.all([
+
+// The flock(2) addon, prebuilt for each Linux glibc architecture Kata runs
+// on (scripts/native/targets.mjs: x64, arm64, s390x, ppc64le) into
+// dist/native/linux-<arch>-glibc/vcstore.node, so the installed package
+// needs no compiler; vcstore loads the one for process.arch. The foreign
+// ones come from Debian's cross compilers (<triple>-gcc); headers from the
+// node-api-headers package. Compiled alongside the bundles, and kept in
+// node_modules/.cache/vcstore-native/ keyed by the preprocessed source, the
+// flags and the compiler, so an unchanged addon is not compiled again
+// (VCSTORE_NATIVE_CACHE=0: always compile). The old output
+// is deleted first, so a failed build can never leave a stale addon to be
+// packed. A target without its compiler is skipped with one line (on that
+// architecture vcstore uses util-linux flock(1): same lock, slower), except
+// under CI=true or VCSTORE_REQUIRE_ADDON=1, where every target must build.
+rmSync('dist/native', { recursive: true, force: true });
+const include = createRequire(import.meta.url)('node-api-headers').include_dir;
+const addons = existsSync(join(include, 'node_api.h'))
+  ? buildAddons({ include, outDir: 'dist/native', cacheDir: process.env.VCSTORE_NATIVE_CACHE === '0' ? undefined : 'node_modules/.cache/vcstore-native' })
+  : Promise.resolve([{ target: 'every target', status: 'failed', why: `no node_api.h in ${include}` }]);
+
+const bundles = await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/vcstore.cjs', plugins: [split('.'), lazyChildProcess] }),
   build({ ...common, entryPoints: ['src/list-worker.ts'], outfile: 'dist/list-worker.cjs', plugins: [split('.')] }),
   build({ ...common, entryPoints: commands, outdir: 'dist/cmd', outExtension: { '.js': '.cjs' }, plugins: [split('..')] }),
@@ -104,31 +129,34 @@ writeFileSync('dist/vcstore.cjs', plain);
 copyFileSync('src/store/layouts/schemas.json', 'dist/schemas.json');
 if (existsSync('dist/src/store/layouts')) copyFileSync('src/store/layouts/schemas.json', 'dist/src/store/layouts/schemas.json');
 
-// The flock(2) addon, shipped prebuilt per target in dist/native/<target>/,
-// so the installed package needs no compiler. Headers come from the
-// node-api-headers package. The old output is deleted first, so a failed
-// build can never leave a stale addon to be packed. Without a compiler the
-// build goes on and vcstore uses util-linux flock(1) (same lock, slower),
-// except under CI=true or VCSTORE_REQUIRE_ADDON=1, where it fails.
-const target = addonTarget();
-rmSync('dist/native', { recursive: true, force: true });
-mkdirSync(join('dist/native', target), { recursive: true });
-const include = createRequire(import.meta.url)('node-api-headers').include_dir;
-const out = join('dist/native', target, 'vcstore.node');
-try {
-  if (!existsSync(join(include, 'node_api.h'))) throw new Error(`no node_api.h in ${include}`);
-  execFileSync(process.env.CC || 'cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Werror', `-I${include}`, 'src/native/addon.c', '-o', out], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-} catch (e) {
-  const why = `flock addon not built (${String(e.message).split('\n')[0]})`;
-  if (process.env.CI === 'true' || process.env.VCSTORE_REQUIRE_ADDON === '1') {
-    console.error(`build: ${why}; failing because ${process.env.CI === 'true' ? 'CI=true' : 'VCSTORE_REQUIRE_ADDON=1'}`);
-    process.exit(1);
-  }
-  console.warn(`build: ${why}; vcstore will use flock(1)`);
+const built = await addons;
+const strict = process.env.CI === 'true' ? 'CI=true' : process.env.VCSTORE_REQUIRE_ADDON === '1' ? 'VCSTORE_REQUIRE_ADDON=1' : undefined;
+for (const a of built) {
+  if (a.status === 'ok' && a.warnings) console.warn(`build: ${a.target} addon built with warnings (npm run lint:native):\n${a.warnings}`);
+  if (a.status === 'skipped') console.warn(`build: ${a.target} addon skipped: ${a.why}${strict ? '' : `; on ${a.target} vcstore will use flock(1)`}`);
+  if (a.status === 'failed') console.error(`build: ${a.target} addon not built: ${a.why.split('\n')[0]}`);
 }
-if (!readdirSync(join('dist/native', target)).length) rmSync(join('dist/native', target), { recursive: true });
+if (strict && built.some((a) => a.status !== 'ok')) {
+  console.error(`build: failing because ${strict}: every target's addon must build`);
+  process.exit(1);
+}
+
+// The licenses of what the bundles hold (and of the Node-API headers the
+// addons are compiled with), from the metafiles; dist/metafile.json keeps
+// the merged metafile (not packed) for test/pack.test.ts to check against.
+const metafiles = bundles.map((b) => b.metafile);
+writeFileSync(
+  'dist/metafile.json',
+  JSON.stringify({ inputs: Object.assign({}, ...metafiles.map((m) => m.inputs)), outputs: Object.assign({}, ...metafiles.map((m) => m.outputs)) }),
+);
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const shipped = built.filter((a) => a.status === 'ok').map((a) => a.out);
+writeNotices({
+  metafiles,
+  extra: shipped.length ? [{ dir: dirname(include), usedIn: shipped }] : [],
+  out: 'dist/THIRD-PARTY-NOTICES',
+  product: `vcstore ${version}`,
+});
 
 /** Every module under src/ that the CLI and the commands share, as ./paths from src/. */
 function sharedModules() {
@@ -147,10 +175,4 @@ function sharedModules() {
   };
   walk('src');
   return out.sort();
-}
-
-/** linux-x64-glibc and the like: what the addon is built for, as src/store/fs/addon.ts computes it. */
-function addonTarget() {
-  const glibc = process.report?.getReport?.().header?.glibcVersionRuntime;
-  return `${process.platform}-${process.arch}-${glibc ? 'glibc' : 'musl'}`;
 }

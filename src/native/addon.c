@@ -4,7 +4,7 @@
  *   flock(fd, op)        non-blocking flock(2) only: a blocking wait would
  *                        stall the event loop and signal handling, so waits
  *                        go through flock(1). Returns 0 or the errno value.
- *   readItem(path, max)  one store item: open(O_NOFOLLOW|O_NONBLOCK), fstat,
+ *   readItem(path, max)  one store item: open(O_NOFOLLOW|O_NONBLOCK), statx,
  *                        read, close, UTF-8 check, in one call. Returns the
  *                        text, or a negative number: -errno, -1000 not a
  *                        regular file, -1001 over max bytes, -1002 not UTF-8,
@@ -30,6 +30,17 @@
  *   listDir(path)        a directory's entries as one string, each a type
  *                        letter (d dir, l link, f file, o other, u unknown)
  *                        and the name, NUL-terminated; or -errno.
+ */
+/*
+ * Portability: the same source is built for linux-x64, -arm64, -s390x and
+ * -ppc64 (ppc64le) glibc by scripts/native/prebuilds.mjs, and must load on
+ * every glibc Node 20 runs on (2.28 and later). So no call whose symbol
+ * version is newer than GLIBC_2.28: fstat and fstatat became symbols of
+ * their own only in 2.33 (before, inline wrappers of __fxstat), so sizes and
+ * types come from statx (GLIBC_2.28; Linux 4.11, which glibc emulates when
+ * the kernel is older). test/prebuilds.test.ts checks the symbol versions.
+ * Byte order and word size do not matter to anything below (s390x is
+ * big-endian); errno, LOCK_* and DT_* values are the same on all four.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -189,13 +200,13 @@ static int read_file(read_buf *rb, const char *path, int64_t max, unsigned char 
     fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return -errno;
-  struct stat st;
-  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return -e; }
-  if (!S_ISREG(st.st_mode)) { close(fd); return -1000; }
-  if (st.st_size > max) { close(fd); return -1001; }
-  /* The runtime may be writing it: read up to max + 1 bytes, whatever fstat said. */
+  struct statx st;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, &st) != 0) { int e = errno; close(fd); return -e; }
+  if (!S_ISREG(st.stx_mode)) { close(fd); return -1000; }
+  if (st.stx_size > (uint64_t)max) { close(fd); return -1001; }
+  /* The runtime may be writing it: read up to max + 1 bytes, whatever statx said. */
   size_t n = 0;
-  if (!grow(rb, (size_t)st.st_size + 1)) { close(fd); return -ENOMEM; }
+  if (!grow(rb, (size_t)st.stx_size + 1)) { close(fd); return -ENOMEM; }
   for (;;) {
     if (n == rb->cap) {
       if (rb->cap > (size_t)max) break;
@@ -407,9 +418,9 @@ static int rm_below(int dfd, int depth) {
     if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
     int isdir = e->d_type == DT_DIR;
     if (e->d_type == DT_UNKNOWN) {
-      struct stat st;
-      if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) { rc = -errno; break; }
-      isdir = S_ISDIR(st.st_mode);
+      struct statx st;
+      if (statx(dirfd(d), n, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &st) != 0) { rc = -errno; break; }
+      isdir = S_ISDIR(st.stx_mode);
     }
     if (!isdir) {
       if (unlinkat(dirfd(d), n, 0) != 0 && errno != ENOENT) { rc = -errno; break; }

@@ -3,7 +3,11 @@
 // caller falls back to for anything but success and absence, so a message
 // stays exact, and on hosts where the addon does not load. The wiring can
 // turn every fast path off (VCSTORE_ADDON=0): then flock(1) takes every lock.
-import { existsSync, readFileSync } from 'node:fs';
+// The package ships one prebuild per Linux glibc architecture Kata runs on
+// (dist/native/linux-{x64,arm64,s390x,ppc64}-glibc/vcstore.node, built by
+// scripts/build.mjs); only the one for this process's platform, arch and C
+// library is ever loaded.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +55,10 @@ export interface Addon {
 let loaded: Addon | null | undefined;
 let enabled = true;
 let file: string | undefined;
+/** Why the addon found for this target did not load (a glibc too old, a damaged file), for --version --verbose. */
+let failure: string | undefined;
+/** The dist/native folder found, if any: where the other targets' prebuilds are. */
+let nativeDir: string | undefined;
 
 /** The wiring's switch (VCSTORE_ADDON=0 turns every fast path off); takes effect for the next call. */
 export function useAddon(on: boolean): void {
@@ -94,21 +102,41 @@ export function addon(): Addon | null {
   let dir = dirname(here());
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     const f = join(dir, 'native', target, 'vcstore.node');
-    if (!existsSync(f)) continue;
+    if (!existsSync(f)) {
+      if (!nativeDir && existsSync(join(dir, 'native'))) nativeDir = join(dir, 'native');
+      continue;
+    }
     try {
       loaded = createRequire(here())(f) as Addon;
       file = f;
-    } catch {
+      failure = undefined;
+    } catch (e) {
       /* cannot load here: the careful paths it is */
+      failure = `${f} did not load: ${String((e as Error).message).split('\n')[0]}`;
     }
     break;
   }
   return loaded;
 }
 
+/** The targets that have a prebuild beside the one looked for (linux-arm64-glibc, ...), for a message. */
+function prebuilds(): string[] {
+  const dir = nativeDir;
+  if (!dir) return [];
+  try {
+    return readdirSync(dir)
+      .filter((t) => existsSync(join(dir, t, 'vcstore.node')))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Which lock backend this process uses, for `vcstore --version --verbose`. */
 export function lockBackend(): string {
   if (addon()) return `flock(2) through the Node-API addon ${file}; waits through util-linux flock(1)`;
   if (!enabled) return 'util-linux flock(1) for every lock (VCSTORE_ADDON=0: every fast path off)';
-  return `util-linux flock(1) for every lock (no addon for ${addonTarget()})`;
+  if (failure) return `util-linux flock(1) for every lock (the addon ${failure})`;
+  const others = prebuilds();
+  return `util-linux flock(1) for every lock (no addon for ${addonTarget()}${others.length ? `; prebuilt for ${others.join(', ')}` : ''})`;
 }
