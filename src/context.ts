@@ -15,6 +15,8 @@ export interface Io {
   stderr(text: string): void;
   /** Is stdout a terminal? */
   isTty(fd: 1 | 2): Promise<boolean>;
+  /** The width of stdout's terminal in columns; absent: the process's own (process.stdout.columns). */
+  columns?(): number | undefined;
   /** Ask a person on the terminal; null where there is none to ask (stdin or stderr no terminal). */
   ask?(question: string, signal?: AbortSignal): Promise<string | null>;
 }
@@ -25,6 +27,8 @@ export interface Ctx {
   settings: ListingSettings;
   json: boolean;
   /** $PATH as the wiring was given it (which tools a next step may name). */
+  /** Where crictl's endpoint rules look in the environment: CONTAINER_RUNTIME_ENDPOINT, CRI_CONFIG_FILE. */
+  criEnv: { CONTAINER_RUNTIME_ENDPOINT?: string; CRI_CONFIG_FILE?: string };
   searchPath: string;
   /** The command word(s), for messages ("uuid free"). */
   command: string;
@@ -32,6 +36,12 @@ export interface Ctx {
   paint: Paint;
   /** Is stdout a terminal? Off one, output is for a program (`show SID ITEM | jq`): only what it asked for. */
   stdoutTty: boolean;
+  /**
+   * How wide a line may be: the terminal's columns when stdout is one (tables
+   * are cut to fit it); undefined off a terminal, where nothing is ever cut.
+   * Read when first asked for (only commands that draw a table pay for it).
+   */
+  readonly width: number | undefined;
   /** Write text to stdout as is. */
   write(text: string): void;
   /** One line to stdout. */
@@ -85,6 +95,18 @@ export interface CtxOptions {
   noProgress?: boolean;
 }
 
+/**
+ * The terminal's width: what the terminal says (TIOCGWINSZ, through Node's
+ * tty stream); where it says nothing (0: a serial console), $COLUMNS; else
+ * undefined, and nothing is cut.
+ */
+export function terminalWidth(io: Io, env: NodeJS.ProcessEnv): number | undefined {
+  const said = io.columns ? io.columns() : process.stdout.columns;
+  if (said !== undefined && Number.isInteger(said) && said > 0) return said;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+}
+
 /** Colour only on a TTY, never with NO_COLOR or --no-color; FORCE_COLOR forces it. */
 export async function colorWanted(io: Io, flag: boolean | undefined, env: NodeJS.ProcessEnv): Promise<boolean> {
   if (flag === false) return false;
@@ -110,6 +132,8 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
   const extra: ((sig: NodeJS.Signals) => void)[] = [];
   let wrote = false;
   let handler: ((sig: NodeJS.Signals) => void) | undefined;
+  const stdoutTty = await o.io.isTty(1);
+  let width: number | undefined | null = null;
   const write = (text: string) => {
     bar?.clear();
     wrote = true;
@@ -124,9 +148,14 @@ export async function makeCtx(o: CtxOptions): Promise<Ctx> {
     settings: o.settings,
     json: o.json,
     searchPath: o.env.PATH ?? '',
+    criEnv: { CONTAINER_RUNTIME_ENDPOINT: o.env.CONTAINER_RUNTIME_ENDPOINT, CRI_CONFIG_FILE: o.env.CRI_CONFIG_FILE },
     command: o.command,
     paint: await makePaint(color),
-    stdoutTty: await o.io.isTty(1),
+    stdoutTty,
+    get width() {
+      if (width === null) width = stdoutTty ? terminalWidth(o.io, env) : undefined;
+      return width;
+    },
     waitNotice: (what, how) => (stderrTty && !o.json ? (holders) => stderr(`vcstore: waiting for the lock of ${what}, ${holders}; ${how}\n`) : undefined),
     write,
     out(line = '') {

@@ -53,7 +53,7 @@ export const ls = (p: Program) =>
   )
     .option('--problem <code>', 'only sandboxes with this problem code (see check)')
     .option('--sort <key>', 'order: age (default: newest first, as crictl), id, state or pod')
-    .option('--no-trunc', 'do not truncate IDs to 12 characters, nor long pod names')
+    .option('--no-trunc', 'do not truncate IDs to 12 characters, long pod names, nor columns to fit the terminal')
     .option('-o, --output <format>', 'table (default), wide (full IDs, layout, creation time) or json (same as --json)')
     .addHelpText('after', exitHelp([0, 1, 2, 3, 130]));
 
@@ -66,7 +66,8 @@ export const show = (p: Program) =>
       .argument('[cid]', 'container ID or unique prefix')
       .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
       .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)')
-      .option('-o, --output <format>', 'table (default) or json (same as --json)'),
+      .option('--no-trunc', 'do not cut long values to fit the terminal, nor store text past 256 characters')
+      .option('-o, --output <format>', 'table (default), wide (the same as --no-trunc) or json (same as --json)'),
     DEFAULT_WAIT.read,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 130]));
 
@@ -177,6 +178,7 @@ export const check = (p: Program) =>
       ),
     )
     .option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .option('--no-trunc', 'on a terminal, print the table whole with each next step under its finding (default: fit the width, next steps listed below)')
     .option('--format <format>', 'the same as -o (kept for scripts)')
     .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
     .option(

@@ -11,11 +11,12 @@ import { prometheusText, previousLastSuccess } from '../render/prometheus.js';
 import { problemText } from '../render/problems.js';
 import { podJson } from '../render/json.js';
 import { nextStep } from '../render/next.js';
-import { criKnown, DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
-import { askContainerd } from '../options.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
+import { criKnown } from '../store/host/cri.js';
+import { askCri } from '../options.js';
 import { CANNOT_TELL, CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
-import { table } from '../render/table.js';
+import { table, type Col } from '../render/table.js';
 import { cell, outputOption, podText } from '../render/rows.js';
 import { requireSomeRoot } from '../store/fs/roots.js';
 import { selection } from '../store/inspect/select.js';
@@ -161,18 +162,35 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   if (report.findings.length && !round) {
     const sev = (s: Finding['severity']) => (s === 'error' ? p.bad(s) : s === 'warning' ? p.warn(s) : p.dim(s));
     const withPod = report.findings.some((f) => f.pod !== null);
-    // The next step on a line of its own under each finding, in the DETAIL column.
-    const rows = report.findings.flatMap((f) => [
-      [
-        sev(f.severity),
-        f.code,
-        f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12),
-        ...(withPod ? [f.pod ? cell(podText(f.pod), 40) : '-'] : []),
-        problemText(f),
-      ],
-      ['', '', '', ...(withPod ? [''] : []), p.dim(`next: ${termSafe(nextStep(f, prefix, tools))}`)],
-    ]);
-    ctx.out(await table(['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'], rows, p));
+    const head = ['SEVERITY', 'CODE', 'ID', ...(withPod ? ['POD'] : []), 'DETAIL'];
+    const idOf = (f: Finding) => (f.container ? `${f.id.slice(0, 12)}/${f.container.slice(0, 12)}` : f.id.slice(0, 12));
+    const row = (f: Finding, pod: number) => [sev(f.severity), f.code, idOf(f), ...(withPod ? [f.pod ? cell(podText(f.pod), pod) : '-'] : []), problemText(f)];
+    // On a terminal the table fits its width (kubectl's and crictl's way), and the next steps, which are only
+    // of use whole, follow it one per line: each runnable as printed, the findings it answers after a #.
+    const width = o.trunc === false ? undefined : ctx.width;
+    if (width !== undefined) {
+      const cols: Col[] = [{ short: 'SEV' }, { min: 8 }, {}, ...(withPod ? [{ min: 8 }] : []), { min: 20 }];
+      ctx.out(
+        await table(
+          head,
+          report.findings.map((f) => row(f, Infinity)),
+          p,
+          { width, cols },
+        ),
+      );
+      const steps = new Map<string, string[]>();
+      for (const f of report.findings) {
+        const step = termSafe(nextStep(f, prefix, tools));
+        steps.set(step, [...(steps.get(step) ?? []), `${idOf(f)} ${f.code}`]);
+      }
+      ctx.out('');
+      ctx.out(p.dim('next:'));
+      for (const [step, what] of steps) ctx.out(`  ${step}  ${p.dim(`# ${what.join(', ')}`)}`);
+    } else {
+      // The next step on a line of its own under each finding, in the DETAIL column.
+      const rows = report.findings.flatMap((f) => [row(f, 40), ['', '', '', ...(withPod ? [''] : []), p.dim(`next: ${termSafe(nextStep(f, prefix, tools))}`)]]);
+      ctx.out(await table(head, rows, p));
+    }
   }
   const tried = new Map((actions ?? []).filter((a) => a.action === 'left').map((a) => [actionKey(a), a.reason]));
   if (actions?.length) {

@@ -32,7 +32,7 @@ function optionValues(cmd: string, flag: string): string[] | ':dirs' | ':files' 
     case '-o':
     case '--output':
     case '--format':
-      return cmd === 'ls' ? ['table', 'wide', 'json'] : cmd === 'check' ? ['table', 'json', 'prometheus'] : ['table', 'json'];
+      return cmd === 'ls' || cmd === 'show' ? ['table', 'wide', 'json'] : cmd === 'check' ? ['table', 'json', 'prometheus'] : ['table', 'json'];
     case '--sort':
       return ['age', 'id', 'state', 'pod'];
     case '--layout':

@@ -11,7 +11,7 @@ import { rootListing } from '../store/read/scan.js';
 import { parallelListing, runListWorker } from '../store/inspect/listing.js';
 import { sandboxJson } from '../render/json.js';
 import { outputOption, rowFields } from '../render/rows.js';
-import { columns } from '../render/table.js';
+import { columns, type Col } from '../render/table.js';
 
 // Sandboxes are inspected one at a time and each kept only as what will be
 // printed (a JSON text, an ID, a row), with the key it sorts by; from
@@ -124,10 +124,26 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   return 0;
 }
 
+/**
+ * How the table is cut to a terminal's width: IDs never below 12 characters,
+ * pids, ages and liveness never; the rest loses its end, widest first.
+ */
+const COLS: Record<string, Col> = {
+  ID: { id: true },
+  POD: { min: 4 },
+  STATE: { min: 4 },
+  HYPERVISOR: { min: 4, short: 'VMM' },
+  CONTAINERS: { short: 'CTRS' },
+  LOCK: { min: 4 },
+  PROBLEMS: { min: 4 },
+};
+
 function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): string {
   const p = ctx.paint;
   const now = Date.now();
   const withPod = rows.some((s) => s.pod !== null);
+  // On a terminal (and not --no-trunc, -o wide) the table fits its width: no row wraps.
+  const width = full ? undefined : ctx.width;
   const head = [
     'ID',
     ...(withPod ? ['POD'] : []),
@@ -142,7 +158,7 @@ function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): st
     'PROBLEMS',
   ];
   const cells = rows
-    .map((s) => ({ f: rowFields(s, !full, now), error: s.problems.some((x) => x.severity === 'error') }))
+    .map((s) => ({ f: rowFields(s, !full, now, width === undefined ? undefined : Infinity), error: s.problems.some((x) => x.severity === 'error') }))
     .map(({ f, error }) => [
       f.id,
       ...(withPod ? [f.pod] : []),
@@ -157,5 +173,5 @@ function render(ctx: Ctx, rows: SandboxInfo[], full: boolean, wide: boolean): st
       // Red where any problem is an error, yellow for warnings only.
       f.problems === '-' ? '-' : error ? p.bad(f.problems) : p.warn(f.problems),
     ]);
-  return columns(head, cells, p);
+  return columns(head, cells, p, { width, cols: head.map((h) => COLS[h] ?? {}) });
 }

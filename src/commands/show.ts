@@ -14,6 +14,7 @@ import { rawItems, type RawItem } from '../store/ops/edit.js';
 import { decodeDevices } from '../render/devices.js';
 import { paintJson, podJson, problemJson, sandboxJson } from '../render/json.js';
 import { cell, createdText, outputOption, podText } from '../render/rows.js';
+import { fitLine, fitTable, type Col } from '../render/table.js';
 
 /** Store text longer than this is cut in show's text (whole in --json): Kubernetes names are at most 253. */
 const SHOWN = 256;
@@ -22,10 +23,24 @@ import { litText, litValue, type Lit } from '../store/fs/jsonlit.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 
-type Opts = OptsOf<typeof show>;
+// --no-trunc is crictl's name; commander sets `trunc` false for it.
+type Opts = OptsOf<typeof show> & { trunc?: boolean };
+
+/**
+ * How much of the text is shown: `full` (--no-trunc, -o wide) all of it;
+ * else store text past SHOWN characters is cut, and on a terminal every line
+ * is cut to its width (no line wraps).
+ */
+interface View {
+  full: boolean;
+}
+
+/** How the containers' lines are cut to a terminal's width: ID, name, state, pid, liveness. */
+const CONTAINER_COLS: Col[] = [{ id: true }, { min: 8 }, { min: 4 }, {}, { min: 4 }];
 
 export async function run(ctx: Ctx, arg: string, a: string | undefined, b: string | undefined, o: Opts): Promise<number> {
-  outputOption(ctx, o.output, ['table', 'wide', 'json']);
+  const format = outputOption(ctx, o.output, ['table', 'wide', 'json']);
+  const view: View = { full: o.trunc === false || format === 'wide' };
   // A pod may have several sandboxes (a leaked one beside the new one): its summary shows each.
   const found = resolveSandbox(ctx.roots, arg, { many: a === undefined });
   if (!o.lock) {
@@ -37,9 +52,9 @@ export async function run(ctx: Ctx, arg: string, a: string | undefined, b: strin
     const h = requireSandbox(ctx.roots, r.id);
     const t = parseTarget(h, a, b);
     const read = () => {
-      if (t.item) showItem(ctx, h, t.cid, t.item);
-      else if (t.cid) showContainer(ctx, h, t.cid);
-      else showSandbox(ctx, h, pod ? docs : undefined);
+      if (t.item) showItem(ctx, h, t.cid, t.item, view);
+      else if (t.cid) showContainer(ctx, h, t.cid, view);
+      else showSandbox(ctx, h, view, pod ? docs : undefined);
     };
     if (!o.lock) read();
     else
@@ -71,7 +86,12 @@ function lockText(lock: LockReport): string {
   return lock.visible ? 'free' : 'unknown (locks not visible here)';
 }
 
-function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: ItemRef): void {
+/** The width lines are cut to: the terminal's, unless everything is to be shown (undefined: nothing is cut). */
+function widthOf(ctx: Ctx, view: View): number | undefined {
+  return view.full ? undefined : ctx.width;
+}
+
+function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: ItemRef, view: View): void {
   if (ref.def?.name === 'Lock') {
     // The lock item is an empty file: show who holds it instead.
     const lock = new LockIndex().report(ref.path);
@@ -93,7 +113,9 @@ function showItem(ctx: Ctx, h: SandboxHandle, cid: string | undefined, ref: Item
   }
   // The decoded table is for a person: off a terminal only the item's JSON goes out (`| jq` works for every item).
   if (ref.def?.file === 'devices.json' && ctx.stdoutTty) {
-    const lines = decodeDevices(litValue(lit), cid !== undefined).map(termSafe);
+    const width = widthOf(ctx, view);
+    // The summary lines fit the terminal; the JSON under them is never cut.
+    const lines = decodeDevices(litValue(lit), cid !== undefined).map((l) => fitLine(termSafe(l), width));
     if (lines.length) ctx.out(lines.join('\n') + '\n');
   }
   ctx.out(paintJson(litText(lit, 2), ctx.paint));
@@ -119,7 +141,20 @@ function problemLines(ctx: Ctx, s: SandboxInfo, cid?: string): string[] {
   return ['Problems', ...list.map((x) => `  ${ctx.paint.warn(problemTag(x, true))}  ${problemText(x)}`)];
 }
 
-function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
+/** The containers' lines (two spaces in), cut together to the width: IDs to 12 characters first, then names. */
+function containerLines(ctx: Ctx, s: SandboxInfo, width: number | undefined, shown: number): string[] {
+  const cells = s.containers.map((c) => [
+    c.id,
+    c.name === undefined ? '' : cell(c.name, shown),
+    ctx.paint.state(c.state === null ? null : termSafe(c.state)),
+    `pid ${c.pid ?? '-'}`,
+    aliveText(ctx, c.alive, true, c.unknown),
+  ]);
+  const { rows } = fitTable([], cells, width === undefined ? undefined : width - 2, CONTAINER_COLS);
+  return rows.map(([id, name, state, pid, alive], i) => `  ${id}  ${s.containers[i]?.name === undefined ? '' : `${name}  `}${state}  ${pid}  ${alive}`);
+}
+
+function showSandbox(ctx: Ctx, h: SandboxHandle, view: View, docs?: string[]): void {
   const s = inspectScanned(h.roots, h.scan, { deep: true, host: new HostIndex(h.roots) });
   const items = itemFiles(
     h,
@@ -138,13 +173,15 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
   }
   const p = ctx.paint;
   const hv = s.hypervisor;
+  const width = widthOf(ctx, view);
+  const shown = view.full ? Infinity : SHOWN;
   if (docs) {
     if (docs.length) ctx.out('');
     docs.push(s.id);
   }
   const out = [
     `${p.bold('Sandbox')}     ${s.id}`,
-    `Pod         ${s.pod ? cell(podText(s.pod), SHOWN) : p.dim('(none recorded)')}${s.pod?.uid ? p.dim(`  uid ${cell(s.pod.uid, SHOWN)}`) : ''}`,
+    `Pod         ${s.pod ? cell(podText(s.pod), shown) : p.dim('(none recorded)')}${s.pod?.uid ? p.dim(`  uid ${cell(s.pod.uid, shown)}`) : ''}`,
     `Created     ${createdText(s)}`,
     `State       ${p.state(s.state === null ? null : termSafe(s.state))}   (layout ${s.layout})`,
     `Hypervisor  ${termSafe(hv.type ?? '-')}  pid ${hv.pid ?? '-'}  ${aliveText(ctx, hv.alive, hv.verified, hv.unknown)}`,
@@ -171,14 +208,11 @@ function showSandbox(ctx: Ctx, h: SandboxHandle, docs?: string[]): void {
     ...itemLines(ctx, items),
     '',
     p.bold(`Containers (${s.containers.length})`),
-    ...s.containers.map(
-      (c) =>
-        `  ${c.id}  ${c.name === undefined ? '' : `${cell(c.name, SHOWN)}  `}${p.state(c.state === null ? null : termSafe(c.state))}  pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
-    ),
+    ...containerLines(ctx, s, width, shown),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
   if (s.host) out.push('', ...hostLines(ctx, s.host));
-  ctx.out(out.join('\n'));
+  ctx.out(out.map((l) => fitLine(l, width)).join('\n'));
 }
 
 /** Shown mounts before the rest is counted. */
@@ -196,7 +230,7 @@ function hostLines(ctx: Ctx, host: HostPicture): string[] {
   return lines;
 }
 
-function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
+function showContainer(ctx: Ctx, h: SandboxHandle, cid: string, view: View): void {
   const dirs = requireContainer(h, cid);
   const s = inspectScanned(h.roots, h.scan, { deep: true });
   const c = s.containers.find((x) => x.id === cid);
@@ -233,11 +267,12 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
     return;
   }
   const p = ctx.paint;
+  const shown = view.full ? Infinity : SHOWN;
   const out = [
     `${p.bold('Container')}   ${c.id}`,
-    `Name        ${c.name === undefined ? p.dim('(none recorded)') : cell(c.name, SHOWN)}`,
+    `Name        ${c.name === undefined ? p.dim('(none recorded)') : cell(c.name, shown)}`,
     `Sandbox     ${h.id}`,
-    `Pod         ${s.pod ? cell(podText(s.pod), SHOWN) : p.dim('(none recorded)')}`,
+    `Pod         ${s.pod ? cell(podText(s.pod), shown) : p.dim('(none recorded)')}`,
     `State       ${p.state(c.state === null ? null : termSafe(c.state))}`,
     `Process     pid ${c.pid ?? '-'}  ${aliveText(ctx, c.alive, true, c.unknown)}`,
     ...problemLines(ctx, s, cid),
@@ -250,5 +285,6 @@ function showContainer(ctx: Ctx, h: SandboxHandle, cid: string): void {
     ...itemLines(ctx, items),
   ];
   if (raw.length) out.push('', p.bold('Raw items'), ...rawLines(raw));
-  ctx.out(out.join('\n'));
+  const width = widthOf(ctx, view);
+  ctx.out(out.map((l) => fitLine(l, width)).join('\n'));
 }

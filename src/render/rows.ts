@@ -33,11 +33,15 @@ export interface Row {
   created: string;
 }
 
-export function rowFields(s: SandboxInfo, trunc: boolean, now = Date.now()): Row {
+/**
+ * `trunc`: short IDs, and pod names cut at `podCell` characters (default 48;
+ * a table cut to a terminal's width passes Infinity and lets the width decide).
+ */
+export function rowFields(s: SandboxInfo, trunc: boolean, now = Date.now(), podCell = POD_CELL): Row {
   const hv = s.hypervisor;
   const age = ageSecs(s.created, now);
   return {
-    pod: s.pod ? (trunc ? cell(podText(s.pod), POD_CELL) : termSafe(podText(s.pod))) : '-',
+    pod: s.pod ? (trunc ? cell(podText(s.pod), podCell) : termSafe(podText(s.pod))) : '-',
     age: age === null ? '?' : humanAge(age),
     layout: s.layout,
     created: s.created === null ? '-' : termSafe(s.created),
