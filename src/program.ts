@@ -104,10 +104,10 @@ export const rm = (p: Program) =>
       .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing')
       .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)')
       .option(
-        '--cri <socket>',
-        "ask containerd at SOCKET (a path, or crictl's unix:///path) whether it still has the pod, and refuse if it does (default: the host's socket when it exists and there is no --prefix)",
+        '--cri <endpoint>',
+        "ask the CRI at ENDPOINT (a path, or crictl's unix:///path) whether it still has the pod, and refuse if it does (default, without --prefix: as crictl finds it)",
       )
-      .option('--no-cri', 'do not ask containerd'),
+      .option('--no-cri', 'do not ask the container manager'),
     DEFAULT_WAIT.change,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 5, 130]));
 
@@ -162,10 +162,10 @@ export const check = (p: Program) =>
     .option('-y, --yes', 'with --fix: do not ask before changing anything (only a terminal is ever asked)')
     .option('--only <codes>', 'only findings with these codes (CODE[,CODE]): what is reported and what --fix acts on')
     .option(
-      '--cri [socket]',
-      `ask containerd (its socket, a path or crictl's unix:///path; default ${'/run/containerd/containerd.sock'}) which pod sandboxes it has; on by default when that socket exists and there is no --prefix`,
+      '--cri [endpoint]',
+      "ask the CRI (containerd, CRI-O) at ENDPOINT (a path or crictl's unix:///path; alone: as crictl finds it) which pod sandboxes it has; on by default without --prefix when crictl would find one",
     )
-    .option('--no-cri', 'do not ask containerd')
+    .option('--no-cri', 'do not ask the container manager')
     .addOption(
       new Option(
         '--fail-on <level>',

@@ -120,7 +120,7 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     assert.equal(existsSync(join(p, 'run/vc/sbs', gone)), false, fix.stdout);
   });
 
-  it('containerd still has the pod while its sandbox is dead: cri-stuck, next is crictl rmp -f, and check --fix and rm leave the store until --force', async () => {
+  it('containerd still has the pod while its sandbox is dead: cri-stuck, next is crictl stopp and rmp, and check --fix and rm leave the store until --force', async () => {
     const p = tmp();
     const stuck = sid('stuck');
     deadPod(p, stuck);
@@ -131,7 +131,7 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     const j = await findings(p, [], { PATH: `${bin}:${process.env.PATH}` });
     assert.deepEqual(about(j, stuck).sort(), ['cri-stuck:false', 'hypervisor-dead:false']);
     const f = j.findings.find((x: any) => x.code === 'cri-stuck');
-    assert.equal(f.next, `crictl --runtime-endpoint unix://${sock} rmp -f ${stuck}`);
+    assert.equal(f.next, `crictl --runtime-endpoint unix://${sock} stopp ${stuck} && crictl --runtime-endpoint unix://${sock} rmp ${stuck}`);
     // Every step for that sandbox is containerd's teardown first: never a removal under containerd.
     assert.equal(j.findings.find((x: any) => x.code === 'hypervisor-dead').next, f.next);
     assert.equal(f.evidence.runtime, 'io.containerd.kata-qemu.v2');
@@ -143,7 +143,7 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     await vci(p, ['check', '--fix', `--cri=${sock}`]);
     const rm = await vci(p, ['rm', `--cri=${sock}`, stuck]);
     assert.equal(rm.code, 5, rm.stderr);
-    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/web-${stuck.slice(0, 5)}; crictl rmp -f ${stuck}`));
+    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/web-${stuck.slice(0, 5)}; crictl stopp ${stuck} && crictl rmp ${stuck}`));
     assert.equal(rm.stderr.trim().split('\n').length, 1);
     assert.deepEqual(snapshot(p), before, 'nothing changed');
     const forced = await vci(p, ['rm', '--force', `--cri=${sock}`, stuck]);

@@ -89,8 +89,13 @@ export async function buildZoo(p: string, data: string, track: (c: ChildProcess)
   writeFileSync(join(p, 'run/vc/vm', id('vmlive'), 'pid'), String(qemu.pid));
   writeUuidStore(p, [0, 0, 0, 1, 0, 0, 0, 0]);
   ids['uuid-leaked'] = 'slot-3';
-  for (const code of ['cri-unknown', 'cri-stuck', 'cri-missing', 'cri-unreachable'])
-    missing[code] = 'needs containerd: test/cri.test.ts runs a real one on a private socket';
+  for (const code of ['cri-unknown', 'cri-stuck', 'cri-notready', 'cri-missing', 'cri-unreachable'])
+    missing[code] = 'needs a container manager: test/cri.test.ts and test/cri-api.test.ts run containerd (and a CRI-O fake) on private sockets';
+  if (isRoot) {
+    // A dead sandbox whose containerd bundle rootfs is still mounted (containerd's clean-up of a killed shim timed out).
+    addSandbox(p, put('bundle-mounted', id('bundle')), { state: 'running', pid: deadPid() });
+    bindAt(data, join(p, 'run/containerd/io.containerd.runtime.v2.task/k8s.io', id('bundle'), 'rootfs'));
+  } else missing['bundle-mounted'] = 'needs root to mount';
   missing['uuid-store-bad'] = 'one UUID store per store: the corrupt one is planted in a store of its own';
   utimesSync(join(p, `var/lib/vc/sbs/${id('cfgonly')}`), new Date(), new Date());
   return {

@@ -47,7 +47,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   requireSomeRoot(ctx.roots);
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;
-  const { cri, explicit } = await askContainerd(o.cri, ctx.roots.prefix, signal);
+  const { cri, explicit, where } = await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);
   const report = await check(ctx.roots, {
     cri,
     criRequired: explicit,
@@ -123,13 +123,18 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   const code = interrupted ? interrupted.exitCode : remaining.some(failsOn(o.failOn)) ? Exit.PROBLEMS : Exit.OK;
   // What a person must still do after the fix vcstore would do: not what goes with a sandbox the fix removes whole.
   const going = removedWhole(report.findings);
-  const person = remaining.filter((f) => !f.fixable && !(going.has(f.id) && (!actions || dryRun))).length;
+  // Nor what kubelet is already tearing down (a pod the CRI reports NOTREADY).
+  const kubelets = new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id));
+  const person = remaining.filter((f) => !f.fixable && !kubelets.has(f.id) && !(going.has(f.id) && (!actions || dryRun))).length;
   const prefix = ctx.roots.prefix;
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
   const tools = {
     crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath),
-    socket: explicit && cri && cri.socket !== DEFAULT_CONTAINERD_SOCKET ? cri.socket : null,
+    // An endpoint found as crictl finds it is the one crictl and vcstore find again: only --cri's is named.
+    socket: where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null,
+    ...(criKnown(cri) ? { api: cri.api } : {}),
     stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
+    notready: new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id)),
     unreachable: explicit && cri !== null && !criKnown(cri),
     going,
   };
@@ -144,7 +149,7 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     report.findings.forEach((f, i) => w.push(`${i ? ',' : ''}${JSON.stringify(findingJson(f))}`));
     const criSummary = cri
       ? criKnown(cri)
-        ? { socket: cri.socket, sandboxes: cri.sandboxes.size, ms: cri.ms }
+        ? { socket: cri.socket, runtime: cri.runtime, version: cri.version, api: cri.api, sandboxes: cri.sandboxes.size, ms: cri.ms }
         : { socket: cri.socket, error: cri.error }
       : null;
     w.push(
@@ -325,7 +330,7 @@ async function metrics(ctx: Ctx, o: Opts, stuckAfter: number, stdout: boolean, f
   try {
     if (failed) throw failed.e;
     requireSomeRoot(ctx.roots);
-    const { cri } = await askContainerd(o.cri, ctx.roots.prefix, signal);
+    const { cri } = await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);
     report = await check(ctx.roots, { stuckAfter, settings: ctx.settings, signal, cri, onWorkerFailure: workerWarning(ctx) });
   } catch (e) {
     failure = e;

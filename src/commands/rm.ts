@@ -2,8 +2,8 @@ import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
-import { criKnown } from '../store/host/containerd.js';
-import { askContainerd } from '../options.js';
+import { criKnown } from '../store/host/cri.js';
+import { askCri } from '../options.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
@@ -59,11 +59,11 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // One read of the roots for unfinished removals; /proc and mountinfo are
   // read by the core after each lock is held.
   const opts: RemoveOptions = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
-  // containerd still has the pod: its teardown (crictl rmp -f) goes through the shim and the store, so it goes first.
-  const { cri, explicit } = o.force || o.container !== undefined ? { cri: null, explicit: false } : await askContainerd(o.cri, ctx.roots.prefix, signal);
+  // The container manager still has the pod: its teardown (crictl stopp, rmp) goes through the shim and the store, so it goes first.
+  const { cri, explicit } = o.force || o.container !== undefined ? { cri: null, explicit: false } : await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);
   if (cri && !criKnown(cri)) {
-    if (explicit) throw new RefusedError(`refusing to remove: containerd could not be asked (${cri.error}); --no-cri goes without it`);
-    ctx.warn(`containerd could not be asked (${cri.error}); going ahead without it`);
+    if (explicit) throw new RefusedError(`refusing to remove: the container manager could not be asked (${cri.error}); --no-cri goes without it`);
+    ctx.warn(`the container manager could not be asked (${cri.error}); going ahead without it`);
   }
   const held = criKnown(cri) ? sids.filter((sid) => cri.sandboxes.has(sid)) : [];
   sids = sids.filter((sid) => !held.includes(sid));
@@ -120,10 +120,14 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   };
   for (const sid of held) {
     const s = criKnown(cri) ? cri.sandboxes.get(sid) : undefined;
+    const pod = s?.pod ? ` ${s.pod.namespace}/${s.pod.name}` : '';
+    const manager = criKnown(cri) ? cri.runtime : 'containerd';
     done(
       sid,
       new RefusedError(
-        `refusing to remove sandbox ${sid}: containerd still has its pod${s?.pod ? ` ${s.pod.namespace}/${s.pod.name}` : ''}; crictl rmp -f ${sid} tears it down through the shim (or --force)`,
+        s?.ready === false
+          ? `refusing to remove sandbox ${sid}: kubelet is tearing its pod${pod} down (NOTREADY in ${manager}); wait, or crictl rmp ${sid} (or --force)`
+          : `refusing to remove sandbox ${sid}: ${manager} still has its pod${pod}; crictl stopp ${sid} && crictl rmp ${sid} tear it down through the shim (or --force)`,
       ),
     );
   }

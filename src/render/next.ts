@@ -14,13 +14,17 @@ const pids = (v: unknown): number[] =>
 
 /** The next step for `f`; `prefix` is the store prefix the check ran with ('' for none). */
 export interface NextTools {
-  /** crictl is on PATH (else the ctr commands). */
+  /** crictl is on PATH (else, for containerd, the ctr commands). */
   crictl: boolean;
-  /** The containerd socket the check asked, where it is not the default: every command names it. */
+  /** The endpoint the check was given by --cri, where it is not the default: every command names it. */
   socket?: string | null;
-  /** Sandboxes containerd still has (cri-stuck): containerd's teardown is their next step, whatever the finding. */
+  /** How the manager was asked: containerd's own API (its CRI plugin off) is the only case for ctr's commands. */
+  api?: string;
+  /** Sandboxes the CRI still reports READY (cri-stuck): its teardown is their next step, whatever the finding. */
   stuck?: Set<string>;
-  /** containerd was named (--cri) and could not answer: every removal refuses until it can. */
+  /** Sandboxes the CRI reports NOTREADY (cri-notready): kubelet's teardown is their next step. */
+  notready?: Set<string>;
+  /** The container manager was named and could not answer: every removal refuses until it can. */
   unreachable?: boolean;
   /** Sandboxes the fix removes whole: what else is found of them goes with that removal. */
   going?: Set<string>;
@@ -32,24 +36,34 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
     ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), cmd, ...[...(cmd === 'rm' || cmd === 'check' ? cri : []), ...words].map(shellWord)].join(
       ' ',
     );
-  const teardown = (id: string) =>
-    tools.crictl
-      ? `crictl${tools.socket ? ` --runtime-endpoint ${shellWord(`unix://${tools.socket}`)}` : ''} rmp -f ${shellWord(id)}`
+  const crictl = (cmd: string, id: string) =>
+    `crictl${tools.socket ? ` --runtime-endpoint ${shellWord(`unix://${tools.socket}`)}` : ''} ${cmd} ${shellWord(id)}`;
+  // A READY pod is stopped, then removed (crictl's words); a NOTREADY one only removed. ctr's commands only where
+  // containerd serves no CRI and crictl is not installed: with a CRI plugin, ctr would leave the plugin's own record.
+  const teardown = (id: string, ready = true) =>
+    tools.crictl || tools.api !== 'containerd'
+      ? ready
+        ? `${crictl('stopp', id)} && ${crictl('rmp', id)}`
+        : `Give kubelet time to remove the pod; if it stays, ${crictl('rmp', id)}`
       : ['tasks kill -s SIGKILL', 'tasks delete', 'containers delete']
           .map((c) => `ctr${tools.socket ? ` --address ${shellWord(tools.socket)}` : ''} -n k8s.io ${c} ${shellWord(id)}`)
           .join('; ');
-  // containerd still has the pod: its teardown goes first, through the shim, whatever else is wrong.
-  if (tools.stuck?.has(f.id) && !f.container && f.code !== 'cri-stuck') return teardown(f.id);
-  // Named and silent, containerd makes every removal refuse: asking it again comes first.
+  // The manager still has the pod: its teardown goes first, through the shim, whatever else is wrong.
+  const leftToManager = f.code === 'cri-stuck' || f.code === 'cri-notready';
+  if (!f.container && !leftToManager) {
+    if (tools.stuck?.has(f.id)) return teardown(f.id);
+    if (tools.notready?.has(f.id)) return teardown(f.id, false);
+  }
+  // Named and silent, the manager makes every removal refuse: asking it again comes first.
   const step = nextOf(f, vc, teardown, tools);
   if (tools.unreachable && f.code !== 'cri-unreachable' && /^vcstore( .*)? rm /.test(step))
-    return `Start containerd (or name the socket it answers on with --cri=SOCKET) and check again: while it cannot be asked, ${step} refuses`;
+    return `Start the container manager (or name the endpoint it answers on with --cri=ENDPOINT) and check again: while it cannot be asked, ${step} refuses`;
   // What the fix removes whole takes this finding with it.
-  if (tools.going?.has(f.id) && !WHOLE.has(f.code) && f.code !== 'cri-stuck') return vc('rm', f.id);
+  if (tools.going?.has(f.id) && !WHOLE.has(f.code) && !leftToManager) return vc('rm', f.id);
   return step;
 }
 
-function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, teardown: (id: string) => string, tools: NextTools): string {
+function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, teardown: (id: string, ready?: boolean) => string, tools: NextTools): string {
   const fixOnly = () => vc('check', '--fix', '--only', f.code);
   const ps = (list: number[]) => {
     const real = list.filter((n) => n > 0);
@@ -108,10 +122,22 @@ function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, tea
       return e.live === true ? `A VM nobody manages: ${vc('show', sid)} names its processes; stop them, then ${vc('rm', sid)}` : vc('rm', sid);
     case 'cri-stuck':
     case 'cri-missing':
-      // crictl goes through the CRI plugin, which tears the pod down through the shim; ctr only where it is absent.
+      // crictl goes through the CRI, which tears the pod down through the shim; ctr only where it is absent.
       return teardown(sid);
+    case 'bundle-mounted': {
+      const ms = Array.isArray(e.mounts) ? (e.mounts as { id: string; namespace: string; path: string }[]) : [];
+      const umount = `umount ${ms.map((m) => shellWord(m.path)).join(' ')}`;
+      // containerd's CRI no longer lists the pod: nothing of containerd will undo it.
+      if (e.forgotten === true) return umount;
+      const m = ms[0];
+      if (!m) return vc('show', sid);
+      const ctr = (c: string) => `ctr${tools.socket ? ` --address ${shellWord(tools.socket)}` : ''} -n ${shellWord(m.namespace)} ${c} ${shellWord(m.id)}`;
+      return `containerd's teardown first: ${ctr('tasks delete -f')}; ${ctr('containers delete')}; once containerd no longer has it, ${umount}`;
+    }
+    case 'cri-notready':
+      return teardown(sid, false);
     case 'cri-unreachable':
-      return `Start containerd (or name its socket with --cri=SOCKET), then ${vc('check', ...(tools.socket ? [] : [`--cri=${str(e.socket) ?? ''}`]))} again; --no-cri leaves it out`;
+      return `Start the container manager (or name its endpoint with --cri=ENDPOINT), then ${vc('check', ...(tools.socket ? [] : [`--cri=${str(e.socket) ?? ''}`]))} again; --no-cri leaves it out`;
     case 'netns-leaked':
       if (e.busy !== true) return vc('rm', sid);
       return Array.isArray(e.users) && e.users.length

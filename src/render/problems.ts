@@ -87,14 +87,20 @@ export function problemText(p: Problem): string {
     }
     case 'cri-unknown':
       return e.live === true
-        ? `containerd (${s(e.socket)}) does not know this pod's sandbox, but its hypervisor is alive: a VM nobody manages`
-        : `containerd (${s(e.socket)}) does not know this pod's sandbox${e.alive === false ? ', and it is dead: a leak' : ''}`;
+        ? `${s(e.manager ?? 'containerd')} (${s(e.socket)}) does not know this pod's sandbox, but its hypervisor is alive: a VM nobody manages`
+        : `${s(e.manager ?? 'containerd')} (${s(e.socket)}) does not know this pod's sandbox${e.alive === false ? ', and it is dead: a leak' : ''}`;
     case 'cri-stuck':
-      return `containerd still has this pod (${s(e.runtime)}) but its sandbox is dead (${s(e.because)}): let containerd tear it down first`;
+      return `${s(e.manager ?? 'containerd')} still reports this pod READY (${s(e.runtime)}) but its sandbox is dead (${s(e.because)}): let it tear the pod down first`;
+    case 'cri-notready':
+      return `${s(e.manager ?? 'containerd')} reports this pod NOTREADY and its sandbox is dead (${s(e.because)}): kubelet is tearing it down`;
     case 'cri-missing':
-      return `containerd has this Kata pod sandbox (${s(e.runtime)}) but there is no store for it`;
+      return `${s(e.manager ?? 'containerd')} has this READY Kata pod (${s(e.runtime)}) but there is no store for it`;
     case 'cri-unreachable':
-      return `containerd could not be asked (${s(e.error)}): what it knows is unknown, and nothing is removed on its account`;
+      return `the container manager at ${s(e.socket)} could not be asked (${s(e.error)}): what it knows is unknown, and nothing is removed on its account`;
+    case 'bundle-mounted': {
+      const ms = Array.isArray(e.mounts) ? (e.mounts as { path: string }[]) : [];
+      return `containerd's bundle ${ms.length > 1 ? `rootfs mounts (${ms.length})` : 'rootfs'} of this dead sandbox ${e.forgotten === true ? 'outlived the pod containerd no longer has' : 'is still mounted'} (${s(ms[0]?.path)}): containerd's to undo; the sandbox is kept until it is`;
+    }
     case 'orphan-vm-dir':
       return `VM dir ${s(e.path)} has no sandbox store`;
     case 'orphan-vm-live':

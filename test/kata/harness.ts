@@ -27,7 +27,7 @@ export const CTRNS = 'default';
 export const BUNDLES = join(W, 'containerd', 'state', 'io.containerd.runtime.v2.task', CTRNS);
 export const IMAGE = 'docker.io/local/kata-busybox:latest';
 const LOGS = join(W, 'logs');
-const binPath = (v: Variant) => `${W}/bin-${v}:${W}/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+export const binPath = (v: Variant) => `${W}/bin-${v}:${W}/bin:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
 export const config = (v: Variant) => `${W}/etc/configuration-${v}.toml`;
 const KATA_DIRS = ['/run/vc', '/var/lib/vc', '/run/kata-containers', '/run/netns'];
 

@@ -103,7 +103,41 @@ export class MountTable {
   points(): Set<string> {
     return new Set((this.mounts ?? []).map((m) => m.mountPoint));
   }
+
+  private bundleIndex: Map<string, BundleMount[]> | undefined;
+
+  /**
+   * containerd's bundle rootfs mounts of `id` (a sandbox or a container):
+   * `<state>/io.containerd.runtime.v2.task/<namespace>/<id>/rootfs`, wherever
+   * containerd's state dir is; under --prefix only those below the prefix.
+   */
+  bundles(id: string, prefix: string): BundleMount[] {
+    if (!this.bundleIndex) {
+      this.bundleIndex = new Map();
+      for (const m of this.mounts ?? []) {
+        const b = BUNDLE_ROOTFS.exec(m.mountPoint);
+        if (!b) continue;
+        const [, namespace = '', owner = ''] = b;
+        const list = this.bundleIndex.get(owner);
+        const entry = { id: owner, namespace, path: m.mountPoint };
+        // One mount point once: stacked mounts, and the host's table read beside this namespace's, repeat it.
+        if (!list) this.bundleIndex.set(owner, [entry]);
+        else if (!list.some((e) => e.path === entry.path)) list.push(entry);
+      }
+    }
+    return (this.bundleIndex.get(id) ?? []).filter((b) => !prefix || b.path.startsWith(`${prefix}/`));
+  }
 }
+
+/** A container's root file system containerd mounted in its bundle (the shim v2 task dir). */
+export interface BundleMount {
+  id: string;
+  namespace: string;
+  path: string;
+}
+
+/** containerd's shim v2 bundle of a container, and the rootfs it mounts there (runtime/v2/bundle.go). */
+const BUNDLE_ROOTFS = /\/io\.containerd\.runtime\.v2\.task\/([^/]+)\/([^/]+)\/rootfs$/;
 
 /** The real path of `path`'s parent joined with its own name (the path itself may be gone or a link). */
 export function realish(path: string): string {

@@ -15,7 +15,7 @@ import { rootListing } from '../read/scan.js';
 import { cgroupProblem, forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { parallelListing, runListWorker, type ListingSettings, type ListJob } from './listing.js';
 import { acrnUserOf, readUuidStore, type AcrnUser } from './uuid.js';
-import { criKnown, type CriView } from '../host/containerd.js';
+import { criKnown, type CriAnswer, type CriView } from '../host/cri.js';
 import type { Pod } from '../layouts/pod.js';
 import type { Selection } from './select.js';
 
@@ -172,21 +172,32 @@ export interface CheckOptions extends AsyncListing {
   select?: Selection;
 }
 
+/** The container manager that made a pod's sandbox, in the runtime's own name for itself (Version's runtime_name). */
+const MANAGER_NAME = { containerd: 'containerd', 'cri-o': 'cri-o' } as const;
+
 /**
- * What containerd says about one sandbox of the store: a pod's sandbox it
- * does not know (cri-unknown; fixable once provably dead), or one it still
- * has while the store says it is dead (cri-stuck: containerd's teardown goes
- * first, so the sandbox's own removal findings are left to a person).
+ * What the container manager says about one sandbox of the store: a pod's
+ * sandbox it does not list (cri-unknown; fixable once provably dead), one it
+ * still reports READY while the store says it is dead (cri-stuck: its
+ * teardown goes first), or NOTREADY (cri-notready: kubelet is tearing it
+ * down). Either way a pod it lists is left to it: the sandbox's own removal
+ * findings are left to a person.
  */
-function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, findings: Finding[]): void {
+function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
   const known = cri.sandboxes.get(c.id);
   const going = c.problems.filter((p) => WHOLE.has(p.code) && p.container === undefined);
   if (!known) {
-    // Only a sandbox containerd's CRI plugin made is containerd's to know (not ctr run, nerdctl, nor a CRI-O pod).
-    if (c.pod?.manager === 'containerd') {
+    // Only a sandbox this manager's CRI made is its to know (not ctr run, nerdctl, nor the other manager's pod).
+    if (c.pod?.manager !== undefined && MANAGER_NAME[c.pod.manager] === cri.runtime) {
       const f = finding(
         c.id,
-        problem('cri-unknown', { socket: cri.socket, state: c.state, alive: c.alive, ...(c.alive === true ? { live: true } : {}) }),
+        problem('cri-unknown', {
+          socket: cri.socket,
+          manager: cri.runtime,
+          state: c.state,
+          alive: c.alive,
+          ...(c.alive === true ? { live: true } : {}),
+        }),
         c.pod,
       );
       // Removed only once provably dead: a liveness that cannot be told needs a person too.
@@ -195,10 +206,31 @@ function criFindings(c: Checked, cri: Extract<CriView, { sandboxes: unknown }>, 
     }
     return;
   }
-  // containerd still has the pod: its teardown goes first, whatever vcstore found of it (a stopped pod's mounts too).
-  if (going.length)
-    findings.push(finding(c.id, problem('cri-stuck', { socket: cri.socket, runtime: known.runtime, because: going.map((p) => p.code) }), c.pod));
-  leaveToPerson(findings, c.id, "containerd still has its pod: containerd's teardown goes first (crictl rmp -f)");
+  // The manager still has the pod: its teardown goes first, whatever vcstore found of it (a stopped pod's mounts too).
+  const evidence = { socket: cri.socket, manager: cri.runtime, runtime: known.runtime, because: going.map((p) => p.code) };
+  if (going.length) findings.push(finding(c.id, problem(known.ready ? 'cri-stuck' : 'cri-notready', evidence), c.pod));
+  leaveToPerson(
+    findings,
+    c.id,
+    known.ready ? `${cri.runtime} still has its pod: its teardown goes first (crictl stopp, rmp)` : 'kubelet is tearing its pod down (NOTREADY)',
+  );
+  // What kubelet is already tearing down is said, not alarmed about: no gate fails and no alert counts it.
+  if (!known.ready) for (const f of findings) if (f.id === c.id) f.severity = 'info';
+}
+
+/**
+ * containerd's bundle rootfs of a sandbox the fix would remove (or of one of
+ * its containers), still mounted (bundle-mounted): containerd's to undo, so
+ * the sandbox is kept (its store is the only record of what the mount was)
+ * until it is. That containerd has forgotten it can be told only of a CRI
+ * pod (namespace k8s.io) when containerd's CRI answered and does not list it.
+ */
+function bundleHeld(id: string, cri: CriAnswer | null, findings: Finding[]): void {
+  const f = findings.find((x) => x.id === id && x.code === 'bundle-mounted');
+  if (!f) return;
+  const mounts = Array.isArray(f.evidence.mounts) ? (f.evidence.mounts as { namespace: string }[]) : [];
+  if (cri !== null && cri.runtime === 'containerd' && !cri.sandboxes.has(id) && mounts.every((m) => m.namespace === 'k8s.io')) f.evidence.forgotten = true;
+  leaveToPerson(findings, id, "containerd's bundle of it is still mounted: containerd's teardown (or an umount) goes first");
 }
 
 /**
@@ -219,7 +251,7 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
   const cids = new Set<string>();
   const users: AcrnUser[] = [];
   const sel = o.select?.any ? o.select : undefined;
-  const cri = criKnown(o.cri ?? null) ? (o.cri as Extract<CriView, { sandboxes: unknown }>) : null;
+  const cri = criKnown(o.cri ?? null) ? (o.cri as CriAnswer) : null;
   let selected = 0;
   const add = (c: Checked) => {
     known.add(c.id);
@@ -238,8 +270,9 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     }
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
     if (cri) criFindings(c, cri, findings);
-    else if (o.cri && o.criRequired && (c.pod?.manager === 'containerd' || c.podUnknown))
-      leaveToPerson(findings, c.id, 'containerd was asked by name and could not say whether it still has the pod');
+    else if (o.cri && o.criRequired && (c.pod?.manager !== undefined || c.podUnknown))
+      leaveToPerson(findings, c.id, 'the container manager was named and could not say whether it still has the pod');
+    bundleHeld(c.id, cri, findings);
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with
@@ -302,13 +335,13 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
     settleFixable(findings);
     return { sandboxes: count, findings, acrnUsers: users, host, stats };
   }
-  if (o.cri && !criKnown(o.cri)) findings.push(finding('containerd', problem('cri-unreachable', { socket: o.cri.socket, error: o.cri.error })));
-  // Kata pod sandboxes containerd has that have no store at all: only of the host's own store (a copy
-  // under --prefix is not containerd's node), and never while a runtime process names one (it is being made).
+  if (o.cri && !criKnown(o.cri)) findings.push(finding('cri', problem('cri-unreachable', { socket: o.cri.socket, error: o.cri.error })));
+  // READY Kata pods the manager has that have no store at all: only of the host's own store (a copy under
+  // --prefix is not the manager's node), and never while a runtime process names one (it is being made).
   if (cri && roots.prefix === '')
     for (const s of cri.sandboxes.values())
-      if (s.kata && !known.has(s.id) && !host.procs.naming(s.id).some((p) => p.role !== 'other'))
-        findings.push(finding(s.id, problem('cri-missing', { socket: cri.socket, runtime: s.runtime }), s.pod));
+      if (s.kata && s.ready && !known.has(s.id) && !host.procs.naming(s.id).some((p) => p.role !== 'other'))
+        findings.push(finding(s.id, problem('cri-missing', { socket: cri.socket, manager: cri.runtime, runtime: s.runtime }), s.pod));
   // What is left on the host of sandboxes that have no store at all.
   for (const sid of host.strays(known)) {
     const pic = host.of(sid);

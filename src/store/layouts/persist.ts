@@ -1,6 +1,6 @@
 // Kata 1.11+ and 2.x (virtcontainers/persist/fs): one persist.json per
 // sandbox and container under /run/vc/sbs, flock on the sandbox directory.
-import { join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import { UsageError } from '../fs/errors.js';
 import { asInt, field } from '../fs/gojson.js';
 import { cmdlineMark, containerLiveness, hypervisorLiveness, isActive, readPidFile, virtiofsdLiveness, type PidSource } from '../host/liveness.js';
@@ -15,7 +15,7 @@ import { goLit } from '../fs/jsonlit.js';
 import { readCurrentLit, refuseUnless, replaceSectionLit, withStateLit } from './rewrite.js';
 import { readSection, sectionRef, type Sections } from './sections.js';
 import type { ContainerInfo, Inspected, InspectInput, LayoutModule } from './types.js';
-import { containerNameOf, mapLookup, podOf, rfc3339, type Identity, type Pod } from './pod.js';
+import { containerNameOf, mapLookup, podOf, rfc3339, textLookup, type Identity, type Pod } from './pod.js';
 
 export const PERSIST_SECTIONS: Sections = { hypervisor: 'HypervisorState', agent: 'AgentState', network: 'Network', devices: 'Devices', config: 'Config' };
 export const PERSIST_CONTAINER_SECTIONS: Sections = { process: 'Process', mounts: 'Mounts', devices: 'DeviceMaps', rootfs: 'Rootfs' };
@@ -47,7 +47,7 @@ function inspect(i: InspectInput): Inspected {
   if (!src.bad && (src.pid === null || src.pid <= 0) && vm) src = readPidFile(join(vm, 'pid')) ?? src;
   const live = real ? hypervisorLiveness(src, state, cmdlineMark(type, sid)) : { pid: null, alive: null, verified: false, reused: false };
 
-  const identity = persistIdentity(doc, sid, real && doc === undefined && reads.present(file));
+  const identity = persistIdentity(doc, sid, real && doc === undefined && reads.present(file), bundleLookup(roots.prefix, reads));
   const containers: ContainerInfo[] = [];
   const { dirs, links } = real ? containerCandidates(sc.run) : { dirs: [], links: [] };
   for (const cid of links) dirProblems(problems, 'symlink', join(p.runtime, cid), 'container dir', cid);
@@ -99,24 +99,59 @@ function recordedCgroups(doc: unknown): string[] {
   return ['SandboxCgroupPath', 'OverheadCgroupPath', 'CgroupPath'].map((k) => field(doc, k)).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
+/** The OCI bundle a container config records (io.katacontainers.pkg.oci.bundle_path): the directory of the spec, config.json. */
+export const BUNDLE_PATH = 'io.katacontainers.pkg.oci.bundle_path';
+
 /**
- * Pod and container names from Config.ContainerConfigs[].Annotations (both
- * drivers keep every container's annotations there): the pod from the
+ * The pod annotations of the OCI spec in a container's bundle, where the
+ * runtime's own record keeps none: Kata 1.11 to 1.13 persist only their own
+ * annotations (the bundle path and the container type), and the pod's are in
+ * `<bundle>/config.json`, which containerd (or CRI-O) keeps while it has the
+ * container. Read under --prefix as every host path is; a path that is not
+ * plainly absolute, or a spec that cannot be read, names nothing.
+ */
+export type BundleLookup = (bundle: string) => ReturnType<typeof textLookup> | null;
+
+export function bundleLookup(prefix: string, reads: Reader): BundleLookup {
+  return (bundle) => {
+    if (!isAbsolute(bundle) || normalize(bundle) !== bundle || bundle.length > 4096 || bundle.includes('\0')) return null;
+    const got = reads.keyPairs(join(prefix || '/', bundle, 'config.json'), 'io.kubernetes.');
+    if (!got) return null;
+    const get = textLookup(got.text);
+    return get.conflict ? null : get;
+  };
+}
+
+/**
+ * Pod and container names from Config.ContainerConfigs[].Annotations (2.x and
+ * 3.x keep every container's annotations there), else from each container's
+ * OCI bundle (1.11 to 1.13 keep only the bundle's path): the pod from the
  * sandbox's own container, else from any container that names one.
  */
-function persistIdentity(doc: unknown, sid: string, unreadable: boolean): Identity {
+function persistIdentity(doc: unknown, sid: string, unreadable: boolean, bundle?: BundleLookup): Identity {
   const names = new Map<string, string>();
   let own: Pod | null | undefined;
   let other: Pod | null = null;
   const list = field(field(doc, 'Config'), 'ContainerConfigs');
   for (const c of Array.isArray(list) ? list : []) {
     const id = field(c, 'ID');
-    const get = mapLookup(field(c, 'Annotations'));
-    const name = containerNameOf(get);
+    const annotations = field(c, 'Annotations');
+    let get = mapLookup(annotations);
+    let pod = podOf(get);
+    let name = containerNameOf(get);
+    const path = field(annotations, BUNDLE_PATH);
+    if (pod === null && name === undefined && bundle && typeof path === 'string') {
+      const spec = bundle(path);
+      if (spec) {
+        get = spec;
+        pod = podOf(get);
+        name = containerNameOf(get);
+      }
+    }
     if (typeof id === 'string' && name !== undefined) names.set(id, name);
     // The sandbox's own container names the pod; another container only when the sandbox's is not recorded.
-    if (id === sid) own = podOf(get);
-    else other ??= podOf(get);
+    if (id === sid) own = pod;
+    else other ??= pod;
   }
   return { pod: own === undefined ? other : own, names, created: null, ...(unreadable ? { podUnknown: true } : {}) };
 }
@@ -134,7 +169,9 @@ export const persist: LayoutModule = {
   lockTarget: (roots, sc) => (sc.hint.runtime === 'dir' ? join(roots.run, sc.sid) : null),
   inspect,
   pod(roots, sc, reads) {
-    return hasRecord(sc) ? persistIdentity(readRecord(reads, join(roots.run, sc.sid, 'persist.json')), sc.sid, false).pod : null;
+    return hasRecord(sc)
+      ? persistIdentity(readRecord(reads, join(roots.run, sc.sid, 'persist.json')), sc.sid, false, bundleLookup(roots.prefix, reads)).pod
+      : null;
   },
   removal(roots, sid) {
     const p = sandboxPaths(roots, sid);

@@ -27,6 +27,7 @@ import {
   netnsToRemove,
   readWitnesses,
   refuseIfLive,
+  refuseIfBundleMounted,
   refuseIfMounted,
   refuseIfNamed,
   refuseIfVmLive,
@@ -263,6 +264,7 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
     else if (paths.includes(now.paths.vm)) refuseIfVmLive(now.paths.vm, sid, 'remove');
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
+    refuseIfBundleMounted(w.mounts, [...new Set([sid, ...cids])], roots.prefix, whom);
   }
   // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
   const cg = trashOnly ? null : cgroupsToRemove(roots.cgroup, w, sid, info ? info.cgroups : [], whom, o.force === true, cids);

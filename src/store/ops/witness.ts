@@ -131,6 +131,21 @@ export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: 
 }
 
 /** Refuse when a mount lies at or below any path to remove, or mounts cannot be read. */
+/**
+ * containerd's bundle rootfs of the sandbox or one of its containers, still
+ * mounted: containerd's own teardown (or, once containerd no longer has the
+ * container, an umount) goes first, and the store stays the record of what
+ * it was until then. --force goes ahead; vcstore never unmounts it.
+ */
+export function refuseIfBundleMounted(mounts: MountTable, ids: string[], prefix: string, whom: string): void {
+  const held = ids.flatMap((id) => mounts.bundles(id, prefix));
+  const first = held[0];
+  if (!first) return;
+  throw new RefusedError(
+    `refusing to remove ${whom}: containerd's bundle of it is still mounted (${first.path}${held.length > 1 ? `, and ${held.length - 1} more` : ''}); containerd's teardown goes first (ctr -n ${first.namespace} tasks delete -f ${first.id}; ctr -n ${first.namespace} containers delete ${first.id}), or umount it once containerd no longer has it; --force goes ahead`,
+  );
+}
+
 export function refuseIfMounted(mounts: MountTable, paths: string[], whom: string): void {
   if (mounts.mounts === null)
     throw new RefusedError(

@@ -54,16 +54,24 @@ export const CODES = {
   },
   'cri-unknown': {
     severity: 'warning',
-    doc: "a pod's sandbox that containerd does not know (the strongest leak signal there is); --fix removes it once provably dead",
+    doc: "a pod's sandbox that its container manager (containerd, CRI-O) does not list (the strongest leak signal there is); --fix removes it once provably dead",
   },
   'cri-stuck': {
     severity: 'error',
-    doc: 'containerd still has the pod but its sandbox is dead: crictl rmp -f lets containerd tear it down through the shim; rm and --fix leave it unless --force',
+    doc: 'the CRI still reports the pod READY but its sandbox is dead: crictl stopp and rmp let the container manager tear it down through the shim; rm and --fix leave it unless --force',
   },
-  'cri-missing': { severity: 'warning', doc: 'containerd has a Kata pod sandbox that has no store at all' },
+  'cri-notready': {
+    severity: 'info',
+    doc: 'the CRI reports the pod NOTREADY and its sandbox is dead: kubelet is tearing it down; left to it (crictl rmp if it stays)',
+  },
+  'cri-missing': { severity: 'warning', doc: 'the CRI reports a READY pod with a Kata runtime handler that has no store at all' },
   'cri-unreachable': {
     severity: 'warning',
-    doc: 'containerd was asked (--cri) but could not answer: its findings are unknown, and nothing is removed on its account',
+    doc: 'the container manager was asked (--cri, CONTAINER_RUNTIME_ENDPOINT, crictl.yaml or its default socket) but could not answer: its findings are unknown, and nothing is removed on its account',
+  },
+  'bundle-mounted': {
+    severity: 'warning',
+    doc: "containerd's bundle rootfs (<state>/io.containerd.runtime.v2.task/<ns>/<id>/rootfs) of a dead sandbox or its container is still mounted: containerd's to undo (its teardown, or an umount once it no longer has the container); the sandbox is kept as its record until then, never unmounted by vcstore",
   },
   'orphan-vm-dir': { severity: 'warning', doc: 'a VM dir with no sandbox store and no live hypervisor' },
   'orphan-vm-live': { severity: 'error', doc: 'a VM dir with no sandbox store whose hypervisor is alive' },
