@@ -2,8 +2,8 @@
 // patch) validated against the Kubernetes API schemas (kubernetes-models),
 // its mounts and privileges held to what the README says, its command run
 // for real (the loop, the liveness probe, SIGTERM, an empty capability set),
-// every patch in every combination and order (sound or refused by name,
-// containerd's mount never writable), the image's build context made by npm
+// every patch in every combination and order (sound or refused by name, a
+// witness's mount never writable, never two witnesses), the image's build context made by npm
 // pack and its digest-pinned base, the alert rules made from the code table
 // (each code at each severity fired through promtool), the PrometheusRule
 // equal to the rules promtool tests, and gather.sh on a node with a big
@@ -17,7 +17,8 @@ import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { finding } from '../src/store/inspect/check.js';
 import { CANNOT_TELL, CODES, problem, type Code } from '../src/store/read/problems.js';
-import { addSandbox, BIN, deadPid, R, ROOT, scratch, until } from './helpers.js';
+import { CRICTL_DEFAULTS, endpointPath } from '../src/options.js';
+import { addSandbox, BIN, deadPid, R, ROOT, scratch, SLOW, until } from './helpers.js';
 
 const { tmp, track } = scratch();
 const K = join(ROOT, 'examples/kubernetes');
@@ -53,12 +54,37 @@ const COMBOS: Record<string, string[]> = {
   'containerd-witness': ['containerd-witness'],
   fix: ['fix'],
   'witness and fix': ['containerd-witness', 'fix'],
+  'crio-witness': ['crio-witness'],
+  'crio witness and fix': ['crio-witness', 'fix'],
   all: ['kata-1x', 'containerd-witness', 'fix', 'fix-kata-1x'],
+  'all with cri-o': ['kata-1x', 'crio-witness', 'fix', 'fix-kata-1x'],
 };
 const variants = () => Object.fromEntries(Object.entries(COMBOS).map(([k, v]) => [k, kustomize(v)])) as Record<string, any>;
 const container = (d: any) => d.spec.template.spec.containers[0];
 
-const PATCHES = ['kata-1x', 'containerd-witness', 'fix', 'fix-kata-1x'];
+const PATCHES = ['kata-1x', 'containerd-witness', 'crio-witness', 'fix', 'fix-kata-1x'];
+/** The witness patches (one endpoint per DaemonSet: any two refuse), what each must add, and the annotation each sets. */
+const WITNESSES: Record<string, { arg: string; mount: string; host: string; annotation: string }> = {
+  'containerd-witness': { arg: '--cri=unix:///containerd/containerd.sock', mount: 'containerd', host: '/run/containerd', annotation: 'containerd' },
+  'crio-witness': { arg: '--cri=unix:///crio/crio.sock', mount: 'crio', host: '/run/crio', annotation: 'cri-o' },
+};
+const WITNESS_ANNOTATION = 'vcstore.io/cri-witness';
+/** The --cri argument a patch file adds (read from the file, as kustomize applies it). */
+const patchArgs = (p: string): string[] =>
+  (load(`patches/${p}.yaml`) as { op: string; path: string; value: unknown }[])
+    .filter((x) => x.op === 'add' && x.path === '/spec/template/spec/containers/0/args/-')
+    .map((x) => String(x.value));
+/** Why a build of these patches, in this order, must fail (none: it must build), each with the test kustomize reports. */
+function refusals(o: string[]): RegExp[] {
+  const at = (p: string) => o.indexOf(p);
+  const out: RegExp[] = [];
+  // fix-kata-1x.yaml changes kata-1x.yaml's mount after fix.yaml's: without either before it, it must refuse.
+  if (at('fix-kata-1x') >= 0 && !(at('kata-1x') >= 0 && at('kata-1x') < at('fix-kata-1x') && at('fix') >= 0 && at('fix') < at('fix-kata-1x')))
+    out.push(/volumeMounts\/\d+\/(name|readOnly) failed: test failed/);
+  // The second witness finds the first's annotation where it tests for none.
+  if (o.filter((p) => p in WITNESSES).length > 1) out.push(/vcstore\.io~1cri-witness failed: test failed/);
+  return out;
+}
 /** `kubectl kustomize` with exactly these patches, in this order (not only the order kustomization.yaml lists them in). */
 async function kustomizeInOrder(patches: string[]): Promise<{ status: number | null; stderr: string; doc: any }> {
   const dir = tmp();
@@ -115,11 +141,12 @@ describe('the DaemonSet', { skip: haveKustomize ? false : "kubectl kustomize not
         .sort(),
     );
     // Patches add to the arguments: both at once keep both.
-    assert.deepEqual(container(v['witness and fix']).args.slice(5), ['--cri=/containerd/containerd.sock', '--fix']);
+    assert.deepEqual(container(v['witness and fix']).args.slice(5), ['--cri=unix:///containerd/containerd.sock', '--fix']);
+    assert.deepEqual(container(v['crio witness and fix']).args.slice(5), ['--cri=unix:///crio/crio.sock', '--fix']);
     assert.equal(container(v.base).image, 'registry.example.com/vcstore:0.1.0');
   });
 
-  it("mounts exactly the roots vcstore reads, never the whole /run or containerd unless asked, and creates only the runtime's own tmpfs dirs", () => {
+  it("mounts exactly the roots vcstore reads, never the whole /run or a container manager's unless asked, and creates only the runtime's own tmpfs dirs", () => {
     const v = variants();
     const paths = (d: any) => Object.fromEntries(d.spec.template.spec.volumes.map((x: any) => [x.hostPath.path, x.hostPath.type]));
     assert.deepEqual(paths(v.base), {
@@ -131,9 +158,13 @@ describe('the DaemonSet', { skip: haveKustomize ? false : "kubectl kustomize not
       '/var/lib/prometheus/node-exporter': 'DirectoryOrCreate',
     });
     assert.equal(paths(v['kata-1x'])['/var/lib/vc'], 'Directory', '/var/lib/vc is on disk: never created');
-    // The directory, not the socket file: a bind of the file goes stale when containerd makes it anew.
+    // The directory, not the socket file: a bind of the file goes stale when containerd or CRI-O makes it anew.
     assert.equal(paths(v['containerd-witness'])['/run/containerd'], 'Directory');
-    for (const name of ['base', 'kata-1x', 'fix']) assert.ok(!Object.keys(paths(v[name])).some((p) => p.includes('containerd')), name);
+    assert.equal(paths(v['crio-witness'])['/run/crio'], 'Directory');
+    assert.ok(!Object.keys(paths(v['containerd-witness'])).some((p) => p.includes('crio')));
+    assert.ok(!Object.keys(paths(v['crio-witness'])).some((p) => p.includes('containerd')));
+    for (const name of ['base', 'kata-1x', 'fix']) assert.ok(!Object.keys(paths(v[name])).some((p) => /containerd|crio/.test(p)), name);
+    assert.equal(v.base.spec.template.metadata.annotations[WITNESS_ANNOTATION], 'none');
     // Read-only but the textfile; --fix makes exactly the store and cgroup mounts writable.
     assert.deepEqual(writable(v.base), ['textfile']);
     assert.deepEqual(writable(v['kata-1x']), ['textfile']);
@@ -145,59 +176,125 @@ describe('the DaemonSet', { skip: haveKustomize ? false : "kubectl kustomize not
       else if (m.name !== 'textfile') assert.equal(m.mountPropagation, 'HostToContainer', m.name);
   });
 
-  it("every patch, in every combination and order, builds what it says or fails the build: a mount is changed only by name, containerd's never writable", async () => {
-    const FIX = ['cgroup', 'run-kata', 'run-kata-containers', 'run-vc'];
-    const seen = { built: 0, refused: 0 };
-    const all = orders(PATCHES);
-    const built = await eachBuilt(all);
-    for (const [i, o] of all.entries()) {
-      const name = o.join(' + ') || 'none';
-      const { status, stderr, doc } = built[i]!;
-      const at = (p: string) => o.indexOf(p);
-      // fix-kata-1x.yaml changes kata-1x.yaml's mount after fix.yaml's: without either before it, it must refuse.
-      const sound = at('fix-kata-1x') < 0 || (at('kata-1x') >= 0 && at('kata-1x') < at('fix-kata-1x') && at('fix') >= 0 && at('fix') < at('fix-kata-1x'));
-      if (!sound) {
-        assert.notEqual(status, 0, `${name}: built, but fix-kata-1x.yaml has no kata-1x.yaml and fix.yaml before it`);
-        assert.match(stderr, /test failed/, name);
-        seen.refused++;
-        continue;
-      }
-      assert.equal(status, 0, `${name}: ${stderr}`);
-      seen.built++;
-      const c = container(doc);
-      const mounts = c.volumeMounts as { name: string; readOnly?: boolean }[];
-      const volumes = (doc.spec.template.spec.volumes as { name: string }[]).map((v) => v.name);
-      assert.deepEqual(mounts.map((m) => m.name).sort(), [...volumes].sort(), `${name}: each mount has its volume`);
-      assert.equal(new Set(volumes).size, volumes.length, name);
-      const cd = mounts.find((m) => m.name === 'containerd');
-      assert.equal(cd !== undefined, o.includes('containerd-witness'), name);
-      if (cd) assert.equal(cd.readOnly, true, `${name}: containerd's run directory is read-only`);
-      assert.equal(
-        mounts.some((m) => m.name === 'var-lib-vc'),
-        o.includes('kata-1x'),
-        name,
+  it("each witness patch asks, in crictl's form, for its runtime's default socket inside the one host directory it mounts read-only", () => {
+    for (const [p, w] of Object.entries(WITNESSES)) {
+      const d = kustomize([p]);
+      // Exactly the patch's own argument, and the one this test expects of it.
+      assert.deepEqual(patchArgs(p), [w.arg], p);
+      assert.deepEqual(
+        container(d).args.filter((a: string) => a.startsWith('--cri')),
+        [w.arg],
+        p,
       );
-      assert.deepEqual(writable(doc), [...(o.includes('fix') ? FIX : []), 'textfile', ...(o.includes('fix-kata-1x') ? ['var-lib-vc'] : [])].sort(), name);
-      assert.equal(c.args.includes('--fix'), o.includes('fix'), name);
-      assert.equal(c.args.includes('--cri=/containerd/containerd.sock'), o.includes('containerd-witness'), name);
+      assert.equal(d.spec.template.metadata.annotations[WITNESS_ANNOTATION], w.annotation, p);
+      const mounts = container(d).volumeMounts.filter((m: any) => m.name === w.mount);
+      assert.equal(mounts.length, 1, p);
+      const m = mounts[0];
+      assert.equal(m.readOnly, true, `${p}: read-only`);
+      const vol = d.spec.template.spec.volumes.find((x: any) => x.name === w.mount);
+      assert.deepEqual(vol.hostPath, { path: w.host, type: 'Directory' }, p);
+      // The socket vcstore parses out of the argument (its own endpoint rules) is in the mount, and is, on
+      // the host, the default socket crictl (and vcstore) would find for that runtime.
+      const socket = endpointPath(w.arg.slice('--cri='.length));
+      assert.ok(socket.startsWith(`${m.mountPath}/`), `${p}: ${socket} is under ${m.mountPath}`);
+      assert.ok(CRICTL_DEFAULTS.includes(w.host + socket.slice(m.mountPath.length)), `${p}: ${socket} is a default socket on the host`);
     }
-    // 65 orders of the 4 patches' subsets: 16 without fix-kata-1x, 2 + 8 with it after both kata-1x and fix.
-    assert.deepEqual(seen, { built: 26, refused: 39 });
+    // Nothing else in the pod names a container manager.
+    const base = container(kustomize([]));
+    assert.ok(!base.args.some((a: string) => a.startsWith('--cri')));
   });
+
+  it('the two witness patches exclude each other: with both, in either order, kubectl kustomize exits non-zero naming the witness annotation', async () => {
+    const both = orders(Object.keys(WITNESSES)).filter((o) => o.length === 2);
+    assert.equal(both.length, 2);
+    for (const [i, r] of (await eachBuilt(both)).entries()) {
+      assert.notEqual(r.status, 0, `${both[i]!.join(' + ')}: built with two witnesses`);
+      assert.match(r.stderr, /vcstore\.io~1cri-witness failed: test failed/, both[i]!.join(' + '));
+    }
+  });
+
+  it(
+    "every patch, in every combination and order, builds what it says or fails the build: a mount is changed only by name, a witness's never writable, never two witnesses",
+    { skip: SLOW },
+    async () => {
+      const FIX = ['cgroup', 'run-kata', 'run-kata-containers', 'run-vc'];
+      const seen = { built: 0, refused: 0 };
+      const all = orders(PATCHES);
+      const built = await eachBuilt(all);
+      for (const [i, o] of all.entries()) {
+        const name = o.join(' + ') || 'none';
+        const { status, stderr, doc } = built[i]!;
+        const why = refusals(o);
+        if (why.length) {
+          assert.notEqual(status, 0, `${name}: built, but it must not: ${why.join(', ')}`);
+          // kustomize stops at the first failed test, whichever the order made first.
+          assert.ok(
+            why.some((re) => re.test(stderr)),
+            `${name}: ${stderr}`,
+          );
+          seen.refused++;
+          continue;
+        }
+        assert.equal(status, 0, `${name}: ${stderr}`);
+        seen.built++;
+        const c = container(doc);
+        const mounts = c.volumeMounts as { name: string; readOnly?: boolean }[];
+        const volumes = (doc.spec.template.spec.volumes as { name: string }[]).map((v) => v.name);
+        assert.deepEqual(mounts.map((m) => m.name).sort(), [...volumes].sort(), `${name}: each mount has its volume`);
+        assert.equal(new Set(volumes).size, volumes.length, name);
+        for (const [p, w] of Object.entries(WITNESSES)) {
+          const wm = mounts.find((m) => m.name === w.mount);
+          assert.equal(wm !== undefined, o.includes(p), `${name}: ${w.mount}`);
+          if (wm) assert.equal(wm.readOnly, true, `${name}: ${w.host} is mounted read-only`);
+        }
+        const witness = o.filter((p) => p in WITNESSES);
+        assert.equal(doc.spec.template.metadata.annotations[WITNESS_ANNOTATION], witness.length ? WITNESSES[witness[0]!]!.annotation : 'none', name);
+        assert.equal(
+          mounts.some((m) => m.name === 'var-lib-vc'),
+          o.includes('kata-1x'),
+          name,
+        );
+        assert.deepEqual(writable(doc), [...(o.includes('fix') ? FIX : []), 'textfile', ...(o.includes('fix-kata-1x') ? ['var-lib-vc'] : [])].sort(), name);
+        assert.equal(c.args.includes('--fix'), o.includes('fix'), name);
+        // At most one endpoint, and exactly the witness patch's argument.
+        assert.deepEqual(
+          c.args.filter((a: string) => a.startsWith('--cri')),
+          witness.flatMap(patchArgs),
+          name,
+        );
+      }
+      // Every order of every subset of the 5 patches: the sum over k of 5!/(5-k)! = 1 + 5 + 20 + 60 + 120 + 120 = 326.
+      const total = [...Array(PATCHES.length + 1).keys()].reduce((n, k) => n + [...Array(k).keys()].reduce((f, j) => f * (PATCHES.length - j), 1), 0);
+      assert.equal(all.length, total);
+      // Built: with no two witnesses, and fix-kata-1x after both kata-1x and fix when it is there.
+      // Without fix-kata-1x: a subset of {kata-1x, fix} (sizes 0,1,1,2: 1+1+1+2 = 5 orders) with no witness,
+      // or with one of the two (sizes 1,2,2,3: 1+2+2+6 = 11 orders each): 5 + 2*11 = 27.
+      // With fix-kata-1x: kata-1x, fix and it last of the three, 2 orders with no witness, and 4!/3 = 8 with
+      // either witness anywhere: 2 + 2*8 = 18. Built 27 + 18 = 45; refused 326 - 45 = 281.
+      assert.deepEqual(seen, { built: 45, refused: total - 45 });
+    },
+  );
 
   it('each combination of the patches as kustomization.yaml lists them (an uncommented line each) is sound or refused', async () => {
     const subsets = [...Array(1 << PATCHES.length).keys()].map((bits) => PATCHES.filter((_, i) => bits & (1 << i)));
     const built = await eachBuilt(subsets);
+    let sound = 0;
     for (const [i, o] of subsets.entries()) {
       const { status, doc } = built[i]!;
-      const ok = !o.includes('fix-kata-1x') || (o.includes('kata-1x') && o.includes('fix'));
-      assert.equal(status === 0, ok, o.join(' + '));
+      // In kustomization.yaml's order fix-kata-1x comes after kata-1x and fix: it refuses only without them.
+      assert.equal(status === 0, refusals(o).length === 0, o.join(' + '));
       if (!doc) continue;
+      sound++;
       assert.deepEqual(doc, kustomize(o), 'kustomization.yaml lists the patches in this order');
       await validate(doc);
-      const cd = container(doc).volumeMounts.find((m: any) => m.name === 'containerd');
-      if (cd) assert.equal(cd.readOnly, true, o.join(' + '));
+      for (const w of Object.values(WITNESSES)) {
+        const wm = container(doc).volumeMounts.find((m: any) => m.name === w.mount);
+        if (wm) assert.equal(wm.readOnly, true, o.join(' + '));
+      }
     }
+    // 32 lines uncommented or not: the 4 subsets of {kata-1x, fix} times 3 witnesses (none, containerd,
+    // CRI-O) without fix-kata-1x, and with it the 3 that have kata-1x and fix: 12 + 3 = 15 build.
+    assert.equal(sound, 15);
   });
 
   it('privileges: no capability, no escalation, RuntimeDefault seccomp, read-only root, no token, exec form with a probe and limits', () => {
@@ -440,6 +537,25 @@ esac
     assert.ok(JSON.stringify(j.nodes[0].report).length > 131_072, String(JSON.stringify(j.nodes[0].report).length));
     assert.match(j.nodes[1].error, /unable to upgrade connection/);
     assert.match(r.stderr, /node-b \(vcstore-b\): exit 1: error: unable to upgrade connection/);
+  });
+
+  it('a pod with a witness patch is checked with its own --cri: the one-off report asks the same container manager', () => {
+    const store = tmp();
+    addSandbox(store, `${R}w`, { state: 'stopped' });
+    const bin = tmp();
+    kubectl(
+      bin,
+      `case "$*" in
+  *"get pods"*) printf '%s\\n' 'vcstore-a node-a ["check","--every","60s","--cri=unix:///nowhere/crio.sock"]' 'vcstore-b node-b ["check","--every","60s"]' ;;
+  *"exec vcstore-a -- "*|*"exec vcstore-b -- "*) shift 5; VCSTORE_PREFIX=${store} exec "$@" ;;
+esac
+`,
+    );
+    const r = gather(bin);
+    const j = JSON.parse(r.stdout);
+    const unreachable = (n: any) => n.report.findings.filter((f: any) => f.code === 'cri-unreachable').map((f: any) => f.evidence.socket);
+    assert.deepEqual(unreachable(j.nodes[0]), ['/nowhere/crio.sock'], r.stderr);
+    assert.deepEqual(unreachable(j.nodes[1]), []);
   });
 
   it('a node whose exec hangs fails alone, after EXEC_TIMEOUT: the others are reported', () => {

@@ -9,7 +9,8 @@
 # listed or none was found (nothing checked is never clean), else 0.
 #
 # NAMESPACE (default kube-system) and SELECTOR (a label selector, default
-# app.kubernetes.io/name=vcstore) say where the DaemonSet's pods are.
+# app.kubernetes.io/name=vcstore) say where the DaemonSet's pods are. A pod
+# with a witness patch (--cri=... in its arguments) is checked with it.
 # Needs kubectl and jq, and RBAC for pods get/list and pods/exec create in
 # $NAMESPACE (gather-rbac.yaml): exec into a root pod on every node is
 # a privilege to grant on purpose. Each node's report streams through a
@@ -27,7 +28,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if ! kubectl -n "$ns" get pods -l "$selector" \
-  -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{"\n"}{end}' >"$work/pods" 2>"$work/pods.err"; then
+  -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{" "}{.spec.containers[0].args}{"\n"}{end}' >"$work/pods" 2>"$work/pods.err"; then
   echo "gather.sh: cannot list the vcstore pods in $ns: $(cat "$work/pods.err")" >&2
   exit 1
 fi
@@ -37,11 +38,13 @@ if ! grep -q '[^[:space:]]' "$work/pods"; then
 fi
 
 i=0
-while read -r pod node; do
+while read -r pod node args; do
   [ -n "$pod" ] || continue
   i=$((i + 1))
   rc=0
-  timeout "${EXEC_TIMEOUT:-300}" kubectl -n "$ns" exec "$pod" -- vcstore check --json >"$work/$i.json" 2>"$work/$i.err" </dev/null || rc=$?
+  # The pod's own witness (a witness patch's --cri=...): a one-off report asks the same container manager.
+  cri=$(printf '%s' "${args:-}" | grep -o '"--cri=[^"]*"' | tr -d '"' | tail -n 1 || true)
+  timeout "${EXEC_TIMEOUT:-300}" kubectl -n "$ns" exec "$pod" -- vcstore check --json ${cri:+"$cri"} >"$work/$i.json" 2>"$work/$i.err" </dev/null || rc=$?
   if { [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ]; } && jq -e . "$work/$i.json" >/dev/null 2>&1; then
     jq -c --arg node "$node" --arg pod "$pod" --argjson exit "$rc" --rawfile warnings "$work/$i.err" \
       '{node: $node, pod: $pod, exit: $exit, report: .} + (if $warnings == "" then {} else {warnings: $warnings} end)' "$work/$i.json"
