@@ -127,7 +127,7 @@ export const uuid = (p: Program) =>
   p
     .command('uuid')
     .description('show the 8 ACRN VM UUID slots: busy, free, the sandbox using each, leaked ones')
-    .addHelpText('after', exitHelp([0, 1, 3]));
+    .addHelpText('after', exitHelp([0, 1, 2, 3]));
 
 export const uuidFree = (u: ReturnType<typeof uuid>) =>
   waitOptions(

@@ -7,7 +7,25 @@ import { after, before, describe, it } from 'node:test';
 import { BusyError, NotFoundError } from '../src/store/fs/errors.js';
 import { acquire, InterruptedError, lockHolders } from '../src/store/host/locks.js';
 import { addon as nativeFlock, addonTarget, useAddon } from '../src/store/fs/addon.js';
-import { addSandbox, BIN, collect, flockFree, holdFlock, R, ROOT, run, runLock, scratch, snapshot, until, vc, vcAsync, vcp, waiterOn } from './helpers.js';
+import {
+  addSandbox,
+  BIN,
+  collect,
+  flockFree,
+  holdFlock,
+  R,
+  ROOT,
+  run,
+  runLock,
+  scratch,
+  snapshot,
+  until,
+  vc,
+  vcAsync,
+  vcp,
+  waiterOn,
+  writeUuidStore,
+} from './helpers.js';
 
 const { tmp } = scratch();
 const store = (...sids: string[]) => {
@@ -288,6 +306,38 @@ describe('a wait says what it waits for', () => {
       assert.equal(pipe.stderr.trim().split('\n').length, 1);
     } finally {
       await h.release();
+    }
+  });
+
+  it('set, raw (list and create), lock and uuid free say the same on a terminal, and exit 4 after their wait', async () => {
+    const p = tmp();
+    const sid = `${R}wc`;
+    addSandbox(p, sid, { state: 'stopped' });
+    writeUuidStore(p, [0, 0, 0, 1, 0, 0, 0, 0]);
+    const h = await holdFlock(runLock(p, sid));
+    const u = await holdFlock(join(p, 'var/lib/vc/uuid/lock'));
+    try {
+      for (const [what, args] of [
+        [`sandbox ${sid}`, ['set', '--wait', '1', sid, 'state', '--state', 'stopped']],
+        [`sandbox ${sid}`, ['raw', '--wait', '1', '--list', sid]],
+        [`sandbox ${sid}`, ['raw', '--wait', '1', sid, 'x']],
+        [`sandbox ${sid}`, ['lock', '--wait', '1', sid, '--', 'true']],
+        ['the ACRN UUID store', ['uuid', 'free', '--wait', '1', '3']],
+      ] as const) {
+        const tty = await run(['--prefix', p, ...args], {}, { tty: true });
+        assert.equal(tty.code, 4, `${args[0]}: ${tty.stderr}`);
+        assert.match(
+          tty.stderr,
+          new RegExp(String.raw`^vcstore: waiting for the lock of ${what}, held by pid \d+ .*; --nonblock fails at once instead$`, 'm'),
+          args.join(' '),
+        );
+        const pipe = await run(['--prefix', p, ...args]);
+        assert.equal(pipe.code, 4);
+        assert.doesNotMatch(pipe.stderr, /waiting for the lock/);
+      }
+    } finally {
+      await h.release();
+      await u.release();
     }
   });
 });

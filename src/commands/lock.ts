@@ -46,6 +46,7 @@ async function runLocked(ctx: Ctx, sid: string, path: string, cmd: string[], o: 
     wait: waitOf(o, DEFAULT_WAIT.change),
     signal: ctx.interruptible(),
     label: `sandbox ${sid}`,
+    onWait: ctx.waitNotice(`sandbox ${sid}`, '--nonblock fails at once instead'),
     onSignal: (forward) => ctx.onSignal(forward),
   });
 }

@@ -51,6 +51,7 @@ export async function run(ctx: Ctx, arg: string, rest: string[], o: Opts): Promi
     input,
     wait: waitOf(o, DEFAULT_WAIT.change),
     signal: ctx.interruptible(),
+    onWait: ctx.waitNotice(`sandbox ${h.id}`, '--nonblock fails at once instead'),
   });
   for (const w of r.warnings) ctx.warn(w);
   if (ctx.json) ctx.out(JSON.stringify({ path: r.path, item: r.item, bytes: r.bytes, dryRun: Boolean(o.dryRun) }));

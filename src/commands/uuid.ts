@@ -55,7 +55,13 @@ export async function run(ctx: Ctx): Promise<number> {
 
 export async function free(ctx: Ctx, slotArg: string, o: OptsOf<typeof uuidFree>): Promise<number> {
   const slot = slotOf(ctx, slotArg, o.force);
-  const r = await freeUuidSlot(ctx.roots, slot, { force: o.force, dryRun: o.dryRun, wait: waitOf(o, DEFAULT_WAIT.change), signal: ctx.interruptible() });
+  const r = await freeUuidSlot(ctx.roots, slot, {
+    force: o.force,
+    dryRun: o.dryRun,
+    wait: waitOf(o, DEFAULT_WAIT.change),
+    signal: ctx.interruptible(),
+    onWait: ctx.waitNotice('the ACRN UUID store', '--nonblock fails at once instead'),
+  });
   if (ctx.json) ctx.out(JSON.stringify(r));
   else ctx.out(`slot ${r.slot} (${r.uuid}): ${r.changed ? (o.dryRun ? 'would free' : 'freed') : 'already free'}${r.note && r.changed ? ` (${r.note})` : ''}`);
   return 0;

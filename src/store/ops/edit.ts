@@ -24,6 +24,8 @@ export interface EditOptions {
   dryRun?: boolean;
   wait: number;
   signal?: AbortSignal;
+  /** Told once, with the holders, when the lock wait lasts longer than a moment. */
+  onWait?: (holders: string) => void;
 }
 
 export interface RawResult {
@@ -80,7 +82,7 @@ function listNames(dir: string): string[] {
 export async function createRaw(h: SandboxHandle, name: string | undefined, cid: string | undefined, o: EditOptions): Promise<RawResult> {
   if (name !== undefined) validateId(name, 'raw item name');
   const dir = rawDir(h, cid);
-  return withLock(changeLock(h, 'change'), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+  return withLock(changeLock(h, 'change'), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}`, onWait: o.onWait }, () => {
     if (!storeDir(dir)) {
       try {
         mkdirSync(dir, { mode: 0o750 });
@@ -163,7 +165,7 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
   }
   if (cid !== undefined) requireContainer(h, cid);
   const target = ref;
-  return withLock(changeLock(h, 'change', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}` }, () => {
+  return withLock(changeLock(h, 'change', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}`, onWait: o.onWait }, () => {
     // What the runtime could not load is refused first (exit 2), whatever else is true.
     const change: Change = o.state !== undefined ? { state: o.state } : { input: input ?? { t: 'z' } };
     const rw = h.layout.rewrite(target, change, cid !== undefined, { allowUnknownKeys: o.allowUnknownKeys });

@@ -23,7 +23,7 @@ export interface FreeResult {
 export async function freeUuidSlot(
   roots: Roots,
   slot: number,
-  o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean },
+  o: { force?: boolean; wait: number; signal?: AbortSignal; dryRun?: boolean; onWait?: (holders: string) => void },
 ): Promise<FreeResult> {
   const path = uuidStorePath(roots);
   const dir = path.slice(0, path.lastIndexOf('/'));
@@ -38,7 +38,7 @@ export async function freeUuidSlot(
     if (!o.force) throw new RefusedError(`refusing to change ${path}: its lock ${lockFile} ${why}, so the runtime could not be kept out; use --force`);
     lock = null;
   }
-  return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: 'the ACRN UUID store' }, () => {
+  return withLock(lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: 'the ACRN UUID store', onWait: o.onWait }, () => {
     // Read now that the lock is held: every sandbox, its liveness, and the processes.
     const store = readUuidStore(roots);
     const s = store.slots[slot];
