@@ -27,12 +27,29 @@ export const EXIT_TEXT = {
 /** check: a lock holder or waiter older than this many seconds is stuck. */
 export const DEFAULT_STUCK_AFTER = 60;
 
-/** --wait SECS: seconds >= 0, or "inf"; anything else is a usage error (exit 2). */
+/** --wait: seconds or a duration (10s, 2m, 1h30m, as --older-than and --every take them), or "inf"; anything else is a usage error (exit 2). */
 export function parseWait(value: string): number {
   if (value === 'inf' || value === 'infinity' || value === 'forever') return Infinity;
-  const n = Number(value);
+  const n = parseDuration(value);
   // commander reports an error with this code as a usage error (exit 2); no commander import needed.
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds >= 0, or "inf"`), { code: 'commander.invalidArgument' });
+  if (n === null)
+    throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds or a duration such as 10s, 2m, 1h30m, or "inf"`), {
+      code: 'commander.invalidArgument',
+    });
   return n;
+}
+
+const UNIT_SECS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/**
+ * A duration as Go writes one, with days and weeks too: 90s, 10m, 1h30m,
+ * 2d, 1.5h; a bare number is seconds. Null when it is none.
+ */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(t)) return null;
+  let secs = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) secs += Number(m[1]) * (UNIT_SECS[m[2] ?? 's'] ?? 1);
+  return secs;
 }

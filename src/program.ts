@@ -3,7 +3,7 @@
 // follow from these declarations (@commander-js/extra-typings), and each
 // command's `run` is checked against them where src/cli.ts wires it.
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, EXIT_TEXT, parseWait, VERSION } from './defaults.js';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, EXIT_TEXT, parseDuration, parseWait, VERSION } from './defaults.js';
 
 /** The exit codes a command can return, as its --help lists them. */
 export function exitHelp(codes: readonly (keyof typeof EXIT_TEXT)[]): string {
@@ -12,8 +12,14 @@ export function exitHelp(codes: readonly (keyof typeof EXIT_TEXT)[]): string {
 
 function waitOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>, dflt: number, what = 'the sandbox lock') {
   return cmd
-    .addOption(new Option('-w, --wait <secs>', `seconds to wait for ${what} ("inf": no limit; default ${dflt})`).argParser(parseWait))
-    .option('--nonblock', 'fail at once (exit 4) if the lock is held (long only: -n is --namespace, as in kubectl and crictl)');
+    .addOption(
+      new Option('-w, --wait <duration>', `how long to wait for ${what}: seconds or a duration (10s, 2m, 1h30m; "inf": no limit; default ${dflt}s)`).argParser(
+        parseWait,
+      ),
+    )
+    .addOption(
+      new Option('--nonblock', 'fail at once (exit 4) if the lock is held (long only: -n is --namespace, as in kubectl and crictl)').conflicts('wait'),
+    );
 }
 
 export function programOf() {
@@ -54,7 +60,13 @@ export const ls = (p: Program) =>
     .option('--problem <code>', 'only sandboxes with this problem code (see check)')
     .option('--sort <key>', 'order: age (default: newest first, as crictl), id, state or pod')
     .option('--no-trunc', 'do not truncate IDs to 12 characters, long pod names, nor columns to fit the terminal')
-    .option('-o, --output <format>', 'table (default), wide (full IDs, layout, creation time) or json (same as --json)')
+    .addOption(
+      new Option('-o, --output <format>', 'table (default), wide (full IDs, layout, creation time) or json (same as --json)').choices([
+        'table',
+        'wide',
+        'json',
+      ]),
+    )
     .addHelpText('after', exitHelp([0, 1, 2, 3, 130]));
 
 export const show = (p: Program) =>
@@ -67,7 +79,9 @@ export const show = (p: Program) =>
       .argument('[item]', 'item: Go enum name, file name or short form (State, state.json, state)')
       .option('--no-lock', 'read without the lock (warns: a runtime write may be half-way)')
       .option('--no-trunc', 'do not cut long values to fit the terminal, nor store text past 256 characters')
-      .option('-o, --output <format>', 'table (default), wide (the same as --no-trunc) or json (same as --json)'),
+      .addOption(
+        new Option('-o, --output <format>', 'table (default), wide (the same as --no-trunc) or json (same as --json)').choices(['table', 'wide', 'json']),
+      ),
     DEFAULT_WAIT.read,
   ).addHelpText('after', exitHelp([0, 1, 2, 3, 4, 130]));
 
@@ -101,7 +115,7 @@ export const rm = (p: Program) =>
       .option('--ignore-not-found', 'a sandbox that is not there is not an error (exit 0; whole IDs only)')
       .option('--dry-run', 'print what would be removed, change nothing')
       .option('-c, --container <cid>', "remove only this container's stores (one sandbox; ID or unique prefix)")
-      .option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing')
+      .addOption(new Option('--unmount', 'unmount (lazily, deepest first) what is mounted below the sandbox instead of refusing').conflicts('container'))
       .option('-y, --yes', 'do not ask before removing more than one sandbox (only a terminal is ever asked)')
       .option(
         '--cri <endpoint>',
@@ -173,13 +187,20 @@ export const check = (p: Program) =>
       ).choices(['error', 'warning', 'never']),
     )
     .addOption(
-      new Option('--stuck-after <secs>', `report a lock holder or waiter older than this as stuck (default ${DEFAULT_STUCK_AFTER})`).argParser(
-        parseSeconds('--stuck-after'),
-      ),
+      new Option(
+        '--stuck-after <duration>',
+        `report a lock holder or waiter older than this as stuck: seconds or a duration (90s, 5m; default ${DEFAULT_STUCK_AFTER}s)`,
+      ).argParser(parseSeconds('--stuck-after')),
     )
-    .option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)')
+    .addOption(
+      new Option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)').choices([
+        'table',
+        'json',
+        'prometheus',
+      ]),
+    )
     .option('--no-trunc', 'on a terminal, print the table whole with each next step under its finding (default: fit the width, next steps listed below)')
-    .option('--format <format>', 'the same as -o (kept for scripts)')
+    .addOption(new Option('--format <format>', 'deprecated: the same as -o (kept for scripts; warns)').choices(['table', 'json', 'prometheus']))
     .option('--textfile <file>', "write the prometheus metrics to FILE.prom atomically (temp file + rename), for node_exporter's textfile collector")
     .option(
       '--every <duration>',
@@ -201,12 +222,14 @@ export const complete = (p: Program) =>
     .argument('[words...]', 'the words typed after vcstore, the last one being completed')
     .addHelpText('after', exitHelp([0]));
 
-/** SECS >= 0 for an option; anything else is a usage error (exit 2). */
+/** Seconds or a duration (90s, 10m, 1h30m) for an option, through the one duration parser; anything else is a usage error (exit 2). */
 function parseSeconds(flag: string): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-      throw Object.assign(new Error(`invalid ${flag} ${JSON.stringify(value)}: seconds >= 0`), { code: 'commander.invalidArgument' });
+    const n = parseDuration(value);
+    if (n === null)
+      throw Object.assign(new Error(`invalid ${flag} ${JSON.stringify(value)}: seconds or a duration such as 90s, 10m, 1h30m`), {
+        code: 'commander.invalidArgument',
+      });
     return n;
   };
 }

@@ -124,3 +124,43 @@ describe('exit codes: each --help lists exactly what its command returns', () =>
         if (!exempt.has(c)) assert.ok(seen.has(c), `${cmd.join(' ')} --help lists ${c}, which no scenario returned: ${JSON.stringify([...seen])}`);
     });
 });
+
+describe('flags are declared: a usage error comes before any store is read', () => {
+  const nowhere = join('/nonexistent', R);
+  it('conflicting flags and a value outside the choices are exit 2 even where the store would be exit 3', async () => {
+    for (const args of [
+      ['rm', '--unmount', '-c', 'x', 'y'],
+      ['show', '-o', 'yaml', 'x'],
+      ['ls', '-o', 'yaml'],
+      ['check', '-o', 'yaml'],
+      ['show', '--nonblock', '--wait', '1', 'x'],
+      ['set', '--nonblock', '--wait', '1', 'x', 'state', '--state', 'stopped'],
+    ]) {
+      const r = await run(['--prefix', nowhere, ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+  it('--wait, --stuck-after, --older-than and --every take one duration syntax; --format still works and says it is deprecated', async () => {
+    const p = tmp();
+    addSandbox(p, `${R}dur`, { state: 'stopped' });
+    for (const args of [
+      ['show', '--wait', '1m30s', `${R}dur`],
+      ['show', '--wait', '90', `${R}dur`],
+      ['check', '--stuck-after', '2m'],
+      ['ls', '--older-than', '1s'],
+    ]) {
+      const r = await run(['--prefix', p, ...args]);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    }
+    for (const bad of [
+      ['show', '--wait', '10q', `${R}dur`],
+      ['check', '--stuck-after', 'soon'],
+    ])
+      assert.equal((await run(['--prefix', p, ...bad])).code, 2, bad.join(' '));
+    const old = await run(['--prefix', p, 'check', '--format', 'json']);
+    assert.equal(old.code, 0, old.stderr);
+    assert.ok(JSON.parse(old.stdout).summary);
+    assert.match(old.stderr, /--format is deprecated: use -o/);
+  });
+});

@@ -38,13 +38,20 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   const select = selection(o);
   const only = onlyCodes(o.only);
   if (o.yes && !o.fix) throw new UsageError('--yes goes with --fix');
-  if (o.every !== undefined) return loop(ctx, o, stuckAfter);
+  // Said once the arguments are known good: a usage error stays one line.
+  const deprecated = () => o.format !== undefined && ctx.warn('--format is deprecated: use -o (the same values)');
+  if (o.every !== undefined) {
+    deprecated();
+    return loop(ctx, o, stuckAfter);
+  }
   if (o.textfile !== undefined || format === 'prometheus') {
     if (only) throw new UsageError('metrics cover every code: no --only with -o prometheus or --textfile');
     if (select.any) throw new UsageError('metrics cover the whole store: no selection options with -o prometheus or --textfile');
+    deprecated();
     return metrics(ctx, o, stuckAfter, format === 'prometheus');
   }
   requireSomeRoot(ctx.roots);
+  deprecated();
   const signal = ctx.interruptible();
   let bar: Progress | null | undefined;
   const { cri, explicit, where } = await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);

@@ -22,20 +22,9 @@ export function ageSecs(rfc3339: string | null, now = Date.now()): number | null
   return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
 }
 
-const UNIT_SECS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
-
-/**
- * A duration as Go writes one, with days and weeks too: 90s, 10m, 1h30m,
- * 2d, 1.5h; a bare number is seconds. Null when it is none.
- */
-export function parseDuration(text: string): number | null {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(t)) return null;
-  let secs = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) secs += Number(m[1]) * (UNIT_SECS[m[2] ?? 's'] ?? 1);
-  return secs;
-}
+// The one duration parser (--wait, --stuck-after, --older-than, --every) lives with the option defaults: the
+// CLI wiring needs it before any core is loaded.
+export { parseDuration } from '../../defaults.js';
 
 /** Bytes in one style everywhere: 512 B, 3.2 KiB, 1.5 MiB, 2.0 GiB. */
 export function humanSize(n: number): string {
