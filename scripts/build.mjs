@@ -69,7 +69,7 @@ const lazyChildProcess = {
   },
 };
 
-for (const d of ['dist/cmd', 'dist/vendor', 'dist/bundle']) rmSync(d, { recursive: true, force: true });
+for (const d of ['dist/cmd', 'dist/vendor']) rmSync(d, { recursive: true, force: true });
 const commands = readdirSync('src/commands')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `src/commands/${f}`);
