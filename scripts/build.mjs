@@ -124,7 +124,7 @@ if (plain === cli) throw new Error('dist/vcstore.cjs: no __toESM(require("./core
 writeFileSync('dist/vcstore.cjs', plain);
 
 // The item schemas (data, derived from the Kata Go sources by
-// scripts/schemas/derive.mjs): read on first use, beside the core bundle and
+// scripts/schemas/derive.go): read on first use, beside the core bundle and
 // beside the compiled layouts module the tests run.
 copyFileSync('src/store/layouts/schemas.json', 'dist/schemas.json');
 if (existsSync('dist/src/store/layouts')) copyFileSync('src/store/layouts/schemas.json', 'dist/src/store/layouts/schemas.json');

@@ -2,7 +2,7 @@
 // Record Go's verdict on every input of test/fixtures/schema-corpus.json:
 // what the runtime's loader says when it reads that text ('' when it loads).
 //
-//   node scripts/schemas/verdicts.mjs [--mirrors /work/.mirror]
+//   node scripts/schemas/verdicts.mjs --mirrors DIR (or KATA_MIRRORS=DIR): git mirrors of the Kata repositories
 //
 // Needs `go` (Debian's golang-go will do). Two kinds of loader:
 //  - the real one, for the layouts whose sources build offline: the 1.x store
@@ -23,7 +23,11 @@ import { goSource } from './gotypes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const MIRRORS = args.includes('--mirrors') ? args[args.indexOf('--mirrors') + 1] : '/work/.mirror';
+const MIRRORS = args.includes('--mirrors') ? args[args.indexOf('--mirrors') + 1] : process.env.KATA_MIRRORS;
+if (!MIRRORS) {
+  console.error('verdicts.mjs: name the Kata git mirrors with --mirrors DIR or KATA_MIRRORS=DIR');
+  process.exit(2);
+}
 const CORPUS = join(here, '../../test/fixtures/schema-corpus.json');
 const sources = JSON.parse(readFileSync(join(here, 'sources.json'), 'utf8')).layouts;
 const sets = JSON.parse(readFileSync(join(here, '../../src/store/layouts/schemas.json'), 'utf8')).layouts;
@@ -87,7 +91,7 @@ try {
     });
   }
   if (disagree) {
-    console.error(`${disagree} disagreements between the real loaders and the schemas: fix derive.mjs or sources.json`);
+    console.error(`${disagree} disagreements between the real loaders and the schemas: fix derive.go or sources.json`);
     process.exit(1);
   }
   writeFileSync(CORPUS, `${JSON.stringify(corpus, null, 1)}\n`);

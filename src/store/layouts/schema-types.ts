@@ -1,6 +1,6 @@
 // The shape of the generated item schemas (schemas.generated.ts): what
 // encoding/json makes of each Go type a store item is decoded into. See
-// scripts/schemas/derive.mjs for how they are made.
+// scripts/schemas/derive.go for how they are made.
 
 export type SchemaNode =
   | { k: 'string' | 'bool' | 'time' | 'ip' | 'bytes' | 'raw' | 'any' | 'iface' | 'func' }

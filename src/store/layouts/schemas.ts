@@ -1,5 +1,5 @@
 // The item schemas: loaded on first use from schemas.json (generated from the
-// Kata Go sources by scripts/schemas/derive.mjs, copied into dist/ by the
+// Kata Go sources by scripts/schemas/derive.go, copied into dist/ by the
 // build), and which one applies to an item: by file and level for the 1.x
 // store, by hypervisor for hypervisor.json, and by keys for persist.json,
 // whose old and new drivers share PersistVersion 2.
