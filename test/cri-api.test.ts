@@ -104,7 +104,7 @@ describe('containerd through its CRI plugin, with real pods (runc)', { skip: ski
     await vci(p, ['check', '--fix', `--cri=${endpoint}`]);
     const rm = await vci(p, ['rm', `--cri=${endpoint}`, id]);
     assert.equal(rm.code, 5, rm.stderr);
-    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/${meta.name}; crictl stopp ${id} && crictl rmp ${id}`));
+    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/${meta.name}; crictl --runtime-endpoint ${endpoint} stopp ${id} && crictl --runtime-endpoint ${endpoint} rmp ${id}`));
     assert.deepEqual(snapshot(p), before, 'nothing changed while the pod is READY');
 
     await cri.stop(id);
@@ -373,6 +373,127 @@ describe("containerd's bundle: the pod's annotations of Kata 1.11 to 2.1, and it
       const forced = await vci(p, ['rm', '--force', id]);
       assert.equal(forced.code, 0, forced.stderr);
       assert.equal(mountsAt(rootfs), 1, "vcstore never unmounts containerd's mount");
+    },
+  );
+});
+
+describe('what a hostile review found (each failed before its fix)', () => {
+  const dir = mkdtempSync('/tmp/vch-');
+  after(() => cleanup(dir));
+  const sock = (tag: string) => join(dir, `${tag}-${Math.random().toString(36).slice(2, 7)}.sock`);
+
+  it('a bad percent-escape in grpc-message is read as it is: cri-unreachable, never a crash', async () => {
+    const { createServer } = await import('node:http2');
+    const s = sock('badmsg');
+    const server = createServer();
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '13', 'grpc-message': '%zz' }, { endStream: true });
+    });
+    await new Promise<void>((ok) => server.listen(s, ok));
+    try {
+      const p = tmp();
+      deadPod(p, sid('badmsg'));
+      const r = await vci(p, ['--json', 'check', `--cri=${s}`]);
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(JSON.parse(r.stdout).summary.cri.error, /gRPC status 13: %zz/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("crictl's file: a FIFO never hangs (it cannot be told, so removals refuse); the last runtime-endpoint wins; a # inside quotes is the value's", async () => {
+    const p = tmp();
+    const id = sid('cfg');
+    deadPod(p, id);
+    const fifo = join(dir, `fifo-${Math.random().toString(36).slice(2, 7)}`);
+    spawnSync('mkfifo', [fifo]);
+    const r = await vci(p, ['--json', 'check', '--cri'], { env: { CRI_CONFIG_FILE: fifo } });
+    const j = JSON.parse(r.stdout);
+    assert.match(j.summary.cri.error, /not a regular file/);
+    assert.deepEqual(about(j, id), ['hypervisor-dead:false']);
+    const yaml = join(dir, 'crictl.yaml');
+    const fake = await fakeCrio(sock('last'), []);
+    const last = join(dir, 'last#1.sock');
+    writeFileSync(yaml, `runtime-endpoint: unix:///nowhere.sock\nruntime-endpoint: "unix://${last}" # the node's\n`);
+    const k = JSON.parse((await vci(p, ['--json', 'check', '--cri'], { env: { CRI_CONFIG_FILE: yaml } })).stdout);
+    assert.equal(k.summary.cri.socket, last);
+    await fake.close();
+  });
+
+  it('an ID listed twice is READY if either says so; NOTREADY never quiets what could not be told', async () => {
+    const p = tmp();
+    const twice = sid('twice');
+    deadPod(p, twice);
+    const unsure = sid('unsure');
+    addPersistSandbox(p, unsure, {
+      state: 'running',
+      pid: 0,
+      containers: [{ id: unsure, state: 'running', pid: -1, annotations: criPod('prod', 'u', 'u1', unsure) }],
+    });
+    const s = sock('dup');
+    const fake = await fakeCrio(s, [
+      { id: twice, name: 'a', namespace: 'prod' },
+      { id: twice, name: 'a', namespace: 'prod', notReady: true },
+      { id: unsure, name: 'u', namespace: 'prod', notReady: true },
+    ]);
+    try {
+      const j = JSON.parse((await vci(p, ['--json', 'check', `--cri=${s}`])).stdout);
+      assert.ok(about(j, twice).includes('cri-stuck:false'), JSON.stringify(about(j, twice)));
+      assert.ok(
+        j.findings.filter((f: any) => f.id === unsure && f.code === 'liveness-unknown').every((f: any) => f.severity !== 'info'),
+        JSON.stringify(j.findings.filter((f: any) => f.id === unsure)),
+      );
+      assert.equal((await vci(p, ['check', `--cri=${s}`, '--fail-on', 'error'])).code, 6);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('rm -c asks the manager too: a container of a pod it still lists is refused', async () => {
+    const p = tmp();
+    const id = sid('ctr');
+    const cid = sid('ctr-c');
+    addPersistSandbox(p, id, {
+      state: 'running',
+      pid: deadPid(),
+      containers: [
+        { id, state: 'running', pid: -1, annotations: criPod('prod', 'w', 'u1', id) },
+        { id: cid, state: 'stopped', pid: -1, annotations: criPod('prod', 'w', 'u1', id, 'app') },
+      ],
+    });
+    const s = sock('ctr');
+    const fake = await fakeCrio(s, [{ id, name: 'w', namespace: 'prod' }]);
+    try {
+      const before = snapshot(p);
+      const r = await vci(p, ['rm', `--cri=${s}`, '-c', cid, id]);
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`refusing to remove container ${cid} of sandbox ${id}: cri-o still has its pod prod/w; crictl --runtime-endpoint unix://${s} stopp`),
+      );
+      assert.deepEqual(snapshot(p), before);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it(
+    "a bundle mount outside the prefix (the DaemonSet's /host sees the host's at their own paths) keeps the sandbox, and every finding of it says so",
+    { skip: !root && 'needs root to mount' },
+    async () => {
+      const p = tmp();
+      const id = sid('outside');
+      deadPod(p, id);
+      const rootfs = join(tmp(), 'state/io.containerd.runtime.v2.task/k8s.io', id, 'rootfs');
+      tmpfsAt(rootfs);
+      const j = JSON.parse((await vci(p, ['--json', 'check'])).stdout);
+      const mine = j.findings.filter((f: any) => f.id === id);
+      const b = mine.find((f: any) => f.code === 'bundle-mounted');
+      assert.ok(b, JSON.stringify(mine));
+      for (const f of mine) assert.equal(f.next, b.next, f.code);
+      const rm = await vci(p, ['rm', id]);
+      assert.equal(rm.code, 5, rm.stderr);
+      assert.ok(existsSync(join(p, 'run/vc/sbs', id)));
     },
   );
 });

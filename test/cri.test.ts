@@ -143,7 +143,12 @@ describe('containerd as a witness (check --cri, rm)', { skip }, () => {
     await vci(p, ['check', '--fix', `--cri=${sock}`]);
     const rm = await vci(p, ['rm', `--cri=${sock}`, stuck]);
     assert.equal(rm.code, 5, rm.stderr);
-    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/web-${stuck.slice(0, 5)}; crictl stopp ${stuck} && crictl rmp ${stuck}`));
+    assert.match(
+      rm.stderr,
+      new RegExp(
+        `containerd still has its pod prod/web-${stuck.slice(0, 5)}; crictl --runtime-endpoint unix://${sock} stopp ${stuck} && crictl --runtime-endpoint unix://${sock} rmp ${stuck}`,
+      ),
+    );
     assert.equal(rm.stderr.trim().split('\n').length, 1);
     assert.deepEqual(snapshot(p), before, 'nothing changed');
     const forced = await vci(p, ['rm', '--force', `--cri=${sock}`, stuck]);

@@ -142,6 +142,8 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
     ...(criKnown(cri) ? { api: cri.api } : {}),
     stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
     notready: new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id)),
+    address: cri && cri.socket !== DEFAULT_CONTAINERD_SOCKET && where?.error === undefined ? cri.socket : null,
+    bundle: new Map(report.findings.filter((f) => f.code === 'bundle-mounted').map((f) => [f.id, f])),
     unreachable: explicit && cri !== null && !criKnown(cri),
     going,
   };

@@ -3,6 +3,8 @@ import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { criKnown } from '../store/host/cri.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
+import { shellWord } from '../render/next.js';
 import { askCri } from '../options.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
@@ -60,7 +62,8 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   // read by the core after each lock is held.
   const opts: RemoveOptions = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
   // The container manager still has the pod: its teardown (crictl stopp, rmp) goes through the shim and the store, so it goes first.
-  const { cri, explicit } = o.force || o.container !== undefined ? { cri: null, explicit: false } : await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);
+  // A container's store of a pod the manager still has is its too: -c asks as a whole removal does.
+  const { cri, explicit, where } = o.force ? { cri: null, explicit: false, where: null } : await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);
   if (cri && !criKnown(cri)) {
     if (explicit) throw new RefusedError(`refusing to remove: the container manager could not be asked (${cri.error}); --no-cri goes without it`);
     ctx.warn(`the container manager could not be asked (${cri.error}); going ahead without it`);
@@ -120,14 +123,17 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   };
   for (const sid of held) {
     const s = criKnown(cri) ? cri.sandboxes.get(sid) : undefined;
-    const pod = s?.pod ? ` ${s.pod.namespace}/${s.pod.name}` : '';
-    const manager = criKnown(cri) ? cri.runtime : 'containerd';
+    const pod = s?.pod ? ` ${termSafe(`${s.pod.namespace}/${s.pod.name}`)}` : '';
+    const manager = criKnown(cri) ? termSafe(cri.runtime) : 'containerd';
+    // The endpoint --cri named, for crictl too (it finds the others as vcstore did).
+    const ep = where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? ` --runtime-endpoint ${shellWord(`unix://${where.socket}`)}` : '';
+    const whom = o.container !== undefined ? `container ${o.container} of sandbox ${sid}` : `sandbox ${sid}`;
     done(
       sid,
       new RefusedError(
         s?.ready === false
-          ? `refusing to remove sandbox ${sid}: kubelet is tearing its pod${pod} down (NOTREADY in ${manager}); wait, or crictl rmp ${sid} (or --force)`
-          : `refusing to remove sandbox ${sid}: ${manager} still has its pod${pod}; crictl stopp ${sid} && crictl rmp ${sid} tear it down through the shim (or --force)`,
+          ? `refusing to remove ${whom}: kubelet is tearing its pod${pod} down (NOTREADY in ${manager}); wait, or crictl${ep} rmp ${sid} (or --force)`
+          : `refusing to remove ${whom}: ${manager} still has its pod${pod}; crictl${ep} stopp ${sid} && crictl${ep} rmp ${sid} tear it down through the shim (or --force)`,
       ),
     );
   }

@@ -28,6 +28,10 @@ export interface NextTools {
   unreachable?: boolean;
   /** Sandboxes the fix removes whole: what else is found of them goes with that removal. */
   going?: Set<string>;
+  /** The socket asked when it is not containerd's default, however it was found: ctr reads no crictl setting. */
+  address?: string | null;
+  /** Sandboxes kept while containerd's bundle is mounted (bundle-mounted): its step is theirs too. */
+  bundle?: Map<string, Finding>;
 }
 
 export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl: true }): string {
@@ -36,6 +40,8 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
     ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), cmd, ...[...(cmd === 'rm' || cmd === 'check' ? cri : []), ...words].map(shellWord)].join(
       ' ',
     );
+  const ctrAddress = tools.address ?? tools.socket;
+  const ctrAt = ctrAddress ? ` --address ${shellWord(ctrAddress)}` : '';
   const crictl = (cmd: string, id: string) =>
     `crictl${tools.socket ? ` --runtime-endpoint ${shellWord(`unix://${tools.socket}`)}` : ''} ${cmd} ${shellWord(id)}`;
   // A READY pod is stopped, then removed (crictl's words); a NOTREADY one only removed. ctr's commands only where
@@ -45,15 +51,16 @@ export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl
       ? ready
         ? `${crictl('stopp', id)} && ${crictl('rmp', id)}`
         : `Give kubelet time to remove the pod; if it stays, ${crictl('rmp', id)}`
-      : ['tasks kill -s SIGKILL', 'tasks delete', 'containers delete']
-          .map((c) => `ctr${tools.socket ? ` --address ${shellWord(tools.socket)}` : ''} -n k8s.io ${c} ${shellWord(id)}`)
-          .join('; ');
+      : ['tasks kill -s SIGKILL', 'tasks delete', 'containers delete'].map((c) => `ctr${ctrAt} -n k8s.io ${c} ${shellWord(id)}`).join('; ');
   // The manager still has the pod: its teardown goes first, through the shim, whatever else is wrong.
   const leftToManager = f.code === 'cri-stuck' || f.code === 'cri-notready';
   if (!f.container && !leftToManager) {
     if (tools.stuck?.has(f.id)) return teardown(f.id);
     if (tools.notready?.has(f.id)) return teardown(f.id, false);
   }
+  // containerd's bundle still mounted keeps the sandbox: undoing it comes first, for every finding of it.
+  const bundled = tools.bundle?.get(f.id);
+  if (bundled && f.code !== 'bundle-mounted' && !leftToManager && !f.container) return nextOf(bundled, vc, teardown, tools);
   // Named and silent, the manager makes every removal refuse: asking it again comes first.
   const step = nextOf(f, vc, teardown, tools);
   if (tools.unreachable && f.code !== 'cri-unreachable' && /^vcstore( .*)? rm /.test(step))
@@ -131,7 +138,8 @@ function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, tea
       if (e.forgotten === true) return umount;
       const m = ms[0];
       if (!m) return vc('show', sid);
-      const ctr = (c: string) => `ctr${tools.socket ? ` --address ${shellWord(tools.socket)}` : ''} -n ${shellWord(m.namespace)} ${c} ${shellWord(m.id)}`;
+      const at = tools.address ?? tools.socket;
+      const ctr = (c: string) => `ctr${at ? ` --address ${shellWord(at)}` : ''} -n ${shellWord(m.namespace)} ${c} ${shellWord(m.id)}`;
       return `containerd's teardown first: ${ctr('tasks delete -f')}; ${ctr('containers delete')}; once containerd no longer has it, ${umount}`;
     }
     case 'cri-notready':

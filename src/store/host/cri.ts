@@ -36,14 +36,19 @@ export const criKnown = (v: CriView | null): v is CriAnswer => v !== null && 'sa
 /** A runtime handler of Kata's, by the names kata-deploy, OpenShift and the docs give them (kata, kata-qemu, kata-fc, …). */
 const KATA_HANDLER = /kata/i;
 
+/** A pod sandbox is a few hundred bytes in ListPodSandbox's answer: 64 MiB is some 200,000 of them, and bounds what a lying server costs. */
+const MAX_CRI_ANSWER = 64 * 1024 * 1024;
+
 /** PodSandboxState: SANDBOX_READY = 0 (proto3's default: absent on the wire), SANDBOX_NOTREADY = 1. */
 const NOTREADY = 1;
 
 /** The pod sandboxes the endpoint's runtime has; never throws (an unreachable runtime is an answer too). */
 export async function criSandboxes(socket: string, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CriView> {
   const started = performance.now();
-  const opts = { timeoutMs: o.timeoutMs ?? 10_000, signal: o.signal };
-  const call = (path: string) => grpcCall(socket, path, new Uint8Array(0), { ...opts, who: 'the CRI' });
+  // One deadline for every call of the run: "nothing within 10 s" is the whole answer's.
+  const deadline = started + (o.timeoutMs ?? 10_000);
+  const left = () => Math.max(1, Math.round(deadline - performance.now()));
+  const call = (path: string) => grpcCall(socket, path, new Uint8Array(0), { timeoutMs: left(), signal: o.signal, who: 'the CRI', maxAnswer: MAX_CRI_ANSWER });
   try {
     let api: 'v1' | 'v1alpha2' | null = null;
     let runtime = '';
@@ -65,7 +70,7 @@ export async function criSandboxes(socket: string, o: { timeoutMs?: number; sign
     }
     if (api === null) {
       // No CRI served there: containerd with its CRI plugin off, asked through its own API.
-      const sandboxes = await containerdSandboxes(socket, opts);
+      const sandboxes = await containerdSandboxes(socket, { timeoutMs: left(), signal: o.signal });
       return { socket, sandboxes, ms: Math.round(performance.now() - started), api: 'containerd', runtime: 'containerd', version: '' };
     }
     // ListPodSandboxRequest with no filter: every pod, READY and NOTREADY. ListPodSandboxResponse { repeated PodSandbox items = 1 }
@@ -101,11 +106,13 @@ function add(out: Map<string, CriSandbox>, msg: Uint8Array): void {
   }
   // The runtime's answer is input like the store: an ID vcstore could not take is no sandbox of its.
   if (!isValidId(id)) return;
+  // An ID listed twice is READY if either says so: the answer that holds back a removal wins.
+  const twice = out.get(id);
   out.set(id, {
     id,
     runtime: handler,
-    kata: KATA_HANDLER.test(handler),
-    ready: state !== NOTREADY,
+    kata: KATA_HANDLER.test(handler) || twice?.kata === true,
+    ready: state !== NOTREADY || twice?.ready === true,
     pod: name !== undefined && namespace !== undefined ? { namespace, name, uid } : null,
   });
 }

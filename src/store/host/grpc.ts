@@ -3,8 +3,17 @@
 // RuntimeService (cri.ts). Node's own http2, no client library, no process.
 import type { ClientHttp2Session } from 'node:http2';
 
-/** The most of an answer read (a thousand pods with their OCI specs is about 12 MiB): beyond it, unknown. */
+/** The most of an answer read by default (a thousand pods with their OCI specs is about 12 MiB): beyond it, unknown. */
 const MAX_ANSWER = 256 * 1024 * 1024;
+
+/** grpc-message is percent-encoded; a server that sends a bad escape is read as it is (gRPC: never fail on it). */
+function percentDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
 
 /** gRPC's UNIMPLEMENTED: the server does not serve that service or method. */
 export const UNIMPLEMENTED = 12;
@@ -26,6 +35,8 @@ export interface CallOptions {
   metadata?: Record<string, string>;
   /** Who answers, for the error lines ("containerd", "the CRI"). */
   who: string;
+  /** The most of an answer read (default 256 MiB). */
+  maxAnswer?: number;
 }
 
 /** One call (unary, or server streaming): the messages of the answer. Throws on any failure. */
@@ -65,16 +76,17 @@ export async function grpcCall(socket: string, path: string, request: Uint8Array
     req.on('response', (h: Record<string, unknown>) => {
       // An error can come in the headers alone (a "trailers-only" answer), its reason with it.
       status = header(h, 'grpc-status') ?? status;
-      message = decodeURIComponent(header(h, 'grpc-message') ?? '');
+      message = percentDecoded(header(h, 'grpc-message') ?? '');
     });
     req.on('trailers', (h: Record<string, unknown>) => {
       status = header(h, 'grpc-status') ?? status;
-      message = decodeURIComponent(header(h, 'grpc-message') ?? '') || message;
+      message = percentDecoded(header(h, 'grpc-message') ?? '') || message;
     });
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_ANSWER) fail(new Error(`${o.who}'s answer is over ${MAX_ANSWER / 1024 / 1024} MiB`));
+      const max = o.maxAnswer ?? MAX_ANSWER;
+      if (size > max) fail(new Error(`${o.who}'s answer is over ${max / 1024 / 1024} MiB`));
       else chunks.push(c);
     });
     req.on('error', (e: Error) => fail(e));

@@ -109,9 +109,12 @@ export class MountTable {
   /**
    * containerd's bundle rootfs mounts of `id` (a sandbox or a container):
    * `<state>/io.containerd.runtime.v2.task/<namespace>/<id>/rootfs`, wherever
-   * containerd's state dir is; under --prefix only those below the prefix.
+   * containerd's state dir is, under --prefix too: a sandbox ID is 64 random
+   * hex digits, so a bundle of the same ID is that sandbox's (the DaemonSet's
+   * /host prefix sees the host's mounts at their own paths), and the error
+   * is on the side of keeping a store.
    */
-  bundles(id: string, prefix: string): BundleMount[] {
+  bundles(id: string): BundleMount[] {
     if (!this.bundleIndex) {
       this.bundleIndex = new Map();
       for (const m of this.mounts ?? []) {
@@ -125,7 +128,7 @@ export class MountTable {
         else if (!list.some((e) => e.path === entry.path)) list.push(entry);
       }
     }
-    return (this.bundleIndex.get(id) ?? []).filter((b) => !prefix || b.path.startsWith(`${prefix}/`));
+    return this.bundleIndex.get(id) ?? [];
   }
 }
 

@@ -10,7 +10,7 @@ import type { Roots } from '../fs/roots.js';
 import { cmdlineMark, probePid, processAgeSecs, provablyDead, readPidFile } from '../host/liveness.js';
 import { HostIndex } from '../host/picture.js';
 import { STATES } from '../layouts/items.js';
-import { problem, type Problem } from '../read/problems.js';
+import { CANNOT_TELL, problem, type Problem } from '../read/problems.js';
 import { rootListing } from '../read/scan.js';
 import { cgroupProblem, forEachSandboxAsync, type AsyncListing, type SandboxInfo } from './inspect.js';
 import { parallelListing, runListWorker, type ListingSettings, type ListJob } from './listing.js';
@@ -214,8 +214,9 @@ function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
     c.id,
     known.ready ? `${cri.runtime} still has its pod: its teardown goes first (crictl stopp, rmp)` : 'kubelet is tearing its pod down (NOTREADY)',
   );
-  // What kubelet is already tearing down is said, not alarmed about: no gate fails and no alert counts it.
-  if (!known.ready) for (const f of findings) if (f.id === c.id) f.severity = 'info';
+  // What kubelet is already tearing down is said, not alarmed about: no gate fails and no alert counts it. Only
+  // a sandbox provably dead, and never what could not be told (liveness-unknown fails a gate whatever else holds).
+  if (!known.ready && going.length && c.alive === false) for (const f of findings) if (f.id === c.id && !CANNOT_TELL.has(f.code)) f.severity = 'info';
 }
 
 /**
@@ -228,6 +229,11 @@ function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
 function bundleHeld(id: string, cri: CriAnswer | null, findings: Finding[]): void {
   const f = findings.find((x) => x.id === id && x.code === 'bundle-mounted');
   if (!f) return;
+  // A pod the manager still lists has its bundle mounted as it should: its teardown (cri-stuck, cri-notready) covers it.
+  if (cri?.sandboxes.has(id)) {
+    findings.splice(findings.indexOf(f), 1);
+    return;
+  }
   const mounts = Array.isArray(f.evidence.mounts) ? (f.evidence.mounts as { namespace: string }[]) : [];
   if (cri !== null && cri.runtime === 'containerd' && !cri.sandboxes.has(id) && mounts.every((m) => m.namespace === 'k8s.io')) f.evidence.forgotten = true;
   leaveToPerson(findings, id, "containerd's bundle of it is still mounted: containerd's teardown (or an umount) goes first");

@@ -189,7 +189,7 @@ export function inspectScanned(roots: Roots, sc: Scan, o: InspectOptions = {}): 
   }
   // containerd's bundle rootfs of it or a container, still mounted: containerd's to undo, and the store its only record.
   if (o.host && going) {
-    const held = [...new Set([sc.sid, ...info.containers.map((c) => c.id)])].flatMap((id) => o.host?.mounts.bundles(id, roots.prefix) ?? []);
+    const held = [...new Set([sc.sid, ...info.containers.map((c) => c.id)])].flatMap((id) => o.host?.mounts.bundles(id) ?? []);
     if (held.length) problems.push(problem('bundle-mounted', { mounts: held }));
   }
   // Its cgroups: a process in one means it is not gone.

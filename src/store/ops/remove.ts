@@ -264,7 +264,7 @@ async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnes
     // Only a VM dir left: its pid file is all there is to ask (as check --fix does).
     else if (paths.includes(now.paths.vm)) refuseIfVmLive(now.paths.vm, sid, 'remove');
     warnings = refuseIfNamed(w.procs, sid, whom, 'remove', o.others ?? 'warn');
-    refuseIfBundleMounted(w.mounts, [...new Set([sid, ...cids])], roots.prefix, whom);
+    refuseIfBundleMounted(w.mounts, [...new Set([sid, ...cids])], whom);
   }
   // Its cgroups go first, while the store still records them: a cgroup that refuses keeps the record.
   const cg = trashOnly ? null : cgroupsToRemove(roots.cgroup, w, sid, info ? info.cgroups : [], whom, o.force === true, cids);
@@ -336,6 +336,7 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
     if (!o.force && isContainer) {
       refuseIfLive(inspectScanned(roots, now.scan, { lockless: true }), 'remove', cid);
       warnings = refuseIfNamed(w.procs, cid, whom, 'remove', o.others ?? 'warn');
+      refuseIfBundleMounted(w.mounts, [cid], whom);
     }
     refuseIfMounted(w.mounts, [...paths, ...trash], whom);
     refuseBeyondPlan(o.plan?.(sid), [...paths, ...trash], [], whom);

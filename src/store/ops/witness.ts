@@ -137,8 +137,8 @@ export function refuseIfNamed(procs: ProcTable, id: string, whom: string, what: 
  * container, an umount) goes first, and the store stays the record of what
  * it was until then. --force goes ahead; vcstore never unmounts it.
  */
-export function refuseIfBundleMounted(mounts: MountTable, ids: string[], prefix: string, whom: string): void {
-  const held = ids.flatMap((id) => mounts.bundles(id, prefix));
+export function refuseIfBundleMounted(mounts: MountTable, ids: string[], whom: string): void {
+  const held = ids.flatMap((id) => mounts.bundles(id));
   const first = held[0];
   if (!first) return;
   throw new RefusedError(
