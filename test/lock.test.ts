@@ -309,7 +309,7 @@ describe('a wait says what it waits for', () => {
     }
   });
 
-  it('set, raw (list and create), lock and uuid free say the same on a terminal, and exit 4 after their wait', async () => {
+  it('set, raw (list and create), lock, uuid free and rm say the same on a terminal, and exit 4 after their wait', async () => {
     const p = tmp();
     const sid = `${R}wc`;
     addSandbox(p, sid, { state: 'stopped' });
@@ -323,6 +323,7 @@ describe('a wait says what it waits for', () => {
         [`sandbox ${sid}`, ['raw', '--wait', '1', sid, 'x']],
         [`sandbox ${sid}`, ['lock', '--wait', '1', sid, '--', 'true']],
         ['the ACRN UUID store', ['uuid', 'free', '--wait', '1', '3']],
+        [`sandbox ${sid}`, ['rm', '--wait', '1', sid]],
       ] as const) {
         const tty = await run(['--prefix', p, ...args], {}, { tty: true });
         assert.equal(tty.code, 4, `${args[0]}: ${tty.stderr}`);

@@ -60,7 +60,15 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
   if (o.unmount && o.container) throw new UsageError('--unmount goes with whole sandboxes, not --container');
   // One read of the roots for unfinished removals; /proc and mountinfo are
   // read by the core after each lock is held.
-  const opts: RemoveOptions = { force: o.force, dryRun: o.dryRun, wait, signal, unmount: o.unmount, trash: trashIndex(ctx.roots) };
+  const opts: RemoveOptions = {
+    force: o.force,
+    dryRun: o.dryRun,
+    wait,
+    signal,
+    unmount: o.unmount,
+    trash: trashIndex(ctx.roots),
+    onWait: (sid, holders) => ctx.waitNotice(`sandbox ${sid}`, '--nonblock fails at once instead')?.(holders),
+  };
   // The container manager still has the pod: its teardown (crictl stopp, rmp) goes through the shim and the store, so it goes first.
   // A container's store of a pod the manager still has is its too: -c asks as a whole removal does.
   const { cri, explicit, where } = o.force ? { cri: null, explicit: false, where: null } : await askCri(o.cri, ctx.roots.prefix, ctx.criEnv, signal);

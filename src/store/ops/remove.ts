@@ -47,6 +47,8 @@ export interface RemoveOptions {
   dryRun?: boolean;
   wait: number;
   signal?: AbortSignal;
+  /** Told once per waited lock, with its holders, when the wait lasts longer than a moment. */
+  onWait?: (sid: string, holders: string) => void;
   /** check --fix: a non-runtime process naming the sandbox leaves it alone. */
   others?: 'refuse' | 'warn';
   /** Unmount what lies below (deepest first, lazily) instead of refusing. */
@@ -154,7 +156,8 @@ const trashOf = (roots: Roots, sid: string, o: RemoveOptions) => ((o.trash ?? tr
  */
 export async function removeSandbox(roots: Roots, sid: string, o: RemoveOptions): Promise<RemoveResult> {
   const t = target(roots, sid, o);
-  return withLock(t.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, (held) =>
+  const onWait = o.onWait && ((holders: string) => o.onWait?.(sid, holders));
+  return withLock(t.lock, { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid), onWait }, (held) =>
     removeHeld(roots, sid, o, readWitnesses(), held !== null),
   );
 }
@@ -315,7 +318,8 @@ export async function removeContainer(roots: Roots, sid: string, cid: string, o:
   if (!isContainerName(cid)) throw new UsageError(`${quote(cid)} cannot be a container ID (an item, raw/ or the lock of the sandbox)`);
   const h = openSandbox(roots, sid, o.trash);
   if (!containerTrash(h.paths, cid).length) requireContainer(h, cid);
-  return withLock(changeLock(h, 'remove', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid) }, () => {
+  const onWait = o.onWait && ((holders: string) => o.onWait?.(sid, holders));
+  return withLock(changeLock(h, 'remove', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: label(sid), onWait }, () => {
     const w = readWitnesses();
     const now = openSandbox(roots, sid, o.trash);
     // Its directories go only if they are a container's now, under the lock; an unfinished removal alone is only that.
