@@ -99,6 +99,49 @@ export class MountTable {
     return this.mounts.filter((m) => m.mountPoint === real || m.mountPoint.startsWith(`${real}/`));
   }
 
+  /** Every component of every mount point, made on first use of `below`. */
+  private components: Set<string> | undefined;
+  /** The mounts sorted by mount point (indexes into `mounts`), made on first use of `below`. */
+  private sorted: { point: string; i: number }[] | undefined;
+
+  /**
+   * What `under` gives (mounts at or below `path`, real path compared, in
+   * mountinfo order), found by binary search in the mount points sorted
+   * once: a bulk removal asks for every root of every sandbox, and a node
+   * has hundreds of mounts.
+   */
+  below(path: string): Mount[] {
+    const all = this.mounts;
+    if (!all) return [];
+    // A mount at or below a path has the path's own name as one of its components (realish keeps it): when
+    // no mount point has it, there is none, and no real path need be asked for (a sandbox ID, mostly).
+    const parts = (this.components ??= new Set(all.flatMap((m) => m.mountPoint.split('/'))));
+    if (!parts.has(basename(path))) return [];
+    const sorted = (this.sorted ??= all
+      .map((m, i) => ({ point: m.mountPoint, i }))
+      .sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : a.i - b.i)));
+    const real = realish(path);
+    const first = (key: string) => {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((sorted[mid]?.point ?? '') < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const hits: Mount[] = [];
+    const take = (from: number, holds: (point: string) => boolean) => {
+      for (let e = sorted[from]; e !== undefined && holds(e.point); e = sorted[++from]) hits[e.i] = all[e.i] as Mount;
+    };
+    take(first(real), (point) => point === real);
+    const dir = `${real}/`;
+    take(first(dir), (point) => point.startsWith(dir));
+    // In mountinfo order, as under gives them (stacked mounts: the order they were made in).
+    return hits.filter((m) => m !== undefined);
+  }
+
   /** Mount points as a set, for the removal walk. */
   points(): Set<string> {
     return new Set((this.mounts ?? []).map((m) => m.mountPoint));

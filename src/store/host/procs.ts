@@ -2,7 +2,7 @@
 // (hypervisor, virtiofsd, proxy, shim) names which sandbox. A destructive
 // step reads it again after its lock is held. vcstore itself and its
 // ancestors (sudo, the shell, xargs) never count.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { dying, PF_KTHREAD, procStat, threadCmdline } from '../fs/procstat.js';
 import { inInitialPidNs } from './holders.js';
 
@@ -217,6 +217,49 @@ function selfAndAncestors(): Set<number> {
   return out;
 }
 
+/** One buffer for every /proc/<pid>/cmdline of a table: a bulk removal reads the whole table again every 100 ms. */
+let cmdBuf = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * A file of /proc (a pid's cmdline, stat) as latin1: what readFileSync gives,
+ * with none of its fstat and allocations; undefined when it cannot be read
+ * (gone meanwhile).
+ */
+function readProc(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === cmdBuf.length) {
+        const bigger = Buffer.allocUnsafe(cmdBuf.length * 2);
+        cmdBuf.copy(bigger, 0, 0, len);
+        cmdBuf = bigger;
+      }
+      const r = readSync(fd, cmdBuf, len, cmdBuf.length - len, null);
+      if (r <= 0) break;
+      len += r;
+    }
+    return cmdBuf.toString('latin1', 0, len);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** PF_KTHREAD in /proc/<pid>/stat (the 9th field, procStat's `flags`): a kernel thread, which never has arguments. */
+function isKernelThread(pid: number): boolean {
+  const text = readProc(`/proc/${pid}/stat`);
+  if (text === undefined) return false;
+  const flags = Number(text.slice(text.lastIndexOf(')') + 2).split(' ', 7)[6]);
+  return Number.isInteger(flags) && (flags & PF_KTHREAD) !== 0;
+}
+
 export interface Entry {
   pid: number;
   cmdline: string;
@@ -269,12 +312,11 @@ export class ProcTable {
     const skip = selfAndAncestors();
     for (const n of names) {
       const pid = Number(n);
-      let cmdline: string;
-      try {
-        cmdline = readFileSync(`/proc/${n}/cmdline`, 'latin1');
-      } catch {
-        continue; // gone meanwhile
-      }
+      const read = readProc(`/proc/${n}/cmdline`);
+      if (read === undefined) continue; // gone meanwhile
+      let cmdline = read;
+      // A kernel thread has no arguments anywhere (no threads of its own to ask): nothing.
+      if (!cmdline && isKernelThread(pid)) continue;
       // A main thread that exited leaves the arguments readable through its live threads.
       if (!cmdline) cmdline = threadCmdline(pid);
       if (!cmdline) {

@@ -183,7 +183,7 @@ const MANAGER_NAME = { containerd: 'containerd', 'cri-o': 'cri-o' } as const;
  * down). Either way a pod it lists is left to it: the sandbox's own removal
  * findings are left to a person.
  */
-function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
+function criFindings(c: Checked, cri: CriAnswer, findings: Finding[], from = 0): void {
   const known = cri.sandboxes.get(c.id);
   const going = c.problems.filter((p) => WHOLE.has(p.code) && p.container === undefined);
   if (!known) {
@@ -213,10 +213,15 @@ function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
     findings,
     c.id,
     known.ready ? `${cri.runtime} still has its pod: its teardown goes first (crictl stopp, rmp)` : 'kubelet is tearing its pod down (NOTREADY)',
+    from,
   );
   // What kubelet is already tearing down is said, not alarmed about: no gate fails and no alert counts it. Only
   // a sandbox provably dead, and never what could not be told (liveness-unknown fails a gate whatever else holds).
-  if (!known.ready && going.length && c.alive === false) for (const f of findings) if (f.id === c.id && !CANNOT_TELL.has(f.code)) f.severity = 'info';
+  if (!known.ready && going.length && c.alive === false)
+    for (let i = from; i < findings.length; i++) {
+      const f = findings[i];
+      if (f?.id === c.id && !CANNOT_TELL.has(f.code)) f.severity = 'info';
+    }
 }
 
 /**
@@ -226,17 +231,20 @@ function criFindings(c: Checked, cri: CriAnswer, findings: Finding[]): void {
  * until it is. That containerd has forgotten it can be told only of a CRI
  * pod (namespace k8s.io) when containerd's CRI answered and does not list it.
  */
-function bundleHeld(id: string, cri: CriAnswer | null, findings: Finding[]): void {
-  const f = findings.find((x) => x.id === id && x.code === 'bundle-mounted');
+function bundleHeld(id: string, cri: CriAnswer | null, findings: Finding[], from = 0): void {
+  // Only this sandbox's findings (pushed from `from` on): a look at every finding so far made check quadratic.
+  let at = -1;
+  for (let i = from; i < findings.length && at < 0; i++) if (findings[i]?.id === id && findings[i]?.code === 'bundle-mounted') at = i;
+  const f = findings[at];
   if (!f) return;
   // A pod the manager still lists has its bundle mounted as it should: its teardown (cri-stuck, cri-notready) covers it.
   if (cri?.sandboxes.has(id)) {
-    findings.splice(findings.indexOf(f), 1);
+    findings.splice(at, 1);
     return;
   }
   const mounts = Array.isArray(f.evidence.mounts) ? (f.evidence.mounts as { namespace: string }[]) : [];
   if (cri !== null && cri.runtime === 'containerd' && !cri.sandboxes.has(id) && mounts.every((m) => m.namespace === 'k8s.io')) f.evidence.forgotten = true;
-  leaveToPerson(findings, id, "containerd's bundle of it is still mounted: containerd's teardown (or an umount) goes first");
+  leaveToPerson(findings, id, "containerd's bundle of it is still mounted: containerd's teardown (or an umount) goes first", from);
 }
 
 /**
@@ -244,8 +252,11 @@ function bundleHeld(id: string, cri: CriAnswer | null, findings: Finding[]): voi
  * has its pod, or cannot say): no action of any of its findings touches it,
  * neither its removal nor its mounts, containers or cgroups.
  */
-function leaveToPerson(findings: Finding[], id: string, why: string): void {
-  for (const f of findings) if (f.id === id) hold(f, why);
+function leaveToPerson(findings: Finding[], id: string, why: string, from = 0): void {
+  for (let i = from; i < findings.length; i++) {
+    const f = findings[i];
+    if (f?.id === id) hold(f, why);
+  }
 }
 
 /** One streaming pass over every sandbox, then the VM dirs and the UUID store. */
@@ -274,11 +285,13 @@ export async function check(roots: Roots, o: CheckOptions): Promise<CheckReport>
         stats.oldestWaiterAge = Math.max(stats.oldestWaiterAge, h.age);
       } else stats.oldestHolderAge = Math.max(stats.oldestHolderAge, h.age);
     }
+    // This sandbox's findings are the ones pushed from here on (one add per sandbox): what follows looks at those only.
+    const from = findings.length;
     for (const p of c.problems) findings.push(finding(c.id, p, c.pod));
-    if (cri) criFindings(c, cri, findings);
+    if (cri) criFindings(c, cri, findings, from);
     else if (o.cri && o.criRequired && (c.pod?.manager !== undefined || c.podUnknown))
-      leaveToPerson(findings, c.id, 'the container manager was named and could not say whether it still has the pod');
-    bundleHeld(c.id, cri, findings);
+      leaveToPerson(findings, c.id, 'the container manager was named and could not say whether it still has the pod', from);
+    bundleHeld(c.id, cri, findings, from);
   };
   // From PARALLEL_MIN sandboxes on, two worker threads check a half each on
   // the two cores (reading every config.json is most of the work), each with

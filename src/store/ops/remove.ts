@@ -39,7 +39,7 @@ import {
 /** Mount points at or below any of `paths`, deepest first; unreadable mountinfo refuses. */
 function mountsBelow(mounts: MountTable, paths: string[]): string[] {
   if (mounts.mounts === null) throw new RefusedError(`${mounts.blind ?? 'mounts cannot be read'}, so mounts cannot be ruled out`);
-  return unmountLayers(paths.flatMap((p) => mounts.under(p)).map((m) => m.mountPoint));
+  return unmountLayers(paths.flatMap((p) => mounts.below(p)).map((m) => m.mountPoint));
 }
 
 export interface RemoveOptions {
@@ -132,8 +132,21 @@ function act(paths: string[], trash: string[]): void {
       }
     } else moved.push(moveToTrash(p));
   }
-  const points = new MountTable(); // read after the renames: mount paths moved with them
+  const points = new LaterPoints(); // read after the renames (mount paths moved with them), and only if asked
   for (const t of [...trash, ...moved]) deleteTree(t, points);
+}
+
+/**
+ * The mount points for the removal walk, read from mountinfo the first time
+ * one is asked for: the addon's walk (openat2, RESOLVE_NO_XDEV) never asks,
+ * the careful JavaScript walk does, each time after the renames. A removal
+ * of many sandboxes then reads mountinfo only where the careful walk runs.
+ */
+class LaterPoints extends Set<string> {
+  private read: Set<string> | undefined;
+  override has(point: string): boolean {
+    return (this.read ??= new MountTable().points()).has(point);
+  }
 }
 
 const label = (sid: string) => `sandbox ${sid}`;
@@ -205,7 +218,8 @@ export async function removeSandboxes(
           batch.push({ sid, lock: null, error: e });
         }
       }
-      let w: Witnesses | undefined;
+      // Read once, now that every lock of the batch is held: each sandbox below is decided from a read made under its lock.
+      let w: Witnesses | undefined = batch.some((x) => x.error === undefined) && !aborted() ? readWitnesses() : undefined;
       for (const x of batch.splice(0)) {
         try {
           if (aborted()) continue;
@@ -241,8 +255,12 @@ export async function removeSandboxes(
   return aborted();
 }
 
-/** Locks held at once by a bulk removal. */
-const BATCH = 32;
+/**
+ * Locks held at once by a bulk removal: one read of the witnesses (every
+ * process's arguments, mountinfo) per this many sandboxes. A lock is one
+ * open descriptor.
+ */
+const BATCH = 128;
 
 /** The removal itself, with the lock held (`held`; none where there was none to take) and the witnesses read after it. */
 async function removeHeld(roots: Roots, sid: string, o: RemoveOptions, w: Witnesses, held: boolean): Promise<RemoveResult> {

@@ -151,7 +151,7 @@ export function refuseIfMounted(mounts: MountTable, paths: string[], whom: strin
     throw new RefusedError(
       `refusing to remove ${whom}: ${mounts.blind ?? 'mounts cannot be read'}, so mounts below it cannot be ruled out; nothing was changed`,
     );
-  const under = paths.flatMap((p) => mounts.under(p));
+  const under = paths.flatMap((p) => mounts.below(p));
   if (!under.length) return;
   const shown = under
     .slice(0, 5)
