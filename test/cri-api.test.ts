@@ -104,7 +104,12 @@ describe('containerd through its CRI plugin, with real pods (runc)', { skip: ski
     await vci(p, ['check', '--fix', `--cri=${endpoint}`]);
     const rm = await vci(p, ['rm', `--cri=${endpoint}`, id]);
     assert.equal(rm.code, 5, rm.stderr);
-    assert.match(rm.stderr, new RegExp(`containerd still has its pod prod/${meta.name}; crictl --runtime-endpoint ${endpoint} stopp ${id} && crictl --runtime-endpoint ${endpoint} rmp ${id}`));
+    assert.match(
+      rm.stderr,
+      new RegExp(
+        `containerd still has its pod prod/${meta.name}; crictl --runtime-endpoint ${endpoint} stopp ${id} && crictl --runtime-endpoint ${endpoint} rmp ${id}`,
+      ),
+    );
     assert.deepEqual(snapshot(p), before, 'nothing changed while the pod is READY');
 
     await cri.stop(id);

@@ -92,10 +92,14 @@ for (const v of VARIANTS) {
         'containerd to give up on the dead shim',
         60_000,
       );
-      const notReady = await poll(() => {
-        const j = checkJson([`--cri=unix://${sock}`]).json;
-        return about(j, [id]).some((f) => f.code === 'cri-notready') ? j : undefined;
-      }, 'containerd to report the pod NOTREADY');
+      const notReady = await poll(
+        () => {
+          const j = checkJson([`--cri=unix://${sock}`]).json;
+          return about(j, [id]).some((f) => f.code === 'cri-notready') ? j : undefined;
+        },
+        'containerd to report the pod NOTREADY',
+        120_000,
+      );
       const mine = about(notReady, [id]);
       t.diagnostic(`${v} killed, NOTREADY: ${codesOf(mine).join(' ')}`);
       assert.ok(
