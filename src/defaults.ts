@@ -30,13 +30,18 @@ export const DEFAULT_STUCK_AFTER = 60;
 /** --wait: seconds or a duration (10s, 2m, 1h30m, as --older-than and --every take them), or "inf"; anything else is a usage error (exit 2). */
 export function parseWait(value: string): number {
   if (value === 'inf' || value === 'infinity' || value === 'forever') return Infinity;
-  const n = parseDuration(value);
-  // commander reports an error with this code as a usage error (exit 2); no commander import needed.
-  if (n === null)
-    throw Object.assign(new Error(`invalid --wait ${JSON.stringify(value)}: seconds or a duration such as 10s, 2m, 1h30m, or "inf"`), {
-      code: 'commander.invalidArgument',
-    });
-  return n;
+  return durationOption('--wait', 'such as 10s, 2m, 1h30m, or "inf"')(value);
+}
+
+/** An option's seconds or duration, through the one duration parser; anything else is a usage error (exit 2). */
+export function durationOption(flag: string, examples = 'such as 90s, 10m, 1h30m'): (value: string) => number {
+  return (value) => {
+    const n = parseDuration(value);
+    // commander reports an error with this code as a usage error (exit 2); no commander import needed.
+    if (n === null)
+      throw Object.assign(new Error(`invalid ${flag} ${JSON.stringify(value)}: seconds or a duration ${examples}`), { code: 'commander.invalidArgument' });
+    return n;
+  };
 }
 
 const UNIT_SECS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };

@@ -72,6 +72,10 @@ function isSocket(path: string): boolean {
 /** The most of crictl's file read: it holds a handful of keys. */
 const CRICTL_MAX = 64 * 1024;
 
+/** The endpoint --cri named when it is not containerd's default: the one a printed command must name (crictl and vcstore find the others themselves). */
+export const namedEndpoint = (where: CriWhere | null | undefined): string | null =>
+  where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null;
+
 /**
  * runtime-endpoint in crictl's YAML file (a flat map of scalars; as YAML
  * decodes a key given twice, the last wins), null when the file is absent or

@@ -3,7 +3,7 @@
 // follow from these declarations (@commander-js/extra-typings), and each
 // command's `run` is checked against them where src/cli.ts wires it.
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, EXIT_TEXT, parseDuration, parseWait, VERSION } from './defaults.js';
+import { DEFAULT_STUCK_AFTER, DEFAULT_WAIT, durationOption, EXIT_TEXT, parseWait, VERSION } from './defaults.js';
 
 /** The exit codes a command can return, as its --help lists them. */
 export function exitHelp(codes: readonly (keyof typeof EXIT_TEXT)[]): string {
@@ -190,7 +190,7 @@ export const check = (p: Program) =>
       new Option(
         '--stuck-after <duration>',
         `report a lock holder or waiter older than this as stuck: seconds or a duration (90s, 5m; default ${DEFAULT_STUCK_AFTER}s)`,
-      ).argParser(parseSeconds('--stuck-after')),
+      ).argParser(durationOption('--stuck-after')),
     )
     .addOption(
       new Option('-o, --output <format>', 'table (default), json (same as --json) or prometheus (text exposition format on stdout)').choices([
@@ -221,18 +221,6 @@ export const complete = (p: Program) =>
     .description('the completion engine the scripts call: vcstore __complete -- WORD... prints candidates for the last WORD')
     .argument('[words...]', 'the words typed after vcstore, the last one being completed')
     .addHelpText('after', exitHelp([0]));
-
-/** Seconds or a duration (90s, 10m, 1h30m) for an option, through the one duration parser; anything else is a usage error (exit 2). */
-function parseSeconds(flag: string): (value: string) => number {
-  return (value) => {
-    const n = parseDuration(value);
-    if (n === null)
-      throw Object.assign(new Error(`invalid ${flag} ${JSON.stringify(value)}: seconds or a duration such as 90s, 10m, 1h30m`), {
-        code: 'commander.invalidArgument',
-      });
-    return n;
-  };
-}
 
 /** Options of a declared command, as its `run` receives them. */
 export type OptsOf<F extends (p: never) => { opts(): OptionValues }> = ReturnType<ReturnType<F>['opts']>;

@@ -13,7 +13,7 @@ import { podJson } from '../render/json.js';
 import { nextStep } from '../render/next.js';
 import { DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
 import { criKnown } from '../store/host/cri.js';
-import { askCri } from '../options.js';
+import { askCri, namedEndpoint } from '../options.js';
 import { CANNOT_TELL, CODES } from '../store/read/problems.js';
 import { termSafe } from '../render/safe.js';
 import { table, type Col } from '../render/table.js';
@@ -131,17 +131,17 @@ async function checkRun(ctx: Ctx, o: Opts, round: boolean): Promise<number> {
   // What a person must still do after the fix vcstore would do: not what goes with a sandbox the fix removes whole.
   const going = removedWhole(report.findings);
   // Nor what kubelet is already tearing down (a pod the CRI reports NOTREADY).
-  const kubelets = new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id));
-  const person = remaining.filter((f) => !f.fixable && !kubelets.has(f.id) && !(going.has(f.id) && (!actions || dryRun))).length;
+  const notready = new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id));
+  const person = remaining.filter((f) => !f.fixable && !notready.has(f.id) && !(going.has(f.id) && (!actions || dryRun))).length;
   const prefix = ctx.roots.prefix;
   // What a next step needs to say: crictl or ctr, the socket asked (where not the default), the pods containerd must tear down first.
   const tools = {
     crictl: report.findings.some((f) => f.code.startsWith('cri-')) && onPath('crictl', ctx.searchPath),
     // An endpoint found as crictl finds it is the one crictl and vcstore find again: only --cri's is named.
-    socket: where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null,
+    socket: namedEndpoint(where),
     ...(criKnown(cri) ? { api: cri.api } : {}),
     stuck: new Set(report.findings.filter((f) => f.code === 'cri-stuck').map((f) => f.id)),
-    notready: new Set(report.findings.filter((f) => f.code === 'cri-notready').map((f) => f.id)),
+    notready,
     address: cri && cri.socket !== DEFAULT_CONTAINERD_SOCKET && where?.error === undefined ? cri.socket : null,
     bundle: new Map(report.findings.filter((f) => f.code === 'bundle-mounted').map((f) => [f.id, f])),
     unreachable: explicit && cri !== null && !criKnown(cri),

@@ -3,9 +3,8 @@ import type { rm, OptsOf } from '../program.js';
 import { DEFAULT_WAIT, waitOf } from '../options.js';
 import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
 import { criKnown } from '../store/host/cri.js';
-import { DEFAULT_CONTAINERD_SOCKET } from '../store/host/containerd.js';
-import { shellWord } from '../render/next.js';
-import { askCri } from '../options.js';
+import { crictlEndpointFlag } from '../render/next.js';
+import { askCri, namedEndpoint } from '../options.js';
 import { validateId } from '../store/fs/ids.js';
 import { requireSandbox } from '../store/inspect/handle.js';
 import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
@@ -134,7 +133,7 @@ export async function run(ctx: Ctx, given: string[], o: Opts): Promise<number> {
     const pod = s?.pod ? ` ${termSafe(`${s.pod.namespace}/${s.pod.name}`)}` : '';
     const manager = criKnown(cri) ? termSafe(cri.runtime) : 'containerd';
     // The endpoint --cri named, for crictl too (it finds the others as vcstore did).
-    const ep = where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? ` --runtime-endpoint ${shellWord(`unix://${where.socket}`)}` : '';
+    const ep = crictlEndpointFlag(namedEndpoint(where));
     const whom = o.container !== undefined ? `container ${o.container} of sandbox ${sid}` : `sandbox ${sid}`;
     done(
       sid,

@@ -34,16 +34,23 @@ export interface NextTools {
   bundle?: Map<string, Finding>;
 }
 
+/** crictl's flag for an endpoint it would not find itself (null: the one it finds). */
+export const crictlEndpointFlag = (socket: string | null | undefined): string => (socket ? ` --runtime-endpoint ${shellWord(`unix://${socket}`)}` : '');
+
+/** ctr's flag for the socket asked when it is not containerd's default, however it was found (ctr reads no crictl setting). */
+const ctrAddressFlag = (tools: NextTools): string => {
+  const at = tools.address ?? tools.socket;
+  return at ? ` --address ${shellWord(at)}` : '';
+};
+
 export function nextStep(f: Finding, prefix: string, tools: NextTools = { crictl: true }): string {
   const cri = tools.socket ? [`--cri=${tools.socket}`] : [];
   const vc = (cmd: string, ...words: string[]) =>
     ['vcstore', ...(prefix ? ['--prefix', shellWord(prefix)] : []), cmd, ...[...(cmd === 'rm' || cmd === 'check' ? cri : []), ...words].map(shellWord)].join(
       ' ',
     );
-  const ctrAddress = tools.address ?? tools.socket;
-  const ctrAt = ctrAddress ? ` --address ${shellWord(ctrAddress)}` : '';
-  const crictl = (cmd: string, id: string) =>
-    `crictl${tools.socket ? ` --runtime-endpoint ${shellWord(`unix://${tools.socket}`)}` : ''} ${cmd} ${shellWord(id)}`;
+  const ctrAt = ctrAddressFlag(tools);
+  const crictl = (cmd: string, id: string) => `crictl${crictlEndpointFlag(tools.socket)} ${cmd} ${shellWord(id)}`;
   // A READY pod is stopped, then removed (crictl's words); a NOTREADY one only removed. ctr's commands only where
   // containerd serves no CRI and crictl is not installed: with a CRI plugin, ctr would leave the plugin's own record.
   const teardown = (id: string, ready = true) =>
@@ -138,8 +145,7 @@ function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, tea
       if (e.forgotten === true) return umount;
       const m = ms[0];
       if (!m) return vc('show', sid);
-      const at = tools.address ?? tools.socket;
-      const ctr = (c: string) => `ctr${at ? ` --address ${shellWord(at)}` : ''} -n ${shellWord(m.namespace)} ${c} ${shellWord(m.id)}`;
+      const ctr = (c: string) => `ctr${ctrAddressFlag(tools)} -n ${shellWord(m.namespace)} ${c} ${shellWord(m.id)}`;
       return `containerd's teardown first: ${ctr('tasks delete -f')}; ${ctr('containers delete')}; once containerd no longer has it, ${umount}`;
     }
     case 'cri-notready':
