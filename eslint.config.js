@@ -12,6 +12,15 @@ const fsModules = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra
   message: 'commands and renderers reach the file system through the core (src/store/)',
 }));
 
+/** Outside src/store/, the core is reached through its façade, src/store/index.ts, only. */
+const facade = {
+  regex: '(^|/)store/(?!index\\.js$)',
+  message: 'reach the core through its façade, src/store/index.js (export what is needed there)',
+};
+
+/** The wiring's own I/O (src/output.ts) and declarations' wiring (src/cli.ts): commands and renderers get them through ctx. */
+const wiringOnly = { group: ['../output*', '../../output*', '../cli*', '../../cli*'], message: 'output goes through ctx (ctx.out, ctx.write, ctx.err)' };
+
 /** Relative import patterns a file in src/store/<folder>/ must not use. */
 function storeFolderRules(folder) {
   const above = STORE.slice(STORE.indexOf(folder) + 1);
@@ -72,13 +81,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/commands/**/*.ts', 'src/render/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: fsModules }] },
+    // The wiring (cli.ts, context.ts, program.ts, output.ts, defaults.ts) and the worker's entry.
+    files: ['src/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [facade] }] },
+  },
+  {
+    files: ['src/commands/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: fsModules, patterns: [facade, wiringOnly] }] },
   },
   {
     files: ['src/render/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: fsModules, patterns: [{ group: ['../commands/*', '../cli*'], message: 'renderers decide nothing' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: fsModules, patterns: [facade, wiringOnly, { group: ['../commands/*', '../cli*'], message: 'renderers decide nothing' }] },
+      ],
     },
   },
   ...STORE.map((folder) => ({
@@ -100,7 +117,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['./render/*', './commands/*'], message: 'workers return plain data; the main thread renders' }] },
+        { patterns: [facade, { group: ['./render/*', './commands/*'], message: 'workers return plain data; the main thread renders' }] },
       ],
     },
   },

@@ -13,14 +13,12 @@ export { VERSION };
 // The core (store, render, context) is one bundle loaded only when a command
 // runs or fails: --version and --help never pay for it.
 const core = async () => {
-  const [{ makeCtx }, errors, { resolveRoots, requirePrefix }, render, { useAddon }] = await Promise.all([
+  const [{ makeCtx }, { UsageError, resolveRoots, requirePrefix, useAddon }, render] = await Promise.all([
     import('./context.js'),
-    import('./store/fs/errors.js'),
-    import('./store/fs/roots.js'),
+    import('./store/index.js'),
     import('./render/errors.js'),
-    import('./store/fs/addon.js'),
   ]);
-  return { makeCtx, resolveRoots, requirePrefix, useAddon, UsageError: errors.UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
+  return { makeCtx, resolveRoots, requirePrefix, useAddon, UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
 };
 
 /** Exit codes, as the core's Exit table has them (kept here so usage errors need no core). */
@@ -167,7 +165,7 @@ export async function main(argv: string[], io: Io = processIo, env: NodeJS.Proce
       io.stdout(`${JSON.stringify({ version: VERSION })}\n`);
       return 0;
     }
-    const { lockBackend, addonTarget, useAddon } = await import('./store/fs/addon.js');
+    const { lockBackend, addonTarget, useAddon } = await import('./store/index.js');
     useAddon(settingsFrom(env).addon);
     const info = { version: VERSION, lockBackend: lockBackend(), target: addonTarget(), node: process.version };
     io.stdout(

@@ -2,9 +2,7 @@
 // process's fds, or to a test's buffers), colour decided for stdout, one way
 // to report an error, and a way to become interruptible (SIGINT/SIGTERM/
 // SIGHUP abort a lock wait or stop bulk work between two sandboxes).
-import { InterruptedError } from './store/fs/errors.js';
-import type { Roots } from './store/fs/roots.js';
-import type { ListingSettings } from './store/inspect/listing.js';
+import { InterruptedError, type ListingSettings, type Roots } from './store/index.js';
 import { makePaint, type Paint } from './render/paint.js';
 import { errorText } from './render/errors.js';
 import { Progress } from './render/progress.js';

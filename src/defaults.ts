@@ -24,6 +24,18 @@ export const EXIT_TEXT = {
   130: 'interrupted by SIGINT (143: SIGTERM, 129: SIGHUP)',
 } as const;
 
+/** The lock-wait options of a command that waits for a lock. */
+export interface WaitOpts {
+  wait?: number;
+  nonblock?: boolean;
+}
+
+/** Seconds to wait for a lock: 0 with --nonblock (which commander refuses beside --wait), --wait's, or the command's default. */
+export function waitOf(o: WaitOpts, dflt: number): number {
+  if (o.nonblock) return 0;
+  return o.wait ?? dflt;
+}
+
 /** check: a lock holder or waiter older than this many seconds is stuck. */
 export const DEFAULT_STUCK_AFTER = 60;
 

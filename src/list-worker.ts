@@ -3,14 +3,19 @@
 // the main thread renders. ls and check start it on a second core for
 // large stores: see src/store/inspect/listing.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { useAddon } from './store/fs/addon.js';
-import { HostIndex } from './store/host/picture.js';
-import { LockIndex } from './store/host/locks.js';
-import { lazyProcs } from './store/host/procs.js';
-import { checked, type Checked } from './store/inspect/check.js';
-import { inspectScanned, type SandboxInfo } from './store/inspect/inspect.js';
-import { CHUNK, type WorkerData } from './store/inspect/listing.js';
-import { scanSandbox } from './store/read/scan.js';
+import {
+  checked,
+  type Checked,
+  CHUNK,
+  HostIndex,
+  inspectScanned,
+  lazyProcs,
+  LockIndex,
+  type SandboxInfo,
+  scanSandbox,
+  useAddon,
+  type WorkerData,
+} from './store/index.js';
 
 const job = workerData as WorkerData;
 useAddon(job.addon);

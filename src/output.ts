@@ -1,5 +1,7 @@
-// Output without Node's stdio streams: fs.writeSync on fds 1 and 2 is
-// synchronous, ordered, and keeps net/stream/tty off the start-up path.
+// The wiring's own I/O: the process's stdout, stderr and terminal, handed to
+// everything else as ctx's io (src/cli.ts). Output without Node's stdio
+// streams: fs.writeSync on fds 1 and 2 is synchronous, ordered, and keeps
+// net/stream/tty off the start-up path.
 import { fstatSync, writeSync } from 'node:fs';
 
 function writeAll(fd: number, text: string): void {
@@ -57,18 +59,4 @@ export async function isTty(fd: number): Promise<boolean> {
   }
   const { isatty } = await import('node:tty');
   return isatty(fd);
-}
-
-/** Collects output and writes it in 64 KiB pieces: streaming without a syscall per line. */
-export class ChunkedWriter {
-  private buf = '';
-  constructor(private readonly write: (text: string) => void) {}
-  push(text: string): void {
-    this.buf += text;
-    if (this.buf.length >= 65536) this.flush();
-  }
-  flush(): void {
-    if (this.buf) this.write(this.buf);
-    this.buf = '';
-  }
 }

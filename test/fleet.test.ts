@@ -17,7 +17,7 @@ import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { finding } from '../src/store/inspect/check.js';
 import { CANNOT_TELL, CODES, problem, type Code } from '../src/store/read/problems.js';
-import { CRICTL_DEFAULTS, endpointPath } from '../src/options.js';
+import { CRICTL_DEFAULTS, endpointPath } from '../src/store/host/cri-endpoint.js';
 import { addSandbox, BIN, deadPid, R, ROOT, scratch, SLOW, until } from './helpers.js';
 
 const { tmp, track } = scratch();

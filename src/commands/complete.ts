@@ -7,15 +7,20 @@
 import { homedir } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Ctx } from '../context.js';
-import { resolveRoots, type Roots } from '../store/fs/roots.js';
-import { openSandbox } from '../store/inspect/handle.js';
-import { podsOf } from '../store/inspect/inspect.js';
-import { containerIds, isPodName, resolveOne } from '../store/inspect/targets.js';
-import { STATES } from '../store/layouts/items.js';
-import { lstatOrUndef } from '../store/fs/read.js';
-import { HYPERVISORS } from '../store/inspect/select.js';
-import { CODES } from '../store/read/problems.js';
-import { rootListing } from '../store/read/scan.js';
+import {
+  CODES,
+  containerIds,
+  HYPERVISORS,
+  isPodName,
+  lstatOrUndef,
+  openSandbox,
+  podsOf,
+  resolveOne,
+  resolveRoots,
+  rootListing,
+  type Roots,
+  STATES,
+} from '../store/index.js';
 
 const ID_COMMANDS = new Set(['show', 'lock', 'rm', 'raw', 'set', 'path']);
 

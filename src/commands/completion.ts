@@ -1,5 +1,5 @@
 import type { Ctx } from '../context.js';
-import { UsageError } from '../store/fs/errors.js';
+import { UsageError } from '../store/index.js';
 
 // The scripts are thin: they hand the words typed so far to
 // `vcstore __complete --` (src/commands/complete.ts), which knows the

@@ -1,11 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { lock, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { Exit } from '../store/fs/errors.js';
-import { runHolding } from '../store/host/guard.js';
-import { describeHolders, LockIndex } from '../store/host/locks.js';
-import { requireLockTarget } from '../store/inspect/handle.js';
-import { openTarget } from '../store/inspect/targets.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import { describeHolders, Exit, LockIndex, openTarget, requireLockTarget, runHolding } from '../store/index.js';
 import { resolvedText } from '../render/rows.js';
 import { termSafe } from '../render/safe.js';
 import { holderJson } from '../render/json.js';

@@ -1,22 +1,15 @@
 import type { Ctx } from '../context.js';
 import type { ls, OptsOf } from '../program.js';
-import { ChunkedWriter } from '../output.js';
-import { UsageError } from '../store/fs/errors.js';
-import { requireSomeRoot } from '../store/fs/roots.js';
-import { HostIndex } from '../store/host/picture.js';
-import { forEachSandboxAsync, type SandboxInfo } from '../store/inspect/inspect.js';
-import { selection } from '../store/inspect/select.js';
-import { LockIndex } from '../store/host/locks.js';
-import { rootListing } from '../store/read/scan.js';
-import { parallelListing, runListWorker } from '../store/inspect/listing.js';
+import { ChunkedWriter } from '../render/chunked.js';
+import { listSandboxes, requireSomeRoot, type SandboxInfo, selection, UsageError } from '../store/index.js';
+import type { Progress } from '../render/progress.js';
 import { sandboxJson } from '../render/json.js';
 import { outputOption, rowFields } from '../render/rows.js';
 import { columns, type Col } from '../render/table.js';
 
-// Sandboxes are inspected one at a time and each kept only as what will be
-// printed (a JSON text, an ID, a row), with the key it sorts by; from
-// PARALLEL_MIN on, a worker thread lists the second half while this thread
-// lists the first. Sorted by --sort (default: newest first, as crictl does);
+// Sandboxes come from the core's listing (store/inspect/list.ts: a worker
+// thread takes half of a large store), each kept only as what will be
+// printed (a JSON text, an ID, a row), with the key it sorts by. Sorted by --sort (default: newest first, as crictl does);
 // --sort id streams in the listing's order.
 type Opts = OptsOf<typeof ls>;
 
@@ -51,27 +44,7 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   requireSomeRoot(ctx.roots);
   const quiet = o.quiet && !ctx.json;
   const table = !quiet && !ctx.json;
-  const entries = rootListing(ctx.roots);
-  // -q needs no host picture; JSON and the table carry it (one mountinfo read, one /proc scan).
-  const host = quiet || entries.length === 0 ? undefined : new HostIndex(ctx.roots);
-  const parallel = !quiet && parallelListing(entries.length, ctx.settings);
-  const cut = parallel ? Math.ceil(entries.length / 2) : entries.length;
-  const rest = parallel
-    ? runListWorker<SandboxInfo>(
-        {
-          roots: ctx.roots,
-          entries: entries.slice(cut),
-          mode: 'list',
-          ...(host ? { host: host.snapshot() } : {}),
-          addon: ctx.settings.addon,
-        },
-        { youngMb: ctx.settings.youngMb },
-      )
-    : Promise.resolve<Iterable<SandboxInfo | null>>([]);
-  rest.catch(() => {}); // awaited below; a rejection is not unhandled meanwhile
-
-  const locks = entries.length ? new LockIndex() : undefined;
-  const bar = table ? ctx.progress(entries.length, 'sandboxes') : null;
+  let bar: Progress | null | undefined;
   const w = new ChunkedWriter((t) => ctx.write(t));
   const streaming = sort === 'id' && !table;
   const kept: { key: string; text: string; s?: SandboxInfo }[] = [];
@@ -87,20 +60,20 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     }
   };
   if (ctx.json) w.push('[');
-  const listing = { locks, host, signal: table ? ctx.interruptible() : undefined, noSlots: true };
-  // The worker keeps pace on the other core: the line counts both halves.
-  await forEachSandboxAsync(ctx.roots, take, { ...listing, entries: entries.slice(0, cut), onProgress: (done) => bar?.update(parallel ? 2 * done : done) });
-  // A worker that could not start or failed: warn, and list its half here.
-  let theirs: Iterable<SandboxInfo | null> | null = await rest.catch((e: Error) => {
-    ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`);
-    return null;
+  await listSandboxes(ctx.roots, take, {
+    settings: ctx.settings,
+    idsOnly: quiet,
+    signal: table ? ctx.interruptible() : undefined,
+    // The line appears once the roots are listed, as before the first sandbox.
+    onProgress: table
+      ? (done, total) => {
+          if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
+          bar?.update(done);
+        }
+      : undefined,
+    // A worker that could not start or failed: warn; its half is listed here.
+    onWorkerFailure: (e) => ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`),
   });
-  if (theirs === null) {
-    const got: SandboxInfo[] = [];
-    await forEachSandboxAsync(ctx.roots, (s) => void got.push(s), { ...listing, entries: entries.slice(cut) });
-    theirs = got;
-  }
-  for (const s of theirs) if (s) take(s);
   if (!streaming) kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (!table) {
     for (const k of kept) emit(k.text);

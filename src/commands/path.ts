@@ -1,11 +1,18 @@
 import type { Ctx } from '../context.js';
-import { NotFoundError } from '../store/fs/errors.js';
-import { itemOf, openSandbox } from '../store/inspect/handle.js';
-import { matchContainer, parseTarget, resolveOne } from '../store/inspect/targets.js';
+import {
+  containerPaths,
+  isValidId,
+  itemOf,
+  type ItemRef,
+  matchContainer,
+  NotFoundError,
+  openSandbox,
+  parseTarget,
+  resolveOne,
+  sandboxPaths,
+  validateId,
+} from '../store/index.js';
 import { resolvedText } from '../render/rows.js';
-import { isValidId, validateId } from '../store/fs/ids.js';
-import type { ItemRef } from '../store/layouts/index.js';
-import { containerPaths, sandboxPaths } from '../store/fs/paths.js';
 import { join } from 'node:path';
 
 // Path arithmetic: prints where things are (or would be). Reads only what

@@ -1,10 +1,8 @@
 import type { Ctx } from '../context.js';
 import type { raw, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { withLock } from '../store/host/guard.js';
-import { openTarget, resolveContainer } from '../store/inspect/targets.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import { createRaw, openTarget, rawDir, rawItems, resolveContainer, withLock } from '../store/index.js';
 import { resolvedText } from '../render/rows.js';
-import { createRaw, rawDir, rawItems } from '../store/ops/edit.js';
 import { termSafe } from '../render/safe.js';
 
 type Opts = OptsOf<typeof raw>;

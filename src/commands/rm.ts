@@ -1,16 +1,32 @@
 import type { Ctx } from '../context.js';
 import type { rm, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { Exit, type InterruptedError, NotFoundError, RefusedError, UsageError, VcError, worstExit } from '../store/fs/errors.js';
-import { criKnown } from '../store/host/cri.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import {
+  askCri,
+  criKnown,
+  Exit,
+  type InterruptedError,
+  isPodTarget,
+  NotFoundError,
+  type Planned,
+  RefusedError,
+  removeContainer,
+  type RemoveOptions,
+  type RemoveResult,
+  removeSandboxes,
+  requireSandbox,
+  resolveContainer,
+  type Resolved,
+  resolveSandbox,
+  trashIndex,
+  UsageError,
+  validateId,
+  VcError,
+  worstExit,
+} from '../store/index.js';
 import { crictlEndpointFlag } from '../render/next.js';
-import { askCri, namedEndpoint } from '../options.js';
-import { validateId } from '../store/fs/ids.js';
-import { requireSandbox } from '../store/inspect/handle.js';
-import { isPodTarget, resolveContainer, resolveSandbox, type Resolved } from '../store/inspect/targets.js';
+import { namedEndpoint } from '../render/next.js';
 import { resolvedText } from '../render/rows.js';
-import { removeContainer, removeSandboxes, type Planned, type RemoveOptions, type RemoveResult } from '../store/ops/remove.js';
-import { trashIndex } from '../store/read/scan.js';
 import { termSafe } from '../render/safe.js';
 
 type Opts = OptsOf<typeof rm>;

@@ -1,12 +1,8 @@
 import type { Ctx } from '../context.js';
 import type { set, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { UsageError } from '../store/fs/errors.js';
-import { readInput } from '../store/fs/read.js';
-import { itemOf } from '../store/inspect/handle.js';
-import { openTarget, parseTarget } from '../store/inspect/targets.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import { itemOf, openTarget, parseTarget, readInput, setItem, UsageError } from '../store/index.js';
 import { resolvedText } from '../render/rows.js';
-import { setItem } from '../store/ops/edit.js';
 
 type Opts = OptsOf<typeof set>;
 

@@ -1,16 +1,33 @@
 import { join } from 'node:path';
 import type { Ctx } from '../context.js';
 import type { show, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { BusyError, NotFoundError } from '../store/fs/errors.js';
-import { describeHolders, LockIndex, type LockReport } from '../store/host/locks.js';
-import { withLock } from '../store/host/guard.js';
-import { itemFiles, requireContainer, requireSandbox, type ItemFile, type SandboxHandle } from '../store/inspect/handle.js';
-import { parseTarget, resolveSandbox } from '../store/inspect/targets.js';
-import { HostIndex, type HostPicture } from '../store/host/picture.js';
-import { inspectScanned, type SandboxInfo } from '../store/inspect/inspect.js';
-import type { ItemRef } from '../store/layouts/index.js';
-import { rawItems, type RawItem } from '../store/ops/edit.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import {
+  BusyError,
+  describeHolders,
+  HostIndex,
+  type HostPicture,
+  humanSize,
+  inspectScanned,
+  type ItemFile,
+  itemFiles,
+  type ItemRef,
+  type Lit,
+  litText,
+  litValue,
+  LockIndex,
+  type LockReport,
+  NotFoundError,
+  parseTarget,
+  type RawItem,
+  rawItems,
+  requireContainer,
+  requireSandbox,
+  resolveSandbox,
+  type SandboxHandle,
+  type SandboxInfo,
+  withLock,
+} from '../store/index.js';
 import { decodeDevices } from '../render/devices.js';
 import { paintJson, podJson, problemJson, sandboxJson } from '../render/json.js';
 import { cell, createdText, outputOption, podText } from '../render/rows.js';
@@ -18,8 +35,6 @@ import { fitLine, fitTable, type Col } from '../render/table.js';
 
 /** Store text longer than this is cut in show's text (whole in --json): Kubernetes names are at most 253. */
 const SHOWN = 256;
-import { humanSize } from '../store/fs/units.js';
-import { litText, litValue, type Lit } from '../store/fs/jsonlit.js';
 import { problemTag, problemText } from '../render/problems.js';
 import { termSafe } from '../render/safe.js';
 

@@ -1,13 +1,9 @@
 import type { Ctx } from '../context.js';
 import type { uuidFree, OptsOf } from '../program.js';
-import { DEFAULT_WAIT, waitOf } from '../options.js';
-import { parseSlot, readUuidStore } from '../store/inspect/uuid.js';
-import { freeUuidSlot } from '../store/ops/uuid.js';
+import { DEFAULT_WAIT, waitOf } from '../defaults.js';
+import { freeUuidSlot, isPodTarget, isValidId, NotFoundError, parseSlot, readUuidStore, resolveOne, UsageError } from '../store/index.js';
 import { table } from '../render/table.js';
 import { resolvedText } from '../render/rows.js';
-import { NotFoundError, UsageError } from '../store/fs/errors.js';
-import { isValidId } from '../store/fs/ids.js';
-import { isPodTarget, resolveOne } from '../store/inspect/targets.js';
 
 /** A slot number or UUID; else the sandbox using a slot (ID, unique prefix or pod; a whole ID only under --force). */
 function slotOf(ctx: Ctx, arg: string, force?: boolean): number {

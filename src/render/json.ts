@@ -1,10 +1,6 @@
 // JSON renderers: the stable shapes scripts parse. Kept apart from the core
 // types so an internal rename cannot change the output.
-import type { Holder } from '../store/fs/errors.js';
-import type { SandboxInfo } from '../store/inspect/inspect.js';
-import type { Problem } from '../store/read/problems.js';
-import type { HostPicture } from '../store/host/picture.js';
-import type { Pod } from '../store/layouts/pod.js';
+import type { Holder, HostPicture, Pod, Problem, SandboxInfo } from '../store/index.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };

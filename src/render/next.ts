@@ -1,7 +1,7 @@
 // What a person does next about a finding: one command line, runnable as
 // printed (IDs and paths shell-quoted, the same --prefix), or one sentence
 // where no command does it. The man page lists the same per code.
-import { WHOLE, type Finding } from '../store/inspect/check.js';
+import { type CriWhere, DEFAULT_CONTAINERD_SOCKET, type Finding, WHOLE } from '../store/index.js';
 
 /** A word as a POSIX shell reads it back: bare when it is plainly safe, else in single quotes. */
 export function shellWord(s: string): string {
@@ -165,3 +165,7 @@ function nextOf(f: Finding, vc: (cmd: string, ...words: string[]) => string, tea
     }
   }
 }
+
+/** The endpoint --cri named when it is not containerd's default: the one a printed command must name (crictl and vcstore find the others themselves). */
+export const namedEndpoint = (where: CriWhere | null | undefined): string | null =>
+  where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null;

@@ -2,8 +2,7 @@
 // textfile collector. Labels are bounded (layout, state, code, severity,
 // slot status): never a sandbox ID, so a fleet's series count does not grow
 // with its pods.
-import type { CheckReport } from '../store/inspect/check.js';
-import { CODES, type Code } from '../store/read/problems.js';
+import { type CheckReport, type Code, CODES } from '../store/index.js';
 import { VERSION } from '../defaults.js';
 
 export interface RunFacts {

@@ -1,11 +1,8 @@
 // One sandbox as the plain (uncoloured, terminal-safe) fields of an ls table
 // row; colour is added by the caller. Shared by ls and its worker thread.
-import type { SandboxInfo } from '../store/inspect/inspect.js';
+import { ageSecs, humanAge, type Pod, type SandboxInfo, UsageError } from '../store/index.js';
 import { problemTag } from './problems.js';
 import { termSafe } from './safe.js';
-import type { Pod } from '../store/layouts/pod.js';
-import { ageSecs, humanAge } from '../store/fs/units.js';
-import { UsageError } from '../store/fs/errors.js';
 
 export function lockCell(s: SandboxInfo): string {
   if (s.lock.path === null) return s.paths.runtime ? 'none' : '-';

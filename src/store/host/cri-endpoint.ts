@@ -1,22 +1,11 @@
-// Option values shared by the commands: lock waits, and the container manager to ask (crictl's endpoint rules).
-import { UsageError } from './store/fs/errors.js';
+// Which container manager to ask, found as crictl finds its endpoint (--cri,
+// CONTAINER_RUNTIME_ENDPOINT, crictl's file, the default sockets), and asking it.
+// The environment comes from the wiring (ctx.criEnv): the core never reads it.
+import { UsageError } from '../fs/errors.js';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_CONTAINERD_SOCKET } from './store/host/containerd.js';
-import { criSandboxes, type CriView } from './store/host/cri.js';
-
-export { DEFAULT_STUCK_AFTER, DEFAULT_WAIT } from './defaults.js';
-
-export interface WaitOpts {
-  wait?: number;
-  nonblock?: boolean;
-}
-
-export function waitOf(o: WaitOpts, dflt: number): number {
-  if (o.nonblock && o.wait !== undefined) throw new UsageError('--nonblock and --wait exclude each other');
-  if (o.nonblock) return 0;
-  return o.wait ?? dflt;
-}
+import { DEFAULT_CONTAINERD_SOCKET } from './containerd.js';
+import { criSandboxes, type CriView } from './cri.js';
 
 /** Where crictl looks when nothing names an endpoint, in its order (cri-dockerd's runs no Kata). */
 export const CRICTL_DEFAULTS: readonly string[] = [DEFAULT_CONTAINERD_SOCKET, '/run/crio/crio.sock'];
@@ -71,10 +60,6 @@ function isSocket(path: string): boolean {
 
 /** The most of crictl's file read: it holds a handful of keys. */
 const CRICTL_MAX = 64 * 1024;
-
-/** The endpoint --cri named when it is not containerd's default: the one a printed command must name (crictl and vcstore find the others themselves). */
-export const namedEndpoint = (where: CriWhere | null | undefined): string | null =>
-  where?.from === 'flag' && where.socket !== DEFAULT_CONTAINERD_SOCKET ? where.socket : null;
 
 /**
  * runtime-endpoint in crictl's YAML file (a flat map of scalars; as YAML
