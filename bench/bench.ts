@@ -9,7 +9,7 @@
 // Not part of npm test.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateFromFixture } from './fixture-store.js';
@@ -181,6 +181,114 @@ function rmRows(work: string, notes: string[]): void {
   target('rm of 1,000 / rm -rf', median(rmTimes) / median(rfTimes), 1.25);
 }
 
+/** The DaemonSet's loop (examples/kubernetes/daemonset.yaml): its flags, its environment, its interval and CPU request. */
+const DAEMONSET = {
+  args: ['check', '--textfile', 'vcstore.prom', '--every'],
+  env: { VCSTORE_NO_PROGRESS: '1', NODE_OPTIONS: '--max-semi-space-size=1' },
+  intervalS: 60,
+  /** requests.cpu 20m: the share of a core a round may use over its interval. */
+  cpuRequest: 0.02,
+  /** requests.memory 128Mi: what the loop should settle under. */
+  memoryMiB: 128,
+};
+const EVERY_SIZES = (process.env.BENCH_EVERY_SIZES ?? '100,1000,10000').split(',').map(Number);
+
+const sleepMs = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** utime+stime of the whole process (every thread, the finished ones too) in seconds, and VmRSS in KiB; null once it is gone. */
+function procSample(pid: number, tick: number): { cpu: number; rssKb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the comm: state is field 3, utime 14 and stime 15 (proc(5)).
+    const cpu = (Number(f[11]) + Number(f[12])) / tick;
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpu, rssKb: m ? Number(m[1]) : 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `check --every` as the DaemonSet runs it (its flags, VCSTORE_PREFIX,
+ * VCSTORE_NO_PROGRESS, NODE_OPTIONS), measured from outside with a 1 s
+ * interval instead of 60 s: a round ends when the textfile is replaced.
+ * The CPU of a round is the process's utime+stime (all threads) between two
+ * textfile writes (the 1 s sleep costs nothing measurable), the first round
+ * (start-up) left out; RSS is VmRSS sampled every 10 ms, its steady state
+ * the peak over the rounds after the first.
+ */
+function everyLoop(prefix: string, dir: string, rounds: number): { cpu: number[]; peaks: number[]; firstPeakKb: number } {
+  const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const textfile = join(dir, DAEMONSET.args[2]!);
+  const errPath = join(dir, 'every.err');
+  const err = openSync(errPath, 'w');
+  const child = spawn('node', [BIN, ...DAEMONSET.args.slice(0, 2), textfile, ...DAEMONSET.args.slice(3), '1s'], {
+    env: { ...process.env, ...DAEMONSET.env, VCSTORE_PREFIX: prefix },
+    stdio: ['ignore', 'ignore', err],
+  });
+  closeSync(err);
+  const pid = child.pid!;
+  const marks: { cpu: number; peakKb: number }[] = [];
+  let seen = '';
+  let peakKb = 0;
+  const deadline = Date.now() + 600_000;
+  try {
+    while (marks.length < rounds + 1) {
+      const s = procSample(pid, tick);
+      if (!s) throw new Error(`check --every exited: ${readFileSync(errPath, 'utf8').trim()}`);
+      if (Date.now() > deadline) throw new Error(`check --every: ${marks.length} rounds in 10 minutes`);
+      peakKb = Math.max(peakKb, s.rssKb);
+      let id = '';
+      try {
+        const st = statSync(textfile, { bigint: true });
+        id = `${st.ino}:${st.mtimeNs}`;
+      } catch {
+        // not written yet
+      }
+      if (id && id !== seen) {
+        seen = id;
+        marks.push({ cpu: s.cpu, peakKb });
+        peakKb = s.rssKb;
+      }
+      sleepMs(10);
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const cpu = marks.slice(1).map((m, i) => m.cpu - marks[i]!.cpu);
+  // Each mark's peak is that of the round it ends (and the sleep before it).
+  return { cpu, peaks: marks.slice(1).map((m) => m.peakKb / 1024), firstPeakKb: marks[0]!.peakKb };
+}
+
+/** The `check --every` rows: CPU of a round and the loop's steady RSS at 100, 1,000 and 10,000 sandboxes, on tmpfs. */
+function everyRows(work: string, notes: string[]): void {
+  for (const n of EVERY_SIZES) {
+    const rounds = n >= 10000 ? 5 : n >= 1000 ? 8 : 12;
+    process.stderr.write(`check --every 1s as the DaemonSet runs it, ${n} sandboxes, ${rounds} rounds...\n`);
+    const prefix = mkdtempSync(join(work, `every-${n}-`));
+    try {
+      generateFromFixture(prefix, n, FIXTURE);
+      const r = everyLoop(prefix, prefix, rounds);
+      const steady = Math.max(...r.peaks);
+      const cpu = median(r.cpu);
+      rows.push({ name: `check --every: CPU of one round (user+sys, as ms), steady RSS (${n}, tmpfs)`, ms: cpu * 1000, rssMb: steady });
+      target(
+        `check --every: CPU of one round (${n}) / its share of ${DAEMONSET.intervalS}s at ${DAEMONSET.cpuRequest * 1000}m`,
+        cpu,
+        DAEMONSET.cpuRequest * DAEMONSET.intervalS,
+        ' s',
+      );
+      target(`check --every: steady RSS over ${rounds} rounds, DaemonSet's NODE_OPTIONS (${n})`, steady, DAEMONSET.memoryMiB, ' MiB');
+      notes.push(
+        `check --every at ${n}: CPU per round ${r.cpu.map((c) => c.toFixed(2)).join(', ')} s; peak RSS per round ${r.peaks.map((p) => p.toFixed(0)).join(', ')} MiB (first round with start-up: ${(r.firstPeakKb / 1024).toFixed(0)} MiB)`,
+      );
+    } finally {
+      rmSync(prefix, { recursive: true, force: true });
+    }
+  }
+}
+
 function main(): void {
   const base = existsSync('/dev/shm') ? '/dev/shm' : (process.env.TMPDIR ?? '/tmp');
   const work = mkdtempSync(join(base, 'vcstore-bench-'));
@@ -277,6 +385,7 @@ function main(): void {
     }
 
     rmRows(work, notes);
+    everyRows(work, notes);
 
     const w = Math.max(...rows.map((r) => r.name.length));
     const tw = Math.max(...targets.map((t) => t.what.length));
@@ -305,20 +414,21 @@ function main(): void {
 }
 
 // `node dist/bench/bench.js generate DIR N` only builds a store (for profiling and the progress test).
-// `node dist/bench/bench.js rm` runs only the bulk rm rows.
+// `node dist/bench/bench.js rm` runs only the bulk rm rows; `every`, only the check --every rows.
 if (process.argv[2] === 'generate') generateFromFixture(process.argv[3]!, Number(process.argv[4]), FIXTURE);
-else if (process.argv[2] === 'rm') rmOnly();
+else if (process.argv[2] === 'rm') only(rmRows);
+else if (process.argv[2] === 'every') only(everyRows);
 else main();
 
-function rmOnly(): void {
+function only(what: (work: string, notes: string[]) => void): void {
   const work = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : (process.env.TMPDIR ?? '/tmp'), 'vcstore-bench-'));
   const notes: string[] = [];
   try {
-    rmRows(work, notes);
+    what(work, notes);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  for (const r of rows) console.log(`${r.name}: ${r.ms.toFixed(1)} ms`);
+  for (const r of rows) console.log(`${r.name}: ${r.ms.toFixed(1)} ms${r.rssMb === null ? '' : `, ${r.rssMb.toFixed(1)} MiB`}`);
   for (const t of targets) console.log(`${t.what}: ${t.got.toFixed(2)}${t.unit} (limit ${t.max}${t.unit}) ${t.got <= t.max ? 'met' : 'NOT met'}`);
   console.log(notes.join('\n'));
 }

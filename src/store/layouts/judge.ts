@@ -13,6 +13,8 @@ import { jqPath, validateText, type UnknownKey, type Verdict } from './validate.
 export interface Judgement {
   verdict: Verdict | null;
   unknown: UnknownKey[];
+  /** With `topKey`: the string the top-level member of that key holds (validate.ts, ValidateResult.top). */
+  top?: string;
 }
 
 const stateRule = (value: unknown, key: string): Verdict | null => {
@@ -27,8 +29,17 @@ const stateRule = (value: unknown, key: string): Verdict | null => {
  * the 1.x store loads it (json.Unmarshal of the whole file). `hypervisor`
  * names which hypervisor's state hypervisor.json holds, when known; when not,
  * any of them loading it is enough. Null verdict, and no item: `missing`.
+ * `topKey`: also give the string that top-level key holds, read in the same
+ * pass (a sandbox config.json's HypervisorType, without a second scan).
  */
-export function judgeLegacy(text: string, file: string, container: boolean, hypervisor: string | null, collectUnknown = false): Judgement | 'no-such-item' {
+export function judgeLegacy(
+  text: string,
+  file: string,
+  container: boolean,
+  hypervisor: string | null,
+  collectUnknown = false,
+  topKey?: string,
+): Judgement | 'no-such-item' {
   const first = legacyItem(file, container, hypervisor ?? undefined);
   if (!first) return 'no-such-item';
   const set = schemaSet('legacy');
@@ -38,7 +49,7 @@ export function judgeLegacy(text: string, file: string, container: boolean, hype
       : [first];
   let best: Judgement | null = null;
   for (const item of tries) {
-    const r = validateText(set, item, text, collectUnknown);
+    const r = validateText(set, item, text, collectUnknown, topKey);
     if (!r.verdict) {
       best = r;
       break;

@@ -116,6 +116,26 @@ function deepItem(reads: Reader, dir: string, file: string, container: boolean, 
   );
 }
 
+/**
+ * check's look at a sandbox's config.json, which also gives its
+ * HypervisorType from the same pass (what `hypervisorTypeIn` reads from the
+ * text; undefined when the item is absent or unreadable, as `peek` gives it):
+ * the text is scanned once, not twice.
+ */
+function deepConfig(reads: Reader, dir: string): string | undefined {
+  let named: string | undefined;
+  reads.schema(
+    `${dir}/config.json`,
+    asJudge((text) => {
+      const j = judgeLegacy(text, 'config.json', false, null, false, 'HypervisorType');
+      if (j !== 'no-such-item') named = j.top;
+      return j;
+    }),
+    { probe: true },
+  );
+  return named;
+}
+
 /** config.json's HypervisorType, read from its text (config.json runs to megabytes; nothing else of it is needed). */
 const hypervisorTypeIn = (text: string) => topLevelString(text, 'HypervisorType');
 
@@ -135,9 +155,9 @@ function hypervisorOf(ref: ItemRef, value: Lit): string | null {
 }
 
 /** What the sandbox's config.json says of ACRN: `not-acrn` only when it names another hypervisor. */
-function configType(reads: Reader, config: string, hasConfig: boolean): 'acrn' | 'not-acrn' | 'unknown' {
+function configType(reads: Reader, config: string, hasConfig: boolean, known?: { named: string | undefined }): 'acrn' | 'not-acrn' | 'unknown' {
   if (!hasConfig) return 'unknown';
-  const t = reads.peek(`${config}/config.json`, hypervisorTypeIn, { probe: true });
+  const t = known ? known.named : reads.peek(`${config}/config.json`, hypervisorTypeIn, { probe: true });
   return t === undefined ? 'unknown' : t === 'acrn' ? 'acrn' : 'not-acrn';
 }
 
@@ -230,14 +250,16 @@ function inspect(i: InspectInput): Inspected {
   const type = hypervisorTypeOf(hv);
   const live = hasRuntime ? hypervisorLiveness(src, state, cmdlineMark(markType ?? type, sid)) : { pid: null, alive: null, verified: false, reused: false };
   const containers = inspectContainers(i, hasRuntime, hasConfig);
+  // check: config.json's HypervisorType, from the pass that judges it (read once, scanned once).
+  let deepNamed: { named: string | undefined } | undefined;
   if (i.deep) {
+    // config.json first: its HypervisorType says what hypervisor.json holds.
+    const named = hasConfig ? deepConfig(reads, p.config) : undefined;
+    deepNamed = { named };
     // hypervisor.json holds the state of the hypervisor config.json names; failing that, of the one its shape says.
-    const named = hasConfig ? reads.peek(`${p.config}/config.json`, hypervisorTypeIn, { probe: true }) : undefined;
     const hvType = typeof named === 'string' && KNOWN_HV.has(named) ? named : type;
-    for (const [root, file] of DEEP.sandbox) {
-      const dir = root === 'config' ? (hasConfig ? p.config : null) : hasRuntime ? p.runtime : null;
-      if (dir) deepItem(reads, dir, file, false, hvType);
-    }
+    // The rest are the run-time root's (config.json is the config root's only item).
+    for (const [root, file] of DEEP.sandbox) if (root === 'run' && hasRuntime) deepItem(reads, p.runtime, file, false, hvType);
   }
   const out: Inspected = {
     exists,
@@ -265,7 +287,7 @@ function inspect(i: InspectInput): Inspected {
   // marks the slot busy in uuid.json first), or an active (or unreadable)
   // sandbox without a readable hypervisor.json whose config cannot tell.
   else if (i.slots) {
-    const cfg = configType(reads, p.config, hasConfig);
+    const cfg = configType(reads, p.config, hasConfig, deepNamed);
     const busy = isActive(state) || (hasRuntime && state === null && reads.present(`${p.runtime}/state.json`));
     if (
       cfg === 'acrn' ||

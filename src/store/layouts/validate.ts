@@ -50,12 +50,39 @@ const Q = 0x22;
  */
 class TextChecker extends JsonScanner {
   unknown: UnknownKey[] = [];
+  /** The string the top-level object's `topKey` member holds, as topLevelString gives it. */
+  top: string | undefined;
+  private readonly topFolded: string | undefined;
   constructor(
     s: string,
     private readonly set: SchemaSet,
     private readonly collectUnknown: boolean,
+    private readonly topKey?: string,
   ) {
     super(s);
+    this.topFolded = topKey === undefined ? undefined : goFold(topKey);
+  }
+
+  /**
+   * The top-level object's members also give `topKey`'s string on the way,
+   * exactly as topString reads it (Go's key matching, each member in turn:
+   * the last string counts, null changes nothing, anything else unsets it),
+   * so the text is scanned once. The value itself is then judged as usual.
+   */
+  protected override members(each: (key: string) => void): void {
+    const want = this.topKey;
+    if (want === undefined || this.segs.length > 0) return super.members(each);
+    super.members((key) => {
+      if (key === want || goFold(key) === this.topFolded) {
+        this.ws();
+        const at = this.i;
+        if (this.s.charCodeAt(at) === Q) {
+          this.top = this.str(true).v;
+          this.i = at;
+        } else if (!this.s.startsWith('null', at)) this.top = undefined;
+      }
+      each(key);
+    });
   }
 
   value(t: SchemaNode, depth: number): void {
@@ -256,6 +283,13 @@ export interface ValidateResult {
   unknown: UnknownKey[];
   /** The offset after the value read (the first value, for `decode` items). */
   end: number;
+  /**
+   * With `topKey`: the string the top-level object's member of that key holds
+   * (Go's key matching, the last of duplicates), what topLevelString(text,
+   * topKey) gives: undefined when absent, not a string, the value is no
+   * object, or the value itself is not JSON (what follows it is not looked at).
+   */
+  top?: string;
 }
 
 /**
@@ -264,21 +298,29 @@ export interface ValidateResult {
  * items are read up to the end of their first value, as json.Decoder.Decode
  * does (what follows is never looked at).
  */
-export function validateText(set: SchemaSet, item: SchemaItem, text: string, collectUnknown = false): ValidateResult {
-  const c = new TextChecker(text, set, collectUnknown);
+export function validateText(set: SchemaSet, item: SchemaItem, text: string, collectUnknown = false, topKey?: string): ValidateResult {
+  const c = new TextChecker(text, set, collectUnknown, topKey);
+  // The top-level value read to its end: a syntax error after it (trailing bytes) keeps `top`, one inside it does not.
+  let whole = false;
   try {
     c.ws();
     if (c.i >= text.length) throw new LitSyntaxError(text.length ? 'unexpected end of JSON input' : 'empty input', c.i);
     c.value(item.t, 0);
+    whole = true;
     const end = c.i;
     if (item.decoder === 'unmarshal') {
       c.ws();
       if (c.i < text.length) throw new LitSyntaxError(`invalid character after the top-level value at offset ${c.i}`, c.i);
     }
-    return { verdict: c.verdict, unknown: c.unknown, end };
+    return { verdict: c.verdict, unknown: c.unknown, end, ...(c.top === undefined ? {} : { top: c.top }) };
   } catch (e) {
     if (!(e instanceof LitSyntaxError)) throw e;
-    return { verdict: { path: '', message: `not JSON the runtime can read (${e.message})`, syntax: true }, unknown: [], end: 0 };
+    return {
+      verdict: { path: '', message: `not JSON the runtime can read (${e.message})`, syntax: true },
+      unknown: [],
+      end: 0,
+      ...(whole && c.top !== undefined ? { top: c.top } : {}),
+    };
   }
 }
 
