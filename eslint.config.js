@@ -14,8 +14,8 @@ const fsModules = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra
 
 /** Outside src/store/, the core is reached through its façade, src/store/index.ts, only. */
 const facade = {
-  regex: '(^|/)store/(?!index\\.js$)',
-  message: 'reach the core through its façade, src/store/index.js (export what is needed there)',
+  regex: '(^|/)store/(?!(index|base)\\.js$)',
+  message: 'reach the core through its façade, src/store/index.js (or base.js, its start-up part; export what is needed there)',
 };
 
 /** The wiring's own I/O (src/output.ts) and declarations' wiring (src/cli.ts): commands and renderers get them through ctx. */

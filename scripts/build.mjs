@@ -40,7 +40,25 @@ const src = resolve('src');
 const own = new Set(['cli.ts', 'program.ts', 'list-worker.ts', 'output.ts', 'defaults.ts'].map((f) => `${src}/${f}`));
 const shared = (file) => file.startsWith(src + '/') && !file.startsWith(`${src}/commands/`) && !own.has(file);
 
-/** Commands, vendor packages and every shared module become requires of their one bundle. */
+// The core's start-up part: src/store/base.ts (errors, roots, the addon
+// switch, the root listing, the selection options), the context, and the
+// renderers that need no more of the core, with everything they import. It
+// is dist/core-base.cjs, which core.cjs requires rather than repeats, so an
+// empty `ls` (and every error before a sandbox is read) compiles ~30 KB of
+// core instead of ~220 KB. Which modules it holds is what esbuild finds
+// reachable from these entries (a first, unwritten pass).
+const BASE_ENTRIES = [
+  'store/base.js',
+  'context.js',
+  ...readdirSync('src/render')
+    .filter((f) => !['next.ts', 'prometheus.ts'].includes(f))
+    .map((f) => `render/${f.replace(/\.ts$/, '.js')}`),
+];
+const baseModules = await reachable(BASE_ENTRIES);
+if (baseModules.has(`${src}/store/index.ts`)) throw new Error('dist/core-base.cjs would hold the whole core: a module of it imports src/store/index.js');
+const inBase = (file) => baseModules.has(file);
+
+/** Commands, vendor packages and every shared module become requires of their one bundle (the base's or the rest's). */
 const split = (dist) => ({
   name: 'split',
   setup(b) {
@@ -48,7 +66,8 @@ const split = (dist) => ({
     b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: `${dist}/vendor/${a.path}.cjs`, external: true }));
     b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => {
       const file = resolve(a.resolveDir, a.path.replace(/\.js$/, '.ts'));
-      return shared(file) ? { path: `${dist}/core.cjs`, external: true } : undefined;
+      if (!shared(file)) return undefined;
+      return { path: `${dist}/${inBase(file) ? 'core-base' : 'core'}.cjs`, external: true };
     });
   },
 });
@@ -109,6 +128,28 @@ const bundles = await Promise.all([
       loader: 'ts',
     },
     outfile: 'dist/core.cjs',
+    plugins: [
+      {
+        name: 'vendor-and-base',
+        setup(b) {
+          b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: `./vendor/${a.path}.cjs`, external: true }));
+          b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) =>
+            inBase(resolve(a.resolveDir, a.path.replace(/\.js$/, '.ts'))) ? { path: './core-base.cjs', external: true } : undefined,
+          );
+        },
+      },
+    ],
+  }),
+  build({
+    ...common,
+    // Every module of the base, whole: core.cjs and the commands require their names from it.
+    stdin: {
+      contents: [...baseModules].map((f) => `export * from './${f.slice(src.length + 1).replace(/\.ts$/, '.js')}';`).join('\n'),
+      resolveDir: src,
+      sourcefile: 'core-base-entry.ts',
+      loader: 'ts',
+    },
+    outfile: 'dist/core-base.cjs',
     plugins: [{ name: 'vendor', setup: (b) => b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: `./vendor/${a.path}.cjs`, external: true })) }],
   }),
   build({ ...common, entryPoints: { chalk: 'chalk', 'cli-table3': 'cli-table3' }, outdir: 'dist/vendor', outExtension: { '.js': '.cjs' } }),
@@ -118,10 +159,22 @@ const bundles = await Promise.all([
 // copies every one of the core's exports onto a new object, once per
 // import: 5 ms of an empty ls. The CLI only ever reads named exports off
 // them, which the core's own exports object has: require it as it is.
-const cli = readFileSync('dist/vcstore.cjs', 'utf8');
-const plain = cli.replaceAll('__toESM(require("./core.cjs"),1)', 'require("./core.cjs")');
-if (plain === cli) throw new Error('dist/vcstore.cjs: no __toESM(require("./core.cjs"),1) to replace; check the build');
-writeFileSync('dist/vcstore.cjs', plain);
+for (const file of ['dist/vcstore.cjs', ...readdirSync('dist/cmd').map((f) => `dist/cmd/${f}`)]) {
+  const text = readFileSync(file, 'utf8');
+  const plain = text.replace(/__toESM\(require\("(\.\.?\/core(?:-base)?\.cjs)"\),1\)/g, 'require("$1")');
+  if (file === 'dist/vcstore.cjs' && plain === text) throw new Error('dist/vcstore.cjs: no __toESM(require("./core-base.cjs"),1) to replace; check the build');
+  if (plain !== text) writeFileSync(file, plain);
+}
+// Each module of the base is exported whole by name: two exporting one name would make it ambiguous (and undefined).
+const baseNames = new Map();
+for (const f of baseModules) {
+  if (f === `${src}/store/base.ts`) continue; // re-exports only: the same bindings
+  const r = await build({ entryPoints: [f], bundle: false, format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+  for (const name of Object.values(r.metafile.outputs)[0].exports) {
+    if (baseNames.has(name)) throw new Error(`dist/core-base.cjs: ${name} is exported by both ${baseNames.get(name)} and ${f}`);
+    baseNames.set(name, f);
+  }
+}
 
 // The item schemas (data, derived from the Kata Go sources by
 // scripts/schemas/derive.go): read on first use, beside the core bundle and
@@ -157,6 +210,21 @@ writeNotices({
   out: 'dist/THIRD-PARTY-NOTICES',
   product: `vcstore ${version}`,
 });
+
+/** The shared modules under src/ reachable from `entries` (./paths from src/), as absolute .ts paths. */
+async function reachable(entries) {
+  const r = await build({
+    ...common,
+    write: false,
+    stdin: { contents: entries.map((f) => `export * from './${f}';`).join('\n'), resolveDir: src, sourcefile: 'reach.ts', loader: 'ts' },
+    plugins: [{ name: 'vendor', setup: (b) => b.onResolve({ filter: /^(chalk|cli-table3)$/ }, (a) => ({ path: a.path, external: true })) }],
+  });
+  return new Set(
+    Object.keys(r.metafile.inputs)
+      .map((f) => resolve(f))
+      .filter((f) => shared(f) && existsSync(f)),
+  );
+}
 
 /** Every module under src/ that the CLI and the commands share, as ./paths from src/. */
 function sharedModules() {

@@ -10,12 +10,13 @@ import * as decl from './program.js';
 
 export { VERSION };
 
-// The core (store, render, context) is one bundle loaded only when a command
-// runs or fails: --version and --help never pay for it.
+// The core's start-up part (store/base.ts, context, renderers) is loaded only
+// when a command runs or fails: --version and --help never pay for it; the
+// rest of the core only when a command reaches a sandbox.
 const core = async () => {
   const [{ makeCtx }, { UsageError, resolveRoots, requirePrefix, useAddon }, render] = await Promise.all([
     import('./context.js'),
-    import('./store/index.js'),
+    import('./store/base.js'),
     import('./render/errors.js'),
   ]);
   return { makeCtx, resolveRoots, requirePrefix, useAddon, UsageError, errorText: render.errorText, exitCodeOf: render.exitCodeOf };
@@ -165,7 +166,7 @@ export async function main(argv: string[], io: Io = processIo, env: NodeJS.Proce
       io.stdout(`${JSON.stringify({ version: VERSION })}\n`);
       return 0;
     }
-    const { lockBackend, addonTarget, useAddon } = await import('./store/index.js');
+    const { lockBackend, addonTarget, useAddon } = await import('./store/base.js');
     useAddon(settingsFrom(env).addon);
     const info = { version: VERSION, lockBackend: lockBackend(), target: addonTarget(), node: process.version };
     io.stdout(

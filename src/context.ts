@@ -2,7 +2,7 @@
 // process's fds, or to a test's buffers), colour decided for stdout, one way
 // to report an error, and a way to become interruptible (SIGINT/SIGTERM/
 // SIGHUP abort a lock wait or stop bulk work between two sandboxes).
-import { InterruptedError, type ListingSettings, type Roots } from './store/index.js';
+import { InterruptedError, type ListingSettings, type Roots } from './store/base.js';
 import { makePaint, type Paint } from './render/paint.js';
 import { errorText } from './render/errors.js';
 import { Progress } from './render/progress.js';

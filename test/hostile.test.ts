@@ -219,7 +219,7 @@ describe('non-root', { skip: process.getuid?.() !== 0 ? 'needs root to set up a 
     const app = tmp();
     chmodSync(app, 0o755);
     cpSync(join(ROOT, 'bin'), join(app, 'bin'), { recursive: true });
-    for (const d of ['vcstore.cjs', 'core.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
+    for (const d of ['vcstore.cjs', 'core.cjs', 'core-base.cjs', 'cmd', 'vendor', 'native']) cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
     spawnSync('chmod', ['-R', 'a+rX', app]);
     const asNobody = (args: string[]) => {
       const r = spawnSync(process.execPath, [join(app, 'bin', 'vcstore'), '--prefix', p, ...args], {

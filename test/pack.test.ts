@@ -45,13 +45,14 @@ describe('npm pack + npm install -g', () => {
     for (const f of files)
       assert.match(
         f,
-        /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|list-worker\.cjs|schemas\.json|THIRD-PARTY-NOTICES$|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|LICENSE$|package\.json$)/,
+        /^(bin\/|dist\/(vcstore\.cjs|core\.cjs|core-base\.cjs|list-worker\.cjs|schemas\.json|THIRD-PARTY-NOTICES$|cmd\/|vendor\/|native\/)|man\/vcstore\.1$|README\.md$|LICENSE$|package\.json$)/,
         f,
       );
     for (const need of [
       'bin/vcstore',
       'dist/vcstore.cjs',
       'dist/core.cjs',
+      'dist/core-base.cjs',
       'dist/schemas.json',
       'dist/cmd/ls.cjs',
       'man/vcstore.1',

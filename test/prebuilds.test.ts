@@ -138,7 +138,7 @@ describe('without a prebuild that loads here', () => {
     const dir = tmp('vcstore-prebuild-fallback-');
     cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
     mkdirSync(join(dir, 'dist'));
-    for (const f of ['vcstore.cjs', 'core.cjs', 'list-worker.cjs', 'schemas.json']) copyFileSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
+    for (const f of ['vcstore.cjs', 'core.cjs', 'core-base.cjs', 'list-worker.cjs', 'schemas.json']) copyFileSync(join(ROOT, 'dist', f), join(dir, 'dist', f));
     for (const d of ['cmd', 'vendor']) cpSync(join(ROOT, 'dist', d), join(dir, 'dist', d), { recursive: true });
     native(join(dir, 'dist/native'));
     return join(dir, 'bin/vcstore');

@@ -110,7 +110,7 @@ esac
  */
 function withWorker(tag: string, worker?: string): (args: string[]) => { broken: SpawnSyncReturns<string>; whole: SpawnSyncReturns<string> } {
   const app = tmp(`vcstore-${tag}-`);
-  for (const d of ['vcstore.cjs', 'core.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
+  for (const d of ['vcstore.cjs', 'core.cjs', 'core-base.cjs', 'schemas.json', 'cmd', 'vendor', 'native'])
     cpSync(join(ROOT, 'dist', d), join(app, 'dist', d), { recursive: true });
   if (worker !== undefined) writeFileSync(join(app, 'dist', 'list-worker.cjs'), worker);
   mkdirSync(join(app, 'bin'));

@@ -41,4 +41,19 @@ describe('start-up loads only what it needs', () => {
       ['ls.cjs'],
     );
   });
+  it('ls of an empty store (table, JSON, -q) loads the core-base bundle, not the rest of the core', () => {
+    const p = tmp();
+    mkdirSync(join(p, 'run/vc/sbs'), { recursive: true });
+    for (const extra of [[], ['--json'], ['-q']]) {
+      const l = loads(['--prefix', p, 'ls', ...extra]);
+      assert.ok(l.some((x) => x.endsWith('/dist/core-base.cjs')), `ls ${extra.join(' ')} did not load dist/core-base.cjs`);
+      assert.ok(!l.some((x) => x.endsWith('/dist/core.cjs')), `ls ${extra.join(' ')} loaded the whole core`);
+    }
+  });
+  it('ls of a store with a sandbox loads the rest of the core', () => {
+    const p = tmp();
+    mkdirSync(join(p, 'run/vc/sbs', 'a'.repeat(64)), { recursive: true });
+    const l = loads(['--prefix', p, 'ls', '-q']);
+    assert.ok(l.some((x) => x.endsWith('/dist/core.cjs')));
+  });
 });

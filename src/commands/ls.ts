@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { ls, OptsOf } from '../program.js';
 import { ChunkedWriter } from '../render/chunked.js';
-import { listSandboxes, requireSomeRoot, type SandboxInfo, selection, UsageError } from '../store/index.js';
+import { requireSomeRoot, rootListing, type SandboxInfo, selection, UsageError } from '../store/base.js';
 import type { Progress } from '../render/progress.js';
 import { sandboxJson } from '../render/json.js';
 import { outputOption, rowFields } from '../render/rows.js';
@@ -60,20 +60,26 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
     }
   };
   if (ctx.json) w.push('[');
-  await listSandboxes(ctx.roots, take, {
-    settings: ctx.settings,
-    idsOnly: quiet,
-    signal: table ? ctx.interruptible() : undefined,
-    // The line appears once the roots are listed, as before the first sandbox.
-    onProgress: table
-      ? (done, total) => {
-          if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
-          bar?.update(done);
-        }
-      : undefined,
-    // A worker that could not start or failed: warn; its half is listed here.
-    onWorkerFailure: (e) => ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`),
-  });
+  // An empty store needs nothing more of the core (dist/core-base.cjs): the rest is loaded for a sandbox.
+  const entries = rootListing(ctx.roots);
+  if (entries.length) {
+    const { listSandboxes } = await import('../store/index.js');
+    await listSandboxes(ctx.roots, take, {
+      entries,
+      settings: ctx.settings,
+      idsOnly: quiet,
+      signal: table ? ctx.interruptible() : undefined,
+      // The line appears once the roots are listed, as before the first sandbox.
+      onProgress: table
+        ? (done, total) => {
+            if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
+            bar?.update(done);
+          }
+        : undefined,
+      // A worker that could not start or failed: warn; its half is listed here.
+      onWorkerFailure: (e) => ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`),
+    });
+  }
   if (!streaming) kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (!table) {
     for (const k of kept) emit(k.text);

@@ -1,6 +1,6 @@
 // devices.json decoded for people. The sandbox file is a list of typed
 // devices ({"Type","Data"}); a container's is a list of device maps.
-import { field } from '../store/index.js';
+import { field } from '../store/base.js';
 
 const KNOWN = new Set(['block', 'vfio', 'generic', 'vhost-user']);
 

@@ -1,7 +1,7 @@
 // The one place an error becomes the line a person reads: one line, the path
 // named once, the command that needs root named on a permission problem, and
 // OS errors through the errno table (never a raw "EACCES: …" or "errno N").
-import { fromErrno, isVcError } from '../store/index.js';
+import { fromErrno, isVcError } from '../store/base.js';
 import { termSafe } from './safe.js';
 
 /** An expected error as one line (without the "vcstore: " prefix); undefined for a bug. */

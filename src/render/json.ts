@@ -1,6 +1,6 @@
 // JSON renderers: the stable shapes scripts parse. Kept apart from the core
 // types so an internal rename cannot change the output.
-import type { Holder, HostPicture, Pod, Problem, SandboxInfo } from '../store/index.js';
+import type { Holder, HostPicture, Pod, Problem, SandboxInfo } from '../store/base.js';
 
 export function holderJson(h: Holder) {
   return { pid: h.pid, command: h.command, mode: h.mode, waiting: h.waiting };

@@ -1,5 +1,5 @@
 // Problem records as text: the only place their wording lives.
-import type { Problem } from '../store/index.js';
+import type { Problem } from '../store/base.js';
 import { termSafe } from './safe.js';
 
 const s = (v: unknown): string => {

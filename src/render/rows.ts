@@ -1,6 +1,6 @@
 // One sandbox as the plain (uncoloured, terminal-safe) fields of an ls table
 // row; colour is added by the caller. Shared by ls and its worker thread.
-import { ageSecs, humanAge, type Pod, type SandboxInfo, UsageError } from '../store/index.js';
+import { ageSecs, humanAge, type Pod, type SandboxInfo, UsageError } from '../store/base.js';
 import { problemTag } from './problems.js';
 import { termSafe } from './safe.js';
 

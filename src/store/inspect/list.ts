@@ -11,6 +11,8 @@ import { parallelListing, runListWorker, type ListingSettings } from './listing.
 
 export interface ListOptions {
   settings: ListingSettings;
+  /** The store's root listing, when the caller has it already. */
+  entries?: ReturnType<typeof rootListing>;
   /** IDs only (`ls -q`): no host picture and no worker, whose start-up would cost more than it saves. */
   idsOnly?: boolean;
   /** Aborting stops the listing between two sandboxes (and terminates the worker). */
@@ -27,7 +29,7 @@ export interface ListOptions {
  * how many sandboxes the store has.
  */
 export async function listSandboxes(roots: Roots, take: (s: SandboxInfo) => void, o: ListOptions): Promise<number> {
-  const entries = rootListing(roots);
+  const entries = o.entries ?? rootListing(roots);
   // -q needs no host picture; JSON and the table carry it (one mountinfo read, one /proc scan).
   const host = o.idsOnly || entries.length === 0 ? undefined : new HostIndex(roots);
   const parallel = !o.idsOnly && parallelListing(entries.length, o.settings);
