@@ -4,29 +4,58 @@
 // a duplicate key kept (Go decodes each one), and the end of the first value
 // known (the persist driver reads only that). JSON.parse does none of this.
 import { goFold } from './gojson.js';
+import { JsonScanner, LitSyntaxError } from './jsonscan.js';
 
 export type Lit =
-  | { t: 'o'; m: [string, Lit][] }
-  | { t: 'a'; v: Lit[] }
-  | { t: 's'; v: string; escaped: boolean }
-  | { t: 'n'; raw: string }
-  | { t: 'b'; v: boolean }
-  | { t: 'z' };
+  | { t: 'object'; m: [string, Lit][] }
+  | { t: 'array'; v: Lit[] }
+  | { t: 'string'; v: string; escaped: boolean }
+  | { t: 'number'; raw: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'null' };
 
-/** A syntax error, with the offset where it was found. */
-export class LitSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly at: number,
-  ) {
-    super(message);
+/** The longest a number's literal may run: the literal tree takes the number that fits in this many characters and reads on from there. */
+const NUM_WINDOW = 400;
+
+/** The literal tree, built on the scanner (its white space, strings, numbers, depth and errors). */
+class LitReader extends JsonScanner {
+  value(depth: number): Lit {
+    this.enter(depth);
+    const c = this.s.charCodeAt(this.i);
+    if (c === 0x7b) {
+      const m: [string, Lit][] = [];
+      if (this.opened(0x7d)) return { t: 'object', m };
+      do m.push([this.key(true), this.value(depth + 1)]);
+      while (!this.next(0x7d));
+      return { t: 'object', m };
+    }
+    if (c === 0x5b) {
+      const v: Lit[] = [];
+      if (this.opened(0x5d)) return { t: 'array', v };
+      do v.push(this.value(depth + 1));
+      while (!this.next(0x5d));
+      return { t: 'array', v };
+    }
+    if (c === 0x22) {
+      const { v, escaped } = this.str(true);
+      return { t: 'string', v, escaped };
+    }
+    if (c === 0x74 || c === 0x66) {
+      this.word(c === 0x74 ? 'true' : 'false');
+      return { t: 'bool', v: c === 0x74 };
+    }
+    if (c === 0x6e) {
+      this.word('null');
+      return { t: 'null' };
+    }
+    // The longest number the grammar allows (within the window); what follows it is for the caller to judge.
+    const start = this.i;
+    const end = this.lexNum(start + NUM_WINDOW);
+    if (end === start) this.fail('invalid character');
+    this.i = end;
+    return { t: 'number', raw: this.s.slice(start, end) };
   }
 }
-
-/** Deeper than this is not a store item (Go stops at 10000; no runtime item comes near 1000). */
-export const LIT_MAX_DEPTH = 1000;
-
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /**
  * Parse the first JSON value of `text`; `end` is the offset after it.
@@ -34,143 +63,32 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
  * otherwise it is left unread (json.Decoder.Decode).
  */
 export function parseLit(text: string, whole: boolean): { value: Lit; end: number } {
-  let i = 0;
-  const n = text.length;
-  const fail = (what: string): never => {
-    throw new LitSyntaxError(i >= n ? 'unexpected end of JSON input' : `${what} at offset ${i}`, i);
-  };
-  const ws = () => {
-    while (i < n && WS.has(text.charCodeAt(i))) i++;
-  };
-  const str = (): { v: string; escaped: boolean } => {
-    const start = ++i; // past the quote
-    let escaped = false;
-    for (;;) {
-      if (i >= n) fail('unterminated string');
-      const c = text.charCodeAt(i);
-      if (c === 0x22) break;
-      if (c < 0x20) fail('control character in string');
-      if (c === 0x5c) {
-        escaped = true;
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) fail('invalid \\u escape');
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else fail('invalid escape');
-        continue;
-      }
-      i++;
-    }
-    const raw = text.slice(start, i);
-    i++;
-    return { v: escaped ? (JSON.parse(`"${raw}"`) as string) : raw, escaped };
-  };
-  const value = (depth: number): Lit => {
-    if (depth > LIT_MAX_DEPTH) fail(`nested deeper than ${LIT_MAX_DEPTH} levels`);
-    ws();
-    if (i >= n) fail('unexpected end');
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const m: [string, Lit][] = [];
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return { t: 'o', m };
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('expected a key');
-        const key = str().v;
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        m.push([key, value(depth + 1)]);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return { t: 'o', m };
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++;
-      const v: Lit[] = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return { t: 'a', v };
-      }
-      for (;;) {
-        v.push(value(depth + 1));
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return { t: 'a', v };
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') {
-      const s = str();
-      return { t: 's', v: s.v, escaped: s.escaped };
-    }
-    if (text.startsWith('true', i)) {
-      i += 4;
-      return { t: 'b', v: true };
-    }
-    if (text.startsWith('false', i)) {
-      i += 5;
-      return { t: 'b', v: false };
-    }
-    if (text.startsWith('null', i)) {
-      i += 4;
-      return { t: 'z' };
-    }
-    const num = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (!num) fail('invalid character');
-    const raw = num?.[0] ?? '';
-    i += raw.length;
-    return { t: 'n', raw };
-  };
-  ws();
-  if (i >= n) throw new LitSyntaxError('empty input', 0);
-  const v = value(0);
-  const end = i;
-  if (whole) {
-    ws();
-    if (i < n) fail('invalid character after the top-level value');
-  }
-  return { value: v, end };
+  const r = new LitReader(text);
+  r.ws();
+  if (r.i >= text.length) throw new LitSyntaxError('empty input', 0);
+  const value = r.value(0);
+  const end = r.i;
+  if (whole) r.trailing();
+  return { value, end };
 }
 
 /** The plain JavaScript value of a literal tree (numbers as JSON.parse reads them; the last of duplicate keys). */
 export function litValue(l: Lit): unknown {
   switch (l.t) {
-    case 'o': {
+    case 'object': {
       const o: Record<string, unknown> = {};
       for (const [k, v] of l.m) o[k] = litValue(v);
       return o;
     }
-    case 'a':
+    case 'array':
       return l.v.map(litValue);
-    case 's':
+    case 'string':
       return l.v;
-    case 'n':
+    case 'number':
       return Number(l.raw);
-    case 'b':
+    case 'bool':
       return l.v;
-    case 'z':
+    case 'null':
       return null;
   }
 }
@@ -185,7 +103,7 @@ const goString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, 
  */
 export function goLit(l: Lit): string {
   switch (l.t) {
-    case 'o': {
+    case 'object': {
       const last = new Map<string, number>();
       l.m.forEach(([k], i) => last.set(k, i));
       return `{${l.m
@@ -193,15 +111,15 @@ export function goLit(l: Lit): string {
         .map(([k, v]) => `${goString(k)}:${goLit(v)}`)
         .join(',')}}`;
     }
-    case 'a':
+    case 'array':
       return `[${l.v.map(goLit).join(',')}]`;
-    case 's':
+    case 'string':
       return goString(l.v);
-    case 'n':
+    case 'number':
       return l.raw;
-    case 'b':
+    case 'bool':
       return String(l.v);
-    case 'z':
+    case 'null':
       return 'null';
   }
 }
@@ -216,17 +134,17 @@ export function litText(l: Lit, indent = 0, depth = 0): string {
   const end = indent ? `\n${' '.repeat(indent * depth)}` : '';
   const sep = indent ? ': ' : ':';
   switch (l.t) {
-    case 'o':
+    case 'object':
       return l.m.length ? `{${l.m.map(([k, v]) => `${pad}${JSON.stringify(k)}${sep}${litText(v, indent, depth + 1)}`).join(',')}${end}}` : '{}';
-    case 'a':
+    case 'array':
       return l.v.length ? `[${l.v.map((v) => `${pad}${litText(v, indent, depth + 1)}`).join(',')}${end}]` : '[]';
-    case 's':
+    case 'string':
       return JSON.stringify(l.v);
-    case 'n':
+    case 'number':
       return l.raw;
-    case 'b':
+    case 'bool':
       return String(l.v);
-    case 'z':
+    case 'null':
       return 'null';
   }
 }
@@ -236,7 +154,7 @@ export function litText(l: Lit, indent = 0, depth = 0): string {
  * folds to it is decoded in turn, so the last one counts.
  */
 export function litGet(l: Lit, key: string): Lit | undefined {
-  if (l.t !== 'o') return undefined;
+  if (l.t !== 'object') return undefined;
   const want = goFold(key);
   let found: Lit | undefined;
   for (const [k, v] of l.m) if (k === key || goFold(k) === want) found = v;
@@ -252,7 +170,7 @@ export function litSet(l: Lit, key: string, value: Lit): Lit {
   const want = goFold(key);
   const m: [string, Lit][] = [];
   let placed = false;
-  for (const [k, v] of l.t === 'o' ? l.m : []) {
+  for (const [k, v] of l.t === 'object' ? l.m : []) {
     if (k !== key && goFold(k) !== want) m.push([k, v]);
     else if (!placed) {
       m.push([k, value]);
@@ -260,7 +178,7 @@ export function litSet(l: Lit, key: string, value: Lit): Lit {
     }
   }
   if (!placed) m.push([key, value]);
-  return { t: 'o', m };
+  return { t: 'object', m };
 }
 
 /**
@@ -269,14 +187,14 @@ export function litSet(l: Lit, key: string, value: Lit): Lit {
  * keeps the last; in what someone types that is a mistake.
  */
 export function litDuplicate(l: Lit, path = ''): { path: string; key: string; first: string } | null {
-  if (l.t === 'a') {
+  if (l.t === 'array') {
     for (const [i, v] of l.v.entries()) {
       const d = litDuplicate(v, `${path}[${i}]`);
       if (d) return d;
     }
     return null;
   }
-  if (l.t !== 'o') return null;
+  if (l.t !== 'object') return null;
   const seen = new Map<string, string>();
   for (const [k, v] of l.m) {
     const f = goFold(k);

@@ -1,11 +1,26 @@
-// A JSON scanner that builds nothing: one pass over the text, reading past
-// values, strings decoded only when asked for, the path to the value in hand
-// kept as segments (made into text only for a message). The item validator
-// (layouts/validate.ts) judges values against the runtime's types on top of
-// it; a syntax error throws (LitSyntaxError), a finding is recorded once (the
-// first, in document order, as Go keeps its first UnmarshalTypeError).
+// The one JSON tokenizer: white space, strings and their escapes, the number
+// grammar, the depth limit, and the syntax errors with their offsets, each
+// written once here. On it, the item validator (layouts/validate.ts) judges
+// values against the runtime's types in one pass that builds nothing, and the
+// literal tree (jsonlit.ts) is built. Strings are decoded only when asked
+// for; the path to the value in hand is kept as segments (made into text only
+// for a message). A syntax error throws (LitSyntaxError); a finding is
+// recorded once (the first, in document order, as Go keeps its first
+// UnmarshalTypeError).
 import { goFold } from './gojson.js';
-import { LIT_MAX_DEPTH, LitSyntaxError } from './jsonlit.js';
+
+/** A syntax error, with the offset where it was found. */
+export class LitSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly at: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Deeper than this is not a store item (Go stops at 10000; no runtime item comes near 1000). */
+export const LIT_MAX_DEPTH = 1000;
 
 export interface Verdict {
   /** Where: `.Devices[0].Data.ID`, or '' for the top. */
@@ -21,12 +36,30 @@ export const seg = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key
 
 const Q = 0x22;
 const BS = 0x5c;
+const digitAt = (s: string, k: number, limit: number): boolean => {
+  const c = s.charCodeAt(k);
+  return k < limit && c >= 0x30 && c <= 0x39;
+};
+/** Characters JSON forbids unescaped in a string. */
+// eslint-disable-next-line no-control-regex -- these are the characters JSON forbids in a string
+const CONTROL = /[\x00-\x1f]/g;
 
 export class JsonScanner {
   i = 0;
   verdict: Verdict | null = null;
   /** The path to the value being read, as segments: built into text only when needed. */
   protected readonly segs: (string | number)[] = [];
+  /** Where the strict number grammar stopped short (-1: it did not), and what it wanted there (see lexNum). */
+  private numBadAt = -1;
+  private numBad = '';
+  // The first backslash and the first control character at or after an
+  // offset, kept between strings: a string body is skipped with indexOf
+  // instead of char by char (most have neither), and each is searched for
+  // once per stretch of text it is absent from, not once per string.
+  private bsFrom = Infinity;
+  private bsAt = 0;
+  private ctlFrom = Infinity;
+  private ctlAt = 0;
   constructor(protected readonly s: string) {}
 
   protected fail(what: string): never {
@@ -56,43 +89,82 @@ export class JsonScanner {
     this.i = i;
   }
 
+  /** At the start of a value `depth` levels down: not too deep, white space read past, not at the end. */
+  enter(depth: number): void {
+    if (depth > LIT_MAX_DEPTH) this.fail(`nested deeper than ${LIT_MAX_DEPTH} levels`);
+    this.ws();
+    if (this.i >= this.s.length) this.fail('unexpected end');
+  }
+
+  /** After the top-level value, for json.Unmarshal: nothing but white space may follow. */
+  trailing(): void {
+    this.ws();
+    if (this.i < this.s.length) this.fail('invalid character after the top-level value');
+  }
+
+  /** The first backslash at or after `i`, or the text's length. */
+  private backslash(i: number): number {
+    if (i < this.bsFrom || i > this.bsAt) {
+      this.bsFrom = i;
+      const at = this.s.indexOf('\\', i);
+      this.bsAt = at < 0 ? this.s.length : at;
+    }
+    return this.bsAt;
+  }
+
+  /** The first control character at or after `i`, or the text's length. */
+  private control(i: number): number {
+    if (i < this.ctlFrom || i > this.ctlAt) {
+      this.ctlFrom = i;
+      CONTROL.lastIndex = i;
+      this.ctlAt = CONTROL.test(this.s) ? CONTROL.lastIndex - 1 : this.s.length;
+    }
+    return this.ctlAt;
+  }
+
   /** A string at i: its value (decoded when `want`) and whether it had escapes. */
   protected str(want: boolean): { v: string; escaped: boolean } {
     const s = this.s;
+    const n = s.length;
     const start = ++this.i;
     let i = start;
     let escaped = false;
     for (;;) {
-      const c = s.charCodeAt(i);
-      if (c === Q) break;
-      if (Number.isNaN(c)) {
-        this.i = i;
-        this.fail('unterminated string');
-      }
-      if (c < 0x20) {
-        this.i = i;
+      // The next quote or backslash, and no control character before it.
+      let q = s.indexOf('"', i);
+      if (q < 0) q = n;
+      const b = this.backslash(i);
+      const stop = b < q ? b : q;
+      const ctl = this.control(i);
+      if (ctl < stop) {
+        this.i = ctl;
         this.fail('control character in string');
       }
-      if (c === BS) {
-        escaped = true;
-        const e = s.charCodeAt(i + 1);
-        if (e === 0x75) {
-          for (let k = 2; k < 6; k++) {
-            const h = s.charCodeAt(i + k);
-            if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) {
-              this.i = i;
-              this.fail('invalid \\u escape');
-            }
-          }
-          i += 6;
-        } else if (e === Q || e === BS || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i += 2;
-        else {
-          this.i = i;
-          this.fail('invalid escape');
-        }
-        continue;
+      if (stop === n) {
+        this.i = n;
+        this.fail('unterminated string');
       }
-      i++;
+      if (stop === q) {
+        i = q;
+        break;
+      }
+      i = stop;
+      escaped = true;
+      const e = s.charCodeAt(i + 1);
+      if (e === 0x75) {
+        for (let k = 2; k < 6; k++) {
+          const h = s.charCodeAt(i + k);
+          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) {
+            this.i = i;
+            this.fail('invalid \\u escape');
+          }
+        }
+        i += 6;
+      } else if (e === Q || e === BS || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) i += 2;
+      else {
+        this.i = i;
+        this.fail('invalid escape');
+      }
     }
     this.i = i + 1;
     if (!want) return { v: '', escaped };
@@ -100,41 +172,59 @@ export class JsonScanner {
     return { v: escaped ? (JSON.parse(`"${raw}"`) as string) : raw, escaped };
   }
 
-  /** A number at i: its literal text. */
-  protected num(): string {
+  /**
+   * JSON's number grammar at i, read no further than `limit`: the end of the
+   * longest prefix that is a number (i when none). Where the grammar stops
+   * short of a whole number, numBadAt/numBad say where and what it wanted.
+   */
+  protected lexNum(limit: number): number {
     const s = this.s;
-    const start = this.i;
-    let i = start;
-    const digits = () => {
-      const d0 = i;
-      while (s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-      return i - d0;
-    };
-    if (s.charCodeAt(i) === 0x2d) i++;
-    if (s.charCodeAt(i) === 0x30) i++;
-    else if (!digits()) {
-      this.i = i;
-      this.fail('invalid character');
+    let i = this.i;
+    this.numBadAt = -1;
+    if (i < limit && s.charCodeAt(i) === 0x2d) i++;
+    if (i < limit && s.charCodeAt(i) === 0x30) i++;
+    else if (digitAt(s, i, limit)) while (digitAt(s, i, limit)) i++;
+    else {
+      this.numBadAt = i;
+      this.numBad = 'invalid character';
+      return this.i;
     }
-    if (s.charCodeAt(i) === 0x2e) {
+    const int = i;
+    if (i < limit && s.charCodeAt(i) === 0x2e) {
       i++;
-      if (!digits()) {
-        this.i = i;
-        this.fail('invalid number');
+      if (!digitAt(s, i, limit)) {
+        this.numBadAt = i;
+        this.numBad = 'invalid number';
+        return int;
       }
+      while (digitAt(s, i, limit)) i++;
     }
-    const e = s.charCodeAt(i);
+    const frac = i;
+    const e = i < limit ? s.charCodeAt(i) : NaN;
     if (e === 0x65 || e === 0x45) {
       i++;
-      const sign = s.charCodeAt(i);
+      const sign = i < limit ? s.charCodeAt(i) : NaN;
       if (sign === 0x2b || sign === 0x2d) i++;
-      if (!digits()) {
-        this.i = i;
-        this.fail('invalid number');
+      if (!digitAt(s, i, limit)) {
+        this.numBadAt = i;
+        this.numBad = 'invalid number';
+        return frac;
       }
+      while (digitAt(s, i, limit)) i++;
     }
-    this.i = i;
-    return s.slice(start, i);
+    return i;
+  }
+
+  /** A number at i, whole by the grammar (anything else is an error where it stops short): its literal text. */
+  protected num(): string {
+    const start = this.i;
+    const end = this.lexNum(Infinity);
+    if (this.numBadAt >= 0) {
+      this.i = this.numBadAt;
+      this.fail(this.numBad);
+    }
+    this.i = end;
+    return this.s.slice(start, end);
   }
 
   protected word(w: string): void {
@@ -172,21 +262,12 @@ export class JsonScanner {
 
   /** Read past any value. `float`: numbers must fit a float64 (interface{} holds them as one). */
   skip(depth: number, float: boolean): void {
-    if (depth > LIT_MAX_DEPTH) this.fail(`nested deeper than ${LIT_MAX_DEPTH} levels`);
-    this.ws();
+    this.enter(depth);
     const c = this.s.charCodeAt(this.i);
     if (c === 0x7b) {
-      this.i++;
-      this.ws();
-      if (this.s.charCodeAt(this.i) === 0x7d) {
-        this.i++;
-        return;
-      }
+      if (this.opened(0x7d)) return;
       for (;;) {
-        this.ws();
-        if (this.s.charCodeAt(this.i) !== Q) this.fail('expected a key');
-        const key = float ? this.str(true).v : (this.str(false), '');
-        this.colon();
+        const key = this.key(float);
         if (float) this.segs.push(key);
         this.skip(depth + 1, float);
         if (float) this.segs.pop();
@@ -194,12 +275,7 @@ export class JsonScanner {
       }
     }
     if (c === 0x5b) {
-      this.i++;
-      this.ws();
-      if (this.s.charCodeAt(this.i) === 0x5d) {
-        this.i++;
-        return;
-      }
+      if (this.opened(0x5d)) return;
       for (let n = 0; ; n++) {
         if (float) this.segs.push(n);
         this.skip(depth + 1, float);
@@ -215,6 +291,24 @@ export class JsonScanner {
       const raw = this.num();
       if (float && !Number.isFinite(Number(raw))) this.bad(`want a number that fits a float64, got ${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}`);
     }
+  }
+
+  /** At an object's or array's opening bracket: past it, and true when `close` follows at once (read past too). */
+  protected opened(close: number): boolean {
+    this.i++;
+    this.ws();
+    if (this.s.charCodeAt(this.i) !== close) return false;
+    this.i++;
+    return true;
+  }
+
+  /** A member's key and the colon after it: the key decoded when `want` (else ''). */
+  protected key(want: boolean): string {
+    this.ws();
+    if (this.s.charCodeAt(this.i) !== Q) this.fail('expected a key');
+    const key = want ? this.str(true).v : (this.str(false), '');
+    this.colon();
+    return key;
   }
 
   protected colon(): void {
@@ -262,21 +356,11 @@ export class JsonScanner {
     return v;
   }
 
-  /** The value at i, judged against `t`. */
-
   /** An object's members: `each` reads the value of each key (the key is on the path meanwhile). */
   protected members(each: (key: string) => void): void {
-    this.i++;
-    this.ws();
-    if (this.s.charCodeAt(this.i) === 0x7d) {
-      this.i++;
-      return;
-    }
+    if (this.opened(0x7d)) return;
     for (;;) {
-      this.ws();
-      if (this.s.charCodeAt(this.i) !== Q) this.fail('expected a key');
-      const key = this.str(true).v;
-      this.colon();
+      const key = this.key(true);
       this.segs.push(key);
       each(key);
       this.segs.pop();

@@ -6,7 +6,8 @@
 // since the runtime would drop it silently (a typo), unless asked to write it.
 import { CorruptItemError, readText } from '../fs/read.js';
 import { NotFoundError, UsageError } from '../fs/errors.js';
-import { LitSyntaxError, litSet, parseLit, type Lit } from '../fs/jsonlit.js';
+import { litSet, parseLit, type Lit } from '../fs/jsonlit.js';
+import { LitSyntaxError } from '../fs/jsonscan.js';
 import { goFold } from '../fs/gojson.js';
 import type { Judgement } from './judge.js';
 import { keyPath, verdictText, type UnknownKey } from './validate.js';
@@ -32,7 +33,7 @@ export function readCurrentLit(path: string, firstValue: boolean): { lit: Lit | 
 
 /** The item with its state replaced: `state` (any case; 1.x) or `State` (persist), where it was. */
 export function withStateLit(cur: Lit | undefined, key: string, state: string): Lit {
-  return litSet(cur?.t === 'o' ? cur : { t: 'o', m: [] }, key, { t: 's', v: state, escaped: false });
+  return litSet(cur?.t === 'object' ? cur : { t: 'object', m: [] }, key, { t: 'string', v: state, escaped: false });
 }
 
 /**
@@ -60,9 +61,9 @@ export function refuseUnless(name: string, j: Judgement, o: RewriteOptions, befo
  */
 export function replaceSectionLit(doc: Lit | undefined, section: string, input: Lit, big: string[], path: string): Lit {
   if (section === '') return input;
-  if (doc?.t !== 'o') throw new UsageError(`${path} is not a JSON object: set the whole document instead`);
+  if (doc?.t !== 'object') throw new UsageError(`${path} is not a JSON object: set the whole document instead`);
   if (section !== 'state') return litSet(doc, section, input);
-  if (input.t !== 'o') throw new UsageError('invalid state item: must be a JSON object');
+  if (input.t !== 'object') throw new UsageError('invalid state item: must be a JSON object');
   const isBig = new Set(big.map(goFold));
   // The input's value for each folded key: the last, as Go would read the input.
   const given = new Map<string, [string, Lit]>();
@@ -85,5 +86,5 @@ export function replaceSectionLit(doc: Lit | undefined, section: string, input: 
     }
   }
   for (const [f, kv] of given) if (!placed.has(f) && !isBig.has(f)) m.push(kv);
-  return { t: 'o', m };
+  return { t: 'object', m };
 }

@@ -4,7 +4,8 @@
 import { UsageError } from '../fs/errors.js';
 import { CorruptItemError, readText } from '../fs/read.js';
 import { goFold } from '../fs/gojson.js';
-import { litGet, LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
+import { litGet, parseLit, type Lit } from '../fs/jsonlit.js';
+import { LitSyntaxError } from '../fs/jsonscan.js';
 import type { ItemRef } from './types.js';
 
 /** Item name to section key, per kind of document. */
@@ -25,7 +26,7 @@ export function sectionRef(path: string, name: string, sections: Sections, whole
 /** The keys outside the big sections, in their order (duplicates kept: the item as it is). */
 function stateOf(doc: Lit, sections: Sections): Lit {
   const big = new Set(Object.values(sections).map(goFold));
-  return { t: 'o', m: doc.t === 'o' ? doc.m.filter(([k]) => !big.has(goFold(k))) : [] };
+  return { t: 'object', m: doc.t === 'object' ? doc.m.filter(([k]) => !big.has(goFold(k))) : [] };
 }
 
 /** A section of the document as the runtime reads it (the first JSON value; of a key given twice, the last), numbers exact. */

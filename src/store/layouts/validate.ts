@@ -7,8 +7,7 @@
 // integer maps decimal integers in range (go-values.ts). The first problem
 // is returned, with its JSON path and what was wanted.
 import { goFold } from '../fs/gojson.js';
-import { LIT_MAX_DEPTH, LitSyntaxError } from '../fs/jsonlit.js';
-import { JsonScanner, seg, type Verdict } from '../fs/jsonscan.js';
+import { JsonScanner, LitSyntaxError, seg, type Verdict } from '../fs/jsonscan.js';
 import { base64Ok, floatOk, intOk, ipOk, keyOk, timeOk, uintOk } from './go-values.js';
 import type { SchemaField, SchemaItem, SchemaNode, SchemaSet } from './schema-types.js';
 
@@ -86,9 +85,7 @@ class TextChecker extends JsonScanner {
   }
 
   value(t: SchemaNode, depth: number): void {
-    if (depth > LIT_MAX_DEPTH) this.fail(`nested deeper than ${LIT_MAX_DEPTH} levels`);
-    this.ws();
-    if (this.i >= this.s.length) this.fail('unexpected end');
+    this.enter(depth);
     // Once a verdict is in, the rest is only read for its syntax.
     if (this.verdict && !this.collectUnknown) return this.skip(depth, false);
     const c = this.s.charCodeAt(this.i);
@@ -179,12 +176,7 @@ class TextChecker extends JsonScanner {
 
   /** An array's elements, each judged against `of`; a Go array takes the first `len` and skips the rest. */
   private elements(depth: number, len: number | null, of: SchemaNode): void {
-    this.i++;
-    this.ws();
-    if (this.s.charCodeAt(this.i) === 0x5d) {
-      this.i++;
-      return;
-    }
+    if (this.opened(0x5d)) return;
     for (let n = 0; ; n++) {
       this.segs.push(n);
       if (len === null || n < len) this.value(of, depth + 1);
@@ -308,10 +300,7 @@ export function validateText(set: SchemaSet, item: SchemaItem, text: string, col
     c.value(item.t, 0);
     whole = true;
     const end = c.i;
-    if (item.decoder === 'unmarshal') {
-      c.ws();
-      if (c.i < text.length) throw new LitSyntaxError(`invalid character after the top-level value at offset ${c.i}`, c.i);
-    }
+    if (item.decoder === 'unmarshal') c.trailing();
     return { verdict: c.verdict, unknown: c.unknown, end, ...(c.top === undefined ? {} : { top: c.top }) };
   } catch (e) {
     if (!(e instanceof LitSyntaxError)) throw e;

@@ -6,7 +6,8 @@ import { closeSync, constants as C, fchmodSync, mkdirSync, openSync, readdirSync
 import { join } from 'node:path';
 import { fromErrno, StoreError, UsageError } from '../fs/errors.js';
 import { lstatOrUndef, storeDir } from '../fs/read.js';
-import { litDuplicate, LitSyntaxError, parseLit, type Lit } from '../fs/jsonlit.js';
+import { litDuplicate, parseLit, type Lit } from '../fs/jsonlit.js';
+import { LitSyntaxError } from '../fs/jsonscan.js';
 import { jqPath, verdictText } from '../layouts/validate.js';
 import type { Change } from '../layouts/rewrite.js';
 import { atomicWrite } from '../fs/write.js';
@@ -167,7 +168,7 @@ export async function setItem(h: SandboxHandle, cid: string | undefined, ref: It
   const target = ref;
   return withLock(changeLock(h, 'change', o.force), { mode: 'exclusive', wait: o.wait, signal: o.signal, label: `sandbox ${h.id}`, onWait: o.onWait }, () => {
     // What the runtime could not load is refused first (exit 2), whatever else is true.
-    const change: Change = o.state !== undefined ? { state: o.state } : { input: input ?? { t: 'z' } };
+    const change: Change = o.state !== undefined ? { state: o.state } : { input: input ?? { t: 'null' } };
     const rw = h.layout.rewrite(target, change, cid !== undefined, { allowUnknownKeys: o.allowUnknownKeys });
     let warnings: string[] = [];
     if (!o.force) {
