@@ -1,3 +1,4 @@
+// needs: root (makes cgroups in the real v1 and v2 hierarchies, bind mounts)
 // Leaked cgroups (kata-containers#6232, #6422, #11815) on the real cgroup
 // file systems of this host: each test makes its own cgroups, with random
 // names, in real v1 controllers (pids, memory) and in the v2 hierarchy, and

@@ -1,3 +1,4 @@
+// needs: nothing
 // rm, raw, uuid, set end to end. Every refusal path checks exit code and
 // that nothing changed on disk.
 import { strict as assert } from 'node:assert';

@@ -1,3 +1,4 @@
+// needs: nothing
 // check: a store with every problem planted next to healthy and live
 // sandboxes; check finds exactly those; --fix removes exactly the safe ones.
 import { strict as assert } from 'node:assert';

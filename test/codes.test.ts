@@ -1,3 +1,4 @@
+// needs: root (the zoo plants its mount, cgroup and network-namespace codes only as root)
 // Every problem code, through every command that shows problems: what ls
 // shows for a sandbox, check finds for it, and show shows exactly what check
 // finds. One store holds one example of each code (test/zoo.ts).

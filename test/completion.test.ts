@@ -1,3 +1,4 @@
+// needs: root (a mount namespace for the interactive shells)
 // Completion where people press TAB: a real interactive bash and zsh in
 // tmux, with the generated scripts installed as an operator would (sourced
 // from bash's rc, autoloaded from zsh's fpath), on a store the runtime's

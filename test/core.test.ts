@@ -1,3 +1,4 @@
+// needs: nothing
 // Core store module on real temp dirs: IDs, items, roots, safe reads, atomic writes, /proc/locks parsing.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';

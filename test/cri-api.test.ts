@@ -1,3 +1,4 @@
+// needs: root (runs containerd, mounts, a mount namespace)
 // The container manager asked through the CRI (check --cri, rm): real pods
 // made through containerd's CRI plugin (runc, the default handler; Kata's
 // handler is in the real-runtime suite, test/kata), a protocol-level fake of

@@ -1,3 +1,4 @@
+// needs: root (runs containerd, mounts)
 // containerd as a witness, against a real containerd (Debian's package),
 // started by this file on a private socket with its own root and state, and
 // pod sandbox records made with the real ctr client the way the CRI plugin

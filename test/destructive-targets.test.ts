@@ -1,3 +1,4 @@
+// needs: nothing
 // One meaning per flag, and an ID that never widens between two runs:
 // --force overrides the witnesses and nothing else; --ignore-not-found makes
 // a missing sandbox exit 0 and overrides nothing; under either, only a

@@ -1,3 +1,4 @@
+// needs: nothing
 // --help, the man page and the README must agree: every command and option
 // of the commander program has help text and stands in man/vcstore.1 and
 // the README; every exit code in the help is in the man page.

@@ -1,3 +1,4 @@
+// needs: nothing
 // Every command's --help lists exactly the exit codes it returns: each
 // command is walked through the ways it can end (success, a usage error, a
 // target not found, a lock held, a refusal, problems found, a command that

@@ -1,3 +1,4 @@
+// needs: root (bind mounts, unshare --pid)
 // Fail-safe destruction: rm, set and check --fix never act on a partial
 // picture. Real second processes as hypervisor and shim, a real bind mount,
 // a real `unshare --pid`, a real SIGINT and kill -9. Every refusal checks

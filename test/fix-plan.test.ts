@@ -1,3 +1,4 @@
+// needs: root (tmpfs mounts)
 // A fix is exactly its plan: yes is to the lines shown, a removal frees in
 // the same run what only that sandbox held (its UUID slot), nothing is
 // planned that the fix would always refuse, and every `left` line says why.

@@ -1,3 +1,4 @@
+// needs: nothing
 // The store written by the runtime's own Go store code: vcstore must read
 // every item of it and write back what the Go code reads.
 import { strict as assert } from 'node:assert';

@@ -1,3 +1,4 @@
+// needs: nothing
 // The fleet deployment as an SRE would review it: the DaemonSet (and each
 // patch) validated against the Kubernetes API schemas (kubernetes-models),
 // its mounts and privileges held to what the README says, its command run

@@ -1,3 +1,4 @@
+// needs: root (a pid namespace)
 // Gates and loops that cannot pass blind: a check that could not judge
 // fails `--fail-on error`, and a --every --fix round that fails says so in
 // the textfile (vcstore_check_completed 0), as without --fix.

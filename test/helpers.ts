@@ -502,3 +502,27 @@ export function mountsAt(dir: string): number {
       return m === dir || m?.startsWith(`${dir}/`);
     }).length;
 }
+
+/**
+ * A pod's sandbox in either layout, with the annotations containerd's CRI
+ * writes: the pod sandbox container and one app container named `web`.
+ */
+export function podSandbox(
+  p: string,
+  layout: 'legacy' | 'persist',
+  sid: string,
+  ns: string,
+  name: string,
+  o: { started?: string; state?: string; uid?: string; pid?: number } = {},
+): { uid: string; app: string } {
+  const uid = o.uid ?? hex64(`${sid}uid`).slice(0, 36);
+  const app = `${sid.slice(0, 6)}app${hex64(sid).slice(0, 20)}`;
+  const containers = [
+    { id: sid, state: o.state ?? 'stopped', annotations: criPod(ns, name, uid, sid), ...(o.started ? { started: o.started } : {}) },
+    { id: app, state: o.state ?? 'stopped', annotations: criPod(ns, name, uid, sid, 'web') },
+  ];
+  const pid = o.pid === undefined ? {} : { pid: o.pid };
+  if (layout === 'legacy') addSandbox(p, sid, { state: o.state ?? 'stopped', containers, ...pid });
+  else addPersistSandbox(p, sid, { state: o.state ?? 'stopped', containers, ...pid });
+  return { uid, app };
+}

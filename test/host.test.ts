@@ -1,3 +1,4 @@
+// needs: root (bind and tmpfs mounts)
 // The whole sandbox on the host: shared dirs, mounts and processes beside the
 // store. Real bind mounts and tmpfs under a temp prefix's shared dir, real
 // processes whose arguments name the sandbox in every role. Mounting needs

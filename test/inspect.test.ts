@@ -1,3 +1,4 @@
+// needs: nothing
 // ls, show and path end to end: the real bin/vcstore on real stores.
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';

@@ -1,3 +1,4 @@
+// needs: nothing
 // The interactive paths in process, through the Io seam (gh's mock prompter
 // in spirit): a fake person who answers the one question, terminals that are
 // or are not, and colour (the progress line's drawing is held to a fake clock

@@ -1,3 +1,4 @@
+// needs: nothing
 // Kata 1.11+/2.x persist and 3.x runtime-rs layouts, alone and mixed with
 // the 1.x store; real flock(2) on the persist sandbox directory.
 import { strict as assert } from 'node:assert';

@@ -1,3 +1,4 @@
+// needs: nothing
 // A live VMM is alive, whatever shape the runtime gave its arguments: one
 // test per form of the table of runtime processes (README "Runtime
 // processes"), each with a 64-character ID and argv exactly as the launcher

@@ -1,3 +1,4 @@
+// needs: root (unshare --pid)
 // Locks against real flock(2) holders in other processes.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// needs: nothing
 // Fleet metrics with the real components: vcstore check --textfile into a
 // directory that a real node_exporter (loopback, textfile collector only)
 // serves; the scraped vcstore series must equal what check --json reports.

@@ -1,3 +1,4 @@
+// needs: nothing
 // MountTable.below, the sorted index a bulk removal asks for every root of
 // every sandbox, against MountTable.under, the plain filter it stands in for:
 // the same mounts in the same (mountinfo) order, for generated tables with

@@ -1,3 +1,4 @@
+// needs: root (mounts)
 // The addon's fast paths must agree with the careful ones: property tests
 // with fast-check.
 import { strict as assert } from 'node:assert';

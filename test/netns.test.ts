@@ -1,3 +1,4 @@
+// needs: root (network namespaces, nsfs bind mounts)
 // Network namespaces are part of the sandbox: the one the runtime made
 // (NetNsCreated / NetworkCreated) goes with the sandbox's removal, as the
 // runtime's own delete takes it (unmount MNT_DETACH, remove the file);

@@ -1,3 +1,4 @@
+// needs: nothing
 // check reads a 1.x sandbox's config.json HypervisorType from the validator's
 // own pass (judgeLegacy's `topKey`) instead of a second scan of the text
 // (topLevelString). The two must agree on every text, whatever it holds:

@@ -1,3 +1,4 @@
+// needs: nothing
 // Ship it: npm pack, then a global install of the tarball into a temp prefix
 // must give a working vcstore and `man vcstore`, with nothing but the built
 // JS, bin, man page, README, LICENSE, the third-party notices (and the

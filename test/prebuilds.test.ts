@@ -1,3 +1,4 @@
+// needs: nothing (its foreign-Node runs skip until scripts/native/foreign-node.mjs has fetched them into ~/.cache)
 // The addon's prebuilds, one per Linux glibc architecture Kata runs on
 // (scripts/native/targets.mjs), each run for real: its ELF header and symbol
 // versions read, then the shipped file dlopen()ed by a C harness

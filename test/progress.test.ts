@@ -1,3 +1,4 @@
+// needs: nothing
 // Progress on long work, in a real terminal: tmux runs vcstore in a
 // pseudo-terminal and capture-pane reads the screen. Through pipes, stdout
 // is byte for byte what it is without progress, and stderr has none of it.

@@ -1,3 +1,4 @@
+// needs: root (mounts, a mount namespace of its own)
 // The second hostile run against destructive steps: a bind mount made after
 // the mount table was read, a trash entry named like an item, a run-time
 // root that appears in the middle of a bulk rm, a lock that vanishes before

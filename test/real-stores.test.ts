@@ -1,3 +1,4 @@
+// needs: nothing
 // Stores the real Kata 1.x runtime wrote (npm run test:kata kept them, see
 // keepStore in test/kata/harness.ts): 1.9 and 1.13, the CLI and containerd
 // paths, a running sandbox and one killed with -9. Each is unpacked under a

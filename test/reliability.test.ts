@@ -1,3 +1,4 @@
+// needs: nothing
 // Short versions of the reliability runs (the long ones: npm run test:stress).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';

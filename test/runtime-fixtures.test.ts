@@ -1,3 +1,4 @@
+// needs: nothing
 // The runtime's own output is the spec: two stores written by Kata's own Go
 // code (1.x store with null devices and the pause container's ID equal to
 // the sandbox's; the persist driver), every pid pointed at a live process of

@@ -1,3 +1,4 @@
+// needs: root (unshare --pid)
 // Kata 3.x runtime-rs as it really leaves a host, built from its sources
 // (kata-containers/kata-containers 7c6ba40c54, src/runtime-rs; each fact
 // cites its file below): no lock, no pid in state.json, the shim and its

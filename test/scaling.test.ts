@@ -1,3 +1,4 @@
+// needs: nothing
 // Work that grows with the store, counted, not timed: a fix of a leaked
 // store lists each root a bounded number of times, however many sandboxes
 // there are (it listed every root again for every planned removal: at 500

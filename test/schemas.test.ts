@@ -1,3 +1,4 @@
+// needs: nothing
 // The item schemas against the runtime's own loaders: a corpus of inputs
 // with the verdict each loader gave (recorded by scripts/schemas/verdicts.mjs
 // from the real 1.x store and 1.11 persist driver, and from the schemas' Go

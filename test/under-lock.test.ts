@@ -1,3 +1,4 @@
+// needs: root (bind and tmpfs mounts)
 // What decides a destructive step is read after its lock is held, and "could
 // not tell" is no: processes and mounts that appear while rm waits, a
 // liveness that changes between check and --fix, a pid whose arguments are

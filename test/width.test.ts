@@ -1,3 +1,4 @@
+// needs: nothing
 // Tables fit the terminal (issue #38): on a terminal ls and show cut their
 // widest columns with a '…' so no line wraps, IDs never below their first 12
 // characters; --no-trunc and -o wide give everything; off a terminal nothing
