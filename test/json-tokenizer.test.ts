@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { JsonScanner, LIT_MAX_DEPTH, LitSyntaxError } from '../src/store/fs/jsonscan.js';
-import { goLit, litText, parseLit, type Lit } from '../src/store/fs/jsonlit.js';
+import { goLit, litText, litValue, parseLit, type Lit } from '../src/store/fs/jsonlit.js';
 
 const scale = Number(process.env.VCSTORE_PROPERTY_SCALE) || 1;
 const runs = (n: number) => Math.max(20, Math.round(n * scale));
@@ -460,12 +460,19 @@ describe('one JSON tokenizer', () => {
           return;
         }
         const lit = parseLit(text, true).value;
-        // (litValue is left out: it takes a "__proto__" key for the prototype, as it did before.)
+        assert.deepStrictEqual(litValue(lit), want);
         assert.equal(litText(lit), JSON.stringify(want));
         assert.equal(litText(lit, 2), JSON.stringify(want, null, 2));
       }),
       { numRuns: runs(2000) },
     );
+  });
+  it('a "__proto__" key is a member of the value, as Go and JSON.parse have it, never its prototype', () => {
+    const v = litValue(parseLit('{"__proto__":{"HypervisorType":"qemu"},"a":1}', true).value) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.equal(v.HypervisorType, undefined);
+    assert.deepEqual(Object.keys(v), ['__proto__', 'a']);
+    assert.deepStrictEqual(v, JSON.parse('{"__proto__":{"HypervisorType":"qemu"},"a":1}'));
   });
   it('the tree says what each value is in words, numbers as written, every duplicate kept', () => {
     const { value } = parseLit('{"a":[1.50,true,null,"x\\n"],"a":{}}', true);

@@ -77,7 +77,8 @@ export function litValue(l: Lit): unknown {
   switch (l.t) {
     case 'object': {
       const o: Record<string, unknown> = {};
-      for (const [k, v] of l.m) o[k] = litValue(v);
+      // Defined, not assigned: a "__proto__" key is a member like any other (Go's), never the object's prototype.
+      for (const [k, v] of l.m) Object.defineProperty(o, k, { value: litValue(v), enumerable: true, writable: true, configurable: true });
       return o;
     }
     case 'array':
