@@ -18,6 +18,16 @@ const facade = {
   message: 'reach the core through its façade, src/store/index.js (or base.js, its start-up part; export what is needed there)',
 };
 
+/** The same for import(): no-restricted-imports does not look at it (a lazy load of the core is the usual way in). */
+const facadeDynamic = {
+  selector: 'ImportExpression > Literal[value=/(^|\\/)store\\/(?!(index|base)\\.js$)/]',
+  message: 'reach the core through its façade, src/store/index.js (or base.js): import() too',
+};
+const noExit = {
+  selector: 'CallExpression[callee.object.name="process"][callee.property.name="exit"]',
+  message: 'set an exit code; never exit in the middle of work',
+};
+
 /** The wiring's own I/O (src/output.ts) and declarations' wiring (src/cli.ts): commands and renderers get them through ctx. */
 const wiringOnly = { group: ['../output*', '../../output*', '../cli*', '../../cli*'], message: 'output goes through ctx (ctx.out, ctx.write, ctx.err)' };
 
@@ -83,15 +93,19 @@ export default tseslint.config(
   {
     // The wiring (cli.ts, context.ts, program.ts, output.ts, defaults.ts) and the worker's entry.
     files: ['src/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [facade] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [facade] }], 'no-restricted-syntax': ['error', noExit, facadeDynamic] },
   },
   {
     files: ['src/commands/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: fsModules, patterns: [facade, wiringOnly] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: fsModules, patterns: [facade, wiringOnly] }],
+      'no-restricted-syntax': ['error', noExit, facadeDynamic],
+    },
   },
   {
     files: ['src/render/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', noExit, facadeDynamic],
       'no-restricted-imports': [
         'error',
         { paths: fsModules, patterns: [facade, wiringOnly, { group: ['../commands/*', '../cli*'], message: 'renderers decide nothing' }] },

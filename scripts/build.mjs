@@ -112,6 +112,19 @@ const addons = existsSync(join(include, 'node_api.h'))
   ? buildAddons({ include, outDir: 'dist/native', cacheDir: process.env.VCSTORE_NATIVE_CACHE === '0' ? undefined : 'node_modules/.cache/vcstore-native' })
   : Promise.resolve([{ target: 'every target', status: 'failed', why: `no node_api.h in ${include}` }]);
 
+// Each module of the base is exported whole by name: two exporting one name would make it ambiguous (and
+// undefined), and a module's own `export *` would hide what it passes on. Checked before anything is written.
+const baseNames = new Map();
+for (const f of baseModules) {
+  if (f === `${src}/store/base.ts`) continue; // re-exports only: the same bindings
+  if (/^export \*/m.test(readFileSync(f, 'utf8'))) throw new Error(`dist/core-base.cjs: ${f} has an export *: name what it passes on`);
+  const r = await build({ entryPoints: [f], bundle: false, format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+  for (const name of Object.values(r.metafile.outputs)[0].exports) {
+    if (baseNames.has(name)) throw new Error(`dist/core-base.cjs: ${name} is exported by both ${baseNames.get(name)} and ${f}`);
+    baseNames.set(name, f);
+  }
+}
+
 const bundles = await Promise.all([
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/vcstore.cjs', plugins: [split('.'), lazyChildProcess] }),
   build({ ...common, entryPoints: ['src/list-worker.ts'], outfile: 'dist/list-worker.cjs', plugins: [split('.')] }),
@@ -164,16 +177,6 @@ for (const file of ['dist/vcstore.cjs', ...readdirSync('dist/cmd').map((f) => `d
   const plain = text.replace(/__toESM\(require\("(\.\.?\/core(?:-base)?\.cjs)"\),1\)/g, 'require("$1")');
   if (file === 'dist/vcstore.cjs' && plain === text) throw new Error('dist/vcstore.cjs: no __toESM(require("./core-base.cjs"),1) to replace; check the build');
   if (plain !== text) writeFileSync(file, plain);
-}
-// Each module of the base is exported whole by name: two exporting one name would make it ambiguous (and undefined).
-const baseNames = new Map();
-for (const f of baseModules) {
-  if (f === `${src}/store/base.ts`) continue; // re-exports only: the same bindings
-  const r = await build({ entryPoints: [f], bundle: false, format: 'esm', write: false, metafile: true, logLevel: 'silent' });
-  for (const name of Object.values(r.metafile.outputs)[0].exports) {
-    if (baseNames.has(name)) throw new Error(`dist/core-base.cjs: ${name} is exported by both ${baseNames.get(name)} and ${f}`);
-    baseNames.set(name, f);
-  }
 }
 
 // The item schemas (data, derived from the Kata Go sources by

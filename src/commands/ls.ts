@@ -2,7 +2,6 @@ import type { Ctx } from '../context.js';
 import type { ls, OptsOf } from '../program.js';
 import { ChunkedWriter } from '../render/chunked.js';
 import { requireSomeRoot, rootListing, type SandboxInfo, selection, UsageError } from '../store/base.js';
-import type { Progress } from '../render/progress.js';
 import { sandboxJson } from '../render/json.js';
 import { outputOption, rowFields } from '../render/rows.js';
 import { columns, type Col } from '../render/table.js';
@@ -44,7 +43,6 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   requireSomeRoot(ctx.roots);
   const quiet = o.quiet && !ctx.json;
   const table = !quiet && !ctx.json;
-  let bar: Progress | null | undefined;
   const w = new ChunkedWriter((t) => ctx.write(t));
   const streaming = sort === 'id' && !table;
   const kept: { key: string; text: string; s?: SandboxInfo }[] = [];
@@ -62,20 +60,17 @@ export async function run(ctx: Ctx, o: Opts): Promise<number> {
   if (ctx.json) w.push('[');
   // An empty store needs nothing more of the core (dist/core-base.cjs): the rest is loaded for a sandbox.
   const entries = rootListing(ctx.roots);
+  const signal = table ? ctx.interruptible() : undefined;
   if (entries.length) {
     const { listSandboxes } = await import('../store/index.js');
+    // The line's clock starts before the first sandbox is read.
+    const bar = table ? ctx.progress(entries.length, 'sandboxes') : null;
     await listSandboxes(ctx.roots, take, {
       entries,
       settings: ctx.settings,
       idsOnly: quiet,
-      signal: table ? ctx.interruptible() : undefined,
-      // The line appears once the roots are listed, as before the first sandbox.
-      onProgress: table
-        ? (done, total) => {
-            if (bar === undefined) bar = ctx.progress(total, 'sandboxes');
-            bar?.update(done);
-          }
-        : undefined,
+      signal,
+      onProgress: bar ? (done) => bar.update(done) : undefined,
       // A worker that could not start or failed: warn; its half is listed here.
       onWorkerFailure: (e) => ctx.warn(`the listing worker failed (${e.message.split('\n')[0]}); listing on one thread`),
     });
